@@ -1,0 +1,69 @@
+import { parse as parseYaml } from 'yaml';
+import type { z } from 'zod';
+import { SpecError, SpecErrors } from '../errors';
+import { type JobSpec, jobSpecSchema } from './schema';
+
+function fieldOf(path: readonly PropertyKey[]): string {
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): SpecError {
+  if (issue.code === 'unrecognized_keys') {
+    const base = fieldOf(issue.path);
+    return new SpecError(issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), 'unknown key');
+  }
+  return new SpecError(fieldOf(issue.path) || '(spec)', issue.message);
+}
+
+/** Checks that need more than one field. */
+function crossCheck(spec: JobSpec): SpecError[] {
+  const errors: SpecError[] = [];
+  if (spec.shardSize > spec.outer.metaBatchSize) {
+    errors.push(new SpecError('shardSize', `must not exceed outer.metaBatchSize (${spec.outer.metaBatchSize})`));
+  }
+  if (spec.algorithm === 'protonet' && spec.tasks.family === 'sinusoid') {
+    errors.push(new SpecError('algorithm', 'protonet needs a classification task family, not sinusoid'));
+  }
+  if (spec.algorithm === 'protonet' && spec.tasks.family === 'csv' && spec.tasks.kind !== 'classification') {
+    errors.push(new SpecError('algorithm', 'protonet needs tasks.kind: classification'));
+  }
+  if (spec.model.kind === 'conv4' && spec.tasks.family !== 'omniglot') {
+    errors.push(new SpecError('model.kind', `conv4 needs image tasks (omniglot), not ${spec.tasks.family}`));
+  }
+  if (spec.tasks.family === 'omniglot' && spec.model.kind === 'conv4' && spec.tasks.imageSize < 16) {
+    errors.push(new SpecError('tasks.imageSize', 'conv4 needs images of at least 16×16 (four 2×2 poolings)'));
+  }
+  if (spec.eval && spec.eval.everyRounds > spec.outer.iterations) {
+    errors.push(new SpecError('eval.everyRounds', `is larger than outer.iterations (${spec.outer.iterations})`));
+  }
+  return errors;
+}
+
+/**
+ * Validates a spec object: unknown keys, types, ranges and cross-field rules.
+ * Throws SpecErrors naming every bad field. Data-dependent checks (dataset files,
+ * shots larger than a class) happen when the task family is loaded.
+ */
+export function validateSpec(input: unknown): JobSpec {
+  const result = jobSpecSchema.safeParse(input);
+  if (!result.success) throw new SpecErrors(result.error.issues.map(describeIssue));
+  const spec: JobSpec = { ...result.data, shardSize: result.data.shardSize ?? result.data.outer.metaBatchSize };
+  const errors = crossCheck(spec);
+  if (errors.length > 0) throw new SpecErrors(errors);
+  return spec;
+}
+
+/** Parses YAML or JSON text (JSON is YAML) and validates it. */
+export function parseSpecText(text: string): JobSpec {
+  let raw: unknown;
+  try {
+    raw = parseYaml(text, { prettyErrors: true });
+  } catch (err) {
+    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new SpecErrors([new SpecError('(spec)', `not valid YAML or JSON: ${msg}`)]);
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw new SpecErrors([new SpecError('(spec)', 'must be a mapping of fields (YAML or JSON object)')]);
+  }
+  return validateSpec(raw);
+}

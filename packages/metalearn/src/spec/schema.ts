@@ -1,0 +1,106 @@
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const positiveFinite = z.number().positive().finite();
+
+const mlpModel = z.strictObject({
+  kind: z.literal('mlp'),
+  hidden: z.array(positiveInt).max(16).default([40, 40]),
+  activation: z.enum(['relu', 'tanh']).default('relu'),
+});
+
+const conv4Model = z.strictObject({
+  kind: z.literal('conv4'),
+  channels: positiveInt.max(1024).default(64),
+});
+
+const sinusoidTasks = z.strictObject({
+  family: z.literal('sinusoid'),
+  shots: positiveInt,
+  queryShots: positiveInt.default(10),
+});
+
+const omniglotTasks = z.strictObject({
+  family: z.literal('omniglot'),
+  /** zip file(s) in the official Omniglot layout (alphabet/character/png) */
+  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
+  ways: positiveInt.default(5),
+  shots: positiveInt,
+  queryShots: positiveInt.default(15),
+  imageSize: positiveInt.max(105).default(28),
+  /** add the 90°, 180° and 270° rotations of every character as new classes */
+  rotations: z.boolean().default(false),
+  /** which classes are held out for evaluation */
+  split: z
+    .strictObject({
+      by: z.enum(['alphabet', 'character']).default('alphabet'),
+      /** held-out alphabets by name (by: alphabet); default: the last ~20 % in sorted order */
+      testAlphabets: z.array(z.string().min(1)).optional(),
+      /** fraction of characters held out (by: character) */
+      testFraction: z.number().gt(0).lt(1).default(0.2),
+    })
+    .default({ by: 'alphabet', testFraction: 0.2 }),
+  /** zip file(s) whose alphabets are used only for evaluation (none of their classes train) */
+  testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
+});
+
+const csvTasks = z.strictObject({
+  family: z.literal('csv'),
+  path: z.string().min(1),
+  taskColumn: z.string().min(1),
+  target: z.string().min(1),
+  /** feature columns; default every numeric column but the task and target columns */
+  features: z.array(z.string().min(1)).min(1).optional(),
+  kind: z.enum(['regression', 'classification']).default('regression'),
+  shots: positiveInt,
+  queryShots: positiveInt.default(5),
+  /** standardise features (and regression targets) with statistics of the training groups */
+  normalize: z.boolean().default(true),
+  /** fraction of groups held out for evaluation */
+  testFraction: z.number().gt(0).lt(1).default(0.2),
+});
+
+export const jobSpecSchema = z.strictObject({
+  name: z
+    .string()
+    .min(1)
+    .max(63)
+    .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
+  algorithm: z.enum(['maml', 'fomaml', 'reptile', 'metasgd', 'anil', 'protonet', 'pretrain']),
+  model: z.discriminatedUnion('kind', [mlpModel, conv4Model]),
+  tasks: z.discriminatedUnion('family', [sinusoidTasks, omniglotTasks, csvTasks]),
+  inner: z
+    .strictObject({
+      steps: positiveInt.max(100).default(1),
+      lr: positiveFinite.default(0.01),
+      firstOrder: z.boolean().default(false),
+    })
+    .default({ steps: 1, lr: 0.01, firstOrder: false }),
+  outer: z.strictObject({
+    optimizer: z.enum(['adam', 'sgd']).default('adam'),
+    lr: positiveFinite,
+    metaBatchSize: positiveInt.max(10_000),
+    iterations: positiveInt.max(10_000_000),
+    /** linear: the outer lr falls linearly to 0 over the iterations (Reptile's annealed ε) */
+    anneal: z.enum(['none', 'linear']).default('none'),
+  }),
+  /** tasks per queue message; fixes the reduction order. Default: the whole meta-batch. */
+  shardSize: positiveInt.optional(),
+  checkpoint: z
+    .strictObject({ everyRounds: positiveInt.default(500), keep: positiveInt.default(3) })
+    .default({ everyRounds: 500, keep: 3 }),
+  /** periodic held-out evaluation during training */
+  eval: z.strictObject({ everyRounds: positiveInt, tasks: positiveInt.max(10_000).default(100) }).optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+});
+
+export type JobSpecInput = z.input<typeof jobSpecSchema>;
+type ParsedSpec = z.output<typeof jobSpecSchema>;
+/** A validated job spec with every default filled in. */
+export type JobSpec = Omit<ParsedSpec, 'shardSize'> & { shardSize: number };
+export type Algorithm = JobSpec['algorithm'];
+export type ModelSpec = JobSpec['model'];
+export type TasksSpec = JobSpec['tasks'];
+export type OmniglotTasksSpec = Extract<TasksSpec, { family: 'omniglot' }>;
+export type CsvTasksSpec = Extract<TasksSpec, { family: 'csv' }>;
+export type SinusoidTasksSpec = Extract<TasksSpec, { family: 'sinusoid' }>;
