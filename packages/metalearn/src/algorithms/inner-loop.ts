@@ -1,0 +1,53 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FunctionalModel, TensorMap } from '../models/model';
+import type { TaskKind } from '../tasks/task';
+import { LEARNED_LR_PREFIX } from './algorithm-config';
+import { perTaskLoss } from './losses';
+import type { StackedExamples } from './task-batch';
+
+export interface InnerLoopOptions {
+  model: FunctionalModel;
+  kind: TaskKind;
+  adaptNames: string[];
+  steps: number;
+  lr: number;
+  learnedLrs: boolean;
+}
+
+/** Per-task copies of the adapted parameters: a leading task axis of size T. */
+export function perTaskCopies(meta: TensorMap, names: string[], tasks: number): TensorMap {
+  const copies: TensorMap = {};
+  for (const name of names) {
+    const t = meta[name];
+    if (!t) throw new Error(`missing parameter ${name}`);
+    copies[name] = tf.tile(tf.expandDims(t, 0), [tasks, ...t.shape.map(() => 1)]);
+  }
+  return copies;
+}
+
+/**
+ * k steps of SGD on each task's support loss, all tasks at once: φ ← φ − α ∇φ Σ_t L_t(φ_t).
+ * Tasks are independent, so the gradient of the sum is each task's own gradient.
+ * Called inside an outer gradient tape, the updates are recorded and the outer gradient is
+ * second order; called outside, they are constants (first order).
+ */
+export function innerLoop(meta: TensorMap, support: StackedExamples, options: InnerLoopOptions): TensorMap {
+  const { model, adaptNames } = options;
+  const tasks = support.x.shape[0] ?? 1;
+  let phi = perTaskCopies(meta, adaptNames, tasks);
+  for (let step = 0; step < options.steps; step++) {
+    const lossOf = (...adapted: tf.Tensor[]): tf.Scalar => {
+      const params: TensorMap = { ...meta };
+      adaptNames.forEach((name, i) => (params[name] = adapted[i] as tf.Tensor));
+      return tf.sum(perTaskLoss(options.kind, model.forward(params, support.x), support.y));
+    };
+    const grads = tf.grads(lossOf)(adaptNames.map((n) => phi[n] as tf.Tensor));
+    const next: TensorMap = {};
+    adaptNames.forEach((name, i) => {
+      const lr = options.learnedLrs ? (meta[LEARNED_LR_PREFIX + name] as tf.Tensor) : tf.scalar(options.lr);
+      next[name] = tf.sub(phi[name] as tf.Tensor, tf.mul(lr, grads[i] as tf.Tensor));
+    });
+    phi = next;
+  }
+  return phi;
+}

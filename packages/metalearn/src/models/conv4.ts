@@ -1,0 +1,103 @@
+import * as tf from '@tensorflow/tfjs';
+import type { ParamSet } from '../params';
+import type { Rng } from '../rng/counter-rng';
+import { filled, glorotUniform } from './init';
+import { dense, type FunctionalModel, type ParamShape, requireTensor, type TensorMap } from './model';
+
+export interface Conv4Options {
+  /** [height, width, channels] */
+  inputShape: [number, number, number];
+  channels: number;
+  /** classifier width; 0 means no head (the flattened features are the embedding) */
+  outputs: number;
+}
+
+const BLOCKS = 4;
+const BN_EPSILON = 1e-3;
+
+/** Spatial size after one 3×3 'same' conv and a 2×2 'valid' max-pool. */
+function pooled(size: number): number {
+  return Math.floor(size / 2);
+}
+
+/**
+ * The standard few-shot backbone: 4 × [3×3 conv, batch norm, ReLU, 2×2 max-pool], then an
+ * optional dense head. Batch norm always uses the statistics of the current task's batch
+ * (transductive, as in MAML's reference code), computed per task, so batching tasks
+ * never mixes their statistics.
+ */
+export function createConv4(options: Conv4Options): FunctionalModel {
+  const [height, width, inChannels] = options.inputShape;
+  let h = height;
+  let w = width;
+  const params: ParamShape[] = [];
+  for (let b = 0; b < BLOCKS; b++) {
+    const cin = b === 0 ? inChannels : options.channels;
+    params.push(
+      { name: `conv${b}/kernel`, shape: [3, 3, cin, options.channels] },
+      { name: `conv${b}/bias`, shape: [options.channels] },
+      { name: `bn${b}/gamma`, shape: [options.channels] },
+      { name: `bn${b}/beta`, shape: [options.channels] },
+    );
+    h = pooled(h);
+    w = pooled(w);
+  }
+  const features = h * w * options.channels;
+  if (features === 0) throw new Error(`conv4 needs inputs of at least 16×16, got ${height}×${width}`);
+  const hasHead = options.outputs > 0;
+  if (hasHead) {
+    params.push({ name: 'dense/kernel', shape: [features, options.outputs] }, { name: 'dense/bias', shape: [options.outputs] });
+  }
+  const headNames = hasHead ? ['dense/kernel', 'dense/bias'] : [];
+
+  function block(x: tf.Tensor4D, T: number, p: TensorMap, b: number): tf.Tensor4D {
+    const kernel = requireTensor(p, `conv${b}/kernel`);
+    if (kernel.rank !== 4) throw new Error('conv4 cannot batch per-task convolution kernels');
+    let y = tf.conv2d(x, kernel as tf.Tensor4D, 1, 'same');
+    y = tf.add(y, requireTensor(p, `conv${b}/bias`));
+    const [N, hh, ww, c] = y.shape;
+    const perTask = tf.reshape(y, [T, N / T, hh, ww, c]);
+    const { mean, variance } = tf.moments(perTask, [1, 2, 3], true);
+    const gamma = tf.reshape(requireTensor(p, `bn${b}/gamma`), [-1, 1, 1, 1, c]);
+    const beta = tf.reshape(requireTensor(p, `bn${b}/beta`), [-1, 1, 1, 1, c]);
+    const normed = tf.add(tf.mul(tf.div(tf.sub(perTask, mean), tf.sqrt(tf.add(variance, BN_EPSILON))), gamma), beta);
+    const activated = tf.relu(tf.reshape(normed, [N, hh, ww, c]) as tf.Tensor4D);
+    return tf.maxPool(activated, 2, 2, 'valid');
+  }
+
+  return {
+    params,
+    headNames,
+    outputs: hasHead ? options.outputs : features,
+    canBatch: (names) => names.every((n) => headNames.includes(n)),
+    init(rng: Rng): ParamSet {
+      return params.map(({ name, shape }) => {
+        const size = shape.reduce((a, c) => a * c, 1);
+        let values: Float32Array;
+        if (name.endsWith('/kernel') && shape.length === 4) {
+          const [kh = 3, kw = 3, cin = 1, cout = 1] = shape;
+          values = glorotUniform(rng, size, kh * kw * cin, kh * kw * cout);
+        } else if (name.endsWith('/kernel')) {
+          values = glorotUniform(rng, size, shape[0] ?? 1, shape[1] ?? 1);
+        } else {
+          values = filled(size, name.endsWith('/gamma') ? 1 : 0);
+        }
+        return { name, shape: [...shape], values };
+      });
+    },
+    forward(p: TensorMap, x: tf.Tensor): tf.Tensor3D {
+      const [T = 1, n = 1] = x.shape;
+      // A per-task conv kernel is allowed only for one task at a time: squeeze its task axis.
+      const shared: TensorMap = {};
+      for (const [name, t] of Object.entries(p)) {
+        const isPerTask = t.rank === (params.find((q) => q.name === name)?.shape.length ?? 0) + 1;
+        shared[name] = isPerTask && !headNames.includes(name) ? tf.squeeze(t, [0]) : t;
+      }
+      let y = tf.reshape(x, [T * n, height, width, inChannels]) as tf.Tensor4D;
+      for (let b = 0; b < BLOCKS; b++) y = block(y, T, shared, b);
+      const flat = tf.reshape(y, [T, n, features]) as tf.Tensor3D;
+      if (!hasHead) return flat;
+      return dense(flat, requireTensor(shared, 'dense/kernel'), requireTensor(shared, 'dense/bias'), tf);
+    },
+  };
+}
