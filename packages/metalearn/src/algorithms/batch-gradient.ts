@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import './higher-order-gradients';
 import type { FunctionalModel, TensorMap } from '../models/model';
 import type { TaskKind } from '../tasks/task';
 import type { AlgorithmConfig } from './algorithm-config';

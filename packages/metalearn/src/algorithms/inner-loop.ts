@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import './higher-order-gradients';
 import type { FunctionalModel, TensorMap } from '../models/model';
 import type { TaskKind } from '../tasks/task';
 import { LEARNED_LR_PREFIX } from './algorithm-config';
@@ -20,7 +21,7 @@ export function perTaskCopies(meta: TensorMap, names: string[], tasks: number): 
   for (const name of names) {
     const t = meta[name];
     if (!t) throw new Error(`missing parameter ${name}`);
-    copies[name] = tf.tile(tf.expandDims(t, 0), [tasks, ...t.shape.map(() => 1)]);
+    copies[name] = tf.broadcastTo(tf.expandDims(t, 0), [tasks, ...t.shape]);
   }
   return copies;
 }

@@ -28,6 +28,11 @@ export interface FunctionalModel {
   /** deterministic initialisation */
   init(rng: Rng): ParamSet;
   forward(params: TensorMap, x: tf.Tensor): tf.Tensor3D;
+  /**
+   * Models with batch norm: per-layer mean and variance over the images of x ([N, ...]),
+   * used as the moving statistics of an exported LayersModel.
+   */
+  normalizationStatistics?(params: TensorMap, x: tf.Tensor): Array<{ mean: Float32Array; variance: Float32Array }>;
 }
 
 /** Input of a dense layer: [T, n, in] with kernel [in, out] or per-task [T, in, out]. */

@@ -1,0 +1,47 @@
+// The maths of meta-learning: no network or storage client imports (DESIGN.md §1).
+export { CheckpointError, DecodeError, SpecError, SpecErrors } from './errors';
+export { Purpose, Rng } from './rng/counter-rng';
+export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosLike } from './params';
+export type { NamedArray, ParamSet } from './params';
+
+export { parseSpecText, validateSpec } from './spec/parse-spec';
+export { jobSpecSchema } from './spec/schema';
+export type { Algorithm, CsvTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
+
+export type { Examples, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
+
+export { createModel } from './models/create-model';
+export type { FunctionalModel, ParamShape, TensorMap } from './models/model';
+
+export { algorithmConfig } from './algorithms/algorithm-config';
+export type { AlgorithmConfig } from './algorithms/algorithm-config';
+export type { TaskMetrics } from './algorithms/batch-gradient';
+
+export { initialOptimizerState, outerLr, outerStep } from './optimizers/outer-optimizer';
+export type { OptimizerState } from './optimizers/outer-optimizer';
+
+export { planShards } from './rounds/plan-round';
+export type { ShardPlan } from './rounds/plan-round';
+export { reduceShards } from './rounds/reduce-shards';
+export { applyRound, summarize } from './rounds/apply-round';
+export type { MetaState, RoundSummary } from './rounds/apply-round';
+
+export { computeShard, createComputeContext, initialMetaParams, sampleTask } from './executor/compute-context';
+export type { ComputeContext, ShardResult } from './executor/compute-context';
+export { initialState, runRoundInProcess } from './executor/in-process-trainer';
+
+export { exportModel } from './export/export-model';
+export type { ExportInfo } from './export/export-model';
+export type { ExportMeta } from './export/export-meta';
+export { readExport } from './export/read-export';
+export type { LoadedExport } from './export/read-export';
+
+export { adaptAndPredict } from './eval/evaluate-tasks';
+export type { AdaptedOutputs, Adaptation } from './eval/evaluate-tasks';
+export { evaluateHeldOut } from './eval/held-out';
+export type { HeldOutOptions, HeldOutReport, MetricCi } from './eval/held-out';
+
+export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
+export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
+export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './codec/chunks';
+export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
