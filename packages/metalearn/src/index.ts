@@ -8,7 +8,18 @@ export { parseSpecText, validateSpec } from './spec/parse-spec';
 export { jobSpecSchema } from './spec/schema';
 export type { Algorithm, CsvTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 
-export type { Examples, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
+export type { Examples, Preprocessing, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
+export { createTaskFamily, describeTaskFamily } from './tasks/create-task-family';
+export type { TaskFamilyMeta, TaskFamilyOptions } from './tasks/create-task-family';
+export { createSinusoidFamily, SINUSOID_RANGES, sampleSinusoid } from './tasks/sinusoid';
+export type { SinusoidParams } from './tasks/sinusoid';
+export { createOmniglotFamily } from './tasks/omniglot/omniglot-family';
+export type { OmniglotFamilyOptions } from './tasks/omniglot/omniglot-family';
+export { clearOmniglotCache } from './tasks/omniglot/dataset';
+export { createCsvFamily } from './tasks/csv/csv-family';
+export type { CsvFamilyOptions } from './tasks/csv/csv-family';
+export { CsvSyntaxError, parseCsv } from './tasks/csv/parse-csv';
+export type { CsvTable } from './tasks/csv/parse-csv';
 
 export { createModel } from './models/create-model';
 export type { FunctionalModel, ParamShape, TensorMap } from './models/model';

@@ -22,7 +22,7 @@ const sinusoidTasks = z.strictObject({
 
 const omniglotTasks = z.strictObject({
   family: z.literal('omniglot'),
-  /** zip file(s) in the official Omniglot layout (alphabet/character/png) */
+  /** zip file(s) in the official Omniglot layout (alphabet/character/png): local paths or file:// URLs, relative to the spec file */
   path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
   ways: positiveInt.default(5),
   shots: positiveInt,
@@ -36,11 +36,11 @@ const omniglotTasks = z.strictObject({
       by: z.enum(['alphabet', 'character']).default('alphabet'),
       /** held-out alphabets by name (by: alphabet); default: the last ~20 % in sorted order */
       testAlphabets: z.array(z.string().min(1)).optional(),
-      /** fraction of characters held out (by: character) */
+      /** fraction held out: of alphabets (by: alphabet, without testAlphabets) or of each alphabet's characters (by: character) */
       testFraction: z.number().gt(0).lt(1).default(0.2),
     })
     .default({ by: 'alphabet', testFraction: 0.2 }),
-  /** zip file(s) whose alphabets are used only for evaluation (none of their classes train) */
+  /** zip file(s) whose alphabets not in `path` are the evaluation classes (local paths, relative to the spec file) */
   testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
 });
 
