@@ -56,3 +56,14 @@ export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
 export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
 export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './codec/chunks';
 export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
+
+export { BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
+export type { BackendInfo, BackendName, SelectBackendOptions } from './backend/select-backend';
+export type { BlobStore } from './checkpoints/blob-store';
+export { CheckpointStore } from './checkpoints/checkpoint-store';
+export type { Checkpoint, CheckpointStoreOptions } from './checkpoints/checkpoint-store';
+export { DirectoryStore } from './checkpoints/directory-store';
+export { MemoryStore } from './checkpoints/memory-store';
+export { decodeNamedArrays, encodeNamedArrays } from './checkpoints/named-arrays';
+export { accuracy, macroF1, meanCi95 } from './eval/stats';
+export type { MeanCi } from './eval/stats';

@@ -3,8 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 /**
  * Gradients that stay differentiable, so second-order MAML is exact.
  *
- * tfjs computes several gradients from a *saved copy of the op's output* (tanh, sigmoid, exp,
- * softmax, log-softmax). That copy is recorded on the tape before the op itself, so a
+ * tfjs computes several gradients from a *saved copy of the op's output* (tanh, sigmoid, exp). That copy is recorded on the tape before the op itself, so a
  * second differentiation cannot reach the op's input through it and silently drops a term
  * of the Hessian-vector product. The versions below recompute the output from the input
  * instead. tfjs also has no gradient for Conv2DBackpropFilter, which the second derivative
@@ -28,15 +27,6 @@ function register(): void {
     return tf.mul(dy, tf.mul(y, tf.sub(1, y)));
   });
   fromInput('Exp', 'x', (x, dy) => tf.mul(dy, tf.exp(x)));
-  fromInput('Softmax', 'logits', (x, dy, attrs) => {
-    const axis = (attrs as { dim: number }).dim;
-    const y = tf.softmax(x, axis);
-    return tf.mul(tf.sub(dy, tf.sum(tf.mul(dy, y), axis, true)), y);
-  });
-  fromInput('LogSoftmax', 'logits', (x, dy, attrs) => {
-    const axis = (attrs as { axis: number }).axis;
-    return tf.sub(dy, tf.mul(tf.sum(dy, axis, true), tf.softmax(x, axis)));
-  });
 
   // The mask in the gradient of max (and so of max-pooling) compares values; a comparison
   // is piecewise constant, so its gradient is zero.

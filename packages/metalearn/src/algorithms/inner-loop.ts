@@ -21,7 +21,9 @@ export function perTaskCopies(meta: TensorMap, names: string[], tasks: number): 
   for (const name of names) {
     const t = meta[name];
     if (!t) throw new Error(`missing parameter ${name}`);
-    copies[name] = tf.broadcastTo(tf.expandDims(t, 0), [tasks, ...t.shape]);
+    // A broadcasting multiply rather than tile/broadcastTo: its gradient (a sum over the task
+    // axis) exists for every rank on every backend.
+    copies[name] = tf.mul(tf.ones([tasks, ...t.shape.map(() => 1)]), tf.expandDims(t, 0));
   }
   return copies;
 }

@@ -7,7 +7,9 @@ import type { TaskKind } from '../tasks/task';
  */
 export function perTaskLoss(kind: TaskKind, output: tf.Tensor3D, target: tf.Tensor3D): tf.Tensor1D {
   if (kind === 'regression') return tf.mean(tf.squaredDifference(output, target), [1, 2]) as tf.Tensor1D;
-  const logProbs = tf.logSoftmax(output);
+  // x − logsumexp(x) rather than tf.logSoftmax: the latter's custom gradient reads a saved
+  // copy of its output and so cannot be differentiated twice (see higher-order-gradients.ts).
+  const logProbs = tf.sub(output, tf.logSumExp(output, 2, true));
   return tf.neg(tf.mean(tf.sum(tf.mul(target, logProbs), 2), 1)) as tf.Tensor1D;
 }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ParamSet } from '../params';
 import type { Rng } from '../rng/counter-rng';
+import { conv3x3Same } from './conv3x3';
 import { filled, glorotUniform } from './init';
 import { dense, type FunctionalModel, type ParamShape, requireTensor, type TensorMap } from './model';
 
@@ -65,7 +66,7 @@ export function createConv4(options: Conv4Options): FunctionalModel {
   function block(x: tf.Tensor4D, T: number, p: TensorMap, b: number, onMoments?: (m: tf.Tensor, v: tf.Tensor) => void): tf.Tensor4D {
     const kernel = requireTensor(p, `conv${b}/kernel`);
     if (kernel.rank !== 4) throw new Error('conv4 cannot batch per-task convolution kernels');
-    let y = tf.conv2d(x, kernel as tf.Tensor4D, 1, 'same');
+    let y = conv3x3Same(x, kernel as tf.Tensor4D);
     y = tf.add(y, requireTensor(p, `conv${b}/bias`));
     const [N, hh, ww, c] = y.shape;
     const perTask = tf.reshape(y, [T, N / T, hh, ww, c]);

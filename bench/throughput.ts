@@ -1,0 +1,89 @@
+import { writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import * as tf from '@tensorflow/tfjs';
+import {
+  computeShard,
+  createComputeContext,
+  createTaskFamily,
+  initialMetaParams,
+  parseSpecText,
+  sampleTask,
+  selectBackend,
+  type ComputeContext,
+} from '@metatrain/metalearn';
+import { plainMamlLoop } from './plain-maml-loop';
+
+/**
+ * Tasks per second per core of second-order MAML on sinusoid (1-40-40-1 ReLU, 5-shot,
+ * 10 query points, 1 inner step): metatrain's batched shard compute versus the plain
+ * per-task loop, same backend, same tasks, measured side by side in one process.
+ */
+const SPEC = `
+name: throughput
+algorithm: maml
+model: { kind: mlp, hidden: [40, 40], activation: relu }
+tasks: { family: sinusoid, shots: 5, queryShots: 10 }
+inner: { steps: 1, lr: 0.01 }
+outer: { optimizer: adam, lr: 0.001, metaBatchSize: 25, iterations: 1 }
+seed: 1
+`;
+
+const SECONDS_PER_MEASUREMENT = Number(process.env.BENCH_SECONDS ?? 8);
+
+function measure(label: string, tasksPerCall: number, call: () => void): number {
+  for (let i = 0; i < 3; i++) call();
+  let calls = 0;
+  const started = performance.now();
+  while (performance.now() - started < SECONDS_PER_MEASUREMENT * 1000) {
+    call();
+    calls++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const rate = (calls * tasksPerCall) / seconds;
+  process.stderr.write(`${label}: ${rate.toFixed(0)} tasks/s\n`);
+  return rate;
+}
+
+function batched(ctx: ComputeContext, shardSize: number): () => void {
+  const params = initialMetaParams(ctx);
+  let round = 0;
+  return () => void computeShard(ctx, params, round++, { index: 0, start: 0, end: shardSize });
+}
+
+function plain(ctx: ComputeContext, shardSize: number): () => void {
+  const weights = initialMetaParams(ctx).map((p) => tf.tensor(p.values, p.shape));
+  let round = 0;
+  return () => {
+    const tasks = Array.from({ length: shardSize }, (_, i) => sampleTask(ctx, round, i));
+    round++;
+    const grads = plainMamlLoop(weights, tasks, ctx.spec.inner.lr);
+    for (const g of grads) g.dataSync();
+    tf.dispose(grads);
+  };
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
+  const spec = parseSpecText(SPEC);
+  const ctx = createComputeContext(spec, createTaskFamily(spec.tasks, { baseDir: process.cwd() }));
+  const rows: string[] = [];
+  for (const shardSize of [5, 25]) {
+    const ours = measure(`batched, shard of ${shardSize}`, shardSize, batched(ctx, shardSize));
+    const loop = measure(`plain loop, shard of ${shardSize}`, shardSize, plain(ctx, shardSize));
+    rows.push(`| ${shardSize} | ${ours.toFixed(0)} | ${loop.toFixed(0)} | **${(ours / loop).toFixed(1)}×** |`);
+  }
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  const table = [
+    `Second-order MAML, sinusoid 5-shot, 1-40-40-1 ReLU, 1 inner step; backend \`${backend.name}\` (${backend.device}); ${cpu}; one thread (tasks/s per core).`,
+    '',
+    '| shard size | batched shard compute (tasks/s) | plain per-task loop (tasks/s) | ratio |',
+    '|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    `Reproduce: \`pnpm bench throughput\` (${SECONDS_PER_MEASUREMENT} s per measurement, after 3 warm-up calls).`,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  await writeFile(new URL('../docs/bench-throughput.md', import.meta.url), `${table}\n`);
+}
+
+await main();

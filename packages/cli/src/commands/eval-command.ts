@@ -1,0 +1,69 @@
+import { readFile, stat } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { createModel, createTaskFamily, DecodeError, evaluateHeldOut, readExport, selectBackend } from '@metatrain/metalearn';
+import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
+import { parseFlags, positiveInt } from '../parse-flags';
+import { formatHeldOut } from '../run/format-report';
+import { findExportDir } from '../run/find-export';
+
+/** `metatrain eval` uses its own stream of held-out tasks, apart from evaluation during training. */
+const EVAL_COMMAND_STREAM = 1;
+
+async function readExportFiles(dir: string) {
+  const read = async (name: string) => {
+    try {
+      return new Uint8Array(await readFile(join(dir, name)));
+    } catch {
+      throw new CliFailure(`${dir} is not an export: ${name} is missing`, EXIT_USAGE);
+    }
+  };
+  return readExport({ modelJson: await read('model.json'), weightsBin: await read('weights.bin'), metaJson: await read('meta.json') });
+}
+
+/** `metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data path]` */
+export async function evalCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    tasks: { type: 'string' },
+    shots: { type: 'string' },
+    steps: { type: 'string' },
+    ways: { type: 'string' },
+    data: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  });
+  const [target, ...extra] = positionals;
+  if (!target || extra.length > 0) throw new UsageError('usage: metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data <path>]');
+  if (!(await stat(target).catch(() => undefined))) throw new CliFailure(`${target}: no such directory`, EXIT_USAGE);
+  const dir = await findExportDir(target);
+  const loaded = await readExportFiles(dir).catch((err: unknown) => {
+    throw err instanceof DecodeError ? new CliFailure(`${dir}: ${err.message}`) : err;
+  });
+  const { meta } = loaded;
+  const tasks = { ...meta.task.spec } as Record<string, unknown>;
+  if (values.shots !== undefined) tasks.shots = positiveInt('shots', values.shots, 1);
+  if (values.ways !== undefined) {
+    if (meta.algorithm !== 'protonet') throw new UsageError(`--ways needs a protonet export: a ${meta.algorithm} head has exactly ${meta.output.size} outputs`);
+    tasks.ways = positiveInt('ways', values.ways, 5);
+  }
+  if (values.data !== undefined) tasks.path = resolve(values.data);
+  const family = createTaskFamily(tasks as typeof meta.task.spec, { baseDir: meta.task.dataDir ?? process.cwd() });
+  await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
+  const model = createModel(meta.model, family, meta.algorithm !== 'protonet');
+  const count = positiveInt('tasks', values.tasks, 600);
+  const steps = positiveInt('steps', values.steps, meta.adaptation.steps);
+  const report = evaluateHeldOut({
+    model,
+    family,
+    params: loaded.params,
+    adaptation: { method: meta.adaptation.method, steps, lr: meta.adaptation.lr, parameters: meta.adaptation.parameters },
+    tasks: count,
+    seed: meta.seed,
+    stream: EVAL_COMMAND_STREAM,
+  });
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify(report)}\n`);
+  } else {
+    process.stdout.write(`${meta.job} (${meta.algorithm}, ${meta.task.family}): ${count} held-out tasks, ${String(tasks.shots)}-shot, ${steps} adaptation step(s); mean ± 95 % CI\n`);
+    process.stdout.write(formatHeldOut(report));
+  }
+  return 0;
+}
