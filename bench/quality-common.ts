@@ -7,6 +7,7 @@ import {
   createTaskFamily,
   evaluateHeldOut,
   type HeldOutReport,
+  meanCi95,
   initialState,
   type JobSpec,
   type MetaState,
@@ -60,6 +61,11 @@ export function evaluate(ctx: ComputeContext, state: MetaState, tasks: number, f
   const method = spec.algorithm === 'protonet' ? ('prototypes' as const) : ('sgd' as const);
   const parameters = spec.algorithm === 'anil' ? model.headNames : model.params.map((p) => p.name);
   return evaluateHeldOut({ model, family, params: state.params, adaptation: { method, steps: spec.inner.steps, lr: spec.inner.lr, parameters }, tasks, seed: spec.seed, stream: 1 });
+}
+
+export function meanCi(values: number[]): { mean: number; ci95: number } {
+  const { mean, ci95 } = meanCi95(values);
+  return { mean, ci95 };
 }
 
 /** Merges one result into a JSON file of results keyed by `key`. */

@@ -37,18 +37,28 @@ function movingStatistics(ctx: ComputeContext, params: TensorMap): Array<{ mean:
   }
 }
 
-/** The LayersModel weights, in `model.weights` order, from the functional parameters. */
-function layersWeights(ctx: ComputeContext, params: ParamSet, tensors: TensorMap): tf.Tensor[] {
+/**
+ * Sets the LayersModel's weights layer by layer from the functional parameters, which come
+ * in the same layer order (model.setWeights would want trainable weights first, then the
+ * batch-norm moving statistics).
+ */
+function setLayerWeights(ctx: ComputeContext, model: tf.LayersModel, params: ParamSet, tensors: TensorMap): void {
   const moving = movingStatistics(ctx, tensors);
-  const weights: tf.Tensor[] = [];
-  for (const p of params) {
-    if (p.name.startsWith(LEARNED_LR_PREFIX)) continue;
-    weights.push(tf.tensor(p.values, p.shape));
-    const bn = /^bn(\d+)\/beta$/.exec(p.name);
-    const stats = bn ? moving[Number(bn[1])] : undefined;
-    if (stats) weights.push(tf.tensor(stats.mean), tf.tensor(stats.variance));
+  const queue = params.filter((p) => !p.name.startsWith(LEARNED_LR_PREFIX));
+  let norms = 0;
+  for (const layer of model.layers) {
+    const count = layer.weights.length;
+    if (count === 0) continue;
+    const own = queue.splice(0, layer.getClassName() === 'BatchNormalization' ? 2 : count).map((p) => tf.tensor(p.values, p.shape));
+    if (layer.getClassName() === 'BatchNormalization') {
+      const stats = moving[norms++];
+      if (!stats) throw new Error('missing batch-norm statistics for export');
+      own.push(tf.tensor(stats.mean), tf.tensor(stats.variance));
+    }
+    layer.setWeights(own);
+    tf.dispose(own);
   }
-  return weights;
+  if (queue.length > 0) throw new Error(`export left ${queue.length} parameters unassigned`);
 }
 
 export interface ExportInfo {
@@ -67,9 +77,7 @@ export async function exportModel(ctx: ComputeContext, params: ParamSet, info: E
   for (const p of params) tensors[p.name] = tf.tensor(p.values, p.shape);
   const model = buildLayersModel(ctx.spec.model, ctx.family.inputShape, ctx.spec.algorithm === 'protonet' ? 0 : ctx.family.outputSize);
   try {
-    const weights = layersWeights(ctx, params, tensors);
-    model.setWeights(weights);
-    tf.dispose(weights);
+    setLayerWeights(ctx, model, params, tensors);
     const { modelJson, weightsBin } = await layersModelArtifacts(model);
     const meta = exportMeta(ctx, params, info);
     return new Map([
