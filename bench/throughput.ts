@@ -5,6 +5,7 @@ import {
   computeShard,
   createComputeContext,
   createTaskFamily,
+  describeBackend,
   initialMetaParams,
   parseSpecText,
   sampleTask,
@@ -28,20 +29,33 @@ outer: { optimizer: adam, lr: 0.001, metaBatchSize: 25, iterations: 1 }
 seed: 1
 `;
 
-const SECONDS_PER_MEASUREMENT = Number(process.env.BENCH_SECONDS ?? 8);
+const SECONDS_PER_SIDE = Number(process.env.BENCH_SECONDS ?? 10);
+const SLICES = 5;
 
-function measure(label: string, tasksPerCall: number, call: () => void): number {
-  for (let i = 0; i < 3; i++) call();
-  let calls = 0;
-  const started = performance.now();
-  while (performance.now() - started < SECONDS_PER_MEASUREMENT * 1000) {
-    call();
-    calls++;
+/**
+ * Tasks/s of two computations, measured in alternating slices so that any load on the
+ * machine falls on both alike and the ratio stays fair.
+ */
+function measurePair(tasksPerCall: number, a: () => void, b: () => void): [number, number] {
+  const totals = [
+    { calls: 0, ms: 0 },
+    { calls: 0, ms: 0 },
+  ];
+  [a, b].forEach((call) => {
+    for (let i = 0; i < 3; i++) call();
+  });
+  for (let slice = 0; slice < SLICES; slice++) {
+    [a, b].forEach((call, i) => {
+      const total = totals[i] as { calls: number; ms: number };
+      const started = performance.now();
+      while (performance.now() - started < (SECONDS_PER_SIDE * 1000) / SLICES) {
+        call();
+        total.calls++;
+      }
+      total.ms += performance.now() - started;
+    });
   }
-  const seconds = (performance.now() - started) / 1000;
-  const rate = (calls * tasksPerCall) / seconds;
-  process.stderr.write(`${label}: ${rate.toFixed(0)} tasks/s\n`);
-  return rate;
+  return totals.map((t) => (t.calls * tasksPerCall * 1000) / t.ms) as [number, number];
 }
 
 function batched(ctx: ComputeContext, shardSize: number): () => void {
@@ -68,19 +82,19 @@ async function main(): Promise<void> {
   const ctx = createComputeContext(spec, createTaskFamily(spec.tasks, { baseDir: process.cwd() }));
   const rows: string[] = [];
   for (const shardSize of [5, 25]) {
-    const ours = measure(`batched, shard of ${shardSize}`, shardSize, batched(ctx, shardSize));
-    const loop = measure(`plain loop, shard of ${shardSize}`, shardSize, plain(ctx, shardSize));
+    const [ours, loop] = measurePair(shardSize, batched(ctx, shardSize), plain(ctx, shardSize));
+    process.stderr.write(`shard of ${shardSize}: batched ${ours.toFixed(0)} tasks/s, plain loop ${loop.toFixed(0)} tasks/s\n`);
     rows.push(`| ${shardSize} | ${ours.toFixed(0)} | ${loop.toFixed(0)} | **${(ours / loop).toFixed(1)}×** |`);
   }
   const cpu = cpus()[0]?.model ?? 'unknown cpu';
   const table = [
-    `Second-order MAML, sinusoid 5-shot, 1-40-40-1 ReLU, 1 inner step; backend \`${backend.name}\` (${backend.device}); ${cpu}; one thread (tasks/s per core).`,
+    `Second-order MAML, sinusoid 5-shot, 1-40-40-1 ReLU, 1 inner step; backend \`${describeBackend(backend)}\`; ${cpu}; one thread (tasks/s per core).`,
     '',
     '| shard size | batched shard compute (tasks/s) | plain per-task loop (tasks/s) | ratio |',
     '|---:|---:|---:|---:|',
     ...rows,
     '',
-    `Reproduce: \`pnpm bench throughput\` (${SECONDS_PER_MEASUREMENT} s per measurement, after 3 warm-up calls).`,
+    `Reproduce: \`pnpm bench throughput\` (${SECONDS_PER_SIDE} s per side in ${SLICES} alternating slices, after 3 warm-up calls each).`,
   ].join('\n');
   process.stdout.write(`${table}\n`);
   await writeFile(new URL('../docs/bench-throughput.md', import.meta.url), `${table}\n`);
