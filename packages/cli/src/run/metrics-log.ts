@@ -1,15 +1,8 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
+import type { RoundSummary } from '@metatrain/metalearn';
 
 /** One line of metrics.jsonl: a finished round, optionally with a held-out evaluation. */
-export interface MetricsLine {
-  round: number;
-  metaLoss: number;
-  preLoss: number;
-  postLoss: number;
-  preAccuracy?: number;
-  postAccuracy?: number;
-  lr: number;
-  tasks: number;
+export interface MetricsLine extends RoundSummary {
   ms: number;
   tasksPerSecond: number;
   eval?: { tasks: number; preLoss: number; postLoss: number; preAccuracy?: number; postAccuracy?: number };
