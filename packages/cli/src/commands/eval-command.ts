@@ -62,8 +62,11 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (values.json) {
     process.stdout.write(`${JSON.stringify(report)}\n`);
   } else {
-    process.stdout.write(`${meta.job} (${meta.algorithm}, ${meta.task.family}): ${count} held-out tasks, ${String(tasks.shots)}-shot, ${steps} adaptation step(s); mean ± 95 % CI\n`);
-    process.stdout.write(formatHeldOut(report));
+    const prototypes = meta.adaptation.method === 'prototypes';
+    const how = prototypes ? 'class prototypes from the support set' : `${steps} adaptation step(s)`;
+    const ways = tasks.ways === undefined ? '' : `${String(tasks.ways)}-way `;
+    process.stdout.write(`${meta.job} (${meta.algorithm}, ${meta.task.family}): ${count} held-out tasks, ${ways}${String(tasks.shots)}-shot, ${how}; mean ± 95 % CI\n`);
+    process.stdout.write(formatHeldOut(report, prototypes));
   }
   return 0;
 }
