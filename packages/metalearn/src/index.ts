@@ -59,6 +59,7 @@ export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
 
 export { BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
 export type { BackendInfo, BackendName, SelectBackendOptions } from './backend/select-backend';
+export { assertValidKey } from './checkpoints/blob-store';
 export type { BlobStore } from './checkpoints/blob-store';
 export { CheckpointStore } from './checkpoints/checkpoint-store';
 export type { Checkpoint, CheckpointStoreOptions } from './checkpoints/checkpoint-store';

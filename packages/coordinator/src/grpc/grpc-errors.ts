@@ -1,0 +1,62 @@
+import { DecodeError } from '@metatrain/metalearn';
+import { grpc } from '@metatrain/proto';
+
+// The domain errors below would belong in ../errors.ts; they live here until the lead moves
+// them, since that file is owned by another change.
+
+/**
+ * A request the coordinator refuses: `field` is the wire name of the offending field
+ * (`job_id`, `header.job_id`), so the status message names it (DESIGN.md §3).
+ */
+export abstract class RequestError extends Error {
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(field ? `${field}: ${reason}` : reason);
+  }
+}
+
+/** Malformed input: a missing, out-of-range or inconsistent field. → INVALID_ARGUMENT */
+export class InvalidArgumentError extends RequestError {
+  override readonly name = 'InvalidArgumentError';
+}
+
+/** The named thing (a job, usually) does not exist. → NOT_FOUND */
+export class NotFoundError extends RequestError {
+  override readonly name = 'NotFoundError';
+}
+
+/** Well-formed, but the current state does not allow it (a parameter version not held). → FAILED_PRECONDITION */
+export class FailedPreconditionError extends RequestError {
+  override readonly name = 'FailedPreconditionError';
+}
+
+/** A status to send instead of a response; grpc-js accepts it in callbacks and `emit('error')`. */
+export interface StatusError {
+  code: grpc.status;
+  details: string;
+}
+
+/** Receives failures that are the server's fault (INTERNAL), so none is lost. */
+export type InternalErrorHandler = (error: unknown) => void;
+
+/** The default {@link InternalErrorHandler}: one line on stderr. */
+export const logInternalError: InternalErrorHandler = (error) => {
+  process.stderr.write(`grpc: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+};
+
+/**
+ * Maps a failure to exactly one status code (DESIGN.md §3). The domain errors' messages
+ * already name the field, so they pass through unchanged; anything else is a bug of ours,
+ * reported to `onInternal` and answered INTERNAL rather than crashing the server.
+ */
+export function toStatusError(error: unknown, onInternal: InternalErrorHandler = logInternalError): StatusError {
+  if (error instanceof InvalidArgumentError || error instanceof DecodeError) {
+    return { code: grpc.status.INVALID_ARGUMENT, details: error.message };
+  }
+  if (error instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: error.message };
+  if (error instanceof FailedPreconditionError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
+  onInternal(error);
+  return { code: grpc.status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` };
+}

@@ -1,0 +1,35 @@
+import type { ParamSet } from '@metatrain/metalearn';
+import type { ReportHeader } from '@metatrain/proto';
+import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
+
+/**
+ * Where ReportShard hands a well-formed report (header + decoded, checksum-verified sum), so
+ * the handler needs no job registry. Implemented by whatever owns the jobs' round trackers.
+ */
+export interface ReportSink {
+  /**
+   * Files one shard report and says what became of it (RoundTracker.accept's answer).
+   *
+   * @throws NotFoundError (./grpc-errors) when there is no job `header.jobId`.
+   */
+  reportShard(header: ReportHeader, sum: ParamSet): AcceptOutcome | Promise<AcceptOutcome>;
+}
+
+/** The tracker's view of a wire report: task_index becomes `task`, absent accuracies stay absent. */
+export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport {
+  return {
+    round: header.round,
+    shard: header.shardIndex,
+    parameterVersion: header.parameterVersion,
+    sum,
+    metrics: header.taskMetrics.map((m) => ({
+      task: m.taskIndex,
+      preLoss: m.preLoss,
+      postLoss: m.postLoss,
+      ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
+      ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
+    })),
+    workerId: header.workerId,
+    backend: header.backend,
+  };
+}

@@ -1,0 +1,82 @@
+import type { ParamSet, ParamShape } from '@metatrain/metalearn';
+import { planShards } from '@metatrain/metalearn';
+import { grpc, WorkerServiceClient, WorkerServiceService, type ReportHeader, type WorkerServiceServer } from '@metatrain/proto';
+import { RoundTracker } from '../../rounds/round-tracker';
+import type { AcceptOutcome } from '../../rounds/shard-report';
+import { NotFoundError } from '../grpc-errors';
+import type { ParameterSource } from '../parameter-source';
+import { toShardReport, type ReportSink } from '../report-sink';
+
+/** A deadline `seconds` from now: every test call has one, as every real call must. */
+export const inSeconds = (seconds: number): Date => new Date(Date.now() + seconds * 1000);
+
+/** One job of {@link FakeJobs}: the versions it holds and the round it is collecting. */
+export interface FakeJob {
+  versions: Map<number, ParamSet>;
+  tracker: RoundTracker;
+  /** Every report the sink was handed, in arrival order. */
+  reports: Array<{ header: ReportHeader; sum: ParamSet }>;
+}
+
+/** A stand-in for the job registry: parameters by version, one RoundTracker per job. */
+export class FakeJobs implements ParameterSource, ReportSink {
+  readonly jobs = new Map<string, FakeJob>();
+
+  add(jobId: string, options: { round: number; layout: ParamShape[]; metaBatchSize: number; shardSize: number; versions?: Map<number, ParamSet> }): FakeJob {
+    const tracker = new RoundTracker({ round: options.round, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
+    const job = { versions: options.versions ?? new Map(), tracker, reports: [] };
+    this.jobs.set(jobId, job);
+    return job;
+  }
+
+  getParameters(jobId: string, version: number): ParamSet | undefined {
+    return this.job(jobId, 'job_id').versions.get(version);
+  }
+
+  reportShard(header: ReportHeader, sum: ParamSet): AcceptOutcome {
+    const job = this.job(header.jobId, 'header.job_id');
+    job.reports.push({ header, sum });
+    return job.tracker.accept(toShardReport(header, sum));
+  }
+
+  private job(jobId: string, field: string): FakeJob {
+    const job = this.jobs.get(jobId);
+    if (!job) throw new NotFoundError(field, `no job ${JSON.stringify(jobId)}`);
+    return job;
+  }
+}
+
+/** A real grpc-js server on 127.0.0.1:0 and a client of it; `close()` is idempotent. */
+export interface WorkerServiceFixture {
+  client: WorkerServiceClient;
+  close(): Promise<void>;
+}
+
+/** Serves `handlers` (Register/Heartbeat answer UNIMPLEMENTED) and connects a client. */
+export async function startWorkerService(handlers: Pick<WorkerServiceServer, 'getParameters' | 'reportShard'>): Promise<WorkerServiceFixture> {
+  const server = new grpc.Server();
+  const unimplemented = (_call: unknown, callback: (error: { code: grpc.status; details: string }) => void): void =>
+    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not part of this test' });
+  server.addService(WorkerServiceService, { registerWorker: unimplemented, heartbeat: unimplemented, ...handlers });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+  );
+  const client = new WorkerServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+  let closing: Promise<void> | undefined;
+  return {
+    client,
+    close: () =>
+      (closing ??= new Promise<void>((resolve) => {
+        client.close();
+        // A call left hanging must not hang the suite: force after a grace period.
+        const force = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, 2000);
+        server.tryShutdown(() => {
+          clearTimeout(force);
+          resolve();
+        });
+      })),
+  };
+}

@@ -1,0 +1,38 @@
+import type { ParamSet, ShardResult } from '@metatrain/metalearn';
+
+/**
+ * Metrics of one task of a shard. `task` is the task's index within the round's meta-batch
+ * (the wire's `task_index`), so a report can be checked against the shard plan.
+ */
+export type ReportedTaskMetrics = ShardResult['metrics'][number];
+
+/** One worker's result for one shard of one round, as the round tracker receives it. */
+export interface ShardReport {
+  round: number;
+  shard: number;
+  /** The parameter version the shard was computed from; must equal `round`. */
+  parameterVersion: number;
+  /** The shard's summed result, in the job's parameter layout. */
+  sum: ParamSet;
+  /** One entry per task of the shard, in task order. */
+  metrics: ReportedTaskMetrics[];
+  workerId: string;
+  /** Compute backend that produced `sum` (tensorflow | wasm | cpu). */
+  backend: string;
+}
+
+/**
+ * What became of a report (the wire's ReportStatus): stored, ignored because the shard is
+ * already held (first result wins), ignored because its round is closed, or refused with a
+ * reason naming the field at fault.
+ */
+export type AcceptOutcome = 'ACCEPTED' | 'DUPLICATE' | 'STALE' | { rejected: string };
+
+/** A shard held by a tracker: what `applyRound` needs, plus who computed it. */
+export interface AcceptedShard {
+  shard: number;
+  sum: ParamSet;
+  metrics: ReportedTaskMetrics[];
+  workerId: string;
+  backend: string;
+}
