@@ -94,7 +94,7 @@ let backend = 'n/a';
 if (algorithm === 'nearest-neighbour') {
   for (const s of SETTINGS) results.push({ setting: s.label, report: nearestNeighbour(evalFamily(s.ways, s.shots), evalTasks) });
 } else {
-  const trained = await metaTrain(specInput, process.cwd(), 100);
+  const trained = await metaTrain(specInput, process.cwd(), 20);
   seconds = trained.seconds;
   backend = trained.backend;
   for (const s of SETTINGS) {

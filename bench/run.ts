@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** `pnpm bench <name>`: runs bench/<name>.ts (throughput, quality-sinusoid, quality-omniglot). */
+/** `pnpm bench <name>`: runs bench/<name>.ts. */
 const name = process.argv[2];
-const known = ['throughput', 'quality-sinusoid', 'quality-omniglot'];
+const known = ['throughput', 'quality-sinusoid', 'quality-omniglot', 'results-tables'];
 if (!name || !known.includes(name)) {
   process.stderr.write(`usage: pnpm bench <${known.join('|')}> [args]\n`);
   process.exit(2);
