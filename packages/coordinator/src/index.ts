@@ -1,4 +1,4 @@
-// The coordinator (issue 3, in progress): storage, round tracking and the worker protocol's gRPC edge.
+// The coordinator (issue 3, in progress): storage, the shard queue, the job registry, round tracking and the worker protocol's gRPC edge.
 export { ConfigError, StorageError } from './errors';
 export type { StorageErrorDetails } from './errors';
 export { S3Store } from './storage/s3-store';
@@ -22,3 +22,22 @@ export { FailedPreconditionError, InvalidArgumentError, NotFoundError, RequestEr
 export type { InternalErrorHandler, StatusError } from './grpc/grpc-errors';
 // Worker side of the protocol; to move to a package both coordinator and worker may import.
 export { fetchParameters, reportShard } from './grpc/worker-client';
+
+export { ShardQueue } from './queue/shard-queue';
+export type { EnqueueResult, QueueDepth, QueueErrorHandler } from './queue/shard-queue';
+export { compileShardQueueOptions } from './queue/shard-queue-options';
+export type { CompiledShardQueueOptions, Retention, ShardQueueOptions } from './queue/shard-queue-options';
+export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
+export type { ShardQueueKeys } from './queue/queue-keys';
+export { JOB_ID_PATTERN, parseShardMessage, ShardMessageError } from './queue/shard-message';
+export type { ShardMessage } from './queue/shard-message';
+export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
+export type { ShardJobRef } from './queue/shard-ids';
+export { JobRegistry } from './registry/job-registry';
+export type { JobRegistryOptions, NewJob } from './registry/job-registry';
+export { CorruptRecordError, JOB_STATES } from './registry/job-record';
+export type { JobRecord, JobStateName } from './registry/job-record';
+export type { JobChange } from './registry/job-change';
+export { checkTransition, InvalidTransitionError, isFinal } from './registry/job-transitions';
+export { LeaseLostError, RegistryLease } from './registry/lease';
+export type { LeaseLossReason } from './registry/lease';

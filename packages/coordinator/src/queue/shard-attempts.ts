@@ -1,0 +1,38 @@
+import type { JobState, Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { ShardQueueKeys } from './queue-keys';
+import { shardJobId } from './shard-ids';
+import type { ShardMessage } from './shard-message';
+
+/** BullMQ states in which a job waits for a worker. */
+export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);
+
+/** The newest BullMQ job of a shard. */
+export interface LatestAttempt {
+  attempt: number;
+  id: string;
+  /** `unknown` when the job does not exist (never added, or removed after it finished). */
+  state: JobState | 'unknown';
+}
+
+const field = (m: ShardMessage) => `r${m.round}-s${m.shard}`;
+
+/**
+ * Finds the newest job of a shard. The attempt counter lives in Redis, beside the queue, so a
+ * restarted coordinator continues the numbering instead of reusing an id BullMQ still holds.
+ */
+export async function latestAttempt(queue: Queue, redis: Redis, keys: ShardQueueKeys, message: ShardMessage): Promise<LatestAttempt> {
+  const raw = await redis.hget(keys.attempts(message.jobId), field(message));
+  const attempt = raw === null ? 0 : Number(raw);
+  const id = shardJobId(message.jobId, message.round, message.shard, attempt);
+  return { attempt, id, state: await queue.getJobState(id) };
+}
+
+/**
+ * The id under which to add a shard's next job: the plain id for its first, otherwise a new
+ * attempt number (counted before the add, so a failed add never leads to reusing a number).
+ */
+export async function nextAttemptId(redis: Redis, keys: ShardQueueKeys, message: ShardMessage, first: boolean): Promise<string> {
+  const attempt = first ? 0 : await redis.hincrby(keys.attempts(message.jobId), field(message), 1);
+  return shardJobId(message.jobId, message.round, message.shard, attempt);
+}

@@ -1,0 +1,35 @@
+// BullMQ job ids of shards. No BullMQ import: the worker side may use these too.
+
+/** The BullMQ job name of every shard job (the id says which shard it is). */
+export const SHARD_JOB_NAME = 'shard';
+
+/** Where a shard job id comes from: the job, the round, the shard and the attempt. */
+export interface ShardJobRef {
+  jobId: string;
+  round: number;
+  shard: number;
+  /** 0 for the first enqueue; n for the n-th re-enqueue. */
+  attempt: number;
+}
+
+/**
+ * The BullMQ job id of a shard: `{jobId}-r{round}-s{shard}` (DESIGN.md §2), with `-a{attempt}`
+ * appended for re-enqueues. BullMQ refuses to add a second job under an id whose job still
+ * exists (in any state, completed and failed included), so the plain id makes enqueueing a
+ * round idempotent, and the attempt suffix is what lets a shard run again after its earlier
+ * job finished, failed or got stuck.
+ */
+export function shardJobId(jobId: string, round: number, shard: number, attempt = 0): string {
+  const base = `${jobId}-r${round}-s${shard}`;
+  return attempt === 0 ? base : `${base}-a${attempt}`;
+}
+
+const SHARD_JOB_ID = /^(.+)-r(\d+)-s(\d+)(?:-a([1-9]\d*))?$/;
+
+/** The inverse of {@link shardJobId}; undefined for an id it did not make. */
+export function parseShardJobId(id: string): ShardJobRef | undefined {
+  const match = SHARD_JOB_ID.exec(id);
+  if (!match) return undefined;
+  const [, jobId = '', round = '', shard = '', attempt = '0'] = match;
+  return { jobId, round: Number(round), shard: Number(shard), attempt: Number(attempt) };
+}

@@ -1,0 +1,234 @@
+import { planShards } from '@metatrain/metalearn';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { shardQueueKeys } from '../packages/coordinator/src/queue/queue-keys';
+import { parseShardJobId, shardJobId } from '../packages/coordinator/src/queue/shard-ids';
+import { parseShardMessage, ShardMessageError } from '../packages/coordinator/src/queue/shard-message';
+import { ShardQueue } from '../packages/coordinator/src/queue/shard-queue';
+import type { ShardQueueOptions } from '../packages/coordinator/src/queue/shard-queue-options';
+import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
+import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
+
+let server: RedisTestServer;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  server = await startRedisServer();
+});
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(async () => {
+  await server?.close();
+});
+
+/** A queue and a probe on a fresh prefix, closed and deleted after the test. */
+async function openQueue(options: Partial<ShardQueueOptions> = {}, url = server.url) {
+  const prefix = uniquePrefix('queue');
+  const queue = await ShardQueue.create({ redisUrl: url, prefix, ...options });
+  cleanup.push(() => deleteKeys(url, prefix));
+  cleanup.push(() => queue.close());
+  const probe = await QueueProbe.create(url, prefix, queue.queueName);
+  cleanup.push(() => probe.close());
+  return { queue, probe, prefix };
+}
+
+describe('ShardQueue', () => {
+  it('gives BullMQ 5 key names for the wait list and the prioritized set, and shards land in the latter', async () => {
+    const { queue, probe, prefix } = await openQueue();
+    expect(shardQueueKeys(prefix, 'shards')).toMatchObject({ wait: `${prefix}:shards:wait`, prioritized: `${prefix}:shards:prioritized` });
+    expect(probe.bullmqKeys).toEqual({ wait: queue.keys.wait, prioritized: queue.keys.prioritized, active: queue.keys.active, delayed: queue.keys.delayed });
+    expect(shardQueueKeys()).toMatchObject({ wait: 'metatrain:shards:wait', prioritized: 'metatrain:shards:prioritized' });
+
+    await queue.enqueueRound('job-a', 0, planShards(10, 4), 0);
+    expect(await probe.zcard(queue.keys.prioritized)).toBe(3);
+    expect(await probe.llen(queue.keys.wait)).toBe(0);
+  });
+
+  it('enqueues one job per shard with deterministic ids, and the same round twice adds nothing', async () => {
+    const { queue, probe } = await openQueue();
+    const plan = planShards(25, 10);
+    const first = await queue.enqueueRound('sine-abc123', 7, plan, 7);
+    expect(first).toEqual({ added: ['sine-abc123-r7-s0', 'sine-abc123-r7-s1', 'sine-abc123-r7-s2'], pending: [] });
+    const again = await queue.enqueueRound('sine-abc123', 7, plan, 7);
+    expect(again).toEqual({ added: [], pending: first.added });
+    expect(await probe.jobCount()).toBe(3);
+
+    const taken = await probe.take();
+    expect(taken?.id).toBe('sine-abc123-r7-s0');
+    expect(parseShardMessage(taken?.data)).toEqual({ jobId: 'sine-abc123', round: 7, shard: 0, start: 0, end: 10, parameterVersion: 7 });
+    expect(parseShardJobId('sine-abc123-r7-s2-a3')).toEqual({ jobId: 'sine-abc123', round: 7, shard: 2, attempt: 3 });
+    expect(shardJobId('sine-abc123', 7, 2, 3)).toBe('sine-abc123-r7-s2-a3');
+  });
+
+  it('relies on BullMQ ignoring an existing id in every state, and accepting it again once removed', async () => {
+    const { probe } = await openQueue();
+    expect(await probe.add('x-r0-s0', { n: 1 })).toBe('x-r0-s0');
+    await probe.add('x-r0-s0', { n: 2 });
+    expect(await probe.jobCount()).toBe(1);
+    const taken = await probe.take();
+    expect(taken?.data).toEqual({ n: 1 });
+    await probe.add('x-r0-s0', { n: 3 }); // while active
+    if (taken) await probe.complete(taken);
+    await probe.add('x-r0-s0', { n: 4 }); // after completion: still the completed job, nothing waits
+    expect(await probe.state('x-r0-s0')).toBe('completed');
+    expect(await probe.take()).toBeUndefined();
+
+    await probe.add('y-r0-s0', {});
+    const failing = await probe.take();
+    if (failing) await probe.fail(failing);
+    await probe.add('y-r0-s0', {});
+    expect(await probe.state('y-r0-s0')).toBe('failed');
+    expect(await probe.take()).toBeUndefined();
+
+    // Once the job is gone (removed, or dropped by removeOnComplete/removeOnFail) the id is free.
+    expect(await probe.remove('x-r0-s0')).toBe(1);
+    await probe.add('x-r0-s0', { n: 5 });
+    expect((await probe.take())?.data).toEqual({ n: 5 });
+  });
+
+  it('re-enqueues missing shards whatever became of their earlier jobs, each message unchanged', async () => {
+    const { queue, probe } = await openQueue({ attempts: 1 });
+    const plan = planShards(12, 3); // 4 shards
+    await queue.enqueueRound('job-b', 2, plan, 2);
+    const straggler = await probe.take(); // s0 stays active: its worker is slow
+    const done = await probe.take(); // s1 finished, but its report was lost
+    const failed = await probe.take(); // s2 failed for good
+    if (!straggler || !done || !failed) throw new Error('expected three shards');
+    await probe.complete(done);
+    await probe.fail(failed);
+
+    const result = await queue.reenqueue('job-b', 2, plan, 2);
+    expect(result.added).toEqual(['job-b-r2-s0-a1', 'job-b-r2-s1-a1', 'job-b-r2-s2-a1']);
+    expect(result.pending).toEqual(['job-b-r2-s3']); // still waiting: moved to the front instead
+    // Re-enqueueing again while the attempts wait adds nothing.
+    expect((await queue.reenqueue('job-b', 2, plan, 2)).added).toEqual([]);
+
+    await queue.enqueueRound('job-other', 0, planShards(2, 1), 0); // fair-share priorities: behind the retries
+    const order: { id: string; message: unknown }[] = [];
+    for (let t = await probe.take(); t; t = await probe.take()) order.push({ id: t.id, message: parseShardMessage(t.data) });
+    expect(order.map((o) => o.id)).toEqual(['job-b-r2-s0-a1', 'job-b-r2-s1-a1', 'job-b-r2-s2-a1', 'job-b-r2-s3', 'job-other-r0-s0', 'job-other-r0-s1']);
+    expect(order[0]?.message).toEqual({ jobId: 'job-b', round: 2, shard: 0, start: 0, end: 3, parameterVersion: 2 });
+    expect(order[2]?.message).toMatchObject({ shard: 2, start: 6, end: 9 });
+    // The straggler's own job can still complete; its report would then be a DUPLICATE.
+    await probe.complete(straggler);
+    expect(await probe.state('job-b-r2-s0')).toBe('completed');
+  });
+
+  it('re-enqueueing a shard that is backing off after a failure runs it now', async () => {
+    const { queue, probe } = await openQueue({ attempts: 2, backoffMs: 60_000 });
+    await queue.enqueueRound('job-g', 0, planShards(2, 1), 0);
+    const failing = await probe.take();
+    if (failing) await probe.fail(failing);
+    expect(await probe.state('job-g-r0-s0')).toBe('delayed');
+    expect(await queue.reenqueue('job-g', 0, planShards(2, 1).slice(0, 1), 0)).toEqual({ added: [], pending: ['job-g-r0-s0'] });
+    expect((await probe.take())?.id).toBe('job-g-r0-s0');
+  });
+
+  it('on enqueueing a round again after its jobs finished (a coordinator restart) adds new attempts', async () => {
+    const { queue, probe } = await openQueue();
+    const plan = planShards(4, 2);
+    await queue.enqueueRound('job-c', 0, plan, 0);
+    expect(await probe.drain()).toEqual(['job-c-r0-s0', 'job-c-r0-s1']);
+    expect((await queue.enqueueRound('job-c', 0, plan, 0)).added).toEqual(['job-c-r0-s0-a1', 'job-c-r0-s1-a1']);
+    expect((await queue.enqueueRound('job-c', 0, plan, 0)).added).toEqual([]);
+  });
+
+  it('refuses a bad shard before adding anything, naming the field', async () => {
+    const { queue, probe } = await openQueue();
+    const plan = [{ index: 0, start: 0, end: 5 }, { index: 1, start: 5, end: 5 }];
+    await expect(queue.enqueueRound('job-d', 0, plan, 0)).rejects.toThrow(/shard message: end: must be greater than start \(5\), got 5/);
+    await expect(queue.enqueueRound('job:d', 0, planShards(2, 1), 0)).rejects.toThrow(/jobId/);
+    await expect(queue.enqueueRound('job-d', -1, planShards(2, 1), 0)).rejects.toThrow(/round: expected a non-negative integer, got number -1/);
+    expect(await probe.jobCount()).toBe(0);
+  });
+
+  it('counts waiting, prioritized, active and delayed shards', async () => {
+    const { queue, probe } = await openQueue({ attempts: 2, backoffMs: 60_000 });
+    expect(await queue.depth()).toEqual({ waiting: 0, prioritized: 0, active: 0, delayed: 0, total: 0 });
+    await queue.enqueueRound('job-e', 0, planShards(5, 1), 0);
+    await probe.take();
+    const failing = await probe.take();
+    if (failing) await probe.fail(failing); // first of 2 attempts: back off for a minute
+    expect(await queue.depth()).toEqual({ waiting: 0, prioritized: 3, active: 1, delayed: 1, total: 5 });
+    expect(await probe.zcard(queue.keys.prioritized)).toBe(3);
+  });
+
+  it('interleaves two jobs enqueued together, and a job with few shards does not starve one with many', async () => {
+    const { queue, probe } = await openQueue();
+    await queue.enqueueRound('big', 0, planShards(6, 1), 0);
+    await queue.enqueueRound('small', 0, planShards(3, 1), 0);
+    expect(await probe.drain()).toEqual(['big-r0-s0', 'small-r0-s0', 'big-r0-s1', 'small-r0-s1', 'big-r0-s2', 'small-r0-s2', 'big-r0-s3', 'big-r0-s4', 'big-r0-s5']);
+
+    // Rounds: "small" has one shard per round and comes back as soon as it is served. Under
+    // priority-by-shard-index it would always be first; here "big" keeps its turn.
+    await queue.enqueueRound('big', 1, planShards(4, 1), 1);
+    await queue.enqueueRound('small', 1, planShards(1, 1), 1);
+    const order: string[] = [];
+    for (let round = 2; order.length < 8; round++) {
+      const taken = await probe.take();
+      if (!taken) break;
+      order.push(taken.id);
+      await probe.complete(taken);
+      if (taken.id.startsWith('small-')) await queue.enqueueRound('small', round, planShards(1, 1), round);
+    }
+    expect(order.filter((id) => id.startsWith('big-'))).toEqual(['big-r1-s0', 'big-r1-s1', 'big-r1-s2', 'big-r1-s3']);
+    expect(order.slice(0, 4).filter((id) => id.startsWith('big-')).length).toBe(2);
+  });
+
+  it('removes the waiting shards of a cancelled job, not its running ones nor another job\'s', async () => {
+    const { queue, probe } = await openQueue();
+    await queue.enqueueRound('doomed', 0, planShards(3, 1), 0);
+    await queue.enqueueRound('doomed-r0', 0, planShards(2, 1), 0); // a job id that extends the other
+    const running = await probe.take();
+    expect(running?.id).toBe('doomed-r0-s0');
+    expect(await queue.removeJob('doomed')).toBe(2);
+    expect(await queue.depth()).toMatchObject({ prioritized: 2, active: 1 });
+    expect(await probe.drain()).toEqual(['doomed-r0-r0-s0', 'doomed-r0-r0-s1']);
+  });
+
+  it('closes idempotently', async () => {
+    const { queue } = await openQueue();
+    await Promise.all([queue.close(), queue.close()]);
+    await queue.close();
+  });
+
+  it('reconnects after Redis restarts, and with appendonly the waiting shards survive', async () => {
+    const own = await startRedisServer({ private: true, appendOnly: true });
+    cleanup.push(() => own.close());
+    const { queue, probe } = await openQueue({}, own.url);
+    await queue.enqueueRound('job-f', 0, planShards(4, 2), 0);
+    await own.restart?.();
+    expect(await queue.depth()).toMatchObject({ prioritized: 2, total: 2 });
+    expect((await queue.enqueueRound('job-f', 1, planShards(2, 2), 1)).added).toEqual(['job-f-r1-s0']);
+    expect(await probe.drain()).toEqual(['job-f-r0-s0', 'job-f-r0-s1', 'job-f-r1-s0']);
+  });
+});
+
+describe('parseShardMessage', () => {
+  const good = { jobId: 'sine-abc123', round: 3, shard: 1, start: 5, end: 10, parameterVersion: 3 };
+  it.each([
+    [null, '(message)', 'expected an object, got null'],
+    [[1, 2], '(message)', 'expected an object, got an array'],
+    [{ ...good, jobId: undefined }, 'jobId', 'got nothing'],
+    [{ ...good, jobId: 'a:b' }, 'jobId', 'got "a:b"'],
+    [{ ...good, round: -1 }, 'round', 'got number -1'],
+    [{ ...good, shard: 1.5 }, 'shard', 'got number 1.5'],
+    [{ ...good, start: '5' }, 'start', 'got "5"'],
+    [{ ...good, end: 5 }, 'end', 'must be greater than start (5), got 5'],
+    [{ ...good, parameterVersion: Number.NaN }, 'parameterVersion', 'got number NaN'],
+  ])('rejects %j naming %s', (value, field, reason) => {
+    let error: unknown;
+    try {
+      parseShardMessage(value);
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ShardMessageError);
+    expect((error as ShardMessageError).field).toBe(field);
+    expect((error as ShardMessageError).message).toContain(`${field}: `);
+    expect((error as ShardMessageError).message).toContain(reason);
+  });
+  it('accepts a good message and ignores unknown fields', () => {
+    expect(parseShardMessage({ ...good, traceId: 'x' })).toEqual(good);
+  });
+});
