@@ -1,9 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../packages/coordinator/src/grpc/grpc-errors';
-import { JobRegistry } from '../packages/coordinator/src/registry/job-registry';
-import { InvalidTransitionError } from '../packages/coordinator/src/registry/job-transitions';
-import { LeaseLostError } from '../packages/coordinator/src/registry/lease';
+import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, JobRegistry, LeaseLostError, NotFoundError } from '@metatrain/coordinator';
+// Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, keyTtl } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 

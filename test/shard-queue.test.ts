@@ -1,10 +1,7 @@
 import { planShards } from '@metatrain/metalearn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { shardQueueKeys } from '../packages/coordinator/src/queue/queue-keys';
-import { parseShardJobId, shardJobId } from '../packages/coordinator/src/queue/shard-ids';
-import { parseShardMessage, ShardMessageError } from '../packages/coordinator/src/queue/shard-message';
-import { ShardQueue } from '../packages/coordinator/src/queue/shard-queue';
-import type { ShardQueueOptions } from '../packages/coordinator/src/queue/shard-queue-options';
+import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, ShardQueue, shardQueueKeys, type ShardQueueOptions } from '@metatrain/coordinator';
+// Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 
