@@ -2,6 +2,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  adaptationFor,
   type ComputeContext,
   createComputeContext,
   createTaskFamily,
@@ -57,10 +58,7 @@ export async function metaTrain(specInput: unknown, baseDir: string, logEvery = 
 
 /** Held-out evaluation with the adaptation the algorithm trained for (ANIL: head only; ProtoNets: prototypes). */
 export function evaluate(ctx: ComputeContext, state: MetaState, tasks: number, family = ctx.family, model = ctx.model): HeldOutReport {
-  const { spec } = ctx;
-  const method = spec.algorithm === 'protonet' ? ('prototypes' as const) : ('sgd' as const);
-  const parameters = spec.algorithm === 'anil' ? model.headNames : model.params.map((p) => p.name);
-  return evaluateHeldOut({ model, family, params: state.params, adaptation: { method, steps: spec.inner.steps, lr: spec.inner.lr, parameters }, tasks, seed: spec.seed, stream: 1 });
+  return evaluateHeldOut({ model, family, params: state.params, adaptation: adaptationFor(ctx), tasks, seed: ctx.spec.seed, stream: 1 });
 }
 
 export function meanCi(values: number[]): { mean: number; ci95: number } {

@@ -48,6 +48,7 @@ export { readExport } from './export/read-export';
 export type { LoadedExport } from './export/read-export';
 
 export { adaptAndPredict } from './eval/evaluate-tasks';
+export { adaptationFor } from './eval/adaptation-for';
 export type { AdaptedOutputs, Adaptation } from './eval/evaluate-tasks';
 export { evaluateHeldOut } from './eval/held-out';
 export type { HeldOutOptions, HeldOutReport, MetricCi } from './eval/held-out';

@@ -1,6 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
+  adaptationFor,
   CheckpointStore,
   type ComputeContext,
   createComputeContext,
@@ -29,8 +30,6 @@ export interface TrainRunOptions {
   log: (line: string) => void;
   /** set to stop after the current round, with a checkpoint (Ctrl-C) */
   shouldStop?: () => boolean;
-  /** progress output; defaults to stderr */
-  progressStream?: NodeJS.WritableStream;
 }
 
 export interface TrainRunResult {
@@ -57,14 +56,8 @@ function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: LossWindow
 /** Periodic evaluation during training uses stream 0; `metatrain eval` uses stream 1. */
 export const TRAINING_EVAL_STREAM = 0;
 
-function adaptationOf(ctx: ComputeContext) {
-  const method = ctx.spec.algorithm === 'protonet' ? ('prototypes' as const) : ('sgd' as const);
-  const parameters = ctx.spec.algorithm === 'anil' ? ctx.model.headNames : ctx.model.params.map((p) => p.name);
-  return { method, steps: ctx.spec.inner.steps, lr: ctx.spec.inner.lr, parameters };
-}
-
 export function heldOutEval(ctx: ComputeContext, state: MetaState, tasks: number, stream: number): HeldOutReport {
-  return evaluateHeldOut({ model: ctx.model, family: ctx.family, params: state.params, adaptation: adaptationOf(ctx), tasks, seed: ctx.spec.seed, stream });
+  return evaluateHeldOut({ model: ctx.model, family: ctx.family, params: state.params, adaptation: adaptationFor(ctx), tasks, seed: ctx.spec.seed, stream });
 }
 
 async function startingState(ctx: ComputeContext, checkpoints: CheckpointStore, options: TrainRunOptions): Promise<MetaState> {
@@ -104,7 +97,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const metricsPath = join(options.outDir, 'metrics.jsonl');
   const metrics = await MetricsLog.open(metricsPath, state.round);
   const total = spec.outer.iterations;
-  const progress = createProgress({ total, stream: options.progressStream ?? process.stderr });
+  const progress = createProgress({ total, stream: process.stderr });
   const saveCheckpoint = async () => {
     await checkpoints.save(toCheckpoint(state, backend.name));
   };

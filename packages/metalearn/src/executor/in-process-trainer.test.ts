@@ -10,6 +10,7 @@ import { blobsFamily } from '../testing/toy-families';
 import { useTestBackend } from '../testing/tf-setup';
 import { createComputeContext } from './compute-context';
 import { initialState, runRoundInProcess } from './in-process-trainer';
+import { adaptationFor } from '../eval/adaptation-for';
 import { evaluateHeldOut } from '../eval/held-out';
 
 beforeAll(() => useTestBackend());
@@ -69,13 +70,11 @@ describe('in-process training', () => {
 /** Held-out query loss (and accuracy) after adaptation, on the same 200 tasks each time. */
 function heldOut(spec: JobSpec, family: TaskFamily, state: MetaState) {
   const ctx = createComputeContext(spec, family);
-  const method = spec.algorithm === 'protonet' ? ('prototypes' as const) : ('sgd' as const);
-  const parameters = spec.algorithm === 'anil' ? ctx.model.headNames : ctx.model.params.map((p) => p.name);
   const report = evaluateHeldOut({
     model: ctx.model,
     family,
     params: state.params,
-    adaptation: { method, steps: spec.inner.steps, lr: spec.inner.lr, parameters },
+    adaptation: adaptationFor(ctx),
     tasks: 200,
     seed: 0,
     stream: 0,
