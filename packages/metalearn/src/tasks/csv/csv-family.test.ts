@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SpecError } from '../../errors';
 import { Purpose, Rng } from '../../rng/counter-rng';
 import type { CsvTasksSpec } from '../../spec/schema';
 import { createCsvFamily } from './csv-family';
+import { specError } from '../../testing/catch-spec-error';
 
 const repoRoot = resolve(import.meta.dirname, '../../../../..');
 const dir = mkdtempSync(join(tmpdir(), 'metatrain-csv-'));
@@ -33,15 +33,6 @@ function spec(overrides: Partial<CsvTasksSpec>): CsvTasksSpec {
 
 const create = (overrides: Partial<CsvTasksSpec>) => createCsvFamily(spec(overrides), { baseDir: dir });
 
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
 
 /** Ten groups g0…g9 of six rows; feature `id` is unique per row, `gid` is the group number. */
 const tracer = file(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../../errors';
 import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-split';
 import type { OmniglotDataset } from './dataset';
+import { specError } from '../../testing/catch-spec-error';
 
 /** A dataset with `n` characters per alphabet and no pixels: splits only look at names. */
 function fake(path: string, alphabets: Record<string, number>): OmniglotDataset {
@@ -26,15 +26,6 @@ const small2 = fake('s2', { Greek: 24, 'Japanese_(katakana)': 47, Latin: 26, San
 const byAlphabet = { by: 'alphabet' as const, testFraction: 0.2 };
 const names = (s: CharacterSplit['train']) => s.map((c) => `${c.alphabet}/${c.character}`);
 
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
 
 describe('mergeDatasets', () => {
   it('keeps one copy of an alphabet that several zips share', () => {

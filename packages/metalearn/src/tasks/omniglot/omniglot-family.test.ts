@@ -1,11 +1,11 @@
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SpecError } from '../../errors';
 import { Purpose, Rng } from '../../rng/counter-rng';
 import type { OmniglotTasksSpec } from '../../spec/schema';
 import { loadOmniglotZip } from './dataset';
 import { createOmniglotFamily } from './omniglot-family';
 import { copyRotated } from './resize';
+import { specError } from '../../testing/catch-spec-error';
 
 const repoRoot = resolve(import.meta.dirname, '../../../../..');
 const dataDir = resolve(repoRoot, '../shared/datasets/omniglot');
@@ -27,15 +27,6 @@ function spec(overrides: Partial<OmniglotTasksSpec> = {}): OmniglotTasksSpec {
 const create = (overrides: Partial<OmniglotTasksSpec> = {}) =>
   createOmniglotFamily(spec(overrides), { baseDir: dataDir });
 
-function specError(fn: () => unknown): SpecError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof SpecError) return err;
-    throw err;
-  }
-  throw new Error('expected a SpecError');
-}
 
 const keyOf = (x: Float32Array, row: number) =>
   Buffer.from(x.buffer, x.byteOffset + row * 784 * 4, 784 * 4).toString('base64');
