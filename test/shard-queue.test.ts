@@ -1,6 +1,7 @@
 import { planShards } from '@metatrain/metalearn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, ShardQueue, shardQueueKeys, type ShardQueueOptions } from '@metatrain/coordinator';
+import { ShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
+import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/protocol';
 // Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';

@@ -20,19 +20,11 @@ export { toShardReport } from './grpc/report-sink';
 export type { ReportSink } from './grpc/report-sink';
 export { FailedPreconditionError, InvalidArgumentError, NotFoundError, RequestError, logInternalError, toStatusError } from './grpc/grpc-errors';
 export type { InternalErrorHandler, StatusError } from './grpc/grpc-errors';
-// Worker side of the protocol; to move to a package both coordinator and worker may import.
-export { fetchParameters, reportShard } from './grpc/worker-client';
 
 export { ShardQueue } from './queue/shard-queue';
 export type { EnqueueResult, QueueDepth, QueueErrorHandler } from './queue/shard-queue';
 export { compileShardQueueOptions } from './queue/shard-queue-options';
 export type { CompiledShardQueueOptions, Retention, ShardQueueOptions } from './queue/shard-queue-options';
-export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
-export type { ShardQueueKeys } from './queue/queue-keys';
-export { JOB_ID_PATTERN, parseShardMessage, ShardMessageError } from './queue/shard-message';
-export type { ShardMessage } from './queue/shard-message';
-export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
-export type { ShardJobRef } from './queue/shard-ids';
 export { JobRegistry } from './registry/job-registry';
 export type { JobRegistryOptions, NewJob } from './registry/job-registry';
 export { CorruptRecordError, JOB_STATES } from './registry/job-record';

@@ -2,10 +2,9 @@ import { DecodeError, encodeParams, MAX_CHUNK_BYTES, paramsEqual, type ParamSet 
 import { grpc, type GetParametersResponse, type TensorChunk } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getParametersHandler } from './get-parameters';
-import { toTensorChunks } from './tensor-chunks';
+import { toTensorChunks, fetchParameters } from '@metatrain/protocol';
 import { FakeJobs, inSeconds, startWorkerService, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';
-import { fetchParameters } from './worker-client';
 
 // Two 1024×1024 float32 layers: 8 MiB, twice grpc-js's default 4 MiB message limit.
 const bigLayout = [

@@ -2,8 +2,7 @@ import { encodeParams, type ParamSet } from '@metatrain/metalearn';
 import type { GetParametersRequest, GetParametersResponse, grpc, TensorChunk } from '@metatrain/proto';
 import { FailedPreconditionError, InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import type { ParameterSource } from './parameter-source';
-import { toTensorChunks } from './tensor-chunks';
-import { writeAll } from './write-all';
+import { toTensorChunks, writeAll } from '@metatrain/protocol';
 
 /** Options of {@link getParametersHandler}. */
 export interface GetParametersOptions {

@@ -3,10 +3,9 @@ import { grpc, ReportStatus, type ReportHeader, type ReportShardRequest, type Re
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportShardHandler } from './report-shard';
 import { toShardReport } from './report-sink';
-import { toTensorChunks } from './tensor-chunks';
+import { toTensorChunks, reportShard } from '@metatrain/protocol';
 import { FakeJobs, inSeconds, startWorkerService, type FakeJob, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';
-import { reportShard } from './worker-client';
 
 // 8 MiB + a bias: a shard sum bigger than grpc-js's default 4 MiB message limit.
 const layout = [

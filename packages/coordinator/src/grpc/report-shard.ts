@@ -1,7 +1,7 @@
 import { ReportStatus, type grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse } from '@metatrain/proto';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
-import { PayloadReceiver, type PayloadReceiverOptions } from './payload-receiver';
+import { PayloadReceiver, type PayloadReceiverOptions } from '@metatrain/protocol';
 import type { ReportSink } from './report-sink';
 
 /** Options of {@link reportShardHandler}. */

@@ -1,8 +1,6 @@
 import type { JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { ShardQueueKeys } from './queue-keys';
-import { shardJobId } from './shard-ids';
-import type { ShardMessage } from './shard-message';
+import { type ShardQueueKeys, shardJobId, type ShardMessage } from '@metatrain/protocol';
 
 /** BullMQ states in which a job waits for a worker. */
 export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

@@ -2,10 +2,8 @@ import type { ShardPlan } from '@metatrain/metalearn';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
-import { shardQueueKeys, type ShardQueueKeys } from './queue-keys';
+import { shardQueueKeys, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
-import { SHARD_JOB_NAME } from './shard-ids';
-import { parseShardMessage, type ShardMessage } from './shard-message';
 import { compileShardQueueOptions, type CompiledShardQueueOptions, type ShardQueueOptions } from './shard-queue-options';
 
 /** What an enqueue did, by BullMQ job id. */
