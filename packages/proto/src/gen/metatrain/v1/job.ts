@@ -83,6 +83,54 @@ export function jobStateToJSON(object: JobState): string {
   }
 }
 
+export enum WorkerState {
+  UNSPECIFIED = 0,
+  /** ACTIVE - heartbeating within its lease */
+  ACTIVE = 1,
+  /** LOST - missed its lease; kept for a while so operators can see what went away */
+  LOST = 2,
+  /** QUARANTINED - its reports are refused (repeatedly invalid results) */
+  QUARANTINED = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function workerStateFromJSON(object: any): WorkerState {
+  switch (object) {
+    case 0:
+    case "WORKER_STATE_UNSPECIFIED":
+      return WorkerState.UNSPECIFIED;
+    case 1:
+    case "WORKER_STATE_ACTIVE":
+      return WorkerState.ACTIVE;
+    case 2:
+    case "WORKER_STATE_LOST":
+      return WorkerState.LOST;
+    case 3:
+    case "WORKER_STATE_QUARANTINED":
+      return WorkerState.QUARANTINED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return WorkerState.UNRECOGNIZED;
+  }
+}
+
+export function workerStateToJSON(object: WorkerState): string {
+  switch (object) {
+    case WorkerState.UNSPECIFIED:
+      return "WORKER_STATE_UNSPECIFIED";
+    case WorkerState.ACTIVE:
+      return "WORKER_STATE_ACTIVE";
+    case WorkerState.LOST:
+      return "WORKER_STATE_LOST";
+    case WorkerState.QUARANTINED:
+      return "WORKER_STATE_QUARANTINED";
+    case WorkerState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Job {
   id: string;
   name: string;
@@ -276,6 +324,29 @@ export interface AdaptResponse {
     | undefined;
   /** Inner steps actually taken. */
   steps: number;
+}
+
+export interface ListWorkersRequest {
+}
+
+export interface ListWorkersResponse {
+  workers: WorkerInfo[];
+}
+
+export interface WorkerInfo {
+  workerId: string;
+  backend: string;
+  device: string;
+  cores: number;
+  hostname: string;
+  version: string;
+  state: WorkerState;
+  /** "{jobId}-r{round}-s{shard}" while computing, empty when idle */
+  currentShard: string;
+  shardsDone: number;
+  registeredAtMs: number;
+  lastHeartbeatMs: number;
+  reportsRejected: number;
 }
 
 function createBaseJob(): Job {
@@ -2546,6 +2617,409 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
   },
 };
 
+function createBaseListWorkersRequest(): ListWorkersRequest {
+  return {};
+}
+
+export const ListWorkersRequest: MessageFns<ListWorkersRequest> = {
+  encode(_: ListWorkersRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListWorkersRequest {
+    return {};
+  },
+
+  toJSON(_: ListWorkersRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListWorkersRequest>): ListWorkersRequest {
+    return ListWorkersRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListWorkersRequest>): ListWorkersRequest {
+    const message = createBaseListWorkersRequest();
+    return message;
+  },
+};
+
+function createBaseListWorkersResponse(): ListWorkersResponse {
+  return { workers: [] };
+}
+
+export const ListWorkersResponse: MessageFns<ListWorkersResponse> = {
+  encode(message: ListWorkersResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.workers) {
+      WorkerInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListWorkersResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListWorkersResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workers.push(WorkerInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListWorkersResponse {
+    return {
+      workers: globalThis.Array.isArray(object?.workers) ? object.workers.map((e: any) => WorkerInfo.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: ListWorkersResponse): unknown {
+    const obj: any = {};
+    if (message.workers?.length) {
+      obj.workers = message.workers.map((e) => WorkerInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListWorkersResponse>): ListWorkersResponse {
+    return ListWorkersResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListWorkersResponse>): ListWorkersResponse {
+    const message = createBaseListWorkersResponse();
+    message.workers = object.workers?.map((e) => WorkerInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseWorkerInfo(): WorkerInfo {
+  return {
+    workerId: "",
+    backend: "",
+    device: "",
+    cores: 0,
+    hostname: "",
+    version: "",
+    state: 0,
+    currentShard: "",
+    shardsDone: 0,
+    registeredAtMs: 0,
+    lastHeartbeatMs: 0,
+    reportsRejected: 0,
+  };
+}
+
+export const WorkerInfo: MessageFns<WorkerInfo> = {
+  encode(message: WorkerInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.workerId !== "") {
+      writer.uint32(10).string(message.workerId);
+    }
+    if (message.backend !== "") {
+      writer.uint32(18).string(message.backend);
+    }
+    if (message.device !== "") {
+      writer.uint32(26).string(message.device);
+    }
+    if (message.cores !== 0) {
+      writer.uint32(32).uint32(message.cores);
+    }
+    if (message.hostname !== "") {
+      writer.uint32(42).string(message.hostname);
+    }
+    if (message.version !== "") {
+      writer.uint32(50).string(message.version);
+    }
+    if (message.state !== 0) {
+      writer.uint32(56).int32(message.state);
+    }
+    if (message.currentShard !== "") {
+      writer.uint32(66).string(message.currentShard);
+    }
+    if (message.shardsDone !== 0) {
+      writer.uint32(72).uint64(message.shardsDone);
+    }
+    if (message.registeredAtMs !== 0) {
+      writer.uint32(80).int64(message.registeredAtMs);
+    }
+    if (message.lastHeartbeatMs !== 0) {
+      writer.uint32(88).int64(message.lastHeartbeatMs);
+    }
+    if (message.reportsRejected !== 0) {
+      writer.uint32(96).uint64(message.reportsRejected);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WorkerInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWorkerInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.device = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.cores = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.hostname = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.version = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.currentShard = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.shardsDone = longToNumber(reader.uint64());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.registeredAtMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.lastHeartbeatMs = longToNumber(reader.int64());
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.reportsRejected = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WorkerInfo {
+    return {
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
+      device: isSet(object.device) ? globalThis.String(object.device) : "",
+      cores: isSet(object.cores) ? globalThis.Number(object.cores) : 0,
+      hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
+      version: isSet(object.version) ? globalThis.String(object.version) : "",
+      state: isSet(object.state) ? workerStateFromJSON(object.state) : 0,
+      currentShard: isSet(object.currentShard)
+        ? globalThis.String(object.currentShard)
+        : isSet(object.current_shard)
+        ? globalThis.String(object.current_shard)
+        : "",
+      shardsDone: isSet(object.shardsDone)
+        ? globalThis.Number(object.shardsDone)
+        : isSet(object.shards_done)
+        ? globalThis.Number(object.shards_done)
+        : 0,
+      registeredAtMs: isSet(object.registeredAtMs)
+        ? globalThis.Number(object.registeredAtMs)
+        : isSet(object.registered_at_ms)
+        ? globalThis.Number(object.registered_at_ms)
+        : 0,
+      lastHeartbeatMs: isSet(object.lastHeartbeatMs)
+        ? globalThis.Number(object.lastHeartbeatMs)
+        : isSet(object.last_heartbeat_ms)
+        ? globalThis.Number(object.last_heartbeat_ms)
+        : 0,
+      reportsRejected: isSet(object.reportsRejected)
+        ? globalThis.Number(object.reportsRejected)
+        : isSet(object.reports_rejected)
+        ? globalThis.Number(object.reports_rejected)
+        : 0,
+    };
+  },
+
+  toJSON(message: WorkerInfo): unknown {
+    const obj: any = {};
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
+    if (message.device !== "") {
+      obj.device = message.device;
+    }
+    if (message.cores !== 0) {
+      obj.cores = Math.round(message.cores);
+    }
+    if (message.hostname !== "") {
+      obj.hostname = message.hostname;
+    }
+    if (message.version !== "") {
+      obj.version = message.version;
+    }
+    if (message.state !== 0) {
+      obj.state = workerStateToJSON(message.state);
+    }
+    if (message.currentShard !== "") {
+      obj.currentShard = message.currentShard;
+    }
+    if (message.shardsDone !== 0) {
+      obj.shardsDone = Math.round(message.shardsDone);
+    }
+    if (message.registeredAtMs !== 0) {
+      obj.registeredAtMs = Math.round(message.registeredAtMs);
+    }
+    if (message.lastHeartbeatMs !== 0) {
+      obj.lastHeartbeatMs = Math.round(message.lastHeartbeatMs);
+    }
+    if (message.reportsRejected !== 0) {
+      obj.reportsRejected = Math.round(message.reportsRejected);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WorkerInfo>): WorkerInfo {
+    return WorkerInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WorkerInfo>): WorkerInfo {
+    const message = createBaseWorkerInfo();
+    message.workerId = object.workerId ?? "";
+    message.backend = object.backend ?? "";
+    message.device = object.device ?? "";
+    message.cores = object.cores ?? 0;
+    message.hostname = object.hostname ?? "";
+    message.version = object.version ?? "";
+    message.state = object.state ?? 0;
+    message.currentShard = object.currentShard ?? "";
+    message.shardsDone = object.shardsDone ?? 0;
+    message.registeredAtMs = object.registeredAtMs ?? 0;
+    message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
+    message.reportsRejected = object.reportsRejected ?? 0;
+    return message;
+  },
+};
+
 /**
  * Clients (the `metatrain` CLI) submit, watch, export and adapt jobs.
  *
@@ -2634,6 +3108,16 @@ export const JobServiceService = {
     responseSerialize: (value: AdaptResponse): Buffer => Buffer.from(AdaptResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): AdaptResponse => AdaptResponse.decode(value),
   },
+  /** The workers the coordinator knows: registered, heartbeating or recently lost. */
+  listWorkers: {
+    path: "/metatrain.v1.JobService/ListWorkers" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListWorkersRequest): Buffer => Buffer.from(ListWorkersRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListWorkersRequest => ListWorkersRequest.decode(value),
+    responseSerialize: (value: ListWorkersResponse): Buffer => Buffer.from(ListWorkersResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -2659,6 +3143,8 @@ export interface JobServiceServer extends UntypedServiceImplementation {
    * its query set.
    */
   adapt: handleUnaryCall<AdaptRequest, AdaptResponse>;
+  /** The workers the coordinator knows: registered, heartbeating or recently lost. */
+  listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -2763,6 +3249,22 @@ export interface JobServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: AdaptResponse) => void,
+  ): ClientUnaryCall;
+  /** The workers the coordinator knows: registered, heartbeating or recently lost. */
+  listWorkers(
+    request: ListWorkersRequest,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
+  ): ClientUnaryCall;
+  listWorkers(
+    request: ListWorkersRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
   ): ClientUnaryCall;
 }
 
