@@ -65,6 +65,7 @@ export type { BlobStore } from './checkpoints/blob-store';
 export { CheckpointStore } from './checkpoints/checkpoint-store';
 export type { Checkpoint, CheckpointStoreOptions } from './checkpoints/checkpoint-store';
 export { DirectoryStore } from './checkpoints/directory-store';
+export { fromCheckpoint, toCheckpoint } from './checkpoints/meta-checkpoint';
 export { MemoryStore } from './checkpoints/memory-store';
 export { decodeNamedArrays, encodeNamedArrays } from './checkpoints/named-arrays';
 export { accuracy, macroF1, meanCi95 } from './eval/stats';

@@ -9,18 +9,19 @@ import {
   DirectoryStore,
   evaluateHeldOut,
   exportModel,
+  fromCheckpoint,
   type HeldOutReport,
   initialState,
   type JobSpec,
   type MetaState,
   runRoundInProcess,
   selectBackend,
+  toCheckpoint,
 } from '@metatrain/metalearn';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { createProgress } from '../ui/progress-bar';
 import { learningCurvesSvg } from './learning-curves';
 import { type MetricsLine, MetricsLog } from './metrics-log';
-import { fromCheckpoint, toCheckpoint } from './meta-checkpoint';
 
 export interface TrainRunOptions {
   spec: JobSpec;

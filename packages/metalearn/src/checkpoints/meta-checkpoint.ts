@@ -1,4 +1,7 @@
-import { type Checkpoint, type ComputeContext, CheckpointError, type MetaState } from '@metatrain/metalearn';
+import { CheckpointError } from '../errors';
+import type { ComputeContext } from '../executor/compute-context';
+import type { MetaState } from '../rounds/apply-round';
+import type { Checkpoint } from './checkpoint-store';
 
 /** A job's state as a checkpoint: parameters, optimizer slots, and the scalars in state.json. */
 export function toCheckpoint(state: MetaState, backend: string): Checkpoint {

@@ -1,0 +1,39 @@
+import type { grpc, HeartbeatRequest, HeartbeatResponse, RegisterWorkerRequest, RegisterWorkerResponse, WorkerServiceServer } from '@metatrain/proto';
+import type { WorkerTable } from '../workers/worker-table';
+import { getParametersHandler } from './get-parameters';
+import { InvalidArgumentError, toStatusError, type InternalErrorHandler } from './grpc-errors';
+import type { ParameterSource } from './parameter-source';
+import { reportShardHandler } from './report-shard';
+import type { ReportSink } from './report-sink';
+
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+
+function checkWorkerId(workerId: string): void {
+  if (!WORKER_ID.test(workerId)) throw new InvalidArgumentError('worker_id', `expected 1-128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(workerId.slice(0, 40))}`);
+}
+
+/** WorkerService (DESIGN.md §3): registration, heartbeats, parameters out, shard reports in. */
+export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: ParameterSource; reports: ReportSink; onInternalError?: InternalErrorHandler }): WorkerServiceServer {
+  const { workers } = deps;
+  const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
+    try {
+      checkWorkerId(call.request.workerId);
+      workers.register(call.request);
+      callback(null, { leaseMs: workers.leaseMs, heartbeatIntervalMs: workers.heartbeatIntervalMs });
+    } catch (error) {
+      callback(toStatusError(error, deps.onInternalError));
+    }
+  };
+  const heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse> = (call, callback) => {
+    const { workerId, currentShard, shardsDone } = call.request;
+    const registered = workers.heartbeat(workerId, currentShard, shardsDone);
+    callback(null, { registered, leaseMs: workers.leaseMs });
+  };
+  const options = deps.onInternalError ? { onInternalError: deps.onInternalError } : {};
+  return {
+    registerWorker,
+    heartbeat,
+    getParameters: getParametersHandler(deps.parameters, options),
+    reportShard: reportShardHandler(deps.reports, options),
+  };
+}

@@ -1,0 +1,131 @@
+import {
+  type ComputeContext,
+  createComputeContext,
+  createTaskFamily,
+  type JobSpec,
+  type ParamSet,
+  parseSpecText,
+  SpecError,
+  SpecErrors,
+} from '@metatrain/metalearn';
+import type { ReportHeader } from '@metatrain/proto';
+import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import type { ParameterSource } from '../grpc/parameter-source';
+import { toShardReport, type ReportSink } from '../grpc/report-sink';
+import type { JobRecord, JobStateName } from '../registry/job-record';
+import type { AcceptOutcome } from '../rounds/shard-report';
+import { JobRunner, type JobRunnerDeps, publishState } from './job-runner';
+
+/** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
+function specProblem(err: unknown): InvalidArgumentError | undefined {
+  if (err instanceof SpecErrors) return new InvalidArgumentError('spec', err.errors.map((e) => e.message).join('; '));
+  if (err instanceof SpecError) return new InvalidArgumentError('spec', err.message);
+  return undefined;
+}
+
+/**
+ * The jobs of one coordinator: validates and registers new ones, runs a {@link JobRunner}
+ * per active job, and routes the workers' parameter fetches and reports to it.
+ */
+export class JobManager implements ParameterSource, ReportSink {
+  private readonly runners = new Map<string, JobRunner>();
+  private closing = false;
+
+  constructor(private readonly deps: JobRunnerDeps) {}
+
+  /**
+   * Validates `specText` (YAML or JSON), registers the job and starts it.
+   * @throws {InvalidArgumentError} naming each bad field of the spec.
+   */
+  async submit(specText: string): Promise<JobRecord> {
+    let spec: JobSpec;
+    try {
+      spec = parseSpecText(specText);
+      this.context(spec); // a missing dataset or an impossible episode fails here, not in a worker
+    } catch (err) {
+      throw specProblem(err) ?? err;
+    }
+    const record = await this.deps.registry.createJob({ name: spec.name, spec: specText, totalRounds: spec.outer.iterations });
+    publishState(this.deps.events, record.id, 'QUEUED');
+    await this.start(record);
+    return (await this.deps.registry.getJob(record.id)) ?? record;
+  }
+
+  /** Starts every job the registry has as QUEUED or RUNNING: what a (re)started coordinator does. */
+  async resumeAll(): Promise<void> {
+    for (const record of await this.deps.registry.listJobs(['QUEUED', 'RUNNING'])) await this.start(record);
+  }
+
+  /** The job's record. @throws {NotFoundError} */
+  async get(jobId: string): Promise<JobRecord> {
+    const record = await this.deps.registry.getJob(jobId);
+    if (!record) throw new NotFoundError('job_id', `no job ${JSON.stringify(jobId)}`);
+    return record;
+  }
+
+  list(states?: readonly JobStateName[]): Promise<JobRecord[]> {
+    return this.deps.registry.listJobs(states);
+  }
+
+  /**
+   * Cancels a QUEUED or RUNNING job (a CANCELLED one is returned as it is).
+   * @throws {NotFoundError}; FAILED_PRECONDITION for a job that already ended otherwise.
+   */
+  async cancel(jobId: string, reason: string): Promise<JobRecord> {
+    const before = await this.get(jobId);
+    const runner = this.runners.get(jobId);
+    runner?.cancel();
+    const record = await this.deps.registry.updateJob(jobId, { state: 'CANCELLED', error: reason || 'cancelled by the user' });
+    if (before.state !== 'CANCELLED') publishState(this.deps.events, jobId, 'CANCELLED', record.error);
+    await runner?.done;
+    return record;
+  }
+
+  /** The built compute context of a job's spec, for the Adapt RPC and the workers' shapes. */
+  async computeContext(jobId: string): Promise<ComputeContext> {
+    return this.context(parseSpecText((await this.get(jobId)).spec));
+  }
+
+  async getParameters(jobId: string, version: number): Promise<ParamSet | undefined> {
+    const runner = this.runners.get(jobId);
+    if (runner) return runner.parameters(version);
+    await this.get(jobId);
+    return undefined;
+  }
+
+  async reportShard(header: ReportHeader, sum: ParamSet): Promise<AcceptOutcome> {
+    const runner = this.runners.get(header.jobId);
+    if (runner) return runner.report(toShardReport(header, sum));
+    const record = await this.deps.registry.getJob(header.jobId);
+    if (!record) throw new NotFoundError('header.job_id', `no job ${JSON.stringify(header.jobId)}`);
+    return 'STALE'; // the job has ended (or not started on this coordinator): nothing to add to
+  }
+
+  /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all([...this.runners.values()].map((r) => r.stop()));
+  }
+
+  private context(spec: JobSpec): ComputeContext {
+    return createComputeContext(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir }));
+  }
+
+  private async start(record: JobRecord): Promise<void> {
+    if (this.closing || this.runners.has(record.id)) return;
+    let runner: JobRunner;
+    try {
+      runner = await JobRunner.start(record, this.context(parseSpecText(record.spec)), this.deps);
+    } catch (err) {
+      // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails
+      // alone; the coordinator and the other jobs go on.
+      const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
+      this.deps.log(`job ${record.id}: cannot start: ${message}`);
+      await this.deps.registry.updateJob(record.id, { state: 'FAILED', error: message });
+      publishState(this.deps.events, record.id, 'FAILED', message);
+      return;
+    }
+    this.runners.set(record.id, runner);
+    void runner.done.finally(() => this.runners.delete(record.id));
+  }
+}

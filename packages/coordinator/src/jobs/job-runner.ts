@@ -1,0 +1,271 @@
+import {
+  applyRound,
+  type BlobStore,
+  CheckpointStore,
+  type ComputeContext,
+  exportModel,
+  fromCheckpoint,
+  initialState,
+  type MetaState,
+  type ParamSet,
+  planShards,
+  type RoundSummary,
+  toCheckpoint,
+} from '@metatrain/metalearn';
+import { JobState, type JobEvent } from '@metatrain/proto';
+import type { ShardQueue } from '../queue/shard-queue';
+import type { JobRegistry } from '../registry/job-registry';
+import type { JobRecord, JobStateName } from '../registry/job-record';
+import { LeaseLostError } from '../registry/lease';
+import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
+import type { JobEventLog } from './job-events';
+import { RoundCollector } from './round-collector';
+
+/** What the round loop reports as it goes; `CoordinatorMetrics` implements it. */
+export interface RoundObserver {
+  roundCompleted(round: { jobId: string; tasks: number; seconds: number; metaLoss: number }): void;
+  /** Last shard report → next round enqueued: the coordinator's own share of a round. */
+  orchestrationOverhead(seconds: number): void;
+  shardsReenqueued(count: number): void;
+  checkpointWritten(): void;
+}
+
+/** Everything a job's round loop works with, shared by all jobs of a coordinator. */
+export interface JobRunnerDeps {
+  registry: JobRegistry;
+  queue: ShardQueue;
+  storage: BlobStore;
+  events: JobEventLog;
+  observer: RoundObserver;
+  /** Straggler deadline: missing shards of a round are enqueued again this often. */
+  shardDeadlineMs: number;
+  /** Backend of this process, recorded in checkpoints and exports when no worker reported. */
+  backend: string;
+  /** Where the job's relative data paths resolve; recorded in the export. */
+  dataDir: string;
+  log: (line: string) => void;
+}
+
+/** How a job's loop ended: finished (SUCCEEDED/FAILED/CANCELLED) or stopped for shutdown. */
+export type RunnerExit = 'final' | 'stopped';
+
+/**
+ * Runs the rounds of one job (DESIGN.md §2): publishes θ_r, enqueues the round's shards,
+ * collects the reports, reduces them in shard order, steps the outer optimizer, emits a
+ * round event, checkpoints when due, and at the end exports the model.
+ */
+export class JobRunner {
+  private state: MetaState;
+  private readonly versions = new Map<number, ParamSet>();
+  private collector: RoundCollector | undefined;
+  private cancelled = false;
+  private stopping = false;
+  private checkpointedRound: number;
+  private backends: Set<string>;
+  /** When the previous round's last shard arrived (performance.now()). */
+  private lastReportAt: number | undefined;
+  /** Resolves when the loop has ended. */
+  readonly done: Promise<RunnerExit>;
+
+  private constructor(
+    private readonly record: JobRecord,
+    private readonly ctx: ComputeContext,
+    private readonly checkpoints: CheckpointStore,
+    private readonly deps: JobRunnerDeps,
+    start: MetaState,
+  ) {
+    this.state = start;
+    this.checkpointedRound = start.round;
+    this.backends = new Set(record.backends ?? []);
+    this.publishVersion();
+    this.done = this.loop();
+  }
+
+  /**
+   * Starts (or, after a coordinator restart, resumes from its newest complete checkpoint)
+   * the job `record`, whose spec `ctx` was built from.
+   */
+  static async start(record: JobRecord, ctx: ComputeContext, deps: JobRunnerDeps): Promise<JobRunner> {
+    const checkpoints = new CheckpointStore(deps.storage, record.id, {
+      keep: ctx.spec.checkpoint.keep,
+      onSkip: (round, reason) => deps.log(`job ${record.id}: checkpoint ${round} skipped: ${reason}`),
+    });
+    const saved = await checkpoints.loadLatest();
+    if (saved) deps.log(`job ${record.id}: resuming from checkpoint round ${saved.round}`);
+    else await checkpoints.saveSpec(JSON.stringify(ctx.spec));
+    const start = saved ? fromCheckpoint(ctx, saved) : initialState(ctx);
+    const running = await deps.registry.updateJob(record.id, { state: 'RUNNING', round: start.round });
+    publishState(deps.events, record.id, 'RUNNING');
+    return new JobRunner(running, ctx, checkpoints, deps, start);
+  }
+
+  get jobId(): string {
+    return this.record.id;
+  }
+
+  /** θ at `version` while it is the current or the previous version; else undefined. */
+  parameters(version: number): ParamSet | undefined {
+    return this.versions.get(version);
+  }
+
+  /** Files a worker's report against the open round. */
+  report(report: ShardReport): AcceptOutcome {
+    if (this.collector && report.round === this.collector.round) return this.collector.accept(report);
+    if (report.round < this.state.round) return 'STALE';
+    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})` };
+  }
+
+  /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
+  cancel(): void {
+    this.cancelled = true;
+    this.collector?.interrupt();
+  }
+
+  /** Stops the loop for a coordinator shutdown; the job stays RUNNING for the next one. */
+  stop(): Promise<RunnerExit> {
+    this.stopping = true;
+    this.collector?.interrupt();
+    return this.done;
+  }
+
+  private get interrupted(): boolean {
+    return this.cancelled || this.stopping;
+  }
+
+  private async loop(): Promise<RunnerExit> {
+    try {
+      const total = this.ctx.spec.outer.iterations;
+      while (this.state.round < total && !this.interrupted) {
+        const summary = await this.runRound();
+        if (!summary) break;
+        if (this.state.round % this.ctx.spec.checkpoint.everyRounds === 0 || this.state.round === total) await this.checkpoint();
+      }
+      if (this.cancelled) return 'final';
+      if (this.stopping) {
+        if (this.checkpointedRound !== this.state.round) await this.checkpoint();
+        return 'stopped';
+      }
+      await this.finish();
+      return 'final';
+    } catch (err) {
+      if (this.cancelled) return 'final';
+      if (err instanceof LeaseLostError) {
+        this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
+        return 'stopped';
+      }
+      await this.fail(err);
+      return 'final';
+    } finally {
+      this.collector?.interrupt();
+      await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+    }
+  }
+
+  /** One round; undefined when it was interrupted before all shards were in. */
+  private async runRound(): Promise<RoundSummary | undefined> {
+    const { spec, layout } = this.ctx;
+    const round = this.state.round;
+    const started = performance.now();
+    const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
+    const collector = new RoundCollector(round, layout, plan, this.deps.shardDeadlineMs, (missing) => {
+      this.deps.observer.shardsReenqueued(missing.length);
+      this.deps.queue.reenqueue(this.jobId, round, missing, round).catch((err: unknown) => this.deps.log(`job ${this.jobId}: re-enqueue failed: ${String(err)}`));
+    });
+    this.collector = collector;
+    await this.deps.queue.enqueueRound(this.jobId, round, plan, round);
+    if (this.lastReportAt !== undefined) this.deps.observer.orchestrationOverhead((performance.now() - this.lastReportAt) / 1000);
+    const end = await collector.wait();
+    if ('interrupted' in end) return undefined;
+    this.lastReportAt = end.lastReportAt;
+    const { state, summary } = applyRound(spec, this.state, end.complete);
+    this.state = state;
+    this.publishVersion();
+    const seconds = (performance.now() - started) / 1000;
+    for (const b of collector.backends()) this.backends.add(b);
+    this.deps.observer.roundCompleted({ jobId: this.jobId, tasks: summary.tasks, seconds, metaLoss: summary.metaLoss });
+    this.deps.events.publish(roundEvent(this.jobId, summary, seconds, collector));
+    await this.deps.registry.updateJob(this.jobId, { round: state.round, lastMetaLoss: summary.metaLoss, backends: [...this.backends].sort() });
+    return summary;
+  }
+
+  /** Makes θ_r fetchable and forgets versions older than θ_{r-1}. */
+  private publishVersion(): void {
+    const round = this.state.round;
+    this.versions.set(round, this.state.params);
+    for (const v of this.versions.keys()) if (v < round - 1) this.versions.delete(v);
+  }
+
+  private get backendLabel(): string {
+    return [...this.backends].sort().join('+') || this.deps.backend;
+  }
+
+  private async checkpoint(): Promise<void> {
+    await this.checkpoints.save(toCheckpoint(this.state, this.backendLabel));
+    this.checkpointedRound = this.state.round;
+    this.deps.observer.checkpointWritten();
+    this.deps.events.publish({
+      jobId: this.jobId,
+      timeMs: Date.now(),
+      kind: { $case: 'checkpointWritten', value: { round: this.state.round, location: `jobs/${this.jobId}/ckpt/${this.state.round}` } },
+    });
+  }
+
+  private async finish(): Promise<void> {
+    const files = await exportModel(this.ctx, this.state.params, { rounds: this.state.round, backend: this.backendLabel, dataDir: this.deps.dataDir });
+    for (const [name, bytes] of files) await this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes);
+    await this.deps.registry.updateJob(this.jobId, { state: 'SUCCEEDED' });
+    publishState(this.deps.events, this.jobId, 'SUCCEEDED');
+    this.deps.log(`job ${this.jobId}: succeeded after ${this.state.round} rounds`);
+  }
+
+  private async fail(err: unknown): Promise<void> {
+    const message = err instanceof Error ? err.message : String(err);
+    this.deps.log(`job ${this.jobId}: failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    try {
+      await this.deps.registry.updateJob(this.jobId, { state: 'FAILED', error: message });
+      publishState(this.deps.events, this.jobId, 'FAILED', message);
+    } catch (updateErr) {
+      this.deps.log(`job ${this.jobId}: recording the failure failed: ${String(updateErr)}`);
+    }
+  }
+}
+
+const PROTO_STATE: Record<JobStateName, JobState> = {
+  QUEUED: JobState.QUEUED,
+  RUNNING: JobState.RUNNING,
+  SUCCEEDED: JobState.SUCCEEDED,
+  FAILED: JobState.FAILED,
+  CANCELLED: JobState.CANCELLED,
+};
+
+/** The wire value of a registry state. */
+export function toProtoState(state: JobStateName): JobState {
+  return PROTO_STATE[state];
+}
+
+/** Publishes a JobStateChanged event. */
+export function publishState(events: JobEventLog, jobId: string, state: JobStateName, error = ''): void {
+  events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(state), error } } });
+}
+
+function roundEvent(jobId: string, summary: RoundSummary, seconds: number, collector: RoundCollector): JobEvent {
+  return {
+    jobId,
+    timeMs: Date.now(),
+    kind: {
+      $case: 'roundCompleted',
+      value: {
+        round: summary.round,
+        metaLoss: summary.metaLoss,
+        preAdaptationLoss: summary.preLoss,
+        postAdaptationLoss: summary.postLoss,
+        preAdaptationAccuracy: summary.preAccuracy,
+        postAdaptationAccuracy: summary.postAccuracy,
+        tasksPerSecond: summary.tasks / seconds,
+        roundMs: seconds * 1000,
+        workers: collector.workers().length,
+        backends: collector.backends(),
+      },
+    },
+  };
+}
