@@ -1,4 +1,24 @@
-// The coordinator (issue 3, in progress): storage, the shard queue, the job registry, round tracking and the worker protocol's gRPC edge.
+// The coordinator: job registry, round loop, shard queue, gRPC services, storage, HTTP.
+export { Coordinator } from './coordinator';
+export { compileCoordinatorOptions, coordinatorOptionsFromEnv } from './config/coordinator-options';
+export type { CompiledCoordinatorOptions, CoordinatorOptions } from './config/coordinator-options';
+export { JobManager } from './jobs/job-manager';
+export { JobRunner } from './jobs/job-runner';
+export type { JobObserver, JobRunnerDeps, RunnerExit } from './jobs/job-runner';
+export { JobEventLog } from './jobs/job-events';
+export type { JobEventListener } from './jobs/job-events';
+export { WorkerTable } from './workers/worker-table';
+export type { WorkerTableOptions } from './workers/worker-table';
+export { jobServiceHandlers, toJob } from './grpc/job-service';
+export { workerServiceHandlers } from './grpc/worker-service';
+export { healthHandlers } from './grpc/health-service';
+export { CoordinatorMetrics, reportStatus, ROUND_DURATION_BUCKETS, ORCHESTRATION_OVERHEAD_BUCKETS } from './metrics/coordinator-metrics';
+export type { CoordinatorMetricsOptions, RoundCompletion, ShardReportStatus, WorkerCounts } from './metrics/coordinator-metrics';
+export type { ScrapeHook, ScrapeHookFailure } from './metrics/scrape-hooks';
+export { CoordinatorHttpServer } from './http/http-server';
+export type { CoordinatorHttpServerOptions } from './http/http-server';
+export type { MetricsSource, Readiness, ReadinessCheck } from './http/core-routes';
+export type { RouteHandler, RouteOptions } from './http/route';
 export { ConfigError, StorageError } from './errors';
 export type { StorageErrorDetails } from './errors';
 export { S3Store } from './storage/s3-store';

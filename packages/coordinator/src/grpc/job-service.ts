@@ -110,24 +110,25 @@ function watchJob(call: grpc.ServerWritableStream<{ jobId: string }, WatchJobRes
     if (call.cancelled) return;
     call.write({ event: { jobId: record.id, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(record.state), error: record.error ?? '' } } } });
     let ended = false;
-    let unsubscribe: (() => void) | undefined;
+    // Set once subscribed; the replay may end the stream before subscribe() returns.
+    const subscription: { stop?: () => void } = {};
     const end = () => {
       if (ended) return;
       ended = true;
-      unsubscribe?.();
+      subscription.stop?.();
       call.end();
     };
     call.on('cancelled', () => {
       ended = true;
-      unsubscribe?.();
+      subscription.stop?.();
     });
-    unsubscribe = deps.events.subscribe(record.id, (event) => {
+    subscription.stop = deps.events.subscribe(record.id, (event) => {
       if (ended) return;
       call.write({ event });
       const kind = event.kind;
       if (kind?.$case === 'stateChanged' && FINAL_STATES.includes(kind.value.state)) end();
     });
-    if (ended) unsubscribe(); // the replayed history already held the final state
+    if (ended) subscription.stop(); // the replayed history already held the final state
     // The history may not reach the end (this coordinator started after the job ended).
     if (isFinal((await deps.jobs.get(record.id)).state)) end();
   };

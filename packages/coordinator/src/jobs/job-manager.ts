@@ -46,6 +46,7 @@ export class JobManager implements ParameterSource, ReportSink {
       throw specProblem(err) ?? err;
     }
     const record = await this.deps.registry.createJob({ name: spec.name, spec: specText, totalRounds: spec.outer.iterations });
+    this.deps.observer.jobSubmitted();
     publishState(this.deps.events, record.id, 'QUEUED');
     await this.start(record);
     return (await this.deps.registry.getJob(record.id)) ?? record;
@@ -73,10 +74,11 @@ export class JobManager implements ParameterSource, ReportSink {
    */
   async cancel(jobId: string, reason: string): Promise<JobRecord> {
     const before = await this.get(jobId);
+    if (before.state === 'CANCELLED') return before;
     const runner = this.runners.get(jobId);
     runner?.cancel();
     const record = await this.deps.registry.updateJob(jobId, { state: 'CANCELLED', error: reason || 'cancelled by the user' });
-    if (before.state !== 'CANCELLED') publishState(this.deps.events, jobId, 'CANCELLED', record.error);
+    publishState(this.deps.events, jobId, 'CANCELLED', record.error);
     await runner?.done;
     return record;
   }

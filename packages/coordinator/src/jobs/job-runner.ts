@@ -21,13 +21,16 @@ import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 import type { JobEventLog } from './job-events';
 import { RoundCollector } from './round-collector';
 
-/** What the round loop reports as it goes; `CoordinatorMetrics` implements it. */
-export interface RoundObserver {
-  roundCompleted(round: { jobId: string; tasks: number; seconds: number; metaLoss: number }): void;
+/** What the jobs report as they go; `CoordinatorMetrics` implements it. */
+export interface JobObserver {
+  jobSubmitted(): void;
+  roundCompleted(round: { jobId: string; round: number; tasks: number; seconds: number; metaLoss: number }): void;
   /** Last shard report → next round enqueued: the coordinator's own share of a round. */
   orchestrationOverhead(seconds: number): void;
   shardsReenqueued(count: number): void;
   checkpointWritten(): void;
+  /** The job ended (any final state): its per-job series can go. */
+  jobFinished(jobId: string): void;
 }
 
 /** Everything a job's round loop works with, shared by all jobs of a coordinator. */
@@ -36,7 +39,7 @@ export interface JobRunnerDeps {
   queue: ShardQueue;
   storage: BlobStore;
   events: JobEventLog;
-  observer: RoundObserver;
+  observer: JobObserver;
   /** Straggler deadline: missing shards of a round are enqueued again this often. */
   shardDeadlineMs: number;
   /** Backend of this process, recorded in checkpoints and exports when no worker reported. */
@@ -157,6 +160,7 @@ export class JobRunner {
       return 'final';
     } finally {
       this.collector?.interrupt();
+      this.deps.observer.jobFinished(this.jobId);
       await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
     }
   }
@@ -182,7 +186,7 @@ export class JobRunner {
     this.publishVersion();
     const seconds = (performance.now() - started) / 1000;
     for (const b of collector.backends()) this.backends.add(b);
-    this.deps.observer.roundCompleted({ jobId: this.jobId, tasks: summary.tasks, seconds, metaLoss: summary.metaLoss });
+    this.deps.observer.roundCompleted({ jobId: this.jobId, round: summary.round, tasks: summary.tasks, seconds, metaLoss: summary.metaLoss });
     this.deps.events.publish(roundEvent(this.jobId, summary, seconds, collector));
     await this.deps.registry.updateJob(this.jobId, { round: state.round, lastMetaLoss: summary.metaLoss, backends: [...this.backends].sort() });
     return summary;

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
+import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
+import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
+const adaptHandler = (_: unknown) => (_c: unknown, cb: (e: { code: number; details: string }) => void) => cb({ code: 12, details: 'TODO' });
+import { FailedPreconditionError } from './grpc/grpc-errors';
+import { healthHandlers } from './grpc/health-service';
+import { jobServiceHandlers } from './grpc/job-service';
+import { workerServiceHandlers } from './grpc/worker-service';
+import { CoordinatorHttpServer } from './http/http-server';
+import { JobEventLog } from './jobs/job-events';
+import { JobManager } from './jobs/job-manager';
+import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics';
+import { ShardQueue } from './queue/shard-queue';
+import { JobRegistry } from './registry/job-registry';
+import type { RegistryLease } from './registry/lease';
+import { retryUntilConnected } from './retry-until-connected';
+import { openStorage, type OpenedStorage } from './storage/storage-from-url';
+import { WorkerTable } from './workers/worker-table';
+
+/**
+ * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
+ * every active job's rounds, serves JobService, WorkerService and grpc.health.v1 over gRPC and
+ * health and metrics over HTTP.
+ */
+export class Coordinator {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: CompiledCoordinatorOptions,
+    private readonly parts: {
+      storage: OpenedStorage;
+      registry: JobRegistry;
+      lease: RegistryLease;
+      queue: ShardQueue;
+      jobs: JobManager;
+      grpcServer: grpc.Server;
+      http: CoordinatorHttpServer;
+    },
+    /** host:port of the gRPC server as bound. */
+    readonly grpcAddress: string,
+  ) {}
+
+  /** host:port of the HTTP server as bound. */
+  get httpAddress(): string {
+    return this.parts.http.address;
+  }
+
+  /** Aborted when the registry lease is lost: this process must stop acting as coordinator. */
+  get leaseLost(): AbortSignal {
+    return this.parts.lease.signal;
+  }
+
+  /**
+   * Connects to Redis and storage (waiting, with a log line, while they are down), takes the
+   * registry lease (waiting while another coordinator holds it), starts the servers and
+   * resumes every job that was running.
+   */
+  static async create(input: CoordinatorOptions): Promise<Coordinator> {
+    const options = compileCoordinatorOptions(input);
+    const { log } = options;
+    const backend = await selectBackend({ log });
+    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data' }), log);
+    const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
+    const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
+    const lease = await retryUntilConnected(
+      'the registry lease',
+      async () => {
+        const taken = await registry.acquireLease(owner, options.leaseTtlMs);
+        if (!taken) throw new Error(`held by ${(await registry.leaseHolder()) ?? 'another coordinator'}`);
+        return taken;
+      },
+      log,
+    );
+    lease.keepAlive((err) => log(`coordinator: renewing the registry lease failed: ${String(err)}`));
+    const queue = await retryUntilConnected('the shard queue', () => ShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
+
+    const metrics = new CoordinatorMetrics();
+    const events = new JobEventLog();
+    const workers = new WorkerTable();
+    const jobs = new JobManager({
+      registry,
+      queue,
+      storage: storage.store,
+      events,
+      observer: metrics,
+      shardDeadlineMs: options.shardDeadlineMs,
+      backend: backend.name,
+      dataDir: options.dataDir,
+      log,
+    });
+    const loadExport = async (jobId: string): Promise<LoadedExport> => {
+      const record = await jobs.get(jobId);
+      const read = (name: string) => storage.store.get(`jobs/${record.id}/export/${name}`);
+      const [modelJson, weightsBin, metaJson] = await Promise.all([read('model.json'), read('weights.bin'), read('meta.json')]);
+      if (!modelJson || !weightsBin || !metaJson) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state})`);
+      try {
+        return readExport({ modelJson, weightsBin, metaJson });
+      } catch (err) {
+        if (err instanceof DecodeError) throw new FailedPreconditionError('job_id', `job ${record.id}: its export is unreadable: ${err.message}`);
+        throw err;
+      }
+    };
+
+    const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+    grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
+    grpcServer.addService(
+      WorkerServiceService,
+      workerServiceHandlers({
+        workers,
+        parameters: jobs,
+        reports: {
+          reportShard: async (header, sum) => {
+            const outcome = await jobs.reportShard(header, sum);
+            metrics.shardReported(reportStatus(outcome));
+            if (typeof outcome !== 'string') workers.reportRejected(header.workerId);
+            return outcome;
+          },
+        },
+      }),
+    );
+    grpcServer.addService(HealthService, healthHandlers(() => lease.held));
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+    );
+
+    metrics.onScrape(async () => {
+      metrics.setQueueDepth(await queue.depth());
+      metrics.setWorkerCounts(workers.counts());
+      const counts: Record<string, number> = { QUEUED: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 };
+      for (const job of await jobs.list()) counts[job.state] = (counts[job.state] ?? 0) + 1;
+      metrics.setJobCounts(counts);
+    });
+    const http = await CoordinatorHttpServer.create({
+      host: options.host,
+      port: options.httpPort,
+      metrics,
+      token: options.token,
+      readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
+    });
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
+    await jobs.resumeAll();
+    log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
+    return coordinator;
+  }
+
+  /**
+   * Stops serving, lets every job finish its current round and checkpoint (they stay RUNNING
+   * for the next coordinator), then releases the lease and closes connections; idempotent.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      const { grpcServer, jobs, queue, registry, storage, http } = this.parts;
+      const steps: Array<[string, () => Promise<void>]> = [
+        ['jobs', () => jobs.close()],
+        ['grpc', () => shutdownGrpc(grpcServer)],
+        ['http', () => http.close()],
+        ['queue', () => queue.close()],
+        ['registry', () => registry.close()],
+        ['storage', () => storage.close()],
+      ];
+      for (const [name, step] of steps) {
+        await step().catch((err: unknown) => this.options.log(`coordinator: closing ${name} failed: ${String(err)}`));
+      }
+    })());
+  }
+}
+
+function shutdownGrpc(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 5000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+/** A Redis URL without its password, for logs. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^@/]*)@/, '//***@');
+}

@@ -1,0 +1,37 @@
+// `pnpm start:coordinator`: the coordinator process, configured by environment (docs/RUNNING.md).
+import { Coordinator } from './coordinator';
+import { coordinatorOptionsFromEnv } from './config/coordinator-options';
+import { ConfigError } from './errors';
+
+async function main(): Promise<number> {
+  const coordinator = await Coordinator.create(coordinatorOptionsFromEnv(process.env));
+  process.stderr.write(`coordinator ready: grpc ${coordinator.grpcAddress} http ${coordinator.httpAddress}\n`);
+  const stopped = new Promise<number>((resolve) => {
+    const stop = (signal: string, code: number) => {
+      process.stderr.write(`coordinator: ${signal}; checkpointing running jobs and stopping\n`);
+      coordinator.close().then(
+        () => resolve(code),
+        () => resolve(1),
+      );
+    };
+    process.once('SIGTERM', () => stop('SIGTERM', 0));
+    process.once('SIGINT', () => stop('SIGINT', 0));
+    const lease = coordinator.leaseLost;
+    lease.addEventListener('abort', () => {
+      if (lease.reason !== 'released') stop(`lost the registry lease (${String(lease.reason)})`, 1);
+    });
+  });
+  return stopped;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`coordinator: configuration error: ${err.message}\n`);
+      process.exit(2);
+    }
+    process.stderr.write(`coordinator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  },
+);
