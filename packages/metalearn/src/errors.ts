@@ -29,3 +29,18 @@ export class DecodeError extends Error {
 export class CheckpointError extends Error {
   override readonly name = 'CheckpointError';
 }
+
+/**
+ * Data given to adapt a model (support or query examples, adaptation options) that do not
+ * fit it: `field` names the part (`support.inputs`, `query.targets`, `steps`), the message
+ * says why. The edge turns this into exit code 2 / INVALID_ARGUMENT.
+ */
+export class InputError extends Error {
+  override readonly name = 'InputError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}

@@ -1,5 +1,5 @@
 // The maths of meta-learning: no network or storage client imports (DESIGN.md §1).
-export { CheckpointError, DecodeError, SpecError, SpecErrors } from './errors';
+export { CheckpointError, DecodeError, InputError, SpecError, SpecErrors } from './errors';
 export { Purpose, Rng } from './rng/counter-rng';
 export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosLike } from './params';
 export type { NamedArray, ParamSet } from './params';
@@ -52,10 +52,15 @@ export { adaptationFor } from './eval/adaptation-for';
 export type { AdaptedOutputs, Adaptation } from './eval/evaluate-tasks';
 export { evaluateHeldOut } from './eval/held-out';
 export type { HeldOutOptions, HeldOutReport, MetricCi } from './eval/held-out';
+export { adaptExport, MAX_ADAPT_STEPS } from './eval/adapt-export';
+export type { AdaptExportOptions, AdaptExportResult } from './eval/adapt-export';
+export { exportIo } from './eval/adapt-input';
+export type { AdaptQuery, ExportIo } from './eval/adapt-input';
 
 export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
 export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
 export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './codec/chunks';
+export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
 export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
 
 export { BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
