@@ -324,6 +324,13 @@ export interface AdaptResponse {
     | undefined;
   /** Inner steps actually taken. */
   steps: number;
+  /**
+   * Set when query_targets were given: query loss (and accuracy, for classification) with the
+   * meta-parameters, before any adaptation step; unset for ProtoNets, whose prediction needs
+   * the support set.
+   */
+  queryLossBefore?: number | undefined;
+  queryAccuracyBefore?: number | undefined;
 }
 
 export interface ListWorkersRequest {
@@ -2457,7 +2464,15 @@ export const AdaptRequest: MessageFns<AdaptRequest> = {
 };
 
 function createBaseAdaptResponse(): AdaptResponse {
-  return { predictions: undefined, supportLosses: [], queryLoss: undefined, queryAccuracy: undefined, steps: 0 };
+  return {
+    predictions: undefined,
+    supportLosses: [],
+    queryLoss: undefined,
+    queryAccuracy: undefined,
+    steps: 0,
+    queryLossBefore: undefined,
+    queryAccuracyBefore: undefined,
+  };
 }
 
 export const AdaptResponse: MessageFns<AdaptResponse> = {
@@ -2480,6 +2495,12 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
     }
     if (message.steps !== 0) {
       writer.uint32(40).uint32(message.steps);
+    }
+    if (message.queryLossBefore !== undefined) {
+      writer.uint32(49).double(message.queryLossBefore);
+    }
+    if (message.queryAccuracyBefore !== undefined) {
+      writer.uint32(57).double(message.queryAccuracyBefore);
     }
     return writer;
   },
@@ -2547,6 +2568,22 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
             message.steps = reader.uint32();
             continue;
           }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.queryLossBefore = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.queryAccuracyBefore = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2578,6 +2615,16 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
         ? globalThis.Number(object.query_accuracy)
         : undefined,
       steps: isSet(object.steps) ? globalThis.Number(object.steps) : 0,
+      queryLossBefore: isSet(object.queryLossBefore)
+        ? globalThis.Number(object.queryLossBefore)
+        : isSet(object.query_loss_before)
+        ? globalThis.Number(object.query_loss_before)
+        : undefined,
+      queryAccuracyBefore: isSet(object.queryAccuracyBefore)
+        ? globalThis.Number(object.queryAccuracyBefore)
+        : isSet(object.query_accuracy_before)
+        ? globalThis.Number(object.query_accuracy_before)
+        : undefined,
     };
   },
 
@@ -2598,6 +2645,12 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
     if (message.steps !== 0) {
       obj.steps = Math.round(message.steps);
     }
+    if (message.queryLossBefore !== undefined) {
+      obj.queryLossBefore = floatToJson(message.queryLossBefore);
+    }
+    if (message.queryAccuracyBefore !== undefined) {
+      obj.queryAccuracyBefore = floatToJson(message.queryAccuracyBefore);
+    }
     return obj;
   },
 
@@ -2613,6 +2666,8 @@ export const AdaptResponse: MessageFns<AdaptResponse> = {
     message.queryLoss = object.queryLoss ?? undefined;
     message.queryAccuracy = object.queryAccuracy ?? undefined;
     message.steps = object.steps ?? 0;
+    message.queryLossBefore = object.queryLossBefore ?? undefined;
+    message.queryAccuracyBefore = object.queryAccuracyBefore ?? undefined;
     return message;
   },
 };
