@@ -1,0 +1,387 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { cpus } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import {
+  JobEventLog,
+  JobManager,
+  type JobObserver,
+  JobRegistry,
+  ShardQueue,
+  WorkerTable,
+  workerServiceHandlers,
+} from '@metatrain/coordinator';
+import {
+  applyRound,
+  createComputeContext,
+  createTaskFamily,
+  initialState,
+  MemoryStore,
+  type ParamSet,
+  parseSpecText,
+  planShards,
+  selectBackend,
+  sizeOf,
+} from '@metatrain/metalearn';
+import { grpc, JobState, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/proto';
+import { parseShardMessage, reportShard } from '@metatrain/protocol';
+import type * as BullMQ from '../packages/coordinator/node_modules/bullmq';
+import type * as IORedis from '../packages/coordinator/node_modules/ioredis';
+
+/**
+ * The coordinator's own cost per round: from the last shard report of round r to the shards
+ * of round r+1 enqueued (the `orchestrationOverhead` a JobObserver receives), through the
+ * real JobManager, JobRegistry (Redis), ShardQueue (BullMQ) and WorkerService (gRPC), with
+ * simulated workers that report a zero sum the moment they take a shard. The workers run in
+ * a child process, as real workers would, so their JavaScript does not share the
+ * coordinator's event loop; Redis is shared, as in production.
+ */
+
+// bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
+// load the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
+const fromCoordinator = createRequire(new URL('../packages/coordinator/package.json', import.meta.url));
+const { Worker: QueueWorker } = fromCoordinator('bullmq') as typeof BullMQ;
+const { Redis } = fromCoordinator('ioredis') as typeof IORedis;
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
+/** Overhead samples (and rounds) left out at the start of each setting: connections, JIT. */
+const WARM_UP = 20;
+const WORKER_COUNTS = [1, 8, 64];
+/** The checkpoint setting: a checkpoint every CHECKPOINT_EVERY rounds, the rest as above. */
+const CHECKPOINT_EVERY = 5;
+const CHECKPOINT_ROUNDS = 120;
+const CHECKPOINT_WORKERS = 8;
+const FLEET_FLAG = '--simulated-fleet';
+
+const spec = (rounds: number, checkpointEvery: number): string => `
+name: coordinator-overhead
+algorithm: maml
+model: { kind: mlp, hidden: [40, 40], activation: relu }
+tasks: { family: sinusoid, shots: 5, queryShots: 10 }
+inner: { steps: 1, lr: 0.01 }
+outer: { optimizer: adam, lr: 0.001, metaBatchSize: 64, iterations: ${rounds} }
+shardSize: 1
+checkpoint: { everyRounds: ${checkpointEvery}, keep: 3 }
+seed: 1
+`;
+
+/** What the simulated fleet (the child process) needs. */
+interface FleetConfig {
+  address: string;
+  redisUrl: string;
+  prefix: string;
+  queueName: string;
+  workers: number;
+  spec: string;
+}
+
+type FleetMessage = { type: 'ready' } | { type: 'error'; message: string };
+
+/** Keeps every overhead sample raw, tagged with the round that had just completed. */
+class RecordingObserver implements JobObserver {
+  readonly overheads: Array<{ ms: number; afterRound: number }> = [];
+  readonly completedAt: number[] = [];
+  reenqueued = 0;
+  private lastRound = -1;
+
+  jobSubmitted(): void {}
+  roundCompleted(round: { round: number }): void {
+    this.lastRound = round.round;
+    this.completedAt.push(performance.now());
+  }
+  orchestrationOverhead(seconds: number): void {
+    this.overheads.push({ ms: seconds * 1000, afterRound: this.lastRound });
+  }
+  shardsReenqueued(count: number): void {
+    this.reenqueued += count;
+  }
+  checkpointWritten(): void {}
+  jobFinished(): void {}
+}
+
+interface Measured {
+  observer: RecordingObserver;
+  /** Durations of ShardQueue.enqueueRound and of the per-round JobRegistry.updateJob, ms. */
+  enqueueMs: number[];
+  registryMs: number[];
+}
+
+/** Nearest-rank percentile of ascending `sorted`. */
+function percentile(sorted: readonly number[], p: number): number {
+  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
+  return sorted[rank - 1] ?? NaN;
+}
+
+const ascending = (values: readonly number[]): number[] => [...values].sort((a, b) => a - b);
+const median = (values: readonly number[]): number => percentile(ascending(values), 50);
+const ms = (value: number): string => value.toFixed(2);
+
+/** Runs one job of `rounds` rounds against `workers` simulated workers and records it all. */
+async function measure(workers: number, rounds: number, checkpointEvery: number, backend: string): Promise<Measured> {
+  const prefix = `mt-bench-overhead-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const cleanup: Array<[string, () => Promise<unknown>]> = [];
+  try {
+    const registry = await JobRegistry.create({ redisUrl: REDIS_URL, prefix: `${prefix}:registry` });
+    cleanup.push(['redis keys', () => deleteKeys(prefix)], ['registry', () => registry.close()]);
+    const queue = await ShardQueue.create({ redisUrl: REDIS_URL, prefix });
+    cleanup.push(['queue', () => queue.close()]);
+    const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
+    timeCalls(queue, registry, measured);
+
+    const events = new JobEventLog();
+    const manager = new JobManager({
+      registry,
+      queue,
+      storage: new MemoryStore(),
+      events,
+      observer: measured.observer,
+      shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
+      backend,
+      dataDir: process.cwd(),
+      log,
+    });
+    cleanup.push(['jobs', () => manager.close()]);
+    const server = new grpc.Server();
+    server.addService(WorkerServiceService, workerServiceHandlers({ workers: new WorkerTable(), parameters: manager, reports: manager }));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    );
+    cleanup.push(['grpc', () => shutdown(server)]);
+
+    const specText = spec(rounds, checkpointEvery);
+    const fleet = await startFleet({ address: `127.0.0.1:${port}`, redisUrl: REDIS_URL, prefix, queueName: queue.queueName, workers, spec: specText });
+    cleanup.push(['fleet', () => fleet.close()]);
+    const job = await manager.submit(specText);
+    await Promise.race([jobEnded(events, job.id), fleet.failed]);
+    return measured;
+  } finally {
+    for (const [name, step] of cleanup.reverse()) {
+      await step().catch((err: unknown) => log(`coordinator-overhead: closing ${name} failed: ${String(err)}`));
+    }
+  }
+}
+
+/** Records how long the two Redis-bound steps of the window take, on these instances only. */
+function timeCalls(queue: ShardQueue, registry: JobRegistry, into: Measured): void {
+  const enqueueRound = queue.enqueueRound.bind(queue);
+  queue.enqueueRound = async (...args) => {
+    const started = performance.now();
+    const result = await enqueueRound(...args);
+    into.enqueueMs.push(performance.now() - started);
+    return result;
+  };
+  const updateJob = registry.updateJob.bind(registry);
+  registry.updateJob = async (id, change) => {
+    const started = performance.now();
+    const result = await updateJob(id, change);
+    // Only the end-of-round update (round, loss, backends) is inside the window.
+    if (change.state === undefined) into.registryMs.push(performance.now() - started);
+    return result;
+  };
+}
+
+/** Resolves when the job has SUCCEEDED; rejects when it ended otherwise. */
+function jobEnded(events: JobEventLog, jobId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = events.subscribe(jobId, (event) => {
+      if (event.kind?.$case !== 'stateChanged') return;
+      const { state, error } = event.kind.value;
+      if (state === JobState.SUCCEEDED) resolve();
+      else if (state === JobState.FAILED || state === JobState.CANCELLED) reject(new Error(`job ${jobId} ended ${JobState[state]}: ${error}`));
+      else return;
+      setImmediate(() => stop());
+    });
+  });
+}
+
+/** Deletes every key of this run (SCAN, not KEYS: the server may be shared). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = await connectRedis();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
+}
+
+/** Forks the simulated fleet and waits until its BullMQ workers listen. */
+async function startFleet(config: FleetConfig): Promise<{ failed: Promise<never>; close(): Promise<void> }> {
+  const child: ChildProcess = fork(fileURLToPath(import.meta.url), [FLEET_FLAG, JSON.stringify(config)], { execArgv: ['--import', 'tsx'] });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  const failed = new Promise<never>((_, reject) => {
+    child.on('message', (message: FleetMessage) => message.type === 'error' && reject(new Error(`simulated worker: ${message.message}`)));
+    void exited.then((code) => reject(new Error(`the simulated fleet exited (code ${code})`)));
+  });
+  failed.catch(() => undefined); // observed by the caller's race; not an unhandled rejection meanwhile
+  await Promise.race([new Promise<void>((resolve) => child.on('message', (m: FleetMessage) => m.type === 'ready' && resolve())), failed]);
+  return {
+    failed,
+    close: async () => {
+      if (child.exitCode === null) child.send({ type: 'close' });
+      await exited;
+    },
+  };
+}
+
+/**
+ * The child process: `workers` BullMQ consumers on the shard queue, each reporting its shard
+ * at once over gRPC (a zero sum in the job's layout and finite per-task losses), then
+ * acknowledging the queue job, as a real worker does after the coordinator's answer.
+ */
+async function runFleet(config: FleetConfig): Promise<void> {
+  const send = (message: FleetMessage): void => void process.send?.(message);
+  const parsed = parseSpecText(config.spec);
+  const { layout } = createComputeContext(parsed, createTaskFamily(parsed.tasks, { baseDir: process.cwd() }));
+  const zeroSum: ParamSet = layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(sizeOf(p.shape)) }));
+  const client = new WorkerServiceClient(config.address, grpc.credentials.createInsecure());
+  const workers = Array.from({ length: config.workers }, (_, w) => {
+    const workerId = `simulated-${w}`;
+    const worker = new QueueWorker(
+      config.queueName,
+      async (job) => {
+        const shard = parseShardMessage(job.data);
+        const taskMetrics = [];
+        for (let task = shard.start; task < shard.end; task++) {
+          const preLoss = 2 + Math.sin(shard.round + task); // a sinusoid task's MSE before adaptation is a few units
+          taskMetrics.push({ taskIndex: task, preLoss, postLoss: preLoss / 2 });
+        }
+        const header = { jobId: shard.jobId, round: shard.round, shardIndex: shard.shard, parameterVersion: shard.parameterVersion, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
+        const response = await reportShard(client, header, zeroSum, Date.now() + 10_000);
+        if (response.status === ReportStatus.REJECTED) {
+          send({ type: 'error', message: `${job.id}: REJECTED: ${response.reason}` });
+          throw new Error(response.reason);
+        }
+      },
+      { connection: { url: config.redisUrl, maxRetriesPerRequest: null }, prefix: config.prefix, concurrency: 1 },
+    );
+    worker.on('failed', (job, err) => send({ type: 'error', message: `${job?.id ?? '?'}: ${err.message}` }));
+    worker.on('error', (err) => send({ type: 'error', message: err.message }));
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  const close = async (): Promise<void> => {
+    await Promise.all(workers.map((w) => w.close()));
+    client.close();
+    process.exit(0);
+  };
+  process.on('message', (message: { type: string }) => message.type === 'close' && void close());
+  process.on('disconnect', () => void close()); // the bench died: do not linger
+  send({ type: 'ready' });
+}
+
+/** The isolated cost of the outer step for this job (`applyRound` on 64 zero shards), and the parameter count. */
+function outerStep(): { ms: number; parameters: number } {
+  const parsed = parseSpecText(spec(1, 1));
+  const ctx = createComputeContext(parsed, createTaskFamily(parsed.tasks, { baseDir: process.cwd() }));
+  const shards = planShards(parsed.outer.metaBatchSize, parsed.shardSize).map((s) => ({
+    sum: ctx.layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(sizeOf(p.shape)) })),
+    metrics: [{ task: s.start, preLoss: 2, postLoss: 1 }],
+  }));
+  const samples: number[] = [];
+  let state = initialState(ctx);
+  for (let i = 0; i < 300; i++) {
+    const started = performance.now();
+    state = applyRound(parsed, { ...state, round: 0 }, shards).state;
+    samples.push(performance.now() - started);
+  }
+  return { ms: median(samples.slice(WARM_UP)), parameters: ctx.layout.reduce((n, p) => n + sizeOf(p.shape), 0) };
+}
+
+async function main(): Promise<void> {
+  const backend = await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
+  const rows: string[] = [];
+  const parts: string[] = [];
+  for (const workers of WORKER_COUNTS) {
+    const { observer, enqueueMs, registryMs } = await measure(workers, ROUNDS, ROUNDS + 1, backend.name);
+    const overhead = observer.overheads.slice(WARM_UP).map((o) => o.ms);
+    const sorted = ascending(overhead);
+    const steady = observer.completedAt.slice(WARM_UP);
+    const roundsPerSecond = ((steady.length - 1) * 1000) / ((steady.at(-1) ?? 0) - (steady[0] ?? 0));
+    const [p50, p99] = [percentile(sorted, 50), percentile(sorted, 99)];
+    process.stderr.write(`${workers} workers: overhead median ${ms(p50)} ms, p99 ${ms(p99)} ms, ${roundsPerSecond.toFixed(1)} rounds/s\n`);
+    if (observer.reenqueued > 0) process.stderr.write(`  (${observer.reenqueued} shards were re-enqueued: the numbers include straggler handling)\n`);
+    rows.push(`| ${workers} | ${ROUNDS} | ${ms(p50)} | ${ms(p99)} | ${roundsPerSecond.toFixed(1)} |`);
+    // Sample k follows round k: its window holds round k's registry update and round k+1's enqueue.
+    const rest = overhead.map((o, i) => o - (enqueueMs[WARM_UP + i + 1] ?? NaN) - (registryMs[WARM_UP + i] ?? NaN));
+    parts.push(`| ${workers} | ${ms(p50)} | ${ms(median(enqueueMs.slice(WARM_UP + 1)))} | ${ms(median(registryMs.slice(WARM_UP)))} | ${ms(median(rest))} |`);
+  }
+
+  const { observer } = await measure(CHECKPOINT_WORKERS, CHECKPOINT_ROUNDS, CHECKPOINT_EVERY, backend.name);
+  const samples = observer.overheads.slice(WARM_UP);
+  const isCheckpoint = (s: { afterRound: number }): boolean => (s.afterRound + 1) % CHECKPOINT_EVERY === 0;
+  const withCheckpoint = samples.filter(isCheckpoint).map((s) => s.ms);
+  const without = samples.filter((s) => !isCheckpoint(s)).map((s) => s.ms);
+  const checkpointLine =
+    `Checkpoint rounds (${CHECKPOINT_WORKERS} workers, a checkpoint every ${CHECKPOINT_EVERY} of ${CHECKPOINT_ROUNDS} rounds, in-memory storage): ` +
+    `overhead median ${ms(median(withCheckpoint))} ms over ${withCheckpoint.length} rounds that wrote one, ${ms(median(without))} ms over the ${without.length} others.`;
+  process.stderr.write(`${checkpointLine}\n`);
+
+  const cpu = cpus()[0]?.model ?? 'unknown cpu';
+  const step = outerStep();
+  const table = [
+    `Coordinator overhead per round: last shard report → next round's shards enqueued (\`JobObserver.orchestrationOverhead\`). ` +
+      `Sinusoid MAML, 1-40-40-1, meta-batch 64, shard size 1 (64 shards per round); simulated workers report at once over gRPC; ` +
+      `Redis ${await redisVersion()} at ${new URL(REDIS_URL).host}; ${cpu}, ${cpus().length} cores; first ${WARM_UP} rounds of each setting left out.`,
+    '',
+    '| workers | rounds | overhead median (ms) | p99 (ms) | rounds/s |',
+    '|---:|---:|---:|---:|---:|',
+    ...rows,
+    '',
+    'Where the median goes (ms; medians of each part, so they need not add up exactly):',
+    '',
+    '| workers | overhead | `ShardQueue.enqueueRound` | `JobRegistry.updateJob` | rest (outer step, events, scheduling) |',
+    '|---:|---:|---:|---:|---:|',
+    ...parts,
+    '',
+    `The outer step alone (\`applyRound\`: 64 shard sums reduced, Adam on ${step.parameters} parameters) takes ${ms(step.ms)} ms, measured apart.`,
+    '',
+    checkpointLine,
+    '',
+    `Reproduce: \`pnpm bench coordinator-overhead\` (\`BENCH_ROUNDS\`=${ROUNDS} rounds per setting; REDIS_URL or redis://127.0.0.1:6379).`,
+  ].join('\n');
+  process.stdout.write(`${table}\n`);
+  await writeFile(new URL('../docs/bench-coordinator-overhead.md', import.meta.url), `${table}\n`);
+}
+
+async function redisVersion(): Promise<string> {
+  const redis = await connectRedis();
+  try {
+    return /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
+  } finally {
+    await redis.quit();
+  }
+}
+
+/** A connection of the bench's own that fails once instead of retrying (its errors are thrown). */
+async function connectRedis(): Promise<IORedis.Redis> {
+  const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
+  redis.on('error', () => undefined); // the failing command rejects with the same error
+  await redis.connect();
+  return redis;
+}
+
+const fleetAt = process.argv.indexOf(FLEET_FLAG);
+if (fleetAt >= 0) await runFleet(JSON.parse(process.argv[fleetAt + 1] ?? '{}') as FleetConfig);
+else await main();
