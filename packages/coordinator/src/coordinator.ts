@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
-const adaptHandler = (_: unknown) => (_c: unknown, cb: (e: { code: number; details: string }) => void) => cb({ code: 12, details: 'TODO' });
+import { adaptHandler } from './grpc/adapt-handler';
 import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
