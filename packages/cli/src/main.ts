@@ -7,9 +7,22 @@ Usage:
   metatrain train <spec.yaml> [--out <dir>] [--resume]    train a whole job in this process
   metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--data <path>]
                                                           adapt an exported model on held-out tasks
+  metatrain adapt <exportDir|runDir|job> --support <file> --query <file> [--steps n] [--lr x] [--out predictions.json]
+                                                          adapt a trained meta-model to your own task (JSON or CSV files)
+
+Jobs on a coordinator (--coordinator host:port, else COORDINATOR_ADDR, else 127.0.0.1:50051;
+METATRAIN_TOKEN, when set, is sent as a bearer token):
+  metatrain submit <spec.yaml> [--wait]                   validate and submit a job; prints its id
+  metatrain status <job> [--json]                         state, round, meta-loss, times, error
+  metatrain list [--state RUNNING,…] [--json]             all jobs, newest first
+  metatrain watch <job>                                   progress until the job ends
+  metatrain cancel <job> [--reason <text>]                stop a job
+  metatrain export <job> [--out <dir>]                    download the trained model (checksums verified)
+  metatrain workers [--json]                              the workers and what they are doing
 
 Results go to stdout, progress and messages to stderr.
-Exit codes: 0 success, 1 failure, 2 usage or validation error.`;
+Exit codes: 0 success, 1 failure (watch, submit --wait: the job FAILED or was CANCELLED),
+2 usage or validation error.`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;

@@ -1,24 +1,14 @@
-import { readFile, stat } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
-import { createModel, createTaskFamily, DecodeError, evaluateHeldOut, readExport, selectBackend } from '@metatrain/metalearn';
+import { stat } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createModel, createTaskFamily, evaluateHeldOut, selectBackend } from '@metatrain/metalearn';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { formatHeldOut } from '../run/format-report';
 import { findExportDir } from '../run/find-export';
+import { readExportDir } from '../run/read-export-dir';
 
 /** `metatrain eval` uses its own stream of held-out tasks, apart from evaluation during training. */
 const EVAL_COMMAND_STREAM = 1;
-
-async function readExportFiles(dir: string) {
-  const read = async (name: string) => {
-    try {
-      return new Uint8Array(await readFile(join(dir, name)));
-    } catch {
-      throw new CliFailure(`${dir} is not an export: ${name} is missing`, EXIT_USAGE);
-    }
-  };
-  return readExport({ modelJson: await read('model.json'), weightsBin: await read('weights.bin'), metaJson: await read('meta.json') });
-}
 
 /** `metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data path]` */
 export async function evalCommand(args: string[]): Promise<number> {
@@ -34,9 +24,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (!target || extra.length > 0) throw new UsageError('usage: metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data <path>]');
   if (!(await stat(target).catch(() => undefined))) throw new CliFailure(`${target}: no such directory`, EXIT_USAGE);
   const dir = await findExportDir(target);
-  const loaded = await readExportFiles(dir).catch((err: unknown) => {
-    throw err instanceof DecodeError ? new CliFailure(`${dir}: ${err.message}`) : err;
-  });
+  const loaded = await readExportDir(dir);
   const { meta } = loaded;
   const tasks = { ...meta.task.spec } as Record<string, unknown>;
   if (values.shots !== undefined) tasks.shots = positiveInt('shots', values.shots, 1);

@@ -1,0 +1,172 @@
+import {
+  type AdaptRequest,
+  type AdaptResponse,
+  type ExportModelResponse,
+  grpc,
+  type Job,
+  type JobEvent,
+  JobServiceClient,
+  type JobState,
+  type SubmitJobResponse,
+  type WorkerInfo,
+} from '@metatrain/proto';
+import { CliFailure } from '../cli-errors';
+import { coordinatorAddress } from './coordinator-address';
+import { type CallContext, grpcFailure } from './grpc-failure';
+
+export interface JobClientOptions {
+  /** host:port of the coordinator's gRPC server */
+  address: string;
+  /** sent as `authorization: Bearer <token>` on every call when set (METATRAIN_TOKEN) */
+  token?: string;
+  /** deadline of every unary call but Adapt. @default 10_000 */
+  deadlineMs?: number;
+  /** deadline of Adapt, which computes. @default 120_000 */
+  adaptDeadlineMs?: number;
+}
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: grpc.Metadata,
+  options: Partial<grpc.CallOptions>,
+  callback: (error: grpc.ServiceError | null, response: Res) => void,
+) => grpc.ClientUnaryCall;
+
+/** Jobs fetched per ListJobs page. */
+const PAGE_SIZE = 200;
+
+/**
+ * The CLI's side of JobService: every unary call has a deadline, every call carries the token
+ * when there is one, and every failure becomes one CliFailure line (grpcFailure). Streams
+ * have no deadline (a watch lasts as long as the job); an AbortSignal cancels them.
+ */
+export class JobClient {
+  private closed = false;
+
+  private constructor(
+    private readonly client: JobServiceClient,
+    private readonly options: Required<Omit<JobClientOptions, 'token'>> & { token: string | undefined },
+  ) {}
+
+  /** A client of the coordinator at `address`; grpc-js connects on the first call. Close it when done. */
+  static create(options: JobClientOptions): JobClient {
+    const client = new JobServiceClient(options.address, grpc.credentials.createInsecure());
+    const token = options.token === '' ? undefined : options.token;
+    return new JobClient(client, { address: options.address, token, deadlineMs: options.deadlineMs ?? 10_000, adaptDeadlineMs: options.adaptDeadlineMs ?? 120_000 });
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  async submitJob(spec: string): Promise<SubmitJobResponse> {
+    return this.unary(this.client.submitJob, { spec });
+  }
+
+  async getJob(jobId: string): Promise<Job> {
+    const { job } = await this.unary(this.client.getJob, { jobId });
+    if (!job) throw new CliFailure(`the coordinator at ${this.address} answered GetJob without a job`);
+    return job;
+  }
+
+  /** Every job (all pages), newest first; only those in `states` when given. */
+  async listJobs(states: JobState[] = []): Promise<Job[]> {
+    const jobs: Job[] = [];
+    let pageToken = '';
+    do {
+      const page = await this.unary(this.client.listJobs, { states, pageSize: PAGE_SIZE, pageToken });
+      jobs.push(...page.jobs);
+      pageToken = page.nextPageToken;
+    } while (pageToken !== '');
+    return jobs;
+  }
+
+  async cancelJob(jobId: string, reason: string): Promise<Job> {
+    const { job } = await this.unary(this.client.cancelJob, { jobId, reason });
+    if (!job) throw new CliFailure(`the coordinator at ${this.address} answered CancelJob without a job`);
+    return job;
+  }
+
+  async listWorkers(): Promise<WorkerInfo[]> {
+    return (await this.unary(this.client.listWorkers, {})).workers;
+  }
+
+  async adapt(request: AdaptRequest): Promise<AdaptResponse> {
+    return this.unary(this.client.adapt, request, this.options.adaptDeadlineMs);
+  }
+
+  /** The job's events: the current state first, then history and live events; ends after a final state, or quietly when `signal` aborts. */
+  watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
+    return this.stream((metadata) => this.client.watchJob({ jobId }, metadata), signal, (m) => m.event);
+  }
+
+  /** The export's file chunks in order; ends quietly when `signal` aborts. */
+  exportModel(jobId: string, signal?: AbortSignal): AsyncGenerator<ExportModelResponse> {
+    return this.stream((metadata) => this.client.exportModel({ jobId }, metadata), signal, (m) => m);
+  }
+
+  /** Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.client.close();
+  }
+
+  private context(deadlineMs?: number): CallContext {
+    return { address: this.address, tokenSent: this.options.token !== undefined, ...(deadlineMs === undefined ? {} : { deadlineMs }) };
+  }
+
+  private metadata(): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    if (this.options.token !== undefined) metadata.set('authorization', `Bearer ${this.options.token}`);
+    return metadata;
+  }
+
+  private unary<Req, Res>(method: UnaryMethod<Req, Res>, request: Req, deadlineMs = this.options.deadlineMs): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      method.call(this.client, request, this.metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) =>
+        error ? reject(grpcFailure(error, this.context(deadlineMs))) : resolve(response),
+      );
+    });
+  }
+
+  private async *stream<M, T>(open: (metadata: grpc.Metadata) => grpc.ClientReadableStream<M>, signal: AbortSignal | undefined, pick: (message: M) => T | undefined): AsyncGenerator<T> {
+    if (signal?.aborted) return;
+    const call = open(this.metadata());
+    const cancel = () => call.cancel();
+    signal?.addEventListener('abort', cancel);
+    try {
+      for await (const message of call as AsyncIterable<M>) {
+        const item = pick(message);
+        if (item !== undefined) yield item;
+      }
+    } catch (error) {
+      if (signal?.aborted) return;
+      throw grpcFailure(error as grpc.ServiceError, this.context());
+    } finally {
+      signal?.removeEventListener('abort', cancel);
+      call.cancel(); // the consumer may stop early; after the end this does nothing
+    }
+  }
+}
+
+/** METATRAIN_TOKEN, when set and not empty. */
+export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const token = env.METATRAIN_TOKEN;
+  return token === undefined || token === '' ? undefined : token;
+}
+
+/** A client of the coordinator the flags and environment name (--coordinator, COORDINATOR_ADDR, METATRAIN_TOKEN). */
+export function connectJobClient(coordinatorFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): JobClient {
+  return JobClient.create({ address: coordinatorAddress(coordinatorFlag, env), token: tokenFromEnv(env) });
+}
+
+/** Runs `fn` with a client of the coordinator the flags name, and closes it afterwards. */
+export async function withJobClient<T>(coordinatorFlag: string | undefined, fn: (client: JobClient) => Promise<T>): Promise<T> {
+  const client = connectJobClient(coordinatorFlag);
+  try {
+    return await fn(client);
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,41 @@
+import { type WorkerInfo, WorkerState } from '@metatrain/proto';
+import { age } from './job-format';
+import { renderTable } from './table';
+
+export function workerStateName(state: WorkerState): string {
+  return state > WorkerState.UNSPECIFIED && state <= WorkerState.QUARANTINED ? WorkerState[state] : 'UNKNOWN';
+}
+
+/** `metatrain workers`: one row per worker. */
+export function formatWorkerTable(workers: WorkerInfo[], now: number): string {
+  const rows = workers.map((w) => [
+    w.workerId,
+    w.backend || '-',
+    w.device || '-',
+    w.cores ? String(w.cores) : '-',
+    workerStateName(w.state),
+    w.currentShard || '-',
+    String(w.shardsDone),
+    age(w.lastHeartbeatMs, now),
+  ]);
+  return renderTable(['id', 'backend', 'device', 'cores', 'state', 'shard', 'shards done', 'heartbeat'], rows);
+}
+
+/** A worker for --json: state by name, times as ISO 8601. */
+export function workerToJson(w: WorkerInfo): Record<string, unknown> {
+  const iso = (ms: number) => (ms ? new Date(ms).toISOString() : null);
+  return {
+    id: w.workerId,
+    backend: w.backend,
+    device: w.device,
+    cores: w.cores,
+    hostname: w.hostname,
+    version: w.version,
+    state: workerStateName(w.state),
+    currentShard: w.currentShard || null,
+    shardsDone: w.shardsDone,
+    reportsRejected: w.reportsRejected,
+    registeredAt: iso(w.registeredAtMs),
+    lastHeartbeat: iso(w.lastHeartbeatMs),
+  };
+}
