@@ -175,7 +175,7 @@ describe('JobService.Adapt', () => {
     ['int inputs', { queryInputs: i32([1, 2, 3, 4], [4, 1]) }, 'query_inputs.dtype: is INT32; inputs are FLOAT32'],
     ['too few targets', { supportTargets: f32([1, 2, 3], [3]) }, 'support_targets.shape: [3] has 3 targets for the 5 examples of support_inputs'],
     ['a NaN input', { queryInputs: f32([1, Number.NaN, 3, 4], [4, 1]) }, 'query_inputs: example 1 holds NaN, not a finite number'],
-    ['too many steps', { steps: 5000 }, 'steps: 5000 is more than 1000'],
+    ['too many steps', { steps: 5000 }, 'steps: 5000 is more than 100'],
     ['a negative lr', { lr: -1 }, "lr: must be a positive number (0: the job's inner lr), got -1"],
   ])('refuses %s with INVALID_ARGUMENT naming the field', async (_label, overrides, details) => {
     expect(await status(sineRequest(overrides))).toEqual({ code: grpc.status.INVALID_ARGUMENT, details });

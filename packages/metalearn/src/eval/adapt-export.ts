@@ -11,8 +11,8 @@ import type { FunctionalModel, TensorMap } from '../models/model';
 import type { Examples, TaskFamily } from '../tasks/task';
 import { type AdaptQuery, checkAdaptInput, type ExportIo, exportIo, modelInputs, modelTargets } from './adapt-input';
 
-/** Most inner steps one adaptation may take; keeps a request from holding the process for long. */
-export const MAX_ADAPT_STEPS = 1000;
+/** Most inner steps one adaptation may take, as for `inner.steps` in a spec; keeps a request from holding the process for long. */
+export const MAX_ADAPT_STEPS = 100;
 
 export interface AdaptExportOptions {
   /** Inner SGD steps (0 predicts with the meta-parameters). @default meta.json's adaptation.steps */
