@@ -5,6 +5,8 @@ const USAGE = `metatrain — distributed meta-training
 
 Usage:
   metatrain train <spec.yaml> [--out <dir>] [--resume]    train a whole job in this process
+  metatrain local <spec.yaml> [--workers 2] [--out <dir>]  the same job on a coordinator and N worker
+                                                          processes here (Redis: REDIS_URL or a private one)
   metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--data <path>]
                                                           adapt an exported model on held-out tasks
   metatrain adapt <exportDir|runDir|job> --support <file> --query <file> [--steps n] [--lr x] [--out predictions.json]

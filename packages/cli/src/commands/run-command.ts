@@ -4,6 +4,7 @@ import { cancelCommand } from './cancel-command';
 import { evalCommand } from './eval-command';
 import { exportCommand } from './export-command';
 import { listCommand } from './list-command';
+import { localCommand } from './local-command';
 import { statusCommand } from './status-command';
 import { submitCommand } from './submit-command';
 import { trainCommand } from './train-command';
@@ -13,6 +14,7 @@ import { workersCommand } from './workers-command';
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   train: trainCommand,
   eval: evalCommand,
+  local: localCommand,
   submit: submitCommand,
   status: statusCommand,
   list: listCommand,

@@ -23,7 +23,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   try {
     const result = await trainRun({ spec, baseDir, outDir, resume: values.resume, log, shouldStop: () => stopRequested });
     if (result.interrupted) return 130;
-    process.stdout.write(formatReport(spec, outDir, result));
+    process.stdout.write(formatReport(spec, outDir, { ...result, rounds: result.state.round }));
     return 0;
   } finally {
     process.off('SIGINT', onSigint);

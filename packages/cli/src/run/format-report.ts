@@ -1,6 +1,9 @@
 import type { HeldOutReport, JobSpec, MetricCi } from '@metatrain/metalearn';
 import type { TrainRunResult } from './train-run';
 
+/** What a finished run reports: `train`'s result, or `local`'s. */
+export type RunReport = Pick<TrainRunResult, 'exportDir' | 'metaLoss' | 'heldOut'> & { rounds: number };
+
 function ci(m: MetricCi | undefined, percent = false): string {
   if (!m) return '-';
   return percent ? `${(100 * m.mean).toFixed(1)} % ± ${(100 * m.ci95).toFixed(1)}` : `${m.mean.toFixed(4)} ± ${m.ci95.toFixed(4)}`;
@@ -20,9 +23,9 @@ export function formatHeldOut(report: HeldOutReport, prototypes = false): string
   return `${rows.join('\n')}\n`;
 }
 
-/** What `metatrain train` prints on stdout when a job finishes: what it learned, where things are. */
-export function formatReport(spec: JobSpec, outDir: string, result: TrainRunResult): string {
-  const lines = [`job ${spec.name}: ${spec.algorithm} on ${spec.tasks.family}, ${result.state.round} rounds`];
+/** What `train` and `local` print on stdout when a job finishes: what it learned, where things are. */
+export function formatReport(spec: JobSpec, outDir: string, result: RunReport): string {
+  const lines = [`job ${spec.name}: ${spec.algorithm} on ${spec.tasks.family}, ${result.rounds} rounds`];
   const { start, end } = result.metaLoss ?? {};
   if (start && end) {
     lines.push(`meta-loss (query loss after adaptation), mean of ${start.rounds} rounds: ${start.mean.toFixed(4)} at the start → ${end.mean.toFixed(4)} at the end`);

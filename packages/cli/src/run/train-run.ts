@@ -14,6 +14,7 @@ import {
   initialState,
   type JobSpec,
   type MetaState,
+  type ParamSet,
   runRoundInProcess,
   selectBackend,
   toCheckpoint,
@@ -47,7 +48,8 @@ interface LossWindow {
   mean: number;
 }
 
-function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: LossWindow } | undefined {
+/** Mean meta-loss over the first and the last rounds of a run. */
+export function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: LossWindow } | undefined {
   const rounds = Math.min(100, Math.max(1, Math.floor(lines.length / 10)));
   if (lines.length === 0) return undefined;
   const mean = (part: MetricsLine[]) => ({ rounds: part.length, mean: part.reduce((a, l) => a + l.metaLoss, 0) / part.length });
@@ -57,8 +59,8 @@ function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: LossWindow
 /** Periodic evaluation during training uses stream 0; `metatrain eval` uses stream 1. */
 export const TRAINING_EVAL_STREAM = 0;
 
-export function heldOutEval(ctx: ComputeContext, state: MetaState, tasks: number, stream: number): HeldOutReport {
-  return evaluateHeldOut({ model: ctx.model, family: ctx.family, params: state.params, adaptation: adaptationFor(ctx), tasks, seed: ctx.spec.seed, stream });
+export function heldOutEval(ctx: ComputeContext, params: ParamSet, tasks: number, stream: number): HeldOutReport {
+  return evaluateHeldOut({ model: ctx.model, family: ctx.family, params, adaptation: adaptationFor(ctx), tasks, seed: ctx.spec.seed, stream });
 }
 
 async function startingState(ctx: ComputeContext, checkpoints: CheckpointStore, options: TrainRunOptions): Promise<MetaState> {
@@ -112,7 +114,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     const ms = performance.now() - started;
     const line: MetricsLine = { ...summary, ms, tasksPerSecond: (summary.tasks * 1000) / ms };
     if (spec.eval && state.round % spec.eval.everyRounds === 0) {
-      const report = heldOutEval(ctx, state, spec.eval.tasks, TRAINING_EVAL_STREAM);
+      const report = heldOutEval(ctx, state.params, spec.eval.tasks, TRAINING_EVAL_STREAM);
       line.eval = {
         tasks: report.tasks,
         preLoss: report.before.loss.mean,
@@ -142,6 +144,6 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   }
   const files = await exportModel(ctx, state.params, { rounds: state.round, backend: backend.name, dataDir: options.baseDir });
   for (const [name, bytes] of files) await store.put(`jobs/${spec.name}/export/${name}`, bytes);
-  const heldOut = heldOutEval(ctx, state, 100, TRAINING_EVAL_STREAM);
+  const heldOut = heldOutEval(ctx, state.params, 100, TRAINING_EVAL_STREAM);
   return { state, interrupted, exportDir, metaLoss: lossWindows(lines), heldOut };
 }

@@ -1,0 +1,106 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { createComputeContext, createTaskFamily, type JobSpec, outerLr, selectBackend } from '@metatrain/metalearn';
+import { type JobEvent, JobState } from '@metatrain/proto';
+import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
+import { JobClient, tokenFromEnv } from '../client/job-client';
+import { receiveExport, writeExportDir } from '../jobs/export-files';
+import { followJob } from '../jobs/follow-job';
+import { stateName } from '../jobs/job-format';
+import { startLocalCluster } from '../local/local-cluster';
+import { parseFlags, positiveInt } from '../parse-flags';
+import { formatReport } from '../run/format-report';
+import { readExportDir } from '../run/read-export-dir';
+import { learningCurvesSvg } from '../run/learning-curves';
+import { loadSpec } from '../run/load-spec';
+import type { MetricsLine } from '../run/metrics-log';
+import { heldOutEval, lossWindows, TRAINING_EVAL_STREAM } from '../run/train-run';
+import { createProgress } from '../ui/progress-bar';
+
+const USAGE = 'usage: metatrain local <spec.yaml> [--workers N] [--out <dir>]';
+
+/** A RoundCompleted event as a line of metrics.jsonl, the same fields `train` writes. */
+function metricsLine(spec: JobSpec, event: JobEvent): MetricsLine | undefined {
+  if (event.kind?.$case !== 'roundCompleted') return undefined;
+  const r = event.kind.value;
+  const line: MetricsLine = {
+    round: r.round,
+    tasks: spec.outer.metaBatchSize,
+    metaLoss: r.metaLoss,
+    preLoss: r.preAdaptationLoss,
+    postLoss: r.postAdaptationLoss,
+    lr: outerLr(spec.outer.lr, spec.outer.anneal, r.round, spec.outer.iterations),
+    ms: r.roundMs,
+    tasksPerSecond: r.tasksPerSecond,
+  };
+  if (r.postAdaptationAccuracy !== undefined) {
+    line.preAccuracy = r.preAdaptationAccuracy;
+    line.postAccuracy = r.postAdaptationAccuracy;
+  }
+  return line;
+}
+
+/** Passes events through while keeping the metrics lines they carry. */
+async function* recordRounds(events: AsyncIterable<JobEvent>, spec: JobSpec, lines: MetricsLine[]): AsyncGenerator<JobEvent> {
+  for await (const event of events) {
+    const line = metricsLine(spec, event);
+    if (line) lines.push(line);
+    yield event;
+  }
+}
+
+/**
+ * `metatrain local <spec> [--workers N] [--out dir]`: the whole distributed stack on this
+ * machine — a coordinator and N worker processes, Redis from REDIS_URL or a private
+ * redis-server, storage from STORAGE_URL or the out dir — running one job to the end. Writes
+ * what `train` writes: metrics.jsonl, learning-curves.svg, jobs/<job>/{ckpt,export}.
+ */
+export async function localCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, { workers: { type: 'string' }, out: { type: 'string' } });
+  const [specPath, ...extra] = positionals;
+  if (!specPath || extra.length > 0) throw new UsageError(USAGE);
+  const workers = positiveInt('workers', values.workers, 2);
+  const { spec, baseDir, text } = await loadSpec(specPath);
+  const outDir = resolve(values.out ?? join('runs', spec.name));
+  if ((await readdir(join(outDir, 'jobs')).catch(() => [])).length > 0) {
+    throw new CliFailure(`${outDir} already holds a run; choose another --out`, EXIT_USAGE);
+  }
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const cluster = await startLocalCluster({ workers, storageUrl: process.env.STORAGE_URL || pathToFileURL(outDir).href, dataDir: baseDir, log });
+  const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const { jobId } = await client.submitJob(text);
+    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es)`);
+    const lines: MetricsLine[] = [];
+    const progress = createProgress({ total: spec.outer.iterations, label: spec.name });
+    const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), spec, lines), progress);
+    if (controller.signal.aborted) {
+      log(`stopped; the job's last checkpoint is in ${outDir}`);
+      return 130;
+    }
+    if (followed.state !== JobState.SUCCEEDED) {
+      throw new CliFailure(`job ${jobId} ${followed.state === undefined ? 'ended unseen' : stateName(followed.state)}${followed.error ? `: ${followed.error}` : ''}`);
+    }
+    const family = createTaskFamily(spec.tasks, { baseDir });
+    await writeFile(join(outDir, 'metrics.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    await writeFile(join(outDir, 'learning-curves.svg'), learningCurvesSvg(spec.name, lines, family.kind === 'regression'));
+    // With directory storage in the out dir the export is already there; else download it.
+    const exportDir = join(outDir, 'jobs', jobId, 'export');
+    if (process.env.STORAGE_URL) await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
+    // The same held-out evaluation as `train` prints, on the exported parameters.
+    await selectBackend({ log });
+    const heldOut = heldOutEval(createComputeContext(spec, family), (await readExportDir(exportDir)).params, 100, TRAINING_EVAL_STREAM);
+    process.stdout.write(formatReport(spec, outDir, { rounds: spec.outer.iterations, exportDir, metaLoss: lossWindows(lines), heldOut }));
+    return 0;
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    client.close();
+    await cluster.close();
+  }
+}

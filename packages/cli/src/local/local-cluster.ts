@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { startLocalRedis } from './local-redis';
+import { type ServiceProcess, startService } from './service-process';
+
+// `local` starts the coordinator and workers as processes from their sources in this
+// workspace (through tsx, as `pnpm start:coordinator` does); it imports neither package.
+const COORDINATOR_MAIN = fileURLToPath(new URL('../../../coordinator/src/main.ts', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
+
+export interface LocalClusterOptions {
+  workers: number;
+  /** STORAGE_URL of the coordinator (`file:///…` for a directory). */
+  storageUrl: string;
+  /** Relative data paths of the spec resolve against it. */
+  dataDir: string;
+  log: (line: string) => void;
+}
+
+/** A coordinator and N workers on this machine, with a private Redis unless REDIS_URL is set. */
+export interface LocalCluster {
+  /** host:port of the coordinator's gRPC server. */
+  readonly coordinator: string;
+  close(): Promise<void>;
+}
+
+/** Starts the cluster and waits until the coordinator and every worker said they are ready. */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const { log } = options;
+  const services: ServiceProcess[] = [];
+  const redis = process.env.REDIS_URL ? undefined : await startLocalRedis();
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      // Workers first, so none is left waiting on a coordinator that went away.
+      await Promise.all(services.filter((s) => s.name !== 'coordinator').map((s) => s.stop()));
+      await Promise.all(services.filter((s) => s.name === 'coordinator').map((s) => s.stop()));
+      await redis?.close();
+    })());
+  try {
+    // A prefix of its own, so a shared REDIS_URL never mixes this run with a cluster's jobs.
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      REDIS_URL: process.env.REDIS_URL ?? redis?.url,
+      METATRAIN_QUEUE_PREFIX: `metatrain-local-${randomUUID().slice(0, 8)}`,
+      METATRAIN_DATA_DIR: options.dataDir,
+    };
+    const node = (main: string) => ['--import', 'tsx', main];
+    const coordinator = startService('coordinator', process.execPath, node(COORDINATOR_MAIN), {
+      env: { ...env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', STORAGE_URL: options.storageUrl },
+      ready: /^coordinator ready: grpc (\S+) http (\S+)/,
+      log,
+    });
+    services.push(coordinator);
+    const address = (await coordinator.ready)[1] ?? '';
+    for (let i = 0; i < options.workers; i++) {
+      services.push(
+        startService(`worker-${i + 1}`, process.execPath, node(WORKER_MAIN), {
+          env: { ...env, COORDINATOR_ADDR: address, WORKER_ID: `local-${i + 1}` },
+          ready: /^worker ready: /,
+          log,
+        }),
+      );
+    }
+    await Promise.all(services.map((s) => s.ready));
+    return { coordinator: address, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

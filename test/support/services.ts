@@ -1,0 +1,36 @@
+import { fileURLToPath } from 'node:url';
+import { type ServiceProcess, startService } from '@metatrain/cli';
+
+const COORDINATOR_MAIN = fileURLToPath(new URL('../../packages/coordinator/src/main.ts', import.meta.url));
+const WORKER_MAIN = fileURLToPath(new URL('../../packages/worker/src/main.ts', import.meta.url));
+
+/** A coordinator process on free ports of 127.0.0.1; `grpc` and `http` are its addresses. */
+export interface CoordinatorProcess extends ServiceProcess {
+  grpc: string;
+  http: string;
+  /** Everything it printed, for assertions and failure messages. */
+  output: string[];
+}
+
+/** Starts `pnpm start:coordinator` as a separate OS process with `env` added to ours. */
+export async function startCoordinatorProcess(env: NodeJS.ProcessEnv): Promise<CoordinatorProcess> {
+  const output: string[] = [];
+  const service = startService('coordinator', process.execPath, ['--import', 'tsx', COORDINATOR_MAIN], {
+    env: { ...process.env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', ...env },
+    ready: /^coordinator ready: grpc (\S+) http (\S+)/,
+    log: (line) => output.push(line),
+  });
+  const match = await service.ready;
+  return Object.assign(service, { grpc: match[1] ?? '', http: match[2] ?? '', output });
+}
+
+/** Starts `pnpm start:worker` as a separate OS process, waiting for its ready line. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv, output: string[] = []): Promise<ServiceProcess> {
+  const service = startService(`worker ${env.WORKER_ID ?? ''}`, process.execPath, ['--import', 'tsx', WORKER_MAIN], {
+    env: { ...process.env, ...env },
+    ready: /^worker ready: /,
+    log: (line) => output.push(line),
+  });
+  await service.ready;
+  return service;
+}
