@@ -113,8 +113,9 @@ export class Coordinator {
         reports: {
           reportShard: async (header, sum) => {
             const outcome = await jobs.reportShard(header, sum);
-            metrics.shardReported(reportStatus(outcome));
-            if (typeof outcome !== 'string') workers.reportRejected(header.workerId);
+            const status = reportStatus(outcome);
+            metrics.shardReported(status);
+            workers.reportAnswered(header.workerId, status);
             return outcome;
           },
         },

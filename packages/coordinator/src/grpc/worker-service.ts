@@ -25,8 +25,9 @@ export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: 
     }
   };
   const heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse> = (call, callback) => {
-    const { workerId, currentShard, shardsDone } = call.request;
-    const registered = workers.heartbeat(workerId, currentShard, shardsDone);
+    // The worker's own shards_done is not used: the table counts accepted reports itself.
+    const { workerId, currentShard } = call.request;
+    const registered = workers.heartbeat(workerId, currentShard);
     callback(null, { registered, leaseMs: workers.leaseMs });
   };
   const options = deps.onInternalError ? { onInternalError: deps.onInternalError } : {};

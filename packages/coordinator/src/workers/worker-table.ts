@@ -1,4 +1,5 @@
 import { type RegisterWorkerRequest, type WorkerInfo, WorkerState } from '@metatrain/proto';
+import type { ShardReportStatus } from '../metrics/coordinator-metrics';
 
 /** Timing of worker leases. */
 export interface WorkerTableOptions {
@@ -56,20 +57,25 @@ export class WorkerTable {
   }
 
   /** Records a heartbeat; false when the worker is unknown (it should register again). */
-  heartbeat(workerId: string, currentShard: string, shardsDone: number): boolean {
+  heartbeat(workerId: string, currentShard: string): boolean {
     const entry = this.entries.get(workerId);
     if (!entry) return false;
     entry.lastSeen = this.now();
     entry.info.lastHeartbeatMs = entry.lastSeen;
     entry.info.currentShard = currentShard;
-    entry.info.shardsDone = Math.max(entry.info.shardsDone, shardsDone);
     return true;
   }
 
-  /** Counts a refused report against the worker (issue: quarantine of repeat offenders). */
-  reportRejected(workerId: string): void {
+  /**
+   * Counts a report of the worker: `shardsDone` counts accepted shards only (the
+   * coordinator's own count, so each shard of each round is counted once, for one worker),
+   * `reportsRejected` the refused ones.
+   */
+  reportAnswered(workerId: string, outcome: ShardReportStatus): void {
     const entry = this.entries.get(workerId);
-    if (entry) entry.info.reportsRejected += 1;
+    if (!entry) return;
+    if (outcome === 'accepted') entry.info.shardsDone += 1;
+    if (outcome === 'rejected') entry.info.reportsRejected += 1;
   }
 
   /** Every known worker with its state as of now, ids sorted. */

@@ -1,0 +1,65 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from './support/run-cli';
+import { startRedisServer, type RedisTestServer } from './support/redis-server';
+
+// DESIGN.md §2: the parameters after round r are a pure function of (spec, r). `train` runs the
+// shards in one process; `local` runs the same job through Redis, gRPC and worker processes.
+// All three must export the same bits (same backend everywhere here: the wasm/cpu fallback).
+
+const spec = (name: string, algorithm: string) => `name: ${name}
+algorithm: ${algorithm}
+model: { kind: mlp, hidden: [16, 16] }
+tasks: { family: sinusoid, shots: 5, queryShots: 5 }
+inner: { steps: 2, lr: 0.01 }
+outer: { lr: 0.003, metaBatchSize: 7, iterations: 12 }
+shardSize: 2
+checkpoint: { everyRounds: 5, keep: 2 }
+seed: 21
+`;
+
+let dir: string;
+let redis: RedisTestServer;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'metatrain-invariant-'));
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+/** weights.bin of the one export under `out`, whatever the job id. */
+async function exportedWeights(out: string): Promise<Buffer> {
+  const jobs = await readdir(join(out, 'jobs'));
+  expect(jobs).toHaveLength(1);
+  return readFile(join(out, 'jobs', jobs[0] as string, 'export', 'weights.bin'));
+}
+
+async function run(args: string[]): Promise<void> {
+  const result = await runCli(args, { REDIS_URL: redis.url });
+  expect(result.code, result.stderr).toBe(0);
+}
+
+describe('train, local with 1 worker and local with 2 workers', () => {
+  for (const algorithm of ['maml', 'reptile']) {
+    it(`export identical ${algorithm} parameters, bit for bit`, async () => {
+      const specPath = join(dir, `${algorithm}.yaml`);
+      await writeFile(specPath, spec(`invariant-${algorithm}`, algorithm));
+      const out = (label: string) => join(dir, `${algorithm}-${label}`);
+      await run(['train', specPath, '--out', out('train')]);
+      await run(['local', specPath, '--workers', '1', '--out', out('local1')]);
+      await run(['local', specPath, '--workers', '2', '--out', out('local2')]);
+
+      const trained = await exportedWeights(out('train'));
+      expect(trained.length).toBeGreaterThan(0);
+      expect((await exportedWeights(out('local1'))).equals(trained)).toBe(true);
+      expect((await exportedWeights(out('local2'))).equals(trained)).toBe(true);
+      const metrics = (await readFile(join(out('local2'), 'metrics.jsonl'), 'utf8')).trim().split('\n');
+      expect(metrics.map((l) => (JSON.parse(l) as { round: number }).round)).toEqual([...Array(12).keys()]);
+    });
+  }
+});
