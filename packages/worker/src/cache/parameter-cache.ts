@@ -1,0 +1,63 @@
+import type { ParamSet } from '@metatrain/metalearn';
+import { LruMap } from './lru-map';
+
+/** Limits of a {@link ParameterCache}. */
+export interface ParameterCacheOptions {
+  /**
+   * Versions kept per job, newest first. Two covers a worker still finishing a shard of
+   * round r while the first shards of round r + 1 arrive.
+   * @default 2
+   */
+  versionsPerJob?: number;
+  /** Jobs kept, least recently used dropped first. @default 4 */
+  jobs?: number;
+}
+
+/**
+ * Parameter versions by (job, version), fetched once and reused by every shard of the round
+ * (DESIGN.md §2, step 3). A version never changes once written (θ_r is a function of
+ * (spec, r)), so entries need no invalidation, only eviction: per job the newest
+ * `versionsPerJob` versions stay, and at most `jobs` jobs.
+ */
+export class ParameterCache {
+  private readonly byJob: LruMap<string, Map<number, ParamSet>>;
+  private readonly versionsPerJob: number;
+
+  constructor(options: ParameterCacheOptions = {}) {
+    this.versionsPerJob = options.versionsPerJob ?? 2;
+    if (!Number.isSafeInteger(this.versionsPerJob) || this.versionsPerJob < 1) {
+      throw new RangeError(`versionsPerJob must be a positive integer, got ${this.versionsPerJob}`);
+    }
+    this.byJob = new LruMap(options.jobs ?? 4);
+  }
+
+  get(jobId: string, version: number): ParamSet | undefined {
+    return this.byJob.get(jobId)?.get(version);
+  }
+
+  /**
+   * Keeps `params` as version `version` of `jobId`, unless `versionsPerJob` newer versions
+   * are already held (an old shard arriving late must not push out the current round).
+   */
+  put(jobId: string, version: number, params: ParamSet): void {
+    const versions = this.byJob.get(jobId) ?? new Map<number, ParamSet>();
+    versions.set(version, params);
+    const newest = [...versions.keys()].sort((a, b) => b - a);
+    for (const old of newest.slice(this.versionsPerJob)) versions.delete(old);
+    this.byJob.set(jobId, versions);
+  }
+
+  /** The versions held for `jobId`, ascending (for tests and debug logs). */
+  versions(jobId: string): number[] {
+    return [...(this.byJob.get(jobId)?.keys() ?? [])].sort((a, b) => a - b);
+  }
+
+  /** The jobs held, least recently used first. */
+  jobs(): string[] {
+    return this.byJob.keys();
+  }
+
+  clear(): void {
+    this.byJob.clear();
+  }
+}

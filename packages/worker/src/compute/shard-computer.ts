@@ -1,0 +1,62 @@
+import { type ComputeContext, computeShard, createComputeContext, createTaskFamily, parseSpecText } from '@metatrain/metalearn';
+import { LruMap } from '../cache/lru-map';
+import { ParameterCache, type ParameterCacheOptions } from '../cache/parameter-cache';
+import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed, type NeedsParameters } from './thread-protocol';
+
+/** Limits of a {@link ShardComputer}. */
+export interface ShardComputerOptions extends ParameterCacheOptions {
+  /** Relative dataset paths in specs resolve against it. */
+  dataDir: string;
+  /** Compute contexts kept (one per job; Omniglot's holds its decoded images). @default 4 */
+  contexts?: number;
+}
+
+/**
+ * The compute thread's state and work: compute contexts per job, parameters per (job,
+ * version), and `computeShard` on them. It has no thread or message-port code, so tests run
+ * it directly; thread-main.ts wires it to the port.
+ *
+ * The shard is computed exactly as the in-process trainer computes it (`computeShard` on a
+ * context built from the same spec), which is what makes the distributed sums equal the
+ * in-process ones bit for bit on one backend.
+ */
+export class ShardComputer {
+  private readonly contexts: LruMap<string, { specText: string; ctx: ComputeContext }>;
+  private readonly parameters: ParameterCache;
+
+  constructor(private readonly options: ShardComputerOptions) {
+    this.contexts = new LruMap(options.contexts ?? 4);
+    this.parameters = new ParameterCache(options);
+  }
+
+  /** Computes the shard of `request`, or says which parameters it needs first. Never throws. */
+  handle(request: ComputeRequest): ComputeDone | NeedsParameters | ComputeFailed {
+    try {
+      if (request.params) this.parameters.put(request.jobId, request.parameterVersion, request.params);
+      const params = this.parameters.get(request.jobId, request.parameterVersion);
+      if (!params) return { kind: 'needs-parameters', id: request.id };
+      const ctx = this.context(request.jobId, request.specText);
+      const started = performance.now();
+      const result = computeShard(ctx, params, request.round, request.shard);
+      const computeMs = performance.now() - started;
+      return { kind: 'computed', id: request.id, sum: result.sum, metrics: result.metrics, computeMs };
+    } catch (error) {
+      return { kind: 'failed', id: request.id, error: serializeError(error) };
+    }
+  }
+
+  /** The parameter versions held for `jobId` (for tests). */
+  heldVersions(jobId: string): number[] {
+    return this.parameters.versions(jobId);
+  }
+
+  private context(jobId: string, specText: string): ComputeContext {
+    const held = this.contexts.get(jobId);
+    if (held && held.specText === specText) return held.ctx;
+    const spec = parseSpecText(specText);
+    const family = createTaskFamily(spec.tasks, { baseDir: this.options.dataDir });
+    const ctx = createComputeContext(spec, family);
+    this.contexts.set(jobId, { specText, ctx });
+    return ctx;
+  }
+}

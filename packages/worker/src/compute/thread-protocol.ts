@@ -1,0 +1,105 @@
+import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/metalearn';
+
+// The messages between the worker's main thread and its compute thread. Parameter and sum
+// arrays travel as transferred Float32Array buffers (moved, not copied); everything else is
+// small.
+
+/** The compute thread's `workerData`. */
+export interface ThreadData {
+  /** URL of the thread's module (thread-main.ts). */
+  entry: string;
+  /** URL of tsx's ESM API when the entry is TypeScript; the bootstrap registers it first. */
+  tsx: string | undefined;
+  /** Relative dataset paths in specs resolve against it. */
+  dataDir: string;
+}
+
+/** One shard to compute. */
+export interface ComputeRequest {
+  kind: 'compute';
+  id: number;
+  jobId: string;
+  /** The job's spec text (GetJob); compute contexts are cached per job id and spec. */
+  specText: string;
+  round: number;
+  shard: ShardPlan;
+  parameterVersion: number;
+  /**
+   * The parameters, when the main thread fetched them because the thread said it lacked
+   * them; the thread keeps them for later shards of the same version.
+   */
+  params?: ParamSet;
+}
+
+export type ThreadRequest = ComputeRequest;
+
+/** What the thread says about itself once its backend is up. */
+export interface ThreadReady {
+  kind: 'ready';
+  backend: BackendInfo;
+}
+
+/** The thread could not start (a forced backend that is not available, say). */
+export interface ThreadInitFailed {
+  kind: 'init-failed';
+  error: SerializedError;
+}
+
+/** A log line from the thread (its backend choice, for instance). */
+export interface ThreadLog {
+  kind: 'log';
+  line: string;
+}
+
+/** The shard's sum and per-task metrics. */
+export interface ComputeDone {
+  kind: 'computed';
+  id: number;
+  sum: ParamSet;
+  metrics: Array<TaskMetrics & { task: number }>;
+  computeMs: number;
+}
+
+/** The thread does not hold the parameter version: fetch it and send the request again with them. */
+export interface NeedsParameters {
+  kind: 'needs-parameters';
+  id: number;
+}
+
+export interface ComputeFailed {
+  kind: 'failed';
+  id: number;
+  error: SerializedError;
+}
+
+export type ThreadReply = ThreadReady | ThreadInitFailed | ThreadLog | ComputeDone | NeedsParameters | ComputeFailed;
+
+/** An error as it crosses the thread boundary (class identity does not). */
+export interface SerializedError {
+  name: string;
+  message: string;
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
+
+/**
+ * `params` with every array on a buffer of its own, and the buffers to transfer. An array
+ * that is a view into a larger or shared buffer (a Node Buffer pool slice, say) is copied
+ * first: transferring its buffer would detach memory that other objects still use.
+ */
+export function transferable(params: ParamSet): { params: ParamSet; transfer: ArrayBuffer[] } {
+  const seen = new Set<ArrayBufferLike>();
+  const transfer: ArrayBuffer[] = [];
+  const owned = params.map((p) => {
+    const { values } = p;
+    const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength && values.buffer instanceof ArrayBuffer;
+    const own = whole && !seen.has(values.buffer) ? values : new Float32Array(values);
+    seen.add(own.buffer);
+    transfer.push(own.buffer as ArrayBuffer);
+    return { name: p.name, shape: [...p.shape], values: own };
+  });
+  return { params: owned, transfer };
+}

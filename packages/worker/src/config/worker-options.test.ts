@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../errors';
+import { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './worker-options';
+
+describe('workerOptionsFromEnv', () => {
+  it('reads every variable of docs/RUNNING.md', () => {
+    const options = workerOptionsFromEnv({
+      COORDINATOR_ADDR: 'coordinator.metatrain.svc:50051',
+      REDIS_URL: 'redis://:pw@redis:6379/2',
+      METATRAIN_BACKEND: 'WASM',
+      METATRAIN_TOKEN: 't0ken',
+      METATRAIN_DATA_DIR: '/data',
+      WORKER_ID: 'gpu-node-3',
+      METATRAIN_QUEUE_PREFIX: 'mt-prod',
+      METATRAIN_QUEUE_NAME: 'shards-2',
+      SHUTDOWN_GRACE_MS: '45000',
+      UNRELATED: 'x',
+    });
+    expect(options).toEqual({
+      coordinatorAddress: 'coordinator.metatrain.svc:50051',
+      redisUrl: 'redis://:pw@redis:6379/2',
+      backend: 'wasm',
+      token: 't0ken',
+      dataDir: '/data',
+      workerId: 'gpu-node-3',
+      queuePrefix: 'mt-prod',
+      queueName: 'shards-2',
+      shutdownGraceMs: 45000,
+    });
+  });
+
+  it('leaves unset and empty variables to the defaults', () => {
+    expect(workerOptionsFromEnv({ REDIS_URL: '', WORKER_ID: undefined })).toEqual({});
+    const compiled = compileWorkerOptions(workerOptionsFromEnv({}));
+    expect(compiled).toMatchObject({
+      coordinatorAddress: '127.0.0.1:50051',
+      redisUrl: 'redis://127.0.0.1:6379',
+      backend: undefined,
+      token: undefined,
+      dataDir: process.cwd(),
+      queuePrefix: 'metatrain',
+      queueName: 'shards',
+      shutdownGraceMs: 30000,
+    });
+    expect(compiled.workerId).toMatch(new RegExp(`-${process.pid}$`));
+  });
+
+  it.each([
+    ['COORDINATOR_ADDR', 'localhost', 'COORDINATOR_ADDR: expected host:port, got "localhost"'],
+    ['COORDINATOR_ADDR', 'host:99999', 'COORDINATOR_ADDR: expected host:port, got "host:99999"'],
+    ['REDIS_URL', 'http://user:secret@redis', 'REDIS_URL: expected a redis:// or rediss:// URL'],
+    ['METATRAIN_BACKEND', 'gpu', 'METATRAIN_BACKEND: expected one of tensorflow, wasm, cpu, got "gpu"'],
+    ['WORKER_ID', 'has space', `WORKER_ID: expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got "has space"`],
+    ['METATRAIN_QUEUE_NAME', 'a:b', 'METATRAIN_QUEUE_NAME: must be non-empty and contain no ":", got "a:b"'],
+    ['SHUTDOWN_GRACE_MS', '5s', 'SHUTDOWN_GRACE_MS: expected a non-negative integer of milliseconds, got "5s"'],
+  ])('names the variable: %s=%s', (name, value, message) => {
+    expect(() => workerOptionsFromEnv({ [name]: value })).toThrow(new ConfigError(name, message.slice(name.length + 2)));
+  });
+
+  it('never echoes a Redis URL, which may hold a password', () => {
+    expect(() => workerOptionsFromEnv({ REDIS_URL: 'http://user:secret@redis' })).toThrow(/^(?!.*secret)/);
+  });
+
+  it('maps every option it reads to a variable', () => {
+    expect(Object.values(WORKER_ENV).sort()).toEqual(
+      ['COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID'].sort(),
+    );
+  });
+});
+
+describe('compileWorkerOptions', () => {
+  it('names the option at fault', () => {
+    expect(() => compileWorkerOptions({ shutdownGraceMs: -1 })).toThrow(new ConfigError('shutdownGraceMs', 'expected a non-negative integer of milliseconds, got -1'));
+    expect(() => compileWorkerOptions({ rpcTimeoutMs: 0 })).toThrow(new ConfigError('rpcTimeoutMs', 'expected a positive integer of milliseconds, got 0'));
+    expect(() => compileWorkerOptions({ coordinatorAddress: '[::1]:50051', token: '' })).toThrow(new ConfigError('token', 'must not be empty'));
+  });
+
+  it('accepts IPv6 addresses and resolves the data directory', () => {
+    expect(compileWorkerOptions({ coordinatorAddress: '[::1]:50051', dataDir: 'data' })).toMatchObject({ coordinatorAddress: '[::1]:50051', dataDir: `${process.cwd()}/data` });
+  });
+});
+
+describe('defaultWorkerId', () => {
+  it('is {hostname}-{pid}, made acceptable to the coordinator', () => {
+    expect(defaultWorkerId('gpu-node-3.cluster.local', 42)).toBe('gpu-node-3.cluster.local-42');
+    expect(defaultWorkerId('_weird host!', 7)).toBe('weird-host--7');
+    expect(defaultWorkerId('', 7)).toBe('worker-7');
+  });
+});

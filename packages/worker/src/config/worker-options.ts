@@ -1,0 +1,170 @@
+import { hostname } from 'node:os';
+import { resolve } from 'node:path';
+import { BACKEND_NAMES, type BackendName } from '@metatrain/metalearn';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { ConfigError } from '../errors';
+import type { ShardEvent } from '../shards/shard-event';
+
+/** Options of {@link Worker.create}; every one has a default (docs/RUNNING.md). */
+export interface WorkerOptions {
+  /** `host:port` of the coordinator's gRPC server. @default '127.0.0.1:50051' */
+  coordinatorAddress?: string;
+  /** The shard queue's Redis. @default 'redis://127.0.0.1:6379' */
+  redisUrl?: string;
+  /** Force a compute backend. @default the fastest available (tensorflow → wasm → cpu) */
+  backend?: BackendName;
+  /** When set, every RPC carries `authorization: Bearer <token>`. @default unset */
+  token?: string;
+  /** Relative dataset paths in specs resolve against it. @default the working directory */
+  dataDir?: string;
+  /** How this worker appears in `metatrain workers`. @default `{hostname}-{pid}` */
+  workerId?: string;
+  /** BullMQ key prefix. @default 'metatrain' */
+  queuePrefix?: string;
+  /** BullMQ queue name. @default 'shards' */
+  queueName?: string;
+  /** On close, how long the shard in hand may take before it is handed back. @default 30000 */
+  shutdownGraceMs?: number;
+  /** Deadline of unary calls (RegisterWorker, Heartbeat, GetJob). @default 10000 */
+  rpcTimeoutMs?: number;
+  /** Deadline of the streaming calls (GetParameters, ReportShard). @default 120000 */
+  transferTimeoutMs?: number;
+  /** Receives the worker's log lines (few: startup, problems). @default one line on stderr */
+  log?: (line: string) => void;
+  /** Called once per shard with what became of it (main.ts logs these with METATRAIN_LOG=debug). */
+  onShard?: (event: ShardEvent) => void;
+  /** Aborts `Worker.create` while it waits for the coordinator or Redis. */
+  signal?: AbortSignal;
+}
+
+/** {@link WorkerOptions} with every default filled in and checked. */
+export interface CompiledWorkerOptions {
+  coordinatorAddress: string;
+  redisUrl: string;
+  backend: BackendName | undefined;
+  token: string | undefined;
+  dataDir: string;
+  workerId: string;
+  queuePrefix: string;
+  queueName: string;
+  shutdownGraceMs: number;
+  rpcTimeoutMs: number;
+  transferTimeoutMs: number;
+  log: (line: string) => void;
+  onShard: (event: ShardEvent) => void;
+  signal: AbortSignal | undefined;
+}
+
+/** The variable each option is read from (docs/RUNNING.md). */
+export const WORKER_ENV = {
+  coordinatorAddress: 'COORDINATOR_ADDR',
+  redisUrl: 'REDIS_URL',
+  backend: 'METATRAIN_BACKEND',
+  token: 'METATRAIN_TOKEN',
+  dataDir: 'METATRAIN_DATA_DIR',
+  workerId: 'WORKER_ID',
+  queuePrefix: 'METATRAIN_QUEUE_PREFIX',
+  queueName: 'METATRAIN_QUEUE_NAME',
+  shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
+} as const satisfies Partial<Record<keyof WorkerOptions, string>>;
+
+type EnvOption = keyof typeof WORKER_ENV;
+
+// The coordinator's rule for worker ids (it answers INVALID_ARGUMENT otherwise).
+const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
+const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
+
+/** Why `value` is not a valid `option`, or undefined when it is. Shared by both entry points. */
+function problem(option: EnvOption | 'rpcTimeoutMs' | 'transferTimeoutMs', value: unknown): string | undefined {
+  switch (option) {
+    case 'coordinatorAddress': {
+      const port = HOST_PORT.exec(String(value))?.[1];
+      return port !== undefined && Number(port) >= 1 && Number(port) <= 65535 ? undefined : `expected host:port, got ${JSON.stringify(value)}`;
+    }
+    case 'redisUrl':
+      // Never echo the URL: it may hold a password.
+      return /^rediss?:\/\/\S*$/.test(String(value)) ? undefined : 'expected a redis:// or rediss:// URL';
+    case 'backend':
+      return (BACKEND_NAMES as readonly unknown[]).includes(value) ? undefined : `expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`;
+    case 'workerId':
+      return WORKER_ID.test(String(value)) ? undefined : `expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got ${JSON.stringify(value)}`;
+    case 'queuePrefix':
+      return value !== '' ? undefined : 'must not be empty';
+    case 'queueName':
+      return value !== '' && !String(value).includes(':') ? undefined : `must be non-empty and contain no ":", got ${JSON.stringify(value)}`;
+    case 'shutdownGraceMs':
+      return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `expected a non-negative integer of milliseconds, got ${String(value)}`;
+    case 'rpcTimeoutMs':
+    case 'transferTimeoutMs':
+      return Number.isSafeInteger(value) && (value as number) > 0 ? undefined : `expected a positive integer of milliseconds, got ${String(value)}`;
+    case 'token':
+      return value !== '' ? undefined : 'must not be empty';
+    case 'dataDir':
+      return undefined;
+  }
+}
+
+/** `{hostname}-{pid}`, with characters a worker id cannot hold replaced. */
+export function defaultWorkerId(host = hostname(), pid = process.pid): string {
+  const safe = host.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[^A-Za-z0-9]+/, '').slice(0, 100);
+  return `${safe || 'worker'}-${pid}`;
+}
+
+/**
+ * Fills in the defaults and checks every value.
+ * @throws {ConfigError} naming the option at fault.
+ */
+export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const compiled: CompiledWorkerOptions = {
+    coordinatorAddress: options.coordinatorAddress ?? '127.0.0.1:50051',
+    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+    backend: options.backend,
+    token: options.token,
+    dataDir: resolve(options.dataDir ?? process.cwd()),
+    workerId: options.workerId ?? defaultWorkerId(),
+    queuePrefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX,
+    queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
+    shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
+    rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000,
+    transferTimeoutMs: options.transferTimeoutMs ?? 120_000,
+    log,
+    onShard: options.onShard ?? (() => undefined),
+    signal: options.signal,
+  };
+  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'shutdownGraceMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
+  for (const option of checked) {
+    const why = problem(option, compiled[option]);
+    if (why) throw new ConfigError(option, why);
+  }
+  for (const option of ['backend', 'token'] as const) {
+    const why = compiled[option] === undefined ? undefined : problem(option, compiled[option]);
+    if (why) throw new ConfigError(option, why);
+  }
+  return compiled;
+}
+
+/**
+ * Reads the worker's environment (docs/RUNNING.md). Unset and empty variables take the
+ * default. Pure: no I/O, `env` is only read.
+ * @throws {ConfigError} naming the variable at fault.
+ */
+export function workerOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): WorkerOptions {
+  const options: WorkerOptions = {};
+  for (const option of Object.keys(WORKER_ENV) as EnvOption[]) {
+    const name = WORKER_ENV[option];
+    const text = env[name];
+    if (text === undefined || text === '') continue;
+    let value: string | number = text;
+    if (option === 'shutdownGraceMs') {
+      if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer of milliseconds, got ${JSON.stringify(text)}`);
+      value = Number(text);
+    } else if (option === 'backend') {
+      value = text.trim().toLowerCase();
+    }
+    const why = problem(option, value);
+    if (why) throw new ConfigError(name, why);
+    (options as Record<EnvOption, unknown>)[option] = value;
+  }
+  return options;
+}

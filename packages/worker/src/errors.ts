@@ -1,0 +1,42 @@
+// The worker's own failures. Each says what went wrong in one line, so main.ts can print it
+// without a stack trace.
+
+/**
+ * A configuration mistake: `field` names the option (or, when read from the environment, the
+ * variable) at fault. main.ts prints it on one line and exits 2.
+ */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly field: string,
+    readonly reason: string,
+  ) {
+    super(`${field}: ${reason}`);
+  }
+}
+
+/**
+ * The coordinator refused this worker for a reason waiting will not fix (a wrong token, a
+ * worker id it does not accept, a server that is not a metatrain coordinator).
+ */
+export class RegistrationError extends Error {
+  override readonly name = 'RegistrationError';
+}
+
+/** The coordinator answered REJECTED: the report was well-formed but unusable. */
+export class ShardRejectedError extends Error {
+  override readonly name = 'ShardRejectedError';
+  constructor(readonly reason: string) {
+    super(`report rejected by the coordinator: ${reason}`);
+  }
+}
+
+/** The compute thread could not start, died, or failed a shard; the message says which. */
+export class ComputeThreadError extends Error {
+  override readonly name = 'ComputeThreadError';
+}
+
+/** Work stopped because the worker is shutting down (or create() was aborted). */
+export class WorkerClosedError extends Error {
+  override readonly name = 'WorkerClosedError';
+}

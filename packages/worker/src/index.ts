@@ -1,0 +1,8 @@
+// The metatrain worker: BullMQ consumer, compute in a worker thread, gRPC client of the
+// coordinator (DESIGN.md §1). It imports metalearn, proto and protocol, never the coordinator.
+export { Worker } from './worker';
+export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './config/worker-options';
+export type { CompiledWorkerOptions, WorkerOptions } from './config/worker-options';
+export type { ShardEvent, ShardOutcome } from './shards/shard-event';
+export { ComputeThreadError, ConfigError, RegistrationError, ShardRejectedError, WorkerClosedError } from './errors';
+export { WORKER_VERSION } from './version';

@@ -1,0 +1,56 @@
+// `pnpm start:worker`: the worker process, configured by environment (docs/RUNNING.md).
+import { BackendError, SpecError } from '@metatrain/metalearn';
+import { workerOptionsFromEnv } from './config/worker-options';
+import { ConfigError, RegistrationError, WorkerClosedError } from './errors';
+import type { ShardEvent } from './shards/shard-event';
+import { Worker } from './worker';
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+const debug = process.env.METATRAIN_LOG === 'debug';
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+
+function describeShard(event: ShardEvent): string {
+  const timing = [event.computeMs !== undefined ? `compute ${Math.round(event.computeMs)} ms` : '', `total ${Math.round(event.totalMs)} ms`].filter(Boolean).join(', ');
+  return `worker: shard ${event.queueJobId} ${event.outcome}${event.reason ? `: ${event.reason}` : ''} (${timing})`;
+}
+
+async function main(): Promise<number> {
+  const abort = new AbortController();
+  const signalled = new Promise<NodeJS.Signals>((resolve) => {
+    const stop = (signal: NodeJS.Signals): void => {
+      abort.abort();
+      resolve(signal);
+    };
+    // once: a second Ctrl-C gets Node's default handling and ends the process at once.
+    process.once('SIGTERM', stop);
+    process.once('SIGINT', stop);
+  });
+  const options = workerOptionsFromEnv(process.env);
+  let worker: Worker;
+  try {
+    worker = await Worker.create({ ...options, log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
+  } catch (error) {
+    // Stopped before it was ready (waiting for the coordinator or Redis): nothing to hand back.
+    if (error instanceof WorkerClosedError && abort.signal.aborted) return 0;
+    throw error;
+  }
+  log(`worker ready: ${worker.workerId} backend=${worker.backend.name} coordinator=${worker.coordinatorAddress}`);
+  const signal = await signalled;
+  if (debug) log(`worker: ${signal}; finishing the shard in hand`);
+  await worker.close();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ConfigError || error instanceof BackendError || error instanceof SpecError || error instanceof RegistrationError) {
+      log(`worker: ${error instanceof ConfigError ? 'configuration error: ' : ''}${error.message}`);
+      process.exit(EXIT_USAGE);
+    }
+    log(`worker: ${debug && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error)}`);
+    process.exit(EXIT_FAILURE);
+  },
+);

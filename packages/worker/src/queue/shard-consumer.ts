@@ -1,0 +1,154 @@
+import { type Job, UnrecoverableError, WaitingError, Worker as BullWorker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { parseShardMessage, type ShardMessage } from '@metatrain/protocol';
+import { WorkerClosedError } from '../errors';
+import { untilAborted } from '../until-aborted';
+
+/** Options of {@link ShardConsumer.create}. */
+export interface ShardConsumerOptions {
+  redisUrl: string;
+  prefix: string;
+  queueName: string;
+  log: (line: string) => void;
+  /** Stops waiting for Redis: create() then throws WorkerClosedError. */
+  signal?: AbortSignal | undefined;
+}
+
+/**
+ * Works on one shard. Resolving completes the queue job (with the value as its result),
+ * throwing fails it (BullMQ retries it within the job's attempts). `signal` aborts when the
+ * consumer closes and the shard's grace period is over: stop, and the shard is handed back.
+ */
+export type ShardHandler = (queueJobId: string, message: ShardMessage, signal: AbortSignal) => Promise<unknown>;
+
+/** Called for a shard that was handed back at shutdown, and for a message that does not parse. */
+export interface ShardConsumerEvents {
+  onHandedBack?: (queueJobId: string, message: ShardMessage) => void;
+  onBadMessage?: (queueJobId: string, reason: string) => void;
+}
+
+interface Active {
+  queueJobId: string;
+  controller: AbortController;
+}
+
+/**
+ * The consumer side of the shard queue (DESIGN.md §2, step 3): a BullMQ Worker on the
+ * coordinator's queue with concurrency 1 (the compute thread does one shard at a time).
+ *
+ * A job is completed only when the handler resolves, which the handler does after the
+ * coordinator answered the report. A message that is not a shard message fails at once,
+ * without retries (it will never parse). On close, no new shard is taken; the one in hand may
+ * finish within the grace period, after which it is aborted and moved back to the queue
+ * (`job.moveToWait` + `WaitingError`, which keeps its priority and does not count as a
+ * failed attempt), so another worker takes it at once rather than after the lock expires.
+ */
+export class ShardConsumer {
+  private active: Active | undefined;
+  private closing: Promise<void> | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  private constructor(
+    private readonly bull: BullWorker,
+    private readonly redis: Redis,
+  ) {}
+
+  /** Connects to Redis (waiting, with log lines, while it is unreachable) and starts consuming. */
+  static async create(options: ShardConsumerOptions, handler: ShardHandler, events: ShardConsumerEvents = {}): Promise<ShardConsumer> {
+    const { log, signal } = options;
+    // BullMQ workers block on Redis and must never give up a command: maxRetriesPerRequest null.
+    // Connecting at once (not lazily): ioredis then retries an unreachable Redis for ever and
+    // BullMQ waits for 'ready', instead of failing on the first refused connection.
+    const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
+    const reportError = errorReporter(log);
+    redis.on('error', reportError);
+    redis.on('ready', () => reportError.reset());
+    // The processor needs the consumer, which needs the BullMQ worker: tie the knot here.
+    const ref: { consumer?: ShardConsumer } = {};
+    const processor = async (job: Job, token?: string): Promise<unknown> => {
+      if (!ref.consumer) throw new Error('shard consumer is not ready');
+      return ref.consumer.process(job, token, handler, events);
+    };
+    const bull = new BullWorker(options.queueName, processor, {
+      connection: redis,
+      prefix: options.prefix,
+      concurrency: 1,
+      autorun: false,
+    });
+    bull.on('error', reportError);
+    const cleanup = async (): Promise<void> => {
+      await bull.close(true).catch(() => undefined);
+      redis.disconnect();
+    };
+    try {
+      await untilAborted(bull.waitUntilReady(), signal, 'stopped while waiting for Redis');
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+    const consumer = new ShardConsumer(bull, redis);
+    ref.consumer = consumer;
+    consumer.running = bull.run().catch((error: unknown) => log(`worker: the shard queue stopped: ${error instanceof Error ? error.message : String(error)}`));
+    return consumer;
+  }
+
+  /** The BullMQ id of the shard in hand, or '' when idle. */
+  get currentShard(): string {
+    return this.active?.queueJobId ?? '';
+  }
+
+  /**
+   * Stops taking shards, lets the one in hand finish for up to `graceMs`, then aborts it (it
+   * goes back to the queue) and closes the connections. Idempotent; later calls return the
+   * first call's promise.
+   */
+  close(graceMs: number): Promise<void> {
+    return (this.closing ??= (async () => {
+      const closed = this.bull.close();
+      const timer = setTimeout(() => this.active?.controller.abort(new WorkerClosedError('shutdown grace period over')), graceMs);
+      try {
+        await closed;
+      } finally {
+        clearTimeout(timer);
+        await this.running;
+        await this.redis.quit().catch(() => this.redis.disconnect());
+      }
+    })());
+  }
+
+  private async process(job: Job, token: string | undefined, handler: ShardHandler, events: ShardConsumerEvents): Promise<unknown> {
+    const queueJobId = job.id ?? '';
+    let message: ShardMessage;
+    try {
+      message = parseShardMessage(job.data);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      events.onBadMessage?.(queueJobId, reason);
+      throw new UnrecoverableError(reason);
+    }
+    const controller = new AbortController();
+    this.active = { queueJobId, controller };
+    try {
+      return await handler(queueJobId, message, controller.signal);
+    } catch (error) {
+      if (!controller.signal.aborted) throw error;
+      // Shutting down: the shard goes back to the queue, untouched, for another worker.
+      await job.moveToWait(token);
+      events.onHandedBack?.(queueJobId, message);
+      throw new WaitingError();
+    } finally {
+      this.active = undefined;
+    }
+  }
+}
+
+/** Logs a connection error once until the connection is ready again (ioredis retries forever). */
+function errorReporter(log: (line: string) => void): ((error: Error) => void) & { reset(): void } {
+  let last: string | undefined;
+  const report = (error: Error): void => {
+    if (error.message === last) return;
+    last = error.message;
+    log(`worker: redis: ${error.message} (retrying)`);
+  };
+  return Object.assign(report, { reset: () => (last = undefined) });
+}

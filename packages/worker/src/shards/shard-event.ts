@@ -1,0 +1,25 @@
+/**
+ * What became of one shard:
+ * - `accepted`, `duplicate`, `stale`: the coordinator's answer; the queue job is completed.
+ * - `dropped`: the job is gone or no longer holds the parameters; completed without a result.
+ * - `failed`: rejected, a transient error or a compute failure; the queue job fails and
+ *   BullMQ retries it.
+ * - `handed-back`: the worker shut down before finishing; the queue job is waiting again.
+ */
+export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'failed' | 'handed-back';
+
+/** One processed shard, for logs and tests. */
+export interface ShardEvent {
+  /** The BullMQ job id (`{jobId}-r{round}-s{shard}[-a{n}]`). */
+  queueJobId: string;
+  jobId: string;
+  round: number;
+  shard: number;
+  outcome: ShardOutcome;
+  /** Why, for every outcome but `accepted`. */
+  reason?: string;
+  /** Time in the compute thread; absent when the shard was not computed. */
+  computeMs?: number;
+  /** Wall-clock time from taking the shard to its outcome. */
+  totalMs: number;
+}

@@ -1,0 +1,141 @@
+import type { ParamSet } from '@metatrain/metalearn';
+import { grpc, ReportStatus, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
+import type { ShardMessage } from '@metatrain/protocol';
+import { describe, expect, it } from 'vitest';
+import type { ComputedShard, ShardTask } from '../compute/compute-thread';
+import { ShardRejectedError, WorkerClosedError } from '../errors';
+import type { ShardEvent } from './shard-event';
+import { ShardProcessor, type ShardCompute, type ShardCoordinator } from './shard-processor';
+
+const rpcError = (code: grpc.status, details: string): Error => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
+const message: ShardMessage = { jobId: 'job-a', round: 3, shard: 1, start: 2, end: 4, parameterVersion: 3 };
+const sum: ParamSet = [{ name: 'w', shape: [1], values: new Float32Array([0.5]) }];
+
+class FakeCoordinator implements ShardCoordinator {
+  specCalls = 0;
+  fetches = 0;
+  headers: ReportHeader[] = [];
+  answer: () => Promise<ReportShardResponse> = () => Promise.resolve({ status: ReportStatus.ACCEPTED, reason: '' });
+  specError: Error | undefined;
+
+  getJobSpec(): Promise<string> {
+    this.specCalls++;
+    return this.specError ? Promise.reject(this.specError) : Promise.resolve('spec text');
+  }
+  fetchParameters(): Promise<ParamSet> {
+    this.fetches++;
+    return Promise.resolve(sum);
+  }
+  reportShard(header: ReportHeader): Promise<ReportShardResponse> {
+    this.headers.push(header);
+    return this.answer();
+  }
+}
+
+class FakeCompute implements ShardCompute {
+  readonly backend = { name: 'wasm' as const, device: 'wasm (simd, 1 thread)' };
+  tasks: ShardTask[] = [];
+  aborted: string[] = [];
+  hold: Promise<void> | undefined;
+
+  async compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard> {
+    this.tasks.push(task);
+    if (this.tasks.length === 1) await fetchParameters();
+    await this.hold;
+    return { sum, computeMs: 12, metrics: [{ task: 2, preLoss: 2, postLoss: 1 }, { task: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 }] };
+  }
+  abort(reason: string): Promise<void> {
+    this.aborted.push(reason);
+    return Promise.resolve();
+  }
+}
+
+function processor() {
+  const coordinator = new FakeCoordinator();
+  const compute = new FakeCompute();
+  const logs: string[] = [];
+  const events: ShardEvent[] = [];
+  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e) });
+  return { coordinator, compute, logs, events, shards };
+}
+
+const signal = (): AbortSignal => new AbortController().signal;
+
+describe('ShardProcessor', () => {
+  it('computes, reports with the full header, and completes on ACCEPTED', async () => {
+    const { coordinator, compute, events, shards } = processor();
+    expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
+    expect(compute.tasks).toEqual([{ jobId: 'job-a', specText: 'spec text', round: 3, parameterVersion: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(coordinator.headers).toEqual([
+      {
+        jobId: 'job-a',
+        round: 3,
+        shardIndex: 1,
+        parameterVersion: 3,
+        workerId: 'w-1',
+        backend: 'wasm',
+        taskMetrics: [
+          { taskIndex: 2, preLoss: 2, postLoss: 1 },
+          { taskIndex: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 },
+        ],
+        computeMs: 12,
+      },
+    ]);
+    expect(events).toMatchObject([{ queueJobId: 'job-a-r3-s1', jobId: 'job-a', round: 3, shard: 1, outcome: 'accepted', computeMs: 12 }]);
+    expect(shards.shardsDone).toBe(1);
+  });
+
+  it('asks for the spec once per job', async () => {
+    const { coordinator, shards } = processor();
+    await shards.process('a', message, signal());
+    await shards.process('b', { ...message, shard: 2 }, signal());
+    expect(coordinator.specCalls).toBe(1);
+    expect(coordinator.fetches).toBe(1);
+  });
+
+  it.each([
+    [ReportStatus.DUPLICATE, 'duplicate'],
+    [ReportStatus.STALE, 'stale'],
+  ] as const)('completes on %s', async (status, outcome) => {
+    const { coordinator, shards } = processor();
+    coordinator.answer = () => Promise.resolve({ status, reason: 'why' });
+    expect(await shards.process('a', message, signal())).toEqual({ outcome, reason: 'why' });
+  });
+
+  it('throws on REJECTED and on transient errors, so that BullMQ retries', async () => {
+    const { coordinator, events, logs, shards } = processor();
+    coordinator.answer = () => Promise.resolve({ status: ReportStatus.REJECTED, reason: 'sum: parameter 0 is "x" [2]' });
+    await expect(shards.process('a', message, signal())).rejects.toThrow(new ShardRejectedError('sum: parameter 0 is "x" [2]'));
+    coordinator.answer = () => Promise.reject(rpcError(grpc.status.UNAVAILABLE, 'down'));
+    await expect(shards.process('b', message, signal())).rejects.toThrow('down');
+    expect(events.map((e) => e.outcome)).toEqual(['failed', 'failed']);
+    expect(logs).toEqual([
+      'worker: shard a failed (it will be retried): report rejected by the coordinator: sum: parameter 0 is "x" [2]',
+      'worker: shard b failed (it will be retried): UNAVAILABLE: down',
+    ]);
+  });
+
+  it('completes without a result when the job is gone or does not hold the version, with one log line', async () => {
+    const { coordinator, logs, shards } = processor();
+    coordinator.specError = rpcError(grpc.status.NOT_FOUND, 'job_id: no job "job-a"');
+    expect(await shards.process('a', message, signal())).toEqual({ outcome: 'dropped', reason: 'NOT_FOUND: job_id: no job "job-a"' });
+    coordinator.specError = undefined;
+    coordinator.answer = () => Promise.reject(rpcError(grpc.status.FAILED_PRECONDITION, 'job is not running'));
+    expect(await shards.process('b', message, signal())).toEqual({ outcome: 'dropped', reason: 'FAILED_PRECONDITION: job is not running' });
+    expect(logs).toEqual(['worker: dropped shard a: NOT_FOUND: job_id: no job "job-a"', 'worker: dropped shard b: FAILED_PRECONDITION: job is not running']);
+  });
+
+  it('stops the computation when aborted, and says the shard was handed back', async () => {
+    const { compute, events, shards } = processor();
+    let release: () => void = () => undefined;
+    compute.hold = new Promise((resolve) => (release = resolve));
+    const controller = new AbortController();
+    const processing = shards.process('a', message, controller.signal);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    controller.abort();
+    release();
+    await expect(processing).rejects.toThrow(WorkerClosedError);
+    expect(compute.aborted).toEqual(['shutdown grace period over']);
+    expect(events.map((e) => e.outcome)).toEqual(['handed-back']);
+  });
+});

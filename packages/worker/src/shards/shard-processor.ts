@@ -1,0 +1,160 @@
+import type { BackendInfo, ParamSet } from '@metatrain/metalearn';
+import { grpc, ReportStatus, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
+import type { ShardMessage } from '@metatrain/protocol';
+import { LruMap } from '../cache/lru-map';
+import type { ComputedShard, ShardTask } from '../compute/compute-thread';
+import { ShardRejectedError } from '../errors';
+import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
+import { untilAborted } from '../until-aborted';
+import type { ShardEvent, ShardOutcome } from './shard-event';
+
+const GRACE_OVER = 'shutdown grace period over';
+
+/** The coordinator calls a shard needs (CoordinatorClient has them). */
+export interface ShardCoordinator {
+  getJobSpec(jobId: string): Promise<string>;
+  fetchParameters(jobId: string, version: number): Promise<ParamSet>;
+  reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse>;
+}
+
+/** Where shards are computed (ComputeThread). */
+export interface ShardCompute {
+  readonly backend: BackendInfo;
+  compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard>;
+  /** Stops the computation in progress (the shard's grace period is over). */
+  abort(reason: string): Promise<void>;
+}
+
+export interface ShardProcessorOptions {
+  coordinator: ShardCoordinator;
+  compute: ShardCompute;
+  workerId: string;
+  log: (line: string) => void;
+  onShard: (event: ShardEvent) => void;
+  /** Job specs kept (GetJob answers). @default 16 */
+  specs?: number;
+}
+
+/** What became of a shard whose queue job completes. */
+export interface ProcessedShard {
+  outcome: Extract<ShardOutcome, 'accepted' | 'duplicate' | 'stale' | 'dropped'>;
+  reason?: string;
+}
+
+/**
+ * One shard from message to verdict (DESIGN.md §2, step 3): the job's spec (GetJob, cached),
+ * the parameters (fetched by the compute thread's request, once per version), the sum
+ * (computed in the thread), the report, and the coordinator's answer:
+ *
+ * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
+ * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
+ * - NOT_FOUND or FAILED_PRECONDITION from any call (the job is gone, no longer holds the
+ *   version, or is not running): resolves as `dropped`, with one log line.
+ * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
+ */
+export class ShardProcessor {
+  private readonly specs: LruMap<string, string>;
+  private done = 0;
+
+  constructor(private readonly options: ShardProcessorOptions) {
+    this.specs = new LruMap(options.specs ?? 16);
+  }
+
+  /** Shards reported since the worker started (every report the coordinator answered). */
+  get shardsDone(): number {
+    return this.done;
+  }
+
+  async process(queueJobId: string, message: ShardMessage, signal: AbortSignal): Promise<ProcessedShard> {
+    const started = performance.now();
+    let computeMs: number | undefined;
+    const emit = (outcome: ShardOutcome, reason?: string): void =>
+      this.options.onShard({
+        queueJobId,
+        jobId: message.jobId,
+        round: message.round,
+        shard: message.shard,
+        outcome,
+        ...(reason !== undefined ? { reason } : {}),
+        ...(computeMs !== undefined ? { computeMs } : {}),
+        totalMs: performance.now() - started,
+      });
+    // The compute thread cannot be interrupted but can be stopped; gRPC calls are raced.
+    const onAbort = (): void => void this.options.compute.abort(GRACE_OVER);
+    signal.addEventListener('abort', onAbort, { once: true });
+    try {
+      const computed = await this.compute(message, signal);
+      computeMs = computed.computeMs;
+      const response = await untilAborted(this.options.coordinator.reportShard(this.header(message, computed), computed.sum), signal, GRACE_OVER);
+      this.done++;
+      const result = verdict(response);
+      emit(result.outcome, result.reason);
+      return result;
+    } catch (error) {
+      if (signal.aborted) {
+        emit('handed-back', 'the worker shut down before the shard was reported');
+        throw error;
+      }
+      if (isGone(error)) {
+        const reason = describeRpcError(error);
+        if (grpcCode(error) === grpc.status.NOT_FOUND) this.specs.delete(message.jobId);
+        this.options.log(`worker: dropped shard ${queueJobId}: ${reason}`);
+        emit('dropped', reason);
+        return { outcome: 'dropped', reason };
+      }
+      const reason = error instanceof ShardRejectedError ? error.message : describeRpcError(error);
+      this.options.log(`worker: shard ${queueJobId} failed (it will be retried): ${reason}`);
+      emit('failed', reason);
+      throw error;
+    } finally {
+      signal.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
+    const { coordinator, compute } = this.options;
+    const { jobId, round, parameterVersion } = message;
+    let specText = this.specs.get(jobId);
+    if (specText === undefined) {
+      specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
+      this.specs.set(jobId, specText);
+    }
+    const task: ShardTask = { jobId, specText, round, parameterVersion, shard: { index: message.shard, start: message.start, end: message.end } };
+    return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, parameterVersion), signal, GRACE_OVER));
+  }
+
+  private header(message: ShardMessage, computed: ComputedShard): ReportHeader {
+    return {
+      jobId: message.jobId,
+      round: message.round,
+      shardIndex: message.shard,
+      parameterVersion: message.parameterVersion,
+      workerId: this.options.workerId,
+      backend: this.options.compute.backend.name,
+      taskMetrics: computed.metrics.map((m) => ({
+        taskIndex: m.task,
+        preLoss: m.preLoss,
+        postLoss: m.postLoss,
+        ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
+        ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
+      })),
+      computeMs: computed.computeMs,
+    };
+  }
+}
+
+/** The coordinator's answer as the queue job's fate. @throws ShardRejectedError for REJECTED (and anything unknown). */
+export function verdict(response: ReportShardResponse): ProcessedShard {
+  switch (response.status) {
+    case ReportStatus.ACCEPTED:
+      return { outcome: 'accepted' };
+    case ReportStatus.DUPLICATE:
+      return { outcome: 'duplicate', reason: response.reason };
+    case ReportStatus.STALE:
+      return { outcome: 'stale', reason: response.reason };
+    case ReportStatus.REJECTED:
+      throw new ShardRejectedError(response.reason || 'no reason given');
+    default:
+      throw new ShardRejectedError(`unknown report status ${response.status}${response.reason ? ` (${response.reason})` : ''}`);
+  }
+}

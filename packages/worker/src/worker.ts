@@ -1,0 +1,146 @@
+import { availableParallelism, hostname } from 'node:os';
+import type { BackendInfo } from '@metatrain/metalearn';
+import { ComputeThread } from './compute/compute-thread';
+import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
+import { CoordinatorClient } from './grpc/coordinator-client';
+import { ShardConsumer } from './queue/shard-consumer';
+import { Registration } from './registration/registration';
+import { ShardProcessor } from './shards/shard-processor';
+import { WORKER_VERSION } from './version';
+
+interface Parts {
+  thread: ComputeThread;
+  client: CoordinatorClient;
+  processor: ShardProcessor;
+  registration: Registration;
+  consumer: ShardConsumer;
+}
+
+/**
+ * A metatrain worker (DESIGN.md §2, step 3): registers with the coordinator and heartbeats,
+ * takes shards from the BullMQ queue one at a time, computes them in a worker thread, reports
+ * them over gRPC and completes each queue job only after the coordinator answered.
+ *
+ * `create()` returns once the worker consumes; `close()` stops taking shards, lets the one in
+ * hand finish within `shutdownGraceMs` (then hands it back to the queue) and closes
+ * everything. Idempotent.
+ */
+export class Worker {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly options: CompiledWorkerOptions,
+    private readonly parts: Parts,
+  ) {}
+
+  /**
+   * Starts the compute thread (which selects the backend), registers with the coordinator
+   * (waiting for it, with a log line per attempt, while it is unreachable), connects to
+   * Redis and starts consuming shards.
+   *
+   * @throws ConfigError for a bad option; BackendError (from @metatrain/metalearn) when a
+   *   forced backend cannot be used; RegistrationError when the coordinator refuses the
+   *   worker; WorkerClosedError when `options.signal` aborts the start.
+   */
+  static async create(options: WorkerOptions): Promise<Worker> {
+    const compiled = compileWorkerOptions(options);
+    const { log } = compiled;
+    const cleanups: Array<() => Promise<void> | void> = [];
+    const cleanup = async (): Promise<void> => {
+      for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
+    };
+    try {
+      const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
+      cleanups.push(() => thread.close());
+      const client = new CoordinatorClient({
+        address: compiled.coordinatorAddress,
+        token: compiled.token,
+        rpcTimeoutMs: compiled.rpcTimeoutMs,
+        transferTimeoutMs: compiled.transferTimeoutMs,
+      });
+      cleanups.push(() => client.close());
+      const processor = new ShardProcessor({ coordinator: client, compute: thread, workerId: compiled.workerId, log, onShard: compiled.onShard });
+      // Heartbeats report the consumer's shard in hand; the consumer starts after registering.
+      const ref: { consumer?: ShardConsumer } = {};
+      const registration = await Registration.create({
+        client,
+        identity: {
+          workerId: compiled.workerId,
+          backend: thread.backend.name,
+          device: thread.backend.device,
+          cores: availableParallelism(),
+          hostname: hostname(),
+          version: WORKER_VERSION,
+        },
+        status: () => ({ currentShard: ref.consumer?.currentShard ?? '', shardsDone: processor.shardsDone }),
+        log,
+        signal: compiled.signal,
+      });
+      cleanups.push(() => registration.close());
+      const consumer = await ShardConsumer.create(
+        { redisUrl: compiled.redisUrl, prefix: compiled.queuePrefix, queueName: compiled.queueName, log, signal: compiled.signal },
+        (queueJobId, message, signal) => processor.process(queueJobId, message, signal),
+        {
+          onBadMessage: (queueJobId, reason) => log(`worker: failed queue job ${queueJobId}: ${reason}`),
+          onHandedBack: (queueJobId) => log(`worker: handed shard ${queueJobId} back to the queue`),
+        },
+      );
+      ref.consumer = consumer;
+      return new Worker(compiled, { thread, client, processor, registration, consumer });
+    } catch (error) {
+      await cleanup();
+      throw error;
+    }
+  }
+
+  get workerId(): string {
+    return this.options.workerId;
+  }
+
+  /** The compute backend of this worker's thread. */
+  get backend(): BackendInfo {
+    return this.parts.thread.backend;
+  }
+
+  /** `host:port` of the coordinator. */
+  get coordinatorAddress(): string {
+    return this.options.coordinatorAddress;
+  }
+
+  /** Shards reported since the start. */
+  get shardsDone(): number {
+    return this.parts.processor.shardsDone;
+  }
+
+  /** BullMQ id of the shard in hand; '' when idle. */
+  get currentShard(): string {
+    return this.parts.consumer.currentShard;
+  }
+
+  /**
+   * Stops taking shards, waits up to `shutdownGraceMs` for the one in hand (then hands it
+   * back to the queue), and closes the queue, the heartbeats, the thread and the channels.
+   * Each step runs even if one before failed; idempotent.
+   */
+  close(): Promise<void> {
+    return (this.closing ??= (async () => {
+      const { consumer, registration, thread, client } = this.parts;
+      const steps: Array<[string, () => Promise<void> | void]> = [
+        ['queue', () => consumer.close(this.options.shutdownGraceMs)],
+        ['heartbeats', () => registration.close()],
+        ['compute thread', () => thread.close()],
+        ['grpc', () => client.close()],
+      ];
+      const errors: unknown[] = [];
+      for (const [name, step] of steps) {
+        try {
+          await step();
+        } catch (error) {
+          errors.push(error);
+          this.options.log(`worker: closing the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+        }
+      }
+      if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'worker: close failed');
+    })());
+  }
+}

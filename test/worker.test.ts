@@ -1,0 +1,257 @@
+import { ShardQueue } from '@metatrain/coordinator';
+import {
+  applyRound,
+  computeShard,
+  createComputeContext,
+  createTaskFamily,
+  initialState,
+  paramsEqual,
+  parseSpecText,
+  planShards,
+  runRoundInProcess,
+  selectBackend,
+  type ComputeContext,
+} from '@metatrain/metalearn';
+import { Worker, WorkerClosedError, type ShardEvent, type WorkerOptions } from '@metatrain/worker';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+// Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
+import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
+import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
+import { TestCoordinator, type TestJob } from './support/test-coordinator';
+
+// The worker against real Redis (BullMQ) and a real gRPC server built from the coordinator's
+// WorkerService pieces: shards enqueued by the coordinator's ShardQueue are computed in the
+// worker's thread and reported, and the sums equal `computeShard` in this process bit for bit
+// (both on the wasm backend).
+
+const SPEC = `name: worker-test
+algorithm: maml
+model: { kind: mlp, hidden: [16, 16] }
+tasks: { family: sinusoid, shots: 5, queryShots: 5 }
+inner: { steps: 2, lr: 0.01 }
+outer: { lr: 0.003, metaBatchSize: 7, iterations: 3 }
+shardSize: 2
+seed: 21
+`;
+const spec = parseSpecText(SPEC);
+const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
+
+let redis: RedisTestServer;
+let ctx: ComputeContext;
+const cleanup: (() => Promise<unknown>)[] = [];
+
+beforeAll(async () => {
+  redis = await startRedisServer();
+  // The workers' threads run on wasm (METATRAIN_BACKEND in the options below); so does the reference.
+  await selectBackend({ prefer: 'wasm', log: () => undefined });
+  ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
+});
+afterEach(async () => {
+  for (const step of cleanup.splice(0).reverse()) await step();
+});
+afterAll(async () => {
+  await redis?.close();
+});
+
+/** A coordinator holding job `jobId` at round 0, a queue and a probe on a fresh prefix. */
+async function setUp(jobId = 'sine-abc123') {
+  const prefix = uniquePrefix('worker');
+  const coordinator = await TestCoordinator.create({ heartbeatIntervalMs: 100 });
+  cleanup.push(() => coordinator.close());
+  const state = initialState(ctx);
+  const job = coordinator.addJob(jobId, SPEC, { round: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
+  const queue = await ShardQueue.create({ redisUrl: redis.url, prefix, backoffMs: 20 });
+  cleanup.push(() => deleteKeys(redis.url, prefix));
+  cleanup.push(() => queue.close());
+  const probe = await QueueProbe.create(redis.url, prefix, queue.queueName);
+  cleanup.push(() => probe.close());
+  return { prefix, coordinator, job, queue, probe, state, jobId };
+}
+
+async function startWorker(setup: { prefix: string; coordinator: TestCoordinator }, options: WorkerOptions = {}): Promise<{ worker: Worker; events: ShardEvent[]; logs: string[] }> {
+  const events: ShardEvent[] = [];
+  const logs: string[] = [];
+  const worker = await Worker.create({
+    coordinatorAddress: setup.coordinator.address,
+    redisUrl: redis.url,
+    queuePrefix: setup.prefix,
+    backend: 'wasm',
+    shutdownGraceMs: 5000,
+    log: (line) => logs.push(line),
+    onShard: (event) => events.push(event),
+    ...options,
+  });
+  cleanup.push(() => worker.close());
+  return { worker, events, logs };
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+function expectBitExact(job: TestJob): void {
+  for (const shard of job.tracker.complete()) {
+    const local = computeShard(ctx, initialState(ctx).params, 0, plan[shard.shard] ?? plan[0]!);
+    expect(paramsEqual(shard.sum, local.sum), `shard ${shard.shard}`).toBe(true);
+    expect(shard.metrics).toEqual(local.metrics);
+  }
+}
+
+describe('Worker', () => {
+  it('computes a round enqueued by ShardQueue, bit for bit as computeShard does in process, with the token on every call', async () => {
+    const setup = await setUp();
+    const { worker, events } = await startWorker(setup, { token: 's3cret', workerId: 'worker-a' });
+    expect(worker.backend.name).toBe('wasm');
+    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await until(() => setup.job.tracker.isComplete(), 'all shards');
+
+    expectBitExact(setup.job);
+    // The round reduced from the worker's reports is the in-process round, bit for bit.
+    const distributed = applyRound(spec, setup.state, setup.job.tracker.complete());
+    expect(paramsEqual(distributed.state.params, runRoundInProcess(ctx, initialState(ctx)).state.params)).toBe(true);
+
+    const headers = setup.job.reports.map((r) => r.header);
+    expect(headers.map((h) => h.shardIndex).sort()).toEqual([0, 1, 2, 3]);
+    expect(headers.every((h) => h.workerId === 'worker-a' && h.backend === 'wasm' && h.parameterVersion === 0 && h.computeMs > 0)).toBe(true);
+    expect(headers.find((h) => h.shardIndex === 3)?.taskMetrics.map((m) => m.taskIndex)).toEqual([6]);
+    expect(setup.coordinator.registrations).toMatchObject([{ workerId: 'worker-a', backend: 'wasm', device: worker.backend.device }]);
+    // One spec and one parameter fetch for the whole round: both are cached.
+    expect(setup.coordinator.calls.filter((c) => c === 'getJob')).toHaveLength(1);
+    expect(setup.coordinator.calls.filter((c) => c === 'getParameters')).toHaveLength(1);
+    expect(new Set(setup.coordinator.authorization)).toEqual(new Set(['Bearer s3cret']));
+
+    await until(async () => (await Promise.all(plan.map((s) => setup.probe.state(`${setup.jobId}-r0-s${s.index}`)))).every((s) => s === 'completed'), 'completed jobs');
+    await until(() => events.length === plan.length, 'shard events');
+    expect(events.map((e) => e.outcome)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
+    expect(worker.shardsDone).toBe(4);
+  });
+
+  it('shares a round between two workers, and the result is still bit-exact', async () => {
+    const setup = await setUp();
+    // Holding each answer a little makes the two workers interleave.
+    setup.coordinator.beforeVerdict = () => new Promise((resolve) => setTimeout(() => resolve(undefined), 150));
+    await startWorker(setup, { workerId: 'worker-a' });
+    await startWorker(setup, { workerId: 'worker-b' });
+    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await until(() => setup.job.tracker.isComplete(), 'all shards');
+
+    expect(setup.job.tracker.workers()).toEqual(['worker-a', 'worker-b']);
+    expectBitExact(setup.job);
+    const distributed = applyRound(spec, setup.state, setup.job.tracker.complete());
+    expect(paramsEqual(distributed.state.params, runRoundInProcess(ctx, initialState(ctx)).state.params)).toBe(true);
+  });
+
+  it('completes the queue job only after the coordinator answered the report', async () => {
+    const setup = await setUp();
+    let release: () => void = () => undefined;
+    let held = false;
+    setup.coordinator.beforeVerdict = () =>
+      new Promise((resolve) => {
+        held = true;
+        release = () => resolve(undefined);
+      });
+    const { worker } = await startWorker(setup);
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await until(() => held, 'the report');
+    const id = `${setup.jobId}-r0-s0`;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(await setup.probe.state(id)).toBe('active');
+    expect(worker.currentShard).toBe(id);
+    release();
+    await until(async () => (await setup.probe.state(id)) === 'completed', 'completion');
+    expect(setup.job.reports.map((r) => r.outcome)).toEqual(['ACCEPTED']);
+  });
+
+  it('fails the queue job on REJECTED, so that BullMQ runs it again', async () => {
+    const setup = await setUp();
+    let rejections = 0;
+    setup.coordinator.beforeVerdict = () => (rejections++ === 0 ? { rejected: 'task_metrics: simulated' } : undefined);
+    const { events, logs } = await startWorker(setup);
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    const id = `${setup.jobId}-r0-s0`;
+    await until(async () => (await setup.probe.state(id)) === 'completed', 'completion after the retry');
+    expect(setup.job.reports.map((r) => r.outcome)).toEqual([{ rejected: 'task_metrics: simulated' }, 'ACCEPTED']);
+    expect(events.map((e) => e.outcome)).toEqual(['failed', 'accepted']);
+    expect(logs).toContain(`worker: shard ${id} failed (it will be retried): report rejected by the coordinator: task_metrics: simulated`);
+  });
+
+  it('completes without a result a shard whose job is gone or whose parameters are no longer held', async () => {
+    const setup = await setUp();
+    const { events, logs } = await startWorker(setup);
+    await setup.queue.enqueueRound('gone-job', 0, plan.slice(0, 1), 0);
+    await setup.queue.enqueueRound(setup.jobId, 5, plan.slice(0, 1), 5); // version 5 is not held
+    await until(() => events.length === 2, 'two shard events');
+    expect(await setup.probe.state('gone-job-r0-s0')).toBe('completed');
+    expect(await setup.probe.state(`${setup.jobId}-r5-s0`)).toBe('completed');
+    expect(events.map((e) => [e.queueJobId, e.outcome])).toEqual([
+      ['gone-job-r0-s0', 'dropped'],
+      [`${setup.jobId}-r5-s0`, 'dropped'],
+    ]);
+    expect(logs.filter((l) => l.startsWith('worker:'))).toEqual([
+      'worker: dropped shard gone-job-r0-s0: NOT_FOUND: job_id: no job "gone-job"',
+      `worker: dropped shard ${setup.jobId}-r5-s0: FAILED_PRECONDITION: version: job "${setup.jobId}" does not hold parameter version 5`,
+    ]);
+    expect(setup.job.reports).toEqual([]);
+  });
+
+  it('fails a message that is not a shard message, without retries, and goes on', async () => {
+    const setup = await setUp();
+    const { logs } = await startWorker(setup);
+    await setup.probe.add('junk-1', { jobId: 'x', round: -1 }, 3);
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await until(async () => (await setup.probe.state('junk-1')) === 'failed', 'the bad message to fail');
+    await until(() => setup.job.tracker.has(0), 'the next shard');
+    expect(logs).toContain('worker: failed queue job junk-1: shard message: round: expected a non-negative integer, got number -1');
+  });
+
+  it('heartbeats its progress, and registers again when the coordinator forgot it', async () => {
+    const setup = await setUp();
+    const { worker } = await startWorker(setup, { workerId: 'worker-hb' });
+    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await until(() => setup.job.tracker.isComplete(), 'all shards');
+    await until(() => setup.coordinator.heartbeats.some((h) => h.shardsDone === 4 && h.currentShard === ''), 'a heartbeat with the shards done');
+    expect(worker.shardsDone).toBe(4);
+    expect(setup.coordinator.heartbeats.every((h) => h.workerId === 'worker-hb')).toBe(true);
+    expect(setup.coordinator.workers.list().map((w) => w.workerId)).toEqual(['worker-hb']);
+
+    setup.coordinator.forgetWorkers();
+    await until(() => setup.coordinator.registrations.length === 2, 'a second registration');
+    expect(setup.coordinator.registrations[1]?.workerId).toBe('worker-hb');
+    expect(setup.coordinator.workers.list().map((w) => w.workerId)).toEqual(['worker-hb']);
+  });
+
+  it('waits for an unreachable Redis with one log line, and stops waiting when aborted', async () => {
+    const setup = await setUp();
+    const abort = new AbortController();
+    const logs: string[] = [];
+    const creating = Worker.create({ coordinatorAddress: setup.coordinator.address, redisUrl: 'redis://127.0.0.1:1', backend: 'wasm', log: (l) => logs.push(l), signal: abort.signal });
+    await until(() => logs.some((l) => l.startsWith('worker: redis:')), 'the redis log line');
+    await new Promise((resolve) => setTimeout(resolve, 300)); // ioredis retries meanwhile
+    abort.abort();
+    await expect(creating).rejects.toThrow(new WorkerClosedError('stopped while waiting for Redis'));
+    expect(logs.filter((l) => l.startsWith('worker: redis:'))).toEqual(['worker: redis: connect ECONNREFUSED 127.0.0.1:1 (retrying)']);
+  });
+
+  it('hands the shard in hand back to the queue when the grace period is over', async () => {
+    const setup = await setUp();
+    let held = false;
+    setup.coordinator.beforeVerdict = () => {
+      held = true;
+      // No answer until the test is over.
+      return new Promise((resolve) => cleanup.push(() => Promise.resolve(resolve(undefined))));
+    };
+    const { worker, events, logs } = await startWorker(setup, { shutdownGraceMs: 100 });
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await until(() => held, 'the report');
+    await worker.close();
+    const id = `${setup.jobId}-r0-s0`;
+    expect(await setup.probe.state(id)).toBe('prioritized');
+    expect(events.map((e) => e.outcome)).toEqual(['handed-back']);
+    expect(logs).toContain(`worker: handed shard ${id} back to the queue`);
+    await worker.close(); // idempotent
+  });
+});
