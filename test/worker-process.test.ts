@@ -149,7 +149,9 @@ describe('worker process', () => {
 
   it('waits for an unreachable coordinator with a log line, then registers and starts', async () => {
     const port = await freePort();
-    const worker = start({ COORDINATOR_ADDR: `127.0.0.1:${port}`, REDIS_URL: redis.url, METATRAIN_QUEUE_PREFIX: uniquePrefix('worker-proc'), WORKER_ID: 'proc-4' });
+    const prefix = uniquePrefix('worker-proc');
+    cleanup.push(() => deleteKeys(redis.url, prefix));
+    const worker = start({ COORDINATOR_ADDR: `127.0.0.1:${port}`, REDIS_URL: redis.url, METATRAIN_QUEUE_PREFIX: prefix, WORKER_ID: 'proc-4' });
     expect(await worker.waitForLine(/waiting for the coordinator/)).toMatch(new RegExp(`^worker: waiting for the coordinator at 127\\.0\\.0\\.1:${port}: UNAVAILABLE: .* \\(retrying in 1 s\\)$`));
     const setup = await setUp({ port });
     await worker.waitForLine(/^worker ready: /);
