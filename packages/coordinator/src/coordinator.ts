@@ -11,12 +11,13 @@ import { workerServiceHandlers } from './grpc/worker-service';
 import { CoordinatorHttpServer } from './http/http-server';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
-import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics';
 import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
 import type { RegistryLease } from './registry/lease';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
+import { accountedReports } from './workers/accounted-reports';
 import { WorkerTable } from './workers/worker-table';
 
 /**
@@ -78,7 +79,7 @@ export class Coordinator {
 
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
-    const workers = new WorkerTable();
+    const workers = new WorkerTable({ heartbeatIntervalMs: options.workerHeartbeatMs, leaseMs: options.workerLeaseMs, quarantineAfter: options.quarantineAfter });
     const jobs = new JobManager({
       registry,
       queue,
@@ -110,15 +111,7 @@ export class Coordinator {
       workerServiceHandlers({
         workers,
         parameters: jobs,
-        reports: {
-          reportShard: async (header, sum) => {
-            const outcome = await jobs.reportShard(header, sum);
-            const status = reportStatus(outcome);
-            metrics.shardReported(status);
-            workers.reportAnswered(header.workerId, status);
-            return outcome;
-          },
-        },
+        reports: accountedReports({ jobs, workers, metrics, log }),
       }),
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));

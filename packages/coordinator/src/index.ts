@@ -8,7 +8,9 @@ export type { JobObserver, JobRunnerDeps, RunnerExit } from './jobs/job-runner';
 export { JobEventLog } from './jobs/job-events';
 export type { JobEventListener } from './jobs/job-events';
 export { WorkerTable } from './workers/worker-table';
-export type { WorkerTableOptions } from './workers/worker-table';
+export type { WorkerStanding, WorkerTableOptions } from './workers/worker-table';
+export { accountedReports } from './workers/accounted-reports';
+export type { AccountedReportsDeps } from './workers/accounted-reports';
 export { jobServiceHandlers, toJob } from './grpc/job-service';
 export { workerServiceHandlers } from './grpc/worker-service';
 export { healthHandlers } from './grpc/health-service';
@@ -30,7 +32,7 @@ export type { OpenedStorage, StorageConfig, StorageEnv } from './storage/storage
 
 export { RoundTracker } from './rounds/round-tracker';
 export type { RoundTrackerOptions } from './rounds/round-tracker';
-export type { AcceptedShard, AcceptOutcome, ReportedTaskMetrics, ShardReport } from './rounds/shard-report';
+export type { AcceptedShard, AcceptOutcome, Rejection, ReportedTaskMetrics, ShardReport } from './rounds/shard-report';
 export { getParametersHandler } from './grpc/get-parameters';
 export type { GetParametersOptions } from './grpc/get-parameters';
 export { reportShardHandler, toResponse } from './grpc/report-shard';
@@ -38,7 +40,7 @@ export type { ReportShardOptions } from './grpc/report-shard';
 export type { ParameterSource } from './grpc/parameter-source';
 export { toShardReport } from './grpc/report-sink';
 export type { ReportSink } from './grpc/report-sink';
-export { FailedPreconditionError, InvalidArgumentError, NotFoundError, RequestError, logInternalError, toStatusError } from './grpc/grpc-errors';
+export { FailedPreconditionError, InvalidArgumentError, NotFoundError, PermissionDeniedError, RequestError, logInternalError, toStatusError } from './grpc/grpc-errors';
 export type { InternalErrorHandler, StatusError } from './grpc/grpc-errors';
 
 export { ShardQueue } from './queue/shard-queue';

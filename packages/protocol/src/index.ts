@@ -1,7 +1,7 @@
 // What coordinator and worker must agree on beyond the .proto files: the shard queue's
 // message, job ids and Redis keys, and the chunked tensor streams of WorkerService. Both
 // import this package; neither imports the other (DESIGN.md §1).
-export { fetchParameters, reportShard } from './wire/worker-client';
+export { fetchParameters, reportPayload, reportShard } from './wire/worker-client';
 export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
 export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';

@@ -27,6 +27,12 @@ export interface CoordinatorOptions {
   shardDeadlineMs?: number;
   /** The registry lease: a crashed coordinator's successor waits at most this long. @default 15000 */
   leaseTtlMs?: number;
+  /** How often workers are told to heartbeat. @default 5000 */
+  workerHeartbeatMs?: number;
+  /** A worker not heard from for this long is shown LOST. @default 15000 */
+  workerLeaseMs?: number;
+  /** Refused reports in a row that quarantine a worker (WorkerTable); 0 never. @default 3 */
+  quarantineAfter?: number;
   /** @default one line per message on stderr */
   log?: (line: string) => void;
 }
@@ -47,15 +53,19 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
     shardDeadlineMs: options.shardDeadlineMs ?? 120_000,
     leaseTtlMs: options.leaseTtlMs ?? 15_000,
+    workerHeartbeatMs: options.workerHeartbeatMs ?? 5_000,
+    workerLeaseMs: options.workerLeaseMs ?? 15_000,
+    quarantineAfter: options.quarantineAfter ?? 3,
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
   for (const field of ['grpcPort', 'httpPort'] as const) {
     const port = compiled[field];
     if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new ConfigError(field, `expected a port number 0-65535, got ${port}`);
   }
-  for (const field of ['shardDeadlineMs', 'leaseTtlMs'] as const) {
+  for (const field of ['shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs'] as const) {
     if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
   }
+  if (!Number.isSafeInteger(compiled.quarantineAfter) || compiled.quarantineAfter < 0) throw new ConfigError('quarantineAfter', `expected a non-negative integer, got ${compiled.quarantineAfter}`);
   if (!/^rediss?:\/\//.test(compiled.redisUrl)) throw new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL');
   return compiled;
 }
@@ -87,5 +97,8 @@ export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOp
   set('queueName', value(env, 'METATRAIN_QUEUE_NAME'));
   set('shardDeadlineMs', integer(env, 'SHARD_DEADLINE_MS'));
   set('leaseTtlMs', integer(env, 'LEASE_TTL_MS'));
+  set('workerHeartbeatMs', integer(env, 'WORKER_HEARTBEAT_MS'));
+  set('workerLeaseMs', integer(env, 'WORKER_LEASE_MS'));
+  set('quarantineAfter', integer(env, 'QUARANTINE_AFTER'));
   return options;
 }

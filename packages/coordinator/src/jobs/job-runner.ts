@@ -115,7 +115,7 @@ export class JobRunner {
   report(report: ShardReport): AcceptOutcome {
     if (this.collector && report.round === this.collector.round) return this.collector.accept(report);
     if (report.round < this.state.round) return 'STALE';
-    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})` };
+    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
   }
 
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */

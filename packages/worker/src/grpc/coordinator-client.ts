@@ -9,8 +9,9 @@ import {
   type RegisterWorkerResponse,
   type ReportHeader,
   type ReportShardResponse,
+  type TensorChunk,
 } from '@metatrain/proto';
-import { fetchParameters, reportShard } from '@metatrain/protocol';
+import { fetchParameters, reportPayload, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -92,6 +93,11 @@ export class CoordinatorClient {
   /** Reports one shard's sum; resolves with the coordinator's verdict. */
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse> {
     return reportShard(this.workers, header, sum, this.deadline(this.options.transferTimeoutMs));
+  }
+
+  /** Reports one shard whose sum is already chunked, sent as it is (test faults corrupt it). */
+  reportPayload(header: ReportHeader, chunks: readonly TensorChunk[]): Promise<ReportShardResponse> {
+    return reportPayload(this.workers, header, chunks, this.deadline(this.options.transferTimeoutMs));
   }
 
   /** Closes both channels; new calls fail at once. Idempotent. */
