@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { ShardQueue } from '@metatrain/coordinator';
 import { createComputeContext, createTaskFamily, initialState, parseSpecText, planShards } from '@metatrain/metalearn';
 import { Worker } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
+import { freePort } from './support/free-port';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { TestCoordinator } from './support/test-coordinator';
 import { startWorkerProcess, type WorkerProcess } from './support/worker-process';
@@ -65,18 +65,6 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
-}
-
-/** A port nothing listens on (found free, then released). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('worker process', () => {
