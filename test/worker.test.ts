@@ -229,11 +229,11 @@ describe('Worker', () => {
     const abort = new AbortController();
     const logs: string[] = [];
     const creating = Worker.create({ coordinatorAddress: setup.coordinator.address, redisUrl: 'redis://127.0.0.1:1', backend: 'wasm', log: (l) => logs.push(l), signal: abort.signal });
-    await until(() => logs.some((l) => l.startsWith('worker: redis:')), 'the redis log line');
+    await until(() => logs.some((l) => l.startsWith('worker: waiting for Redis')), 'the redis log line');
     await new Promise((resolve) => setTimeout(resolve, 300)); // ioredis retries meanwhile
     abort.abort();
     await expect(creating).rejects.toThrow(new WorkerClosedError('stopped while waiting for Redis'));
-    expect(logs.filter((l) => l.startsWith('worker: redis:'))).toEqual(['worker: redis: connect ECONNREFUSED 127.0.0.1:1 (retrying)']);
+    expect(logs.filter((l) => l.includes('Redis'))).toEqual(['worker: waiting for Redis at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1 (retrying)']);
   });
 
   it('hands the shard in hand back to the queue when the grace period is over', async () => {

@@ -62,7 +62,11 @@ export class Coordinator {
     const options = compileCoordinatorOptions(input);
     const { log } = options;
     const backend = await selectBackend({ log });
-    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data' }), log);
+    // Every storage call retries transient failures with backoff; each retry gets a line, so an
+    // outage is visible while it lasts.
+    const onRetry = (r: { operation: string; target: string; attempt: number; delayMs: number; reason: string }) =>
+      log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
+    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3: { onRetry } }), log);
     const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const lease = await retryUntilConnected(

@@ -12,7 +12,7 @@ export async function retryUntilConnected<T>(what: string, connect: () => Promis
       return await connect();
     } catch (err) {
       if (err instanceof ConfigError || signal?.aborted) throw err;
-      log(`waiting for ${what}: ${err instanceof Error ? err.message : String(err)} (retrying in ${delayMs / 1000} s)`);
+      log(`coordinator: waiting for ${what}: ${err instanceof Error ? err.message : String(err)} (retrying in ${delayMs / 1000} s)`);
       await sleep(delayMs, undefined, signal ? { signal } : {});
     }
   }

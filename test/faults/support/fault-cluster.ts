@@ -93,9 +93,11 @@ export class FaultCluster {
     if (this.coordinator) await killHard(this.coordinator);
   }
 
-  /** Starts a worker process with the fast test times plus `env`; resolves once it consumes. */
-  async startWorker(id: string, env: NodeJS.ProcessEnv = {}): Promise<WorkerHandle> {
-    const output: string[] = [];
+  /**
+   * Starts a worker process with the fast test times plus `env`; resolves once it consumes.
+   * Its lines go to `output` as they come.
+   */
+  async startWorker(id: string, env: NodeJS.ProcessEnv = {}, output: string[] = []): Promise<WorkerHandle> {
     const service = await startWorkerProcess({ ...this.sharedEnv, ...FAST_WORKER_ENV, COORDINATOR_ADDR: this.grpcAddress, WORKER_ID: id, ...env }, output);
     const handle = { id, process: service, output };
     this.workerHandles.push(handle);
