@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaState } from '@metatrain/metalearn';
 import { WorkerState } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FaultCluster, killHard, until, type WorkerHandle } from './support/fault-cluster';
+import { FaultCluster, until, type WorkerHandle } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
 // Scenarios 2, 3 and 4 of docs/RELIABILITY.md, one after the other on one cluster: the
