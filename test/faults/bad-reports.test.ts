@@ -1,5 +1,5 @@
 import type { MetaState } from '@metatrain/metalearn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { runCli } from '../support/run-cli';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
@@ -32,6 +32,7 @@ afterAll(() => cluster?.close());
 
 describe('a worker that reports NaN, Inf, a wrong shape and a bad checksum', () => {
   it('is refused with a reason each time, never poisons the parameters, and is quarantined', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     const faulty = await cluster.startWorker('faulty', { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT: 'nan,inf,shape,checksum' });
     expect(faulty.output).toContain('[worker faulty] worker: TEST MODE: corrupting reports (nan, inf, shape, checksum)');
     const jobId = await cluster.api.submit(SPEC);

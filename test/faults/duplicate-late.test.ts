@@ -1,7 +1,7 @@
 import { computeShard, createComputeContext, createTaskFamily, type MetaState, type ParamSet, parseSpecText, planShards, type ShardResult } from '@metatrain/metalearn';
 import { grpc, type ReportHeader, ReportStatus, WorkerServiceClient } from '@metatrain/proto';
 import { fetchParameters, reportShard } from '@metatrain/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FaultCluster } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -40,6 +40,7 @@ const deadline = () => new Date(Date.now() + 30_000);
 
 describe('duplicate and late reports', () => {
   it('are answered DUPLICATE and STALE and leave the parameters as the undisturbed run has them', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
     const jobId = await cluster.api.submit(SPEC);
     const compute = async (round: number): Promise<ShardResult[]> => {

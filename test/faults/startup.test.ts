@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaState } from '@metatrain/metalearn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -29,6 +29,7 @@ afterAll(() => cluster?.close());
 
 describe('Redis down when a worker and the coordinator start', () => {
   it('makes both wait with a clear line and no crash; they start working once Redis is up', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     await cluster.redis.stop?.();
     const port = new URL(cluster.redis.url).port;
     const workerOutput: string[] = [];

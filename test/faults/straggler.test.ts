@@ -1,5 +1,5 @@
 import type { MetaState } from '@metatrain/metalearn';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -32,6 +32,7 @@ afterAll(() => cluster?.close());
 
 describe('a straggler', () => {
   it('does not hold the round: its shard is enqueued again after the deadline, the first result wins, the late copy is STALE', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     const straggler = await cluster.startWorker('straggler', { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT_DELAY_MS: String(STRAGGLER_DELAY_MS), METATRAIN_LOG: 'debug' });
     const jobId = await cluster.api.submit(SPEC);
     let held = '';

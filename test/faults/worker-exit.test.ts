@@ -1,6 +1,6 @@
 import type { MetaState } from '@metatrain/metalearn';
 import { type WorkerInfo, WorkerState } from '@metatrain/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { FaultCluster, killHard, until, type WorkerHandle } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -52,6 +52,7 @@ const exitOf = (handle: WorkerHandle) =>
 
 describe('a worker killed with kill -9 while it holds a shard', () => {
   it('loses nothing: another worker recomputes the shard, the job ends with the undisturbed bits, each shard accepted once', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     const doomed = await cluster.startWorker('doomed', HOLD_FOREVER);
     const jobId = await cluster.api.submit(SPEC);
     const shard = await heldShard(doomed, jobId);
@@ -73,6 +74,7 @@ describe('a worker killed with kill -9 while it holds a shard', () => {
 
 describe('a worker sent SIGTERM while it holds a shard', () => {
   it('finishes the shard within the grace period, or hands it back once the grace period is over; nothing is lost', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
     const accepted = await cluster.metric('metatrain_shards_reported_total{status="accepted"}');
     const finisher = await cluster.startWorker('finisher', { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT_DELAY_MS: '1500', SHUTDOWN_GRACE_MS: '30000', METATRAIN_LOG: 'debug' });
     const quitter = await cluster.startWorker('quitter', { ...HOLD_FOREVER, SHUTDOWN_GRACE_MS: '300', METATRAIN_LOG: 'debug' });

@@ -14,7 +14,7 @@ import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
 import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
-import type { RegistryLease } from './registry/lease';
+import { LeaseKeeper } from './registry/lease-keeper';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { accountedReports } from './workers/accounted-reports';
@@ -33,7 +33,7 @@ export class Coordinator {
     private readonly parts: {
       storage: OpenedStorage;
       registry: JobRegistry;
-      lease: RegistryLease;
+      lease: LeaseKeeper;
       queue: ShardQueue;
       jobs: JobManager;
       grpcServer: grpc.Server;
@@ -48,15 +48,11 @@ export class Coordinator {
     return this.parts.http.address;
   }
 
-  /** Aborted when the registry lease is lost: this process must stop acting as coordinator. */
-  get leaseLost(): AbortSignal {
-    return this.parts.lease.signal;
-  }
-
   /**
    * Connects to Redis and storage (waiting, with a log line, while they are down), takes the
    * registry lease (waiting while another coordinator holds it), starts the servers and
-   * resumes every job that was running.
+   * resumes every job that was running. A lease lost later (LeaseKeeper) stops the jobs until
+   * it is taken back; the process goes on serving.
    */
   static async create(input: CoordinatorOptions): Promise<Coordinator> {
     const options = compileCoordinatorOptions(input);
@@ -69,16 +65,17 @@ export class Coordinator {
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3: { onRetry } }), log);
     const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    const lease = await retryUntilConnected(
-      'the registry lease',
-      async () => {
-        const taken = await registry.acquireLease(owner, options.leaseTtlMs);
-        if (!taken) throw new Error(`held by ${(await registry.leaseHolder()) ?? 'another coordinator'}`);
-        return taken;
-      },
+    // The jobs exist only once the queue is open; the lease is taken before, so a standby
+    // coordinator waits here without touching the queue.
+    const ref: { jobs?: JobManager } = {};
+    const lease = await LeaseKeeper.create({
+      registry,
+      owner,
+      ttlMs: options.leaseTtlMs,
       log,
-    );
-    lease.keepAlive((err) => log(`coordinator: renewing the registry lease failed: ${String(err)}`));
+      onLost: async () => ref.jobs?.suspend(),
+      onRetaken: async () => ref.jobs?.resumeAll(),
+    });
     const queue = await retryUntilConnected('the shard queue', () => ShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
 
     const metrics = new CoordinatorMetrics();
@@ -95,6 +92,7 @@ export class Coordinator {
       dataDir: options.dataDir,
       log,
     });
+    ref.jobs = jobs;
     const loadExport = async (jobId: string): Promise<LoadedExport> => {
       const record = await jobs.get(jobId);
       const read = (name: string) => storage.store.get(`jobs/${record.id}/export/${name}`);
@@ -149,8 +147,9 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, queue, registry, storage, http } = this.parts;
+      const { grpcServer, jobs, lease, queue, registry, storage, http } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
+        ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
         ['grpc', () => shutdownGrpc(grpcServer)],
         ['http', () => http.close()],

@@ -54,4 +54,6 @@ export type { JobRecord, JobStateName } from './registry/job-record';
 export type { JobChange } from './registry/job-change';
 export { checkTransition, InvalidTransitionError, isFinal } from './registry/job-transitions';
 export { LeaseLostError, RegistryLease } from './registry/lease';
+export { LeaseKeeper } from './registry/lease-keeper';
+export type { LeaseKeeperOptions } from './registry/lease-keeper';
 export type { LeaseLossReason } from './registry/lease';

@@ -16,10 +16,6 @@ async function main(): Promise<number> {
     };
     process.once('SIGTERM', () => stop('SIGTERM', 0));
     process.once('SIGINT', () => stop('SIGINT', 0));
-    const lease = coordinator.leaseLost;
-    lease.addEventListener('abort', () => {
-      if (lease.reason !== 'released') stop(`lost the registry lease (${String(lease.reason)})`, 1);
-    });
   });
   return stopped;
 }

@@ -1,13 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
 /**
- * Opens a Redis connection. Fails if the first attempt fails, with the socket's own error
- * ("connect ECONNREFUSED 127.0.0.1:6379", not ioredis's "Connection is closed."), so that a
- * caller waiting for Redis can say why; once connected, ioredis retries every outage by
- * itself and reports each error to `onError`.
+ * Opens one of the coordinator's Redis connections. Fails if the first attempt fails, with
+ * the socket's own error ("connect ECONNREFUSED 127.0.0.1:6379", not ioredis's "Connection is
+ * closed."), so that a caller waiting for Redis can say why. Once connected, ioredis
+ * reconnects after every outage by itself, reporting each error to `onError`, and commands
+ * wait for the reconnection however long it takes (`maxRetriesPerRequest: null`): a round
+ * loop rides out a Redis restart instead of failing its job, and an RPC that needs Redis
+ * waits within its caller's deadline.
  */
 export async function connectRedis(url: string, onError: (error: Error) => void, options: RedisOptions = {}): Promise<Redis> {
-  const redis = new Redis(url, { ...options, lazyConnect: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, ...options, lazyConnect: true });
   let first: Error | undefined;
   const onFirstError = (error: Error): void => {
     first ??= error;

@@ -141,6 +141,12 @@ export class FaultCluster {
     return latest;
   }
 
+  /** What every process printed, for a failing test's report. */
+  outputs(): string {
+    const sections = [['coordinator', this.coordinator?.output ?? []] as const, ...this.workerHandles.map((w) => [`worker ${w.id}`, w.output] as const)];
+    return sections.map(([name, lines]) => `--- ${name} (last 40 lines)\n${lines.slice(-40).join('\n')}`).join('\n');
+  }
+
   /** Stops every process and server; idempotent. */
   close(): Promise<void> {
     return (this.closing ??= (async () => {

@@ -103,6 +103,16 @@ export class JobManager implements ParameterSource, ReportSink {
     return 'STALE'; // the job has ended (or not started on this coordinator): nothing to add to
   }
 
+  /**
+   * Abandons every job's loop (JobRunner.abandon), writing nothing; `resumeAll()` starts them
+   * again from their checkpoints. For a coordinator that lost the registry lease.
+   */
+  async suspend(): Promise<void> {
+    const runners = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.all(runners.map((r) => r.abandon()));
+  }
+
   /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */
   async close(): Promise<void> {
     this.closing = true;
@@ -128,6 +138,8 @@ export class JobManager implements ParameterSource, ReportSink {
       return;
     }
     this.runners.set(record.id, runner);
-    void runner.done.finally(() => this.runners.delete(record.id));
+    void runner.done.finally(() => {
+      if (this.runners.get(record.id) === runner) this.runners.delete(record.id);
+    });
   }
 }

@@ -63,6 +63,7 @@ export class JobRunner {
   private collector: RoundCollector | undefined;
   private cancelled = false;
   private stopping = false;
+  private abandoned = false;
   private checkpointedRound: number;
   private backends: Set<string>;
   /** When the previous round's last shard arrived (performance.now()). */
@@ -131,6 +132,16 @@ export class JobRunner {
     return this.done;
   }
 
+  /**
+   * Stops the loop without writing anything more (no checkpoint, no queue clean-up): this
+   * coordinator lost the registry lease, so what it holds in memory may no longer be the
+   * job's truth. Whoever holds the lease next resumes the job from its checkpoints.
+   */
+  abandon(): Promise<RunnerExit> {
+    this.abandoned = true;
+    return this.stop();
+  }
+
   private get interrupted(): boolean {
     return this.cancelled || this.stopping;
   }
@@ -145,7 +156,7 @@ export class JobRunner {
       }
       if (this.cancelled) return 'final';
       if (this.stopping) {
-        if (this.checkpointedRound !== this.state.round) await this.checkpoint();
+        if (!this.abandoned && this.checkpointedRound !== this.state.round) await this.checkpoint();
         return 'stopped';
       }
       await this.finish();
@@ -161,7 +172,9 @@ export class JobRunner {
     } finally {
       this.collector?.interrupt();
       this.deps.observer.jobFinished(this.jobId);
-      await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      if (!this.abandoned) {
+        await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      }
     }
   }
 
