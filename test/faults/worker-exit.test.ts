@@ -84,6 +84,9 @@ describe('a worker sent SIGTERM while it holds a shard', () => {
     quitter.process.child.kill('SIGTERM');
     expect(await exitOf(quitter)).toEqual({ code: 0, signal: null });
     expect(quitter.output).toContain(`[worker quitter] worker: handed shard ${handedBack} back to the queue`);
+    expect(quitter.output.filter((l) => l.includes(`worker: shard ${handedBack}`))).toEqual([
+      expect.stringMatching(/worker: shard \S+ handed-back: the worker shut down before the shard was reported \(compute \d+ ms, total \d+ ms\)$/),
+    ]);
     expect(await exitOf(finisher)).toEqual({ code: 0, signal: null });
     expect(finisher.output).toContainEqual(expect.stringMatching(new RegExp(`^\\[worker finisher\\] worker: shard ${finished} accepted \\(compute \\d+ ms, total \\d+ ms\\)$`)));
 
@@ -94,5 +97,7 @@ describe('a worker sent SIGTERM while it holds a shard', () => {
     expect((await worker(finisher.id)).shardsDone).toBe(1);
     expect((await worker(quitter.id)).shardsDone).toBe(0);
     expect((await worker(helper.id)).shardsDone).toBe(SHARDS - 1);
+    // Normal output stays quiet: the backend line (the ready line is taken by the fixture).
+    expect(helper.output).toEqual([expect.stringMatching(/^\[worker helper\] backend: wasm/)]);
   });
 });
