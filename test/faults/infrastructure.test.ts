@@ -30,7 +30,9 @@ const workers: WorkerHandle[] = [];
 
 beforeAll(async () => {
   // Any spec of this file gives the same bits: the name does not enter the maths.
-  [cluster, reference] = await Promise.all([FaultCluster.create(), referenceState(SPEC('reference', 1))]);
+  // A storage call gives up after 1.5 s here, so the 4 s outage below outlasts it and the job
+  // itself has to wait.
+  [cluster, reference] = await Promise.all([FaultCluster.create({ coordinatorEnv: { STORAGE_RETRY_DEADLINE_MS: '1500' } }), referenceState(SPEC('reference', 1))]);
   const slow = { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT_DELAY_MS: '150' };
   workers.push(...(await Promise.all([cluster.startWorker('steady-1', slow), cluster.startWorker('steady-2', slow)])));
 });
@@ -101,6 +103,10 @@ describe('the S3 endpoint away during checkpoints, then checkpoints damaged befo
     expect(retries[0]).toMatch(/failed \((ECONNREFUSED|ECONNRESET|EPIPE)\); retry 1 in \d+ ms$/);
     const waits = retries.map((l) => Number(/in (\d+) ms$/.exec(l)?.[1]));
     expect(Math.max(...waits)).toBeGreaterThan(waits[0] ?? 0);
+    // Past the call's deadline the job waits for the endpoint instead of failing.
+    expect(output.slice(linesBefore)).toContainEqual(
+      expect.stringMatching(new RegExp(`^\\[coordinator\\] coordinator: waiting for storage \\(job ${jobId}: checkpoint \\d+\\): S3 \\w+ .* still failing .* \\(retrying in 1 s\\)$`)),
+    );
 
     await roundAtLeast(jobId, 7);
     await cluster.killCoordinator();

@@ -62,7 +62,8 @@ export class Coordinator {
     // outage is visible while it lasts.
     const onRetry = (r: { operation: string; target: string; attempt: number; delayMs: number; reason: string }) =>
       log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
-    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3: { onRetry } }), log);
+    const s3 = { onRetry, retry: { deadlineMs: options.storageRetryDeadlineMs } };
+    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3 }), log);
     const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     // The jobs exist only once the queue is open; the lease is taken before, so a standby

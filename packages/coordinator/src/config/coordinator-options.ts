@@ -33,6 +33,11 @@ export interface CoordinatorOptions {
   workerLeaseMs?: number;
   /** Refused reports in a row that quarantine a worker (WorkerTable); 0 never. @default 3 */
   quarantineAfter?: number;
+  /**
+   * How long one storage call retries a failing S3 endpoint; past it, the job waits (and
+   * logs) until the endpoint is back rather than failing. @default 30000
+   */
+  storageRetryDeadlineMs?: number;
   /** @default one line per message on stderr */
   log?: (line: string) => void;
 }
@@ -56,13 +61,14 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     workerHeartbeatMs: options.workerHeartbeatMs ?? 5_000,
     workerLeaseMs: options.workerLeaseMs ?? 15_000,
     quarantineAfter: options.quarantineAfter ?? 3,
+    storageRetryDeadlineMs: options.storageRetryDeadlineMs ?? 30_000,
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
   for (const field of ['grpcPort', 'httpPort'] as const) {
     const port = compiled[field];
     if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new ConfigError(field, `expected a port number 0-65535, got ${port}`);
   }
-  for (const field of ['shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs'] as const) {
+  for (const field of ['shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'storageRetryDeadlineMs'] as const) {
     if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
   }
   if (!Number.isSafeInteger(compiled.quarantineAfter) || compiled.quarantineAfter < 0) throw new ConfigError('quarantineAfter', `expected a non-negative integer, got ${compiled.quarantineAfter}`);
@@ -100,5 +106,6 @@ export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOp
   set('workerHeartbeatMs', integer(env, 'WORKER_HEARTBEAT_MS'));
   set('workerLeaseMs', integer(env, 'WORKER_LEASE_MS'));
   set('quarantineAfter', integer(env, 'QUARANTINE_AFTER'));
+  set('storageRetryDeadlineMs', integer(env, 'STORAGE_RETRY_DEADLINE_MS'));
   return options;
 }

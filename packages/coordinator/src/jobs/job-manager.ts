@@ -9,7 +9,9 @@ import {
   SpecErrors,
 } from '@metatrain/metalearn';
 import type { ReportHeader } from '@metatrain/proto';
+import { isStorageOutage } from '../errors';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import { retryUntilConnected } from '../retry-until-connected';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
@@ -127,7 +129,9 @@ export class JobManager implements ParameterSource, ReportSink {
     if (this.closing || this.runners.has(record.id)) return;
     let runner: JobRunner;
     try {
-      runner = await JobRunner.start(record, this.context(parseSpecText(record.spec)), this.deps);
+      // Reading its checkpoints may meet a storage outage: wait for it rather than fail the job.
+      const ctx = this.context(parseSpecText(record.spec));
+      runner = await retryUntilConnected(`storage (job ${record.id}: resume)`, () => JobRunner.start(record, ctx, this.deps), this.deps.log, undefined, isStorageOutage);
     } catch (err) {
       // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails
       // alone; the coordinator and the other jobs go on.

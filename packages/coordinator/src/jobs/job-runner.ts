@@ -16,7 +16,9 @@ import { JobState, type JobEvent } from '@metatrain/proto';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
 import type { JobRecord, JobStateName } from '../registry/job-record';
+import { isStorageOutage } from '../errors';
 import { LeaseLostError } from '../registry/lease';
+import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 import type { JobEventLog } from './job-events';
 import { RoundCollector } from './round-collector';
@@ -64,6 +66,8 @@ export class JobRunner {
   private cancelled = false;
   private stopping = false;
   private abandoned = false;
+  /** Aborted by cancel() and stop(): ends a wait for storage. */
+  private readonly interruption = new AbortController();
   private checkpointedRound: number;
   private backends: Set<string>;
   /** When the previous round's last shard arrived (performance.now()). */
@@ -122,13 +126,13 @@ export class JobRunner {
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
   cancel(): void {
     this.cancelled = true;
-    this.collector?.interrupt();
+    this.interrupt();
   }
 
   /** Stops the loop for a coordinator shutdown; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
     this.stopping = true;
-    this.collector?.interrupt();
+    this.interrupt();
     return this.done;
   }
 
@@ -144,6 +148,20 @@ export class JobRunner {
 
   private get interrupted(): boolean {
     return this.cancelled || this.stopping;
+  }
+
+  private interrupt(): void {
+    this.collector?.interrupt();
+    this.interruption.abort();
+  }
+
+  /**
+   * Runs a storage step, waiting out an outage longer than the store's own retries (a line
+   * per attempt, until the loop is interrupted): a job is not failed for the endpoint being
+   * away, however long.
+   */
+  private stored<T>(what: string, step: () => Promise<T>): Promise<T> {
+    return retryUntilConnected(`storage (job ${this.jobId}: ${what})`, step, this.deps.log, this.interruption.signal, isStorageOutage);
   }
 
   private async loop(): Promise<RunnerExit> {
@@ -163,6 +181,7 @@ export class JobRunner {
       return 'final';
     } catch (err) {
       if (this.cancelled) return 'final';
+      if (this.stopping) return 'stopped'; // e.g. stopped while waiting for storage: resumed from the last checkpoint
       if (err instanceof LeaseLostError) {
         this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
         return 'stopped';
@@ -217,7 +236,7 @@ export class JobRunner {
   }
 
   private async checkpoint(): Promise<void> {
-    await this.checkpoints.save(toCheckpoint(this.state, this.backendLabel));
+    await this.stored(`checkpoint ${this.state.round}`, () => this.checkpoints.save(toCheckpoint(this.state, this.backendLabel)));
     this.checkpointedRound = this.state.round;
     this.deps.observer.checkpointWritten();
     this.deps.events.publish({
@@ -229,7 +248,7 @@ export class JobRunner {
 
   private async finish(): Promise<void> {
     const files = await exportModel(this.ctx, this.state.params, { rounds: this.state.round, backend: this.backendLabel, dataDir: this.deps.dataDir });
-    for (const [name, bytes] of files) await this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes);
+    for (const [name, bytes] of files) await this.stored(`export ${name}`, () => this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes));
     await this.deps.registry.updateJob(this.jobId, { state: 'SUCCEEDED' });
     publishState(this.deps.events, this.jobId, 'SUCCEEDED');
     this.deps.log(`job ${this.jobId}: succeeded after ${this.state.round} rounds`);
