@@ -58,6 +58,7 @@ export class ShardConsumer {
   private closing: Promise<void> | undefined;
   private running: Promise<void> = Promise.resolve();
   private started = false;
+  private paused = false;
 
   private constructor(
     private readonly bull: BullWorker,
@@ -114,11 +115,13 @@ export class ShardConsumer {
 
   /** Stops taking new shards; the one in hand goes on. */
   pause(): void {
+    this.paused = true;
     this.bull.pause(true).catch((error: unknown) => this.log(`worker: pausing the shard queue failed: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   /** Takes shards again after {@link pause}. */
   resume(): void {
+    this.paused = false;
     if (this.started && !this.closing) this.bull.resume();
   }
 
@@ -155,6 +158,11 @@ export class ShardConsumer {
       const reason = error instanceof Error ? error.message : String(error);
       events.onBadMessage?.(queueJobId, reason);
       throw new UnrecoverableError(reason);
+    }
+    if (this.paused) {
+      // Fetched by a wait for work that began before the pause: give it straight back.
+      await job.moveToWait(token);
+      throw new WaitingError();
     }
     const controller = new AbortController();
     this.active = { queueJobId, controller };

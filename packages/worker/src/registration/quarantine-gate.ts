@@ -15,6 +15,8 @@ export interface Pausable {
 export class QuarantineGate {
   private target: Pausable | undefined;
   private reason: string | undefined;
+  /** Whether the last registration or heartbeat answer said quarantined. */
+  private told = false;
 
   constructor(private readonly log: (line: string) => void) {}
 
@@ -29,10 +31,19 @@ export class QuarantineGate {
     if (this.quarantined) target.pause();
   }
 
-  /** Applies a registration or heartbeat answer. */
+  /**
+   * Applies a registration or heartbeat answer. Only an answer that said quarantined can be
+   * undone by one that does not: a refusal that heartbeats never confirmed (PERMISSION_DENIED
+   * for another reason) keeps the worker out.
+   */
   update(standing: WorkerStanding): void {
-    if (standing.quarantined) this.enter(standing.reason);
-    else this.leave();
+    if (standing.quarantined) {
+      this.told = true;
+      this.enter(standing.reason);
+    } else if (this.told) {
+      this.told = false;
+      this.leave();
+    }
   }
 
   /** The coordinator refused this worker: stop taking shards. */
