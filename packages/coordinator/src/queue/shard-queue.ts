@@ -66,8 +66,8 @@ export class ShardQueue {
    */
   static async create(options: ShardQueueOptions, onError: QueueErrorHandler = logQueueError): Promise<ShardQueue> {
     const compiled = compileShardQueueOptions(options);
-    // onError listens until the queue does: without a listener ioredis prints errors itself.
-    const redis = await connectRedis(compiled.redisUrl, onError);
+    // `report` listens until the queue does: without a listener ioredis prints errors itself.
+    const { redis, report } = await connectRedis(compiled.redisUrl, onError);
     const { attempts, backoffMs, keepCompleted, keepFailed } = compiled;
     const queue = new Queue(compiled.queueName, {
       connection: redis,
@@ -79,9 +79,9 @@ export class ShardQueue {
         removeOnFail: { age: keepFailed.ageSeconds, count: keepFailed.count },
       },
     });
-    queue.on('error', onError);
+    queue.on('error', report);
     // BullMQ listens on the connection and re-emits its errors on the queue: one report each.
-    redis.off('error', onError);
+    redis.off('error', report);
     try {
       await queue.waitUntilReady();
     } catch (err) {

@@ -58,7 +58,7 @@ export class JobRegistry {
 
   /** Connects (failing if the first attempt fails; later outages are retried). */
   static async create(options: JobRegistryOptions): Promise<JobRegistry> {
-    const redis = await connectRedis(options.redisUrl, options.onError ?? ((e: Error) => process.stderr.write(`job-registry: ${e.message}\n`)));
+    const { redis } = await connectRedis(options.redisUrl, options.onError ?? ((e: Error) => process.stderr.write(`job-registry: ${e.message}\n`)));
     return new JobRegistry(redis, options.prefix ?? DEFAULT_REGISTRY_PREFIX);
   }
 

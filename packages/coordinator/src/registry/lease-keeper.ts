@@ -86,6 +86,8 @@ function take(options: LeaseKeeperOptions, signal?: AbortSignal): Promise<Regist
     async () => {
       const taken = await registry.acquireLease(owner, ttlMs);
       if (!taken) throw new Error(`held by ${(await registry.leaseHolder()) ?? 'another coordinator'}`);
+      // Asked for while Redis was down, the answer may come after the TTL: ask again.
+      if (!taken.held) throw new Error('taken, but the answer came after the lease had expired');
       return taken;
     },
     log,
