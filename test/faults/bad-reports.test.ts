@@ -1,6 +1,7 @@
 import type { MetaState } from '@metatrain/metalearn';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { runCli } from '../support/run-cli';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -10,16 +11,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // its shard recomputed elsewhere; after QUARANTINE_AFTER (4 here) refusals in a row the worker
 // is quarantined: its reports are refused, it takes no shards, `metatrain workers` shows it.
 
-const SPEC = `name: bad-reports
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 8, iterations: 5 }
-shardSize: 2
-checkpoint: { everyRounds: 5, keep: 1 }
-seed: 31
-`;
+const SPEC = faultSpec({ name: 'bad-reports', iterations: 5, seed: 31 });
 const SHARDS = 5 * 4;
 
 let cluster: FaultCluster;

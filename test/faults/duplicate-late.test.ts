@@ -2,6 +2,7 @@ import { computeShard, createComputeContext, createTaskFamily, type MetaState, t
 import { grpc, type ReportHeader, ReportStatus, WorkerServiceClient } from '@metatrain/proto';
 import { fetchParameters, reportShard } from '@metatrain/protocol';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -10,16 +11,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // real coordinator process. No worker processes: this test is the worker, so it decides
 // exactly what arrives when.
 
-const SPEC = `name: duplicate-late
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 4, iterations: 3 }
-shardSize: 2
-checkpoint: { everyRounds: 3, keep: 1 }
-seed: 37
-`;
+const SPEC = faultSpec({ name: 'duplicate-late', iterations: 3, metaBatchSize: 4, seed: 37 });
 
 let cluster: FaultCluster;
 let reference: MetaState;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaState } from '@metatrain/metalearn';
 import { WorkerState } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until, type WorkerHandle } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -11,16 +12,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // throughout; each holds every shard 150 ms (a test-only delay) so that a job lasts long
 // enough for the damage to land in its middle.
 
-const SPEC = (name: string, checkpointEvery: number) => `name: ${name}
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 8, iterations: 12 }
-shardSize: 2
-checkpoint: { everyRounds: ${checkpointEvery}, keep: 4 }
-seed: 41
-`;
+const SPEC = (name: string, checkpointEvery: number) => faultSpec({ name, iterations: 12, checkpointEvery, keep: 4, seed: 41 });
 const ROUNDS = 12;
 const SHARDS_PER_ROUND = 4;
 

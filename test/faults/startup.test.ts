@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { MetaState } from '@metatrain/metalearn';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -8,16 +9,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // then the coordinator, Redis last. Both wait with a line saying what for, neither crashes,
 // and once Redis is up they serve and train as if started in order.
 
-const SPEC = `name: late-redis
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 8, iterations: 4 }
-shardSize: 2
-checkpoint: { everyRounds: 4, keep: 1 }
-seed: 43
-`;
+const SPEC = faultSpec({ name: 'late-redis', iterations: 4, seed: 43 });
 
 let cluster: FaultCluster;
 let reference: MetaState;

@@ -1,5 +1,6 @@
 import type { MetaState } from '@metatrain/metalearn';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -8,16 +9,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // for it: after SHARD_DEADLINE_MS (2 s here) the coordinator enqueues the missing shard
 // again, another worker computes it, and the straggler's late copy is ignored.
 
-const SPEC = `name: straggler
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 8, iterations: 5 }
-shardSize: 2
-checkpoint: { everyRounds: 5, keep: 1 }
-seed: 29
-`;
+const SPEC = faultSpec({ name: 'straggler', iterations: 5, seed: 29 });
 const SHARDS = 5 * 4;
 // Long enough for the other worker to start and finish the whole job first, on a loaded machine.
 const STRAGGLER_DELAY_MS = 15_000;

@@ -1,6 +1,7 @@
 import type { MetaState } from '@metatrain/metalearn';
 import { type WorkerInfo, WorkerState } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
+import { faultSpec } from './support/fault-spec';
 import { FaultCluster, killHard, until, type WorkerHandle } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
 
@@ -9,16 +10,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // only the worker-side mechanisms can bring a shard back: BullMQ's stalled-job recovery after
 // the dead worker's lock expires, and the hand-back of a stopping worker.
 
-const SPEC = `name: worker-exit
-algorithm: maml
-model: { kind: mlp, hidden: [16, 16] }
-tasks: { family: sinusoid, shots: 5, queryShots: 5 }
-inner: { steps: 1, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 8, iterations: 6 }
-shardSize: 2
-checkpoint: { everyRounds: 3, keep: 2 }
-seed: 17
-`;
+const SPEC = faultSpec({ name: 'worker-exit', iterations: 6, checkpointEvery: 3, seed: 17 });
 const SHARDS = 6 * 4;
 const HOLD_FOREVER = { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT_DELAY_MS: '600000' };
 
