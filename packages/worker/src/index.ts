@@ -5,6 +5,6 @@ export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv
 export type { CompiledWorkerOptions, WorkerOptions } from './config/worker-options';
 export type { ShardEvent, ShardOutcome } from './shards/shard-event';
 export { ComputeThreadError, ConfigError, RegistrationError, ShardRejectedError, WorkerClosedError, WorkerRefusedError } from './errors';
-export { describeTestFaults, REPORT_FAULTS, TEST_FAULT_ENV, testFaultsFromEnv } from './faults/test-faults';
+export { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 export type { ReportFault, TestFaults, TestFaultSwitch } from './faults/test-faults';
 export { WORKER_VERSION } from './version';

@@ -32,6 +32,8 @@ function specProblem(err: unknown): InvalidArgumentError | undefined {
 export class JobManager implements ParameterSource, ReportSink {
   private readonly runners = new Map<string, JobRunner>();
   private closing = false;
+  /** Aborted by close(): ends a start's wait for storage. */
+  private readonly closed = new AbortController();
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
@@ -118,6 +120,7 @@ export class JobManager implements ParameterSource, ReportSink {
   /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */
   async close(): Promise<void> {
     this.closing = true;
+    this.closed.abort();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
@@ -131,14 +134,19 @@ export class JobManager implements ParameterSource, ReportSink {
     try {
       // Reading its checkpoints may meet a storage outage: wait for it rather than fail the job.
       const ctx = this.context(parseSpecText(record.spec));
-      runner = await retryUntilConnected(`storage (job ${record.id}: resume)`, () => JobRunner.start(record, ctx, this.deps), this.deps.log, undefined, isStorageOutage);
+      runner = await retryUntilConnected(`storage (job ${record.id}: resume)`, () => JobRunner.start(record, ctx, this.deps), this.deps.log, this.closed.signal, isStorageOutage);
     } catch (err) {
+      if (this.closing) return; // shut down while waiting: the job stays as it is for the next coordinator
       // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails
       // alone; the coordinator and the other jobs go on.
       const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
       this.deps.log(`job ${record.id}: cannot start: ${message}`);
       await this.deps.registry.updateJob(record.id, { state: 'FAILED', error: message });
       publishState(this.deps.events, record.id, 'FAILED', message);
+      return;
+    }
+    if (this.closing) {
+      await runner.stop();
       return;
     }
     this.runners.set(record.id, runner);

@@ -3,7 +3,7 @@
 // so a stray variable in production cannot make a worker misbehave.
 import { ConfigError } from '../errors';
 
-/** How a report is corrupted: a NaN or an infinite value in the sum, a parameter missing, a flipped bit after the checksum. */
+/** How a report is corrupted: a NaN or an infinite value in the sum, a parameter of the wrong shape, a bit flipped after the checksum. */
 export type ReportFault = 'nan' | 'inf' | 'shape' | 'checksum';
 
 export const REPORT_FAULTS: readonly ReportFault[] = ['nan', 'inf', 'shape', 'checksum'];
