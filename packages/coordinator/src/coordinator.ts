@@ -9,6 +9,7 @@ import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
 import { CoordinatorHttpServer } from './http/http-server';
+import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics';
@@ -140,6 +141,8 @@ export class Coordinator {
       token: options.token,
       readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
     });
+    // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
+    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
     const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, backend ${backend.name}`);

@@ -1,6 +1,6 @@
 // The coordinator: job registry, round loop, shard queue, gRPC services, storage, HTTP.
 export { Coordinator } from './coordinator';
-export { compileCoordinatorOptions, coordinatorOptionsFromEnv } from './config/coordinator-options';
+export { compileCoordinatorOptions, COORDINATOR_ENV, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from './config/coordinator-options';
 export type { CompiledCoordinatorOptions, CoordinatorOptions } from './config/coordinator-options';
 export { JobManager } from './jobs/job-manager';
 export { JobRunner } from './jobs/job-runner';
@@ -17,6 +17,7 @@ export type { CoordinatorMetricsOptions, RoundCompletion, ShardReportStatus, Wor
 export type { ScrapeHook, ScrapeHookFailure } from './metrics/scrape-hooks';
 export { CoordinatorHttpServer } from './http/http-server';
 export type { CoordinatorHttpServerOptions } from './http/http-server';
+export { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 export type { MetricsSource, Readiness, ReadinessCheck } from './http/core-routes';
 export type { RouteHandler, RouteOptions } from './http/route';
 export { ConfigError, StorageError } from './errors';

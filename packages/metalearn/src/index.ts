@@ -63,7 +63,7 @@ export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './codec/chunks
 export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
 export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
 
-export { BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
+export { BACKEND_ENV, BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
 export type { BackendInfo, BackendName, SelectBackendOptions } from './backend/select-backend';
 export { assertValidKey } from './checkpoints/blob-store';
 export type { BlobStore } from './checkpoints/blob-store';

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { BACKEND_ENV } from '@metatrain/metalearn';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
 import { ConfigError } from '../errors';
 import type { StorageEnv } from '../storage/storage-from-url';
@@ -60,32 +61,58 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
   return compiled;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
+/** The variable each option is read from (docs/RUNNING.md). */
+export const COORDINATOR_ENV = {
+  redisUrl: 'REDIS_URL',
+  grpcPort: 'GRPC_PORT',
+  httpPort: 'HTTP_PORT',
+  host: 'BIND_HOST',
+  dataDir: 'METATRAIN_DATA_DIR',
+  token: 'METATRAIN_TOKEN',
+  queuePrefix: 'METATRAIN_QUEUE_PREFIX',
+  queueName: 'METATRAIN_QUEUE_NAME',
+  shardDeadlineMs: 'SHARD_DEADLINE_MS',
+  leaseTtlMs: 'LEASE_TTL_MS',
+} as const satisfies Partial<Record<keyof CoordinatorOptions, string>>;
+
+/** The storage variables (storage-from-url.ts), passed on as they are. */
+const STORAGE_ENV = ['STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'] as const satisfies readonly (keyof StorageEnv)[];
+
+/**
+ * Every environment variable the coordinator process reads: the options, the storage and the
+ * backend (`selectBackend`). Deployment files are checked against this list
+ * (test/infra), so a variable read anywhere else would go unchecked: read it here.
+ */
+export const COORDINATOR_ENV_NAMES: readonly string[] = [...Object.values(COORDINATOR_ENV), ...STORAGE_ENV, BACKEND_ENV];
+
+type EnvName = (typeof COORDINATOR_ENV)[keyof typeof COORDINATOR_ENV];
+
+function integer(env: NodeJS.ProcessEnv, name: EnvName): number | undefined {
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer, got ${JSON.stringify(text)}`);
   return Number(text);
 }
 
-const value = (env: NodeJS.ProcessEnv, name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+// Names typed as EnvName: a variable missing from COORDINATOR_ENV does not compile.
+const value = (env: NodeJS.ProcessEnv, name: EnvName): string | undefined => (env[name] === '' ? undefined : env[name]);
 
 /** Reads the coordinator's environment (docs/RUNNING.md). @throws {ConfigError} naming the variable. */
 export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOptions {
-  const options: CoordinatorOptions = {
-    storage: { STORAGE_URL: env.STORAGE_URL, S3_ENDPOINT: env.S3_ENDPOINT, S3_ACCESS_KEY: env.S3_ACCESS_KEY, S3_SECRET_KEY: env.S3_SECRET_KEY, S3_REGION: env.S3_REGION },
-  };
+  const options: CoordinatorOptions = { storage: Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]])) };
   const set = <K extends keyof CoordinatorOptions>(key: K, v: CoordinatorOptions[K] | undefined) => {
     if (v !== undefined) options[key] = v;
   };
-  set('redisUrl', value(env, 'REDIS_URL'));
-  set('grpcPort', integer(env, 'GRPC_PORT'));
-  set('httpPort', integer(env, 'HTTP_PORT'));
-  set('host', value(env, 'BIND_HOST'));
-  set('dataDir', value(env, 'METATRAIN_DATA_DIR'));
-  set('token', value(env, 'METATRAIN_TOKEN'));
-  set('queuePrefix', value(env, 'METATRAIN_QUEUE_PREFIX'));
-  set('queueName', value(env, 'METATRAIN_QUEUE_NAME'));
-  set('shardDeadlineMs', integer(env, 'SHARD_DEADLINE_MS'));
-  set('leaseTtlMs', integer(env, 'LEASE_TTL_MS'));
+  const E = COORDINATOR_ENV;
+  set('redisUrl', value(env, E.redisUrl));
+  set('grpcPort', integer(env, E.grpcPort));
+  set('httpPort', integer(env, E.httpPort));
+  set('host', value(env, E.host));
+  set('dataDir', value(env, E.dataDir));
+  set('token', value(env, E.token));
+  set('queuePrefix', value(env, E.queuePrefix));
+  set('queueName', value(env, E.queueName));
+  set('shardDeadlineMs', integer(env, E.shardDeadlineMs));
+  set('leaseTtlMs', integer(env, E.leaseTtlMs));
   return options;
 }

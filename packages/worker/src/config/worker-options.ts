@@ -68,6 +68,15 @@ export const WORKER_ENV = {
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
 } as const satisfies Partial<Record<keyof WorkerOptions, string>>;
 
+/** `debug` adds one log line per shard (main.ts). */
+export const WORKER_LOG_ENV = 'METATRAIN_LOG';
+
+/**
+ * Every environment variable the worker process reads. Deployment files are checked against
+ * this list (test/infra), so a variable read anywhere else would go unchecked: list it here.
+ */
+export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV];
+
 type EnvOption = keyof typeof WORKER_ENV;
 
 // The coordinator's rule for worker ids (it answers INVALID_ARGUMENT otherwise).
