@@ -15,6 +15,7 @@ import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics'
 import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
 import type { RegistryLease } from './registry/lease';
+import type { AcceptOutcome } from './rounds/shard-report';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { WorkerTable } from './workers/worker-table';
@@ -103,6 +104,12 @@ export class Coordinator {
       }
     };
 
+    const counted = (workerId: string, outcome: AcceptOutcome): AcceptOutcome => {
+      const status = reportStatus(outcome);
+      metrics.shardReported(status);
+      workers.reportAnswered(workerId, status);
+      return outcome;
+    };
     const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
     grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
     grpcServer.addService(
@@ -111,13 +118,8 @@ export class Coordinator {
         workers,
         parameters: jobs,
         reports: {
-          reportShard: async (header, sum) => {
-            const outcome = await jobs.reportShard(header, sum);
-            const status = reportStatus(outcome);
-            metrics.shardReported(status);
-            workers.reportAnswered(header.workerId, status);
-            return outcome;
-          },
+          reportShard: async (header, sum) => counted(header.workerId, await jobs.reportShard(header, sum)),
+          reportEval: async (request) => counted(request.workerId, await jobs.reportEval(request)),
         },
       }),
     );
