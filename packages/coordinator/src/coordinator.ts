@@ -8,6 +8,7 @@ import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
+import { Dashboard } from './dashboard/dashboard';
 import { CoordinatorHttpServer } from './http/http-server';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
@@ -23,7 +24,7 @@ import { WorkerTable } from './workers/worker-table';
 /**
  * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
  * every active job's rounds, serves JobService, WorkerService and grpc.health.v1 over gRPC and
- * health and metrics over HTTP.
+ * health, metrics and the dashboard over HTTP.
  */
 export class Coordinator {
   private closing: Promise<void> | undefined;
@@ -38,6 +39,7 @@ export class Coordinator {
       jobs: JobManager;
       grpcServer: grpc.Server;
       http: CoordinatorHttpServer;
+      dashboard: Dashboard;
     },
     /** host:port of the gRPC server as bound. */
     readonly grpcAddress: string,
@@ -142,7 +144,8 @@ export class Coordinator {
       token: options.token,
       readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
     });
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
+    const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
     return coordinator;
@@ -154,11 +157,17 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, queue, registry, storage, http } = this.parts;
+      const { grpcServer, jobs, queue, registry, storage, http, dashboard } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['jobs', () => jobs.close()],
         ['grpc', () => shutdownGrpc(grpcServer)],
-        ['http', () => http.close()],
+        [
+          'http',
+          () => {
+            dashboard.close(); // its event streams would hold the server open
+            return http.close();
+          },
+        ],
         ['queue', () => queue.close()],
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],

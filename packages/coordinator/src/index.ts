@@ -16,6 +16,9 @@ export { CoordinatorMetrics, reportStatus, ROUND_DURATION_BUCKETS, ORCHESTRATION
 export type { CoordinatorMetricsOptions, RoundCompletion, ShardReportStatus, WorkerCounts } from './metrics/coordinator-metrics';
 export type { ScrapeHook, ScrapeHookFailure } from './metrics/scrape-hooks';
 export { CoordinatorHttpServer } from './http/http-server';
+export { Dashboard } from './dashboard/dashboard';
+export type { DashboardOptions } from './dashboard/dashboard';
+export type { DashboardSources } from './dashboard/dashboard-sources';
 export type { CoordinatorHttpServerOptions } from './http/http-server';
 export type { MetricsSource, Readiness, ReadinessCheck } from './http/core-routes';
 export type { RouteHandler, RouteOptions } from './http/route';
