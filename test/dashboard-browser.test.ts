@@ -1,5 +1,3 @@
-/// <reference lib="dom" />
-// (page.evaluate callbacks run in the browser.)
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +15,9 @@ import { type CoordinatorProcess, startCoordinatorProcess, startWorkerProcess } 
 // rounds complete, the held-out evaluation is drawn, the worker is listed, and a second job
 // is cancelled from the page after a confirmation. Screenshots land in test-artifacts/dashboard/.
 // `pnpm test` installs Chromium first when it is missing (scripts/ensure-chromium.mjs).
+
+// page.evaluate callbacks run in the browser; this is the part of its DOM they touch.
+declare const document: { getElementById(id: string): { dataset: Record<string, string | undefined> } | null };
 
 const ARTIFACTS = fileURLToPath(new URL('../test-artifacts/dashboard/', import.meta.url));
 const TOKEN = 'browser-test-token-0d41e7';
@@ -87,11 +88,11 @@ describe('the dashboard in Chromium', () => {
     await page.waitForSelector('#no-jobs:not([hidden])');
 
     // Submitted while the page is open: it arrives by server push, not by reloading.
-    await page.evaluate(() => Object.assign(window, { loadedOnce: true }));
+    await page.evaluate(() => Object.assign(globalThis, { loadedOnce: true }));
     const watched = await submit('watched', 400);
     const row = page.locator(`#jobs tr[data-job-id="${watched}"]`);
     await row.waitFor();
-    expect(await page.evaluate(() => (window as unknown as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { loadedOnce?: boolean }).loadedOnce)).toBe(true);
     expect(await row.locator('td').nth(2).textContent()).toBe('maml');
     await page.screenshot({ path: join(ARTIFACTS, 'jobs.png') });
 
