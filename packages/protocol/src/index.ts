@@ -6,6 +6,8 @@ export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
 export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';
 export { writeAll } from './wire/write-all';
+export { taskMetricsFromWire, taskMetricsToWire } from './wire/task-metrics';
+export type { IndexedTaskMetrics } from './wire/task-metrics';
 export type { MessageStream } from './wire/write-all';
 
 export { JOB_ID_PATTERN, parseShardMessage, SHARD_KINDS, ShardMessageError } from './queue/shard-message';

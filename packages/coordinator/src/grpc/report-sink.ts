@@ -1,6 +1,7 @@
 import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportEvalRequest, ReportHeader, TaskMetrics } from '@metatrain/proto';
-import type { AcceptOutcome, EvalReport, ReportedTaskMetrics, ShardReport } from '../rounds/shard-report';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
+import { taskMetricsFromWire } from '@metatrain/protocol';
+import type { AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
 
 /**
  * Where ReportShard hands a well-formed report (header + decoded, checksum-verified sum), so
@@ -28,7 +29,7 @@ export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport 
     shard: header.shardIndex,
     parameterVersion: header.parameterVersion,
     sum,
-    metrics: header.taskMetrics.map(fromWireMetrics),
+    metrics: header.taskMetrics.map(taskMetricsFromWire),
     workerId: header.workerId,
     backend: header.backend,
   };
@@ -39,18 +40,8 @@ export function toEvalReport(request: ReportEvalRequest): EvalReport {
   return {
     version: request.parameterVersion,
     shard: request.shardIndex,
-    metrics: request.taskMetrics.map(fromWireMetrics),
+    metrics: request.taskMetrics.map(taskMetricsFromWire),
     workerId: request.workerId,
     backend: request.backend,
-  };
-}
-
-function fromWireMetrics(m: TaskMetrics): ReportedTaskMetrics {
-  return {
-    task: m.taskIndex,
-    preLoss: m.preLoss,
-    postLoss: m.postLoss,
-    ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
-    ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
   };
 }

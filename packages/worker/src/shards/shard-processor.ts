@@ -1,6 +1,6 @@
 import type { BackendInfo, ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, type TaskMetrics } from '@metatrain/proto';
-import type { ShardMessage } from '@metatrain/protocol';
+import { grpc, ReportStatus, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, type ReportEvalRequest } from '@metatrain/proto';
+import { type ShardMessage, taskMetricsToWire } from '@metatrain/protocol';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError } from '../errors';
@@ -128,21 +128,11 @@ export class ShardProcessor {
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
     const { coordinator, workerId, compute } = this.options;
     const common = { jobId: message.jobId, parameterVersion: message.parameterVersion, shardIndex: message.shard, workerId, backend: compute.backend.name };
-    const taskMetrics = computed.metrics.map(toWireMetrics);
+    const taskMetrics = computed.metrics.map(taskMetricsToWire);
     if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
     const header: ReportHeader = { ...common, round: message.round, taskMetrics, computeMs: computed.computeMs };
     return coordinator.reportShard(header, computed.sum);
   }
-}
-
-function toWireMetrics(m: ComputedShard['metrics'][number]): TaskMetrics {
-  return {
-    taskIndex: m.task,
-    preLoss: m.preLoss,
-    postLoss: m.postLoss,
-    ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
-    ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
-  };
 }
 
 /** The coordinator's answer as the queue job's fate. @throws ShardRejectedError for REJECTED (and anything unknown). */

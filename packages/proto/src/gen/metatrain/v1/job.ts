@@ -376,7 +376,7 @@ export interface WorkerInfo {
   hostname: string;
   version: string;
   state: WorkerState;
-  /** "{jobId}-r{round}-s{shard}" while computing, empty when idle */
+  /** "{jobId}-r{round}-s{shard}" (or "-e{shard}" for an evaluation shard) while computing, empty when idle */
   currentShard: string;
   shardsDone: number;
   registeredAtMs: number;

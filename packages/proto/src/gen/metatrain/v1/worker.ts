@@ -112,7 +112,10 @@ export interface RegisterWorkerResponse {
 
 export interface HeartbeatRequest {
   workerId: string;
-  /** Queue job id of the shard being computed ({jobId}-r{round}-s{shard}); empty when idle. */
+  /**
+   * Queue job id of the shard being computed ({jobId}-r{round}-s{shard}, or
+   * {jobId}-r{version}-e{shard} for an evaluation shard); empty when idle.
+   */
   currentShard: string;
   /** Shards this worker has reported since it started. */
   shardsDone: number;
