@@ -14,7 +14,8 @@ import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
-import { JobRunner, type JobRunnerDeps, publishState } from './job-runner';
+import { publishState } from './job-event-builders';
+import { JobRunner, type JobRunnerDeps } from './job-runner';
 
 /** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
 function specProblem(err: unknown): InvalidArgumentError | undefined {

@@ -13,14 +13,14 @@ import {
   type RoundSummary,
   toCheckpoint,
 } from '@metatrain/metalearn';
-import { JobState, type JobEvent } from '@metatrain/proto';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
-import type { JobRecord, JobStateName } from '../registry/job-record';
+import type { JobRecord } from '../registry/job-record';
 import { LeaseLostError } from '../registry/lease';
 import { RoundTracker } from '../rounds/round-tracker';
 import type { AcceptedShard, AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
 import { Evaluation } from './evaluation';
+import { publishState, roundEvent } from './job-event-builders';
 import type { JobEventLog } from './job-events';
 import { ShardCollector } from './shard-collector';
 
@@ -281,44 +281,4 @@ export class JobRunner {
       this.deps.log(`job ${this.jobId}: recording the failure failed: ${String(updateErr)}`);
     }
   }
-}
-
-const PROTO_STATE: Record<JobStateName, JobState> = {
-  QUEUED: JobState.QUEUED,
-  RUNNING: JobState.RUNNING,
-  SUCCEEDED: JobState.SUCCEEDED,
-  FAILED: JobState.FAILED,
-  CANCELLED: JobState.CANCELLED,
-};
-
-/** The wire value of a registry state. */
-export function toProtoState(state: JobStateName): JobState {
-  return PROTO_STATE[state];
-}
-
-/** Publishes a JobStateChanged event. */
-export function publishState(events: JobEventLog, jobId: string, state: JobStateName, error = ''): void {
-  events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(state), error } } });
-}
-
-function roundEvent(jobId: string, summary: RoundSummary, seconds: number, collector: RoundCollector): JobEvent {
-  return {
-    jobId,
-    timeMs: Date.now(),
-    kind: {
-      $case: 'roundCompleted',
-      value: {
-        round: summary.round,
-        metaLoss: summary.metaLoss,
-        preAdaptationLoss: summary.preLoss,
-        postAdaptationLoss: summary.postLoss,
-        preAdaptationAccuracy: summary.preAccuracy,
-        postAdaptationAccuracy: summary.postAccuracy,
-        tasksPerSecond: summary.tasks / seconds,
-        roundMs: seconds * 1000,
-        workers: collector.workers().length,
-        backends: collector.backends(),
-      },
-    },
-  };
 }
