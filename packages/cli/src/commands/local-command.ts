@@ -94,7 +94,7 @@ export async function localCommand(args: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   try {
     const { jobId } = await client.submitJob(text);
-    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es)`);
+    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es); dashboard at ${cluster.dashboard}`);
     const byRound = new Map<number, MetricsLine>();
     const progress = createProgress({ total: spec.outer.iterations, label: spec.name });
     const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), spec, byRound), progress);
