@@ -94,7 +94,8 @@ export class DashboardApi {
       pending = undefined;
       this.jobs().then(
         (jobs) => stream.send('jobs', jobs),
-        () => undefined, // Redis is away for a moment: the next push tries again
+        // Redis away for a moment, say: the page says so, and the next push tries again.
+        (error: unknown) => stream.send('problem', { error: `listing the jobs failed: ${error instanceof Error ? error.message : String(error)}` }),
       );
     };
     push();

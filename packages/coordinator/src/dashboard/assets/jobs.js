@@ -23,5 +23,9 @@ mt.follow('/dashboard/api/live/jobs', {
   jobs(jobs) {
     document.querySelector('#jobs tbody').replaceChildren(...jobs.map(jobRow));
     document.getElementById('no-jobs').hidden = jobs.length > 0;
+    mt.status('live');
+  },
+  problem({ error }) {
+    mt.status(error, true);
   },
 });
