@@ -8,6 +8,7 @@ import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
+import { Dashboard } from './dashboard/dashboard';
 import { CoordinatorHttpServer } from './http/http-server';
 import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
@@ -16,6 +17,7 @@ import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics'
 import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
 import type { RegistryLease } from './registry/lease';
+import type { AcceptOutcome } from './rounds/shard-report';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { WorkerTable } from './workers/worker-table';
@@ -23,7 +25,7 @@ import { WorkerTable } from './workers/worker-table';
 /**
  * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
  * every active job's rounds, serves JobService, WorkerService and grpc.health.v1 over gRPC and
- * health and metrics over HTTP.
+ * health, metrics and the dashboard over HTTP.
  */
 export class Coordinator {
   private closing: Promise<void> | undefined;
@@ -38,6 +40,7 @@ export class Coordinator {
       jobs: JobManager;
       grpcServer: grpc.Server;
       http: CoordinatorHttpServer;
+      dashboard: Dashboard;
     },
     /** host:port of the gRPC server as bound. */
     readonly grpcAddress: string,
@@ -104,6 +107,12 @@ export class Coordinator {
       }
     };
 
+    const counted = (workerId: string, outcome: AcceptOutcome): AcceptOutcome => {
+      const status = reportStatus(outcome);
+      metrics.shardReported(status);
+      workers.reportAnswered(workerId, status);
+      return outcome;
+    };
     const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
     grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
     grpcServer.addService(
@@ -112,13 +121,8 @@ export class Coordinator {
         workers,
         parameters: jobs,
         reports: {
-          reportShard: async (header, sum) => {
-            const outcome = await jobs.reportShard(header, sum);
-            const status = reportStatus(outcome);
-            metrics.shardReported(status);
-            workers.reportAnswered(header.workerId, status);
-            return outcome;
-          },
+          reportShard: async (header, sum) => counted(header.workerId, await jobs.reportShard(header, sum)),
+          reportEval: async (request) => counted(request.workerId, await jobs.reportEval(request)),
         },
       }),
     );
@@ -143,7 +147,8 @@ export class Coordinator {
     });
     // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
     http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
+    const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
     return coordinator;
@@ -155,11 +160,17 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, queue, registry, storage, http } = this.parts;
+      const { grpcServer, jobs, queue, registry, storage, http, dashboard } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['jobs', () => jobs.close()],
         ['grpc', () => shutdownGrpc(grpcServer)],
-        ['http', () => http.close()],
+        [
+          'http',
+          () => {
+            dashboard.close(); // its event streams would hold the server open
+            return http.close();
+          },
+        ],
         ['queue', () => queue.close()],
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],

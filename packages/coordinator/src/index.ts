@@ -16,6 +16,9 @@ export { CoordinatorMetrics, reportStatus, ROUND_DURATION_BUCKETS, ORCHESTRATION
 export type { CoordinatorMetricsOptions, RoundCompletion, ShardReportStatus, WorkerCounts } from './metrics/coordinator-metrics';
 export type { ScrapeHook, ScrapeHookFailure } from './metrics/scrape-hooks';
 export { CoordinatorHttpServer } from './http/http-server';
+export { Dashboard } from './dashboard/dashboard';
+export type { DashboardOptions } from './dashboard/dashboard';
+export type { DashboardSources } from './dashboard/dashboard-sources';
 export type { CoordinatorHttpServerOptions } from './http/http-server';
 export { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 export type { MetricsSource, Readiness, ReadinessCheck } from './http/core-routes';
@@ -30,14 +33,16 @@ export { openStorage, parseStorageConfig } from './storage/storage-from-url';
 export type { OpenedStorage, StorageConfig, StorageEnv } from './storage/storage-from-url';
 
 export { RoundTracker } from './rounds/round-tracker';
+export { EvalTracker } from './rounds/eval-tracker';
 export type { RoundTrackerOptions } from './rounds/round-tracker';
-export type { AcceptedShard, AcceptOutcome, ReportedTaskMetrics, ShardReport } from './rounds/shard-report';
+export type { AcceptedShard, AcceptOutcome, EvalReport, ReportedTaskMetrics, ShardReport } from './rounds/shard-report';
 export { getParametersHandler } from './grpc/get-parameters';
 export type { GetParametersOptions } from './grpc/get-parameters';
 export { reportShardHandler, toResponse } from './grpc/report-shard';
 export type { ReportShardOptions } from './grpc/report-shard';
 export type { ParameterSource } from './grpc/parameter-source';
-export { toShardReport } from './grpc/report-sink';
+export { toEvalReport, toShardReport } from './grpc/report-sink';
+export { reportEvalHandler } from './grpc/report-eval';
 export type { ReportSink } from './grpc/report-sink';
 export { FailedPreconditionError, InvalidArgumentError, NotFoundError, RequestError, logInternalError, toStatusError } from './grpc/grpc-errors';
 export type { InternalErrorHandler, StatusError } from './grpc/grpc-errors';

@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   /** host:port of the coordinator's gRPC server. */
   readonly coordinator: string;
+  /** URL of the coordinator's dashboard. */
+  readonly dashboard: string;
   close(): Promise<void>;
 }
 
@@ -52,7 +54,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       log,
     });
     services.push(coordinator);
-    const address = (await coordinator.ready)[1] ?? '';
+    const ready = await coordinator.ready;
+    const address = ready[1] ?? '';
     for (let i = 0; i < options.workers; i++) {
       services.push(
         startService(`worker-${i + 1}`, process.execPath, node(WORKER_MAIN), {
@@ -63,7 +66,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       );
     }
     await Promise.all(services.map((s) => s.ready));
-    return { coordinator: address, close };
+    return { coordinator: address, dashboard: `http://${ready[2] ?? ''}/dashboard/`, close };
   } catch (err) {
     await close();
     throw err;

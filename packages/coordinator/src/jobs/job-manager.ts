@@ -8,13 +8,14 @@ import {
   SpecError,
   SpecErrors,
 } from '@metatrain/metalearn';
-import type { ReportHeader } from '@metatrain/proto';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { ParameterSource } from '../grpc/parameter-source';
-import { toShardReport, type ReportSink } from '../grpc/report-sink';
+import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
-import { JobRunner, type JobRunnerDeps, publishState } from './job-runner';
+import { publishState } from './job-event-builders';
+import { JobRunner, type JobRunnerDeps } from './job-runner';
 
 /** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
 function specProblem(err: unknown): InvalidArgumentError | undefined {
@@ -101,6 +102,13 @@ export class JobManager implements ParameterSource, ReportSink {
     const record = await this.deps.registry.getJob(header.jobId);
     if (!record) throw new NotFoundError('header.job_id', `no job ${JSON.stringify(header.jobId)}`);
     return 'STALE'; // the job has ended (or not started on this coordinator): nothing to add to
+  }
+
+  async reportEval(request: ReportEvalRequest): Promise<AcceptOutcome> {
+    const runner = this.runners.get(request.jobId);
+    if (runner) return runner.reportEval(toEvalReport(request));
+    await this.get(request.jobId);
+    return 'STALE';
   }
 
   /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */

@@ -7,10 +7,12 @@ import {
   type HeartbeatResponse,
   type RegisterWorkerRequest,
   type RegisterWorkerResponse,
+  type ReportEvalRequest,
+  type ReportEvalResponse,
   type ReportHeader,
   type ReportShardResponse,
 } from '@metatrain/proto';
-import { fetchParameters, reportShard } from '@metatrain/protocol';
+import { fetchParameters, reportEval, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -92,6 +94,11 @@ export class CoordinatorClient {
   /** Reports one shard's sum; resolves with the coordinator's verdict. */
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse> {
     return reportShard(this.workers, header, sum, this.deadline(this.options.transferTimeoutMs));
+  }
+
+  /** Reports one evaluation shard's per-task results; resolves with the coordinator's verdict. */
+  reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse> {
+    return reportEval(this.workers, request, this.deadline(this.options.rpcTimeoutMs));
   }
 
   /** Closes both channels; new calls fail at once. Idempotent. */
