@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
+import { authInterceptor } from './auth/grpc-auth';
+import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
 import { adaptHandler } from './grpc/adapt-handler';
 import { FailedPreconditionError } from './grpc/grpc-errors';
@@ -18,6 +20,9 @@ import type { RegistryLease } from './registry/lease';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { WorkerTable } from './workers/worker-table';
+
+/** Largest gRPC message the server reads (grpc-js answers RESOURCE_EXHAUSTED above it); chunks are ≤ 1 MiB. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /**
  * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
@@ -88,6 +93,7 @@ export class Coordinator {
       shardDeadlineMs: options.shardDeadlineMs,
       backend: backend.name,
       dataDir: options.dataDir,
+      limits: options.limits,
       log,
     });
     const loadExport = async (jobId: string): Promise<LoadedExport> => {
@@ -103,13 +109,18 @@ export class Coordinator {
       }
     };
 
-    const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
+    });
     grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
     grpcServer.addService(
       WorkerServiceService,
       workerServiceHandlers({
         workers,
         parameters: jobs,
+        // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
+        maxReportBytes: options.limits.maxModelParameters * 4,
         reports: {
           reportShard: async (header, sum) => {
             const outcome = await jobs.reportShard(header, sum);
@@ -123,7 +134,7 @@ export class Coordinator {
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));
     const grpcPort = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, serverCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
     );
 
     metrics.onScrape(async () => {
@@ -142,7 +153,7 @@ export class Coordinator {
     });
     const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
-    log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
+    log(`coordinator: storage ${storage.location}, backend ${backend.name}, grpc ${describeSecurity(options)}`);
     return coordinator;
   }
 
@@ -181,7 +192,13 @@ function shutdownGrpc(server: grpc.Server): Promise<void> {
   });
 }
 
-/** A Redis URL without its password, for logs. */
+/** A Redis URL without its user and password, for logs (greedy: a password may hold '@' or '/'). */
 export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, '$1***@');
+}
+
+/** How the gRPC server is protected, for the startup log line. */
+function describeSecurity(options: CompiledCoordinatorOptions): string {
+  const transport = !options.tls ? 'plaintext' : options.tls.clientCa ? 'TLS, client certificates required of workers' : 'TLS';
+  return `${transport}, ${options.token === undefined ? 'no token' : 'bearer token required'}`;
 }

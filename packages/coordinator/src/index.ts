@@ -1,8 +1,15 @@
 // The coordinator: job registry, round loop, shard queue, gRPC services, storage, HTTP.
 export { Coordinator } from './coordinator';
-export { compileCoordinatorOptions, coordinatorOptionsFromEnv } from './config/coordinator-options';
+export { compileCoordinatorOptions, COORDINATOR_ENV, coordinatorOptionsFromEnv } from './config/coordinator-options';
 export type { CompiledCoordinatorOptions, CoordinatorOptions } from './config/coordinator-options';
 export { JobManager } from './jobs/job-manager';
+export type { JobManagerDeps } from './jobs/job-manager';
+export { DEFAULT_SPEC_LIMITS, limitProblems, parameterCount, SPEC_LIMIT_ENV } from './jobs/spec-limits';
+export type { SpecLimits } from './jobs/spec-limits';
+export { authInterceptor } from './auth/grpc-auth';
+export type { GrpcAuthOptions, RefusalReason } from './auth/grpc-auth';
+export { serverCredentials } from './auth/server-credentials';
+export type { ServerTls } from './auth/server-credentials';
 export { JobRunner } from './jobs/job-runner';
 export type { JobObserver, JobRunnerDeps, RunnerExit } from './jobs/job-runner';
 export { JobEventLog } from './jobs/job-events';
@@ -11,6 +18,7 @@ export { WorkerTable } from './workers/worker-table';
 export type { WorkerTableOptions } from './workers/worker-table';
 export { jobServiceHandlers, toJob } from './grpc/job-service';
 export { workerServiceHandlers } from './grpc/worker-service';
+export type { WorkerServiceDeps } from './grpc/worker-service';
 export { healthHandlers } from './grpc/health-service';
 export { CoordinatorMetrics, reportStatus, ROUND_DURATION_BUCKETS, ORCHESTRATION_OVERHEAD_BUCKETS } from './metrics/coordinator-metrics';
 export type { CoordinatorMetricsOptions, RoundCompletion, ShardReportStatus, WorkerCounts } from './metrics/coordinator-metrics';
