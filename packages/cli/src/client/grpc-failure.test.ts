@@ -20,6 +20,14 @@ describe('grpcFailure', () => {
     expect(fail(grpc.status.UNAVAILABLE, '').message).toContain('(unavailable)');
   });
 
+  it('hints at METATRAIN_TLS_CA when a plaintext channel is dropped rather than refused', () => {
+    const dropped = 'No connection established. Last error: Failed to connect (2026-01-01T00:00:00.000Z). Resolution note: ';
+    expect(fail(grpc.status.UNAVAILABLE, dropped, { ...context, tls: false }).message).toMatch(/; if it serves TLS, set METATRAIN_TLS_CA to the CA certificate that signed its certificate$/);
+    expect(fail(grpc.status.UNAVAILABLE, dropped, { ...context, tls: true }).message).not.toContain('METATRAIN_TLS_CA');
+    const refused = 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50051. Resolution note: ';
+    expect(fail(grpc.status.UNAVAILABLE, refused, { ...context, tls: false }).message).not.toContain('METATRAIN_TLS_CA');
+  });
+
   it('passes NOT_FOUND and FAILED_PRECONDITION details without the job_id field, exit 1', () => {
     expect(fail(grpc.status.NOT_FOUND, 'job_id: no job "x"')).toEqual({ message: 'no job "x"', exitCode: 1 });
     expect(fail(grpc.status.FAILED_PRECONDITION, 'job_id: job a has no export yet (it is RUNNING)')).toEqual({ message: 'job a has no export yet (it is RUNNING)', exitCode: 1 });

@@ -48,14 +48,14 @@ export class JobClient {
 
   private constructor(
     private readonly client: JobServiceClient,
-    private readonly options: Required<Omit<JobClientOptions, 'token' | 'tls'>> & { token: string | undefined },
+    private readonly options: Required<Omit<JobClientOptions, 'token' | 'tls'>> & { token: string | undefined; tls: boolean },
   ) {}
 
   /** A client of the coordinator at `address`; grpc-js connects on the first call. Close it when done. */
   static create(options: JobClientOptions): JobClient {
     const client = new JobServiceClient(options.address, channelCredentials(options.tls));
     const token = options.token === '' ? undefined : options.token;
-    return new JobClient(client, { address: options.address, token, deadlineMs: options.deadlineMs ?? 10_000, adaptDeadlineMs: options.adaptDeadlineMs ?? 120_000 });
+    return new JobClient(client, { address: options.address, token, tls: options.tls !== undefined, deadlineMs: options.deadlineMs ?? 10_000, adaptDeadlineMs: options.adaptDeadlineMs ?? 120_000 });
   }
 
   get address(): string {
@@ -116,7 +116,7 @@ export class JobClient {
   }
 
   private context(deadlineMs?: number): CallContext {
-    return { address: this.address, tokenSent: this.options.token !== undefined, ...(deadlineMs === undefined ? {} : { deadlineMs }) };
+    return { address: this.address, tokenSent: this.options.token !== undefined, tls: this.options.tls, ...(deadlineMs === undefined ? {} : { deadlineMs }) };
   }
 
   private metadata(): grpc.Metadata {
