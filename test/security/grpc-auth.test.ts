@@ -105,6 +105,8 @@ afterAll(async () => {
 describe('a coordinator with METATRAIN_TOKEN', () => {
   it('refuses every RPC without the token or with a wrong one, UNAUTHENTICATED, and nothing changes', async () => {
     const before = await snapshot();
+    expect(Object.keys(before.redis).some((k) => k.includes(jobId))).toBe(true);
+    expect(Object.keys(before.storage)).toContain(`jobs/${jobId}/spec.json`);
     const wrongTokens = [undefined, `${TOKEN}x`, TOKEN.slice(0, -1), '', TOKEN.toUpperCase()];
     const seen: Array<[string, string, Outcome]> = [];
     for (const token of wrongTokens) {
