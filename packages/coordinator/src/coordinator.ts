@@ -10,6 +10,7 @@ import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
+import { redactUrl } from './config/redact-url';
 import { CoordinatorHttpServer } from './http/http-server';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
@@ -67,7 +68,7 @@ export class Coordinator {
     const { log } = options;
     const backend = await selectBackend({ log });
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data' }), log);
-    const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
+    const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const lease = await retryUntilConnected(
       'the registry lease',
@@ -190,11 +191,6 @@ function shutdownGrpc(server: grpc.Server): Promise<void> {
       resolve();
     });
   });
-}
-
-/** A Redis URL without its user and password, for logs (greedy: a password may hold '@' or '/'). */
-export function redact(url: string): string {
-  return url.replace(/^([a-z][a-z0-9+.-]*:\/\/).*@/i, '$1***@');
 }
 
 /** How the gRPC server is protected, for the startup log line. */
