@@ -1,9 +1,9 @@
 import { grpc } from '@metatrain/proto';
 import { describe, expect, it } from 'vitest';
 import { CliFailure } from '../cli-errors';
-import { grpcFailure } from './grpc-failure';
+import { type CallContext, grpcFailure } from './grpc-failure';
 
-const context = { address: 'coord:50051', tokenSent: false, deadlineMs: 10_000 };
+const context: CallContext = { address: 'coord:50051', tokenSent: false, deadlineMs: 10_000 };
 const fail = (code: grpc.status, details: string, ctx = context) => {
   const failure = grpcFailure({ code, details }, ctx);
   expect(failure).toBeInstanceOf(CliFailure);
