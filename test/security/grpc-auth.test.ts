@@ -1,10 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
-import { createComputeContext, createTaskFamily, encodeParams, parseSpecText } from '@metatrain/metalearn';
 import {
   grpc,
   HealthCheckResponse_ServingStatus,
@@ -15,12 +9,9 @@ import {
   type ReportShardRequest,
   WorkerServiceClient,
 } from '@metatrain/proto';
-import { toTensorChunks } from '@metatrain/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Test-only raw Redis reads (tests in test/ cannot import ioredis).
-import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
-import { bearer, outcome, readStream, sendReport, snapshotDirectory, unary, type Outcome } from '../support/grpc-calls';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from '../support/redis-server';
+import { bearer, outcome, readStream, reportMessages, sendReport, unary, zeroSum, type Outcome } from '../support/grpc-calls';
+import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';
 
 // METATRAIN_TOKEN on the gRPC server: every JobService and WorkerService call without the
 // token, or with a wrong one, is UNAUTHENTICATED and changes nothing, even when the request
@@ -35,21 +26,15 @@ shardSize: 2
 `;
 const TOKEN = randomBytes(24).toString('base64url');
 
-let dir: string;
-let redis: RedisTestServer;
-let prefix: string;
-let coordinator: Coordinator;
+let cluster: InProcessCoordinator;
 let jobs: JobServiceClient;
 let workers: WorkerServiceClient;
 let jobId: string;
 
 /** A well-formed report of shard `shard` of round 0: zero sums, finite metrics. The tracker would accept it. */
 function validReport(shard: number): ReportShardRequest[] {
-  const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-  const sum = ctx.layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.shape.reduce((a, b) => a * b, 1)) }));
   const taskMetrics = [0, 1].map((k) => ({ taskIndex: shard * 2 + k, preLoss: 1, postLoss: 0.5 }));
-  const header = { jobId, round: 0, shardIndex: shard, parameterVersion: 0, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 };
-  return [{ payload: { $case: 'header', value: header } }, ...toTensorChunks(encodeParams(sum)).map((chunk): ReportShardRequest => ({ payload: { $case: 'chunk', value: chunk } }))];
+  return reportMessages({ jobId, round: 0, shardIndex: shard, parameterVersion: 0, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 }, zeroSum(SPEC));
 }
 
 /** Every JobService and WorkerService RPC, each with a request that would succeed (or do harm) with the token. */
@@ -70,41 +55,22 @@ function everyRpc(metadata: () => grpc.Metadata): Array<[string, () => Promise<u
   ];
 }
 
-async function snapshot() {
-  return { redis: await snapshotKeys(redis.url, prefix), storage: await snapshotDirectory(dir) };
-}
-
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-auth-'));
-  redis = await startRedisServer();
-  prefix = uniquePrefix('auth');
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix: prefix,
-    token: TOKEN,
-    shardDeadlineMs: 600_000,
-    log: () => undefined,
-  });
-  jobs = new JobServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
-  workers = new WorkerServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
+  cluster = await startInProcessCoordinator({ token: TOKEN });
+  jobs = new JobServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
+  workers = new WorkerServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
   // A running job whose shards wait in the queue: no worker takes them, so its state holds still.
   jobId = (await unary(jobs, jobs.submitJob, { spec: SPEC }, bearer(TOKEN))).jobId;
 });
 afterAll(async () => {
   jobs?.close();
   workers?.close();
-  await coordinator?.close();
-  await redis?.close();
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe('a coordinator with METATRAIN_TOKEN', () => {
   it('refuses every RPC without the token or with a wrong one, UNAUTHENTICATED, and nothing changes', async () => {
-    const before = await snapshot();
+    const before = await cluster.snapshot();
     expect(Object.keys(before.redis).some((k) => k.includes(jobId))).toBe(true);
     expect(Object.keys(before.storage)).toContain(`jobs/${jobId}/spec.json`);
     const wrongTokens = [undefined, `${TOKEN}x`, TOKEN.slice(0, -1), '', TOKEN.toUpperCase()];
@@ -128,12 +94,12 @@ describe('a coordinator with METATRAIN_TOKEN', () => {
     // No details echo what was presented.
     expect(seen.every(([, , r]) => r !== 'OK' && !r.details.includes(TOKEN.slice(0, 8)))).toBe(true);
 
-    expect(await snapshot()).toEqual(before);
+    expect(await cluster.snapshot()).toEqual(before);
     const job = (await unary(jobs, jobs.getJob, { jobId }, bearer(TOKEN))).job;
     expect(job).toMatchObject({ state: JobState.RUNNING, round: 0 });
     expect((await unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN))).jobs.map((j) => j.id)).toEqual([jobId]);
     expect((await unary(jobs, jobs.listWorkers, {}, bearer(TOKEN))).workers).toEqual([]);
-    const metrics = await (await fetch(`http://${coordinator.httpAddress}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+    const metrics = await (await fetch(`http://${cluster.coordinator.httpAddress}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
     expect(metrics).toContain(`metatrain_grpc_refused_total{reason="token"} ${12 * 7}`);
     expect(metrics).toMatch(/metatrain_shards_reported_total\{status="accepted"\} 0/);
   });
@@ -150,7 +116,7 @@ describe('a coordinator with METATRAIN_TOKEN', () => {
   });
 
   it('leaves grpc.health.v1 open (Kubernetes gRPC probes send no metadata)', async () => {
-    const health = new HealthClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
+    const health = new HealthClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
     try {
       const answer = await unary(health, health.check, { service: 'metatrain.v1.JobService' });
       expect(answer.status).toBe(HealthCheckResponse_ServingStatus.SERVING);

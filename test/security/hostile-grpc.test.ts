@@ -1,9 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
-import { createComputeContext, createTaskFamily, encodeParams, type ParamSet, parseSpecText } from '@metatrain/metalearn';
+import { encodeParams, type ParamSet } from '@metatrain/metalearn';
 import {
   DataType,
   grpc,
@@ -19,10 +14,8 @@ import {
 } from '@metatrain/proto';
 import { toTensorChunks } from '@metatrain/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// Test-only raw Redis reads (tests in test/ cannot import ioredis).
-import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
-import { outcome, readStream, sendReport, snapshotDirectory, unary } from '../support/grpc-calls';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from '../support/redis-server';
+import { outcome, readStream, reportMessages, sendReport, unary, zeroSum } from '../support/grpc-calls';
+import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';
 
 // Garbage on the wire, over a real socket to a real coordinator holding a running job (whose
 // shards wait in the queue: no worker, so nothing else moves): every malformed or misdirected
@@ -39,21 +32,15 @@ shardSize: 2
 const MAX_MODEL_PARAMETERS = 100_000;
 const MiB = 1024 * 1024;
 
-let dir: string;
-let redis: RedisTestServer;
-let prefix: string;
-let coordinator: Coordinator;
+let cluster: InProcessCoordinator;
 let jobs: JobServiceClient;
 let workers: WorkerServiceClient;
 let jobId: string;
-let sum: ParamSet;
+const sum: ParamSet = zeroSum(SPEC);
 
-const header = (overrides: Partial<ReportHeader> = {}): ReportShardRequest => ({
-  payload: {
-    $case: 'header',
-    value: { jobId, round: 0, shardIndex: 0, parameterVersion: 0, workerId: 'hostile', backend: 'wasm', taskMetrics: [0, 1].map((taskIndex) => ({ taskIndex, preLoss: 1, postLoss: 1 })), computeMs: 1, ...overrides },
-  },
-});
+const taskMetrics = [0, 1].map((taskIndex) => ({ taskIndex, preLoss: 1, postLoss: 1 }));
+const headerOf = (overrides: Partial<ReportHeader> = {}): ReportHeader => ({ jobId, round: 0, shardIndex: 0, parameterVersion: 0, workerId: 'hostile', backend: 'wasm', taskMetrics, computeMs: 1, ...overrides });
+const header = (overrides: Partial<ReportHeader> = {}): ReportShardRequest => ({ payload: { $case: 'header', value: headerOf(overrides) } });
 const chunk = (value: TensorChunk): ReportShardRequest => ({ payload: { $case: 'chunk', value } });
 /** The shard's (zero) sum in chunks of `bytes`: 3 chunks for the 25 parameters at 40 bytes. */
 const chunks = (bytes = 40): TensorChunk[] => toTensorChunks(encodeParams(sum), bytes);
@@ -64,39 +51,21 @@ const report = (messages: ReportShardRequest[]) => outcome(sendReport(workers, m
 const invalid = (details: string | RegExp) => ({ code: grpc.status.INVALID_ARGUMENT, details: typeof details === 'string' ? expect.stringContaining(details) : expect.stringMatching(details) });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-hostile-'));
-  redis = await startRedisServer();
-  prefix = uniquePrefix('hostile');
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix: prefix,
-    shardDeadlineMs: 600_000,
-    limits: { maxModelParameters: MAX_MODEL_PARAMETERS },
-    log: () => undefined,
-  });
-  jobs = new JobServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
-  workers = new WorkerServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
+  cluster = await startInProcessCoordinator({ limits: { maxModelParameters: MAX_MODEL_PARAMETERS } });
+  jobs = new JobServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
+  workers = new WorkerServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
   jobId = (await unary(jobs, jobs.submitJob, { spec: SPEC })).jobId;
-  const spec = parseSpecText(SPEC);
-  const { layout } = createComputeContext(spec, createTaskFamily(spec.tasks));
-  sum = layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.shape.reduce((a, b) => a * b, 1)) }));
 });
 afterAll(async () => {
   jobs?.close();
   workers?.close();
-  await coordinator?.close();
-  await redis?.close();
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 describe('hostile gRPC input', () => {
   let before: { redis: Record<string, string>; storage: Record<string, string> };
   beforeAll(async () => {
-    before = { redis: await snapshotKeys(redis.url, prefix), storage: await snapshotDirectory(dir) };
+    before = await cluster.snapshot();
     // What there is to protect: the job's record and queued shards, its spec in storage.
     expect(Object.keys(before.redis).some((k) => k.includes(jobId))).toBe(true);
     expect(Object.keys(before.storage)).toContain(`jobs/${jobId}/spec.json`);
@@ -139,10 +108,9 @@ describe('hostile gRPC input', () => {
   });
 
   it('reports for jobs that do not exist are NOT_FOUND; a well-formed report of the wrong shape is REJECTED', async () => {
-    const whole = chunks(1024).map(chunk);
-    expect(await report([header({ jobId: 'ghost-aaaaaa' }), ...whole])).toEqual({ code: grpc.status.NOT_FOUND, details: 'header.job_id: no job "ghost-aaaaaa"' });
-    const wrongShape = toTensorChunks(encodeParams([{ name: 'dense0/kernel', shape: [2], values: new Float32Array(2) }])).map(chunk);
-    const answer = await sendReport(workers, [header(), ...wrongShape]);
+    expect(await report(reportMessages(headerOf({ jobId: 'ghost-aaaaaa' }), sum))).toEqual({ code: grpc.status.NOT_FOUND, details: 'header.job_id: no job "ghost-aaaaaa"' });
+    const wrongShape = [{ name: 'dense0/kernel', shape: [2], values: new Float32Array(2) }];
+    const answer = await sendReport(workers, reportMessages(headerOf(), wrongShape));
     expect(answer.status).toBe(ReportStatus.REJECTED);
     expect(answer.reason).toMatch(/^sum: 1 parameters, the job's layout has 4$/);
   });
@@ -163,16 +131,16 @@ describe('hostile gRPC input', () => {
   });
 
   it('wrote nothing, kept the job where it was, and is still serving', async () => {
-    expect({ redis: await snapshotKeys(redis.url, prefix), storage: await snapshotDirectory(dir) }).toEqual(before);
+    expect(await cluster.snapshot()).toEqual(before);
     expect((await unary(jobs, jobs.getJob, { jobId })).job).toMatchObject({ state: JobState.RUNNING, round: 0 });
     expect((await unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' })).jobs).toHaveLength(1);
-    const health = new HealthClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
+    const health = new HealthClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
     try {
       expect((await unary(health, health.check, { service: '' })).status).toBe(HealthCheckResponse_ServingStatus.SERVING);
     } finally {
       health.close();
     }
     // The shard the garbage claimed to be is still open: a good report of it is the first accepted.
-    expect(await sendReport(workers, [header(), ...chunks().map(chunk)])).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
+    expect(await sendReport(workers, reportMessages(headerOf(), sum))).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
   });
 });

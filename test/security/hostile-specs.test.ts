@@ -1,9 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
 import {
   CheckpointStore,
   createComputeContext,
@@ -19,7 +16,7 @@ import { grpc, JobServiceClient, JobState } from '@metatrain/proto';
 import { Worker } from '@metatrain/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome, unary } from '../support/grpc-calls';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from '../support/redis-server';
+import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';
 
 // Bad job specs of every kind, submitted over gRPC while another job runs on a real worker:
 // each is INVALID_ARGUMENT naming the field, none is registered, the coordinator keeps
@@ -67,38 +64,23 @@ const BAD_SPECS: Array<[string, string, string]> = [
   ['binary garbage', randomBytes(512).toString('latin1'), 'spec'],
 ];
 
-let dir: string;
-let redis: RedisTestServer;
-let coordinator: Coordinator;
+let cluster: InProcessCoordinator;
 let worker: Worker;
 let jobs: JobServiceClient;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-bad-specs-'));
-  await writeFile(join(dir, 'corrupt.zip'), randomBytes(4096));
-  await writeFile(join(dir, 'corrupt.csv'), 'city,price\n"never closed,1\n');
-  redis = await startRedisServer();
-  const queuePrefix = uniquePrefix('bad-specs');
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix,
-    dataDir: dir,
-    log: () => undefined,
-  });
-  worker = await Worker.create({ coordinatorAddress: coordinator.grpcAddress, redisUrl: redis.url, queuePrefix, backend: 'wasm', workerId: 'bystander-worker', log: () => undefined });
+  cluster = await startInProcessCoordinator();
+  await writeFile(join(cluster.dir, 'corrupt.zip'), randomBytes(4096));
+  await writeFile(join(cluster.dir, 'corrupt.csv'), 'city,price\n"never closed,1\n');
+  const { coordinator, redis, prefix } = cluster;
+  worker = await Worker.create({ coordinatorAddress: coordinator.grpcAddress, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'bystander-worker', log: () => undefined });
   jobs = new JobServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
   await selectBackend({ prefer: 'wasm', log: () => undefined }); // the reference run below, on the worker's backend
 });
 afterAll(async () => {
   jobs?.close();
   await worker?.close();
-  await coordinator?.close();
-  await redis?.close();
-  await rm(dir, { recursive: true, force: true });
+  await cluster?.close();
 });
 
 async function waitForEnd(jobId: string): Promise<JobState> {
@@ -127,7 +109,7 @@ describe('bad specs next to a running job', () => {
     const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
     let state = initialState(ctx);
     for (let r = 0; r < spec.outer.iterations; r++) state = runRoundInProcess(ctx, state).state;
-    const final = await new CheckpointStore(new DirectoryStore(dir), jobId).loadLatest();
+    const final = await new CheckpointStore(new DirectoryStore(cluster.dir), jobId).loadLatest();
     expect(final?.round).toBe(spec.outer.iterations);
     expect(paramsEqual(final?.params ?? [], state.params)).toBe(true);
   });

@@ -1,15 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
 import { grpc, JobServiceClient, WorkerServiceClient } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates made with openssl, as docs/SECURITY.md shows.
 import { makeTestCertificates, type TestCertificates } from '../../packages/protocol/src/tls/testing/test-certificates';
 import { bearer, outcome, unary } from '../support/grpc-calls';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from '../support/redis-server';
+import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';
 import { runCli } from '../support/run-cli';
 
 // GRPC_TLS_CERT/KEY: the gRPC server speaks TLS only. GRPC_TLS_CLIENT_CA: WorkerService also
@@ -18,9 +14,7 @@ import { runCli } from '../support/run-cli';
 
 const TOKEN = 'tls-test-token';
 let certs: TestCertificates;
-let dir: string;
-let redis: RedisTestServer;
-let coordinator: Coordinator;
+let cluster: InProcessCoordinator;
 /** `localhost:port`: the certificate names localhost (TLS does not send an IP as the server name). */
 let address: string;
 const clients: grpc.Client[] = [];
@@ -38,29 +32,14 @@ const register = (workers: WorkerServiceClient) =>
 const list = (jobs: JobServiceClient) => outcome(unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN)));
 
 beforeAll(async () => {
-  [certs, redis] = await Promise.all([makeTestCertificates(), startRedisServer()]);
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-tls-'));
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix: uniquePrefix('tls'),
-    token: TOKEN,
-    tlsCertFile: certs.serverCert,
-    tlsKeyFile: certs.serverKey,
-    tlsClientCaFile: certs.caCert,
-    log: () => undefined,
-  });
-  address = `localhost:${coordinator.grpcAddress.split(':').at(-1)}`;
+  certs = await makeTestCertificates();
+  cluster = await startInProcessCoordinator({ token: TOKEN, tlsCertFile: certs.serverCert, tlsKeyFile: certs.serverKey, tlsClientCaFile: certs.caCert });
+  address = `localhost:${cluster.coordinator.grpcAddress.split(':').at(-1)}`;
 });
 afterAll(async () => {
   for (const c of clients) c.close();
-  await coordinator?.close();
-  await redis?.close();
+  await cluster?.close();
   await certs?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 describe('gRPC over TLS with client certificates for workers', () => {
@@ -89,7 +68,7 @@ describe('gRPC over TLS with client certificates for workers', () => {
 
   it('the CLI connects with METATRAIN_TLS_CA, and says what is wrong without it', async () => {
     const env = { METATRAIN_TOKEN: TOKEN };
-    const noSuchCa = join(dir, 'no-such-ca.pem');
+    const noSuchCa = join(cluster.dir, 'no-such-ca.pem');
     const [ok, plaintext, missing] = await Promise.all([
       runCli(['list', '--coordinator', address, '--json'], { ...env, METATRAIN_TLS_CA: certs.caCert }),
       runCli(['list', '--coordinator', address], env),

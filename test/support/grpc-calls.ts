@@ -1,7 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { grpc, type ReportShardRequest, type ReportShardResponse, type WorkerServiceClient } from '@metatrain/proto';
+import { createComputeContext, createTaskFamily, encodeParams, type ParamSet, parseSpecText } from '@metatrain/metalearn';
+import { grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type TensorChunk, type WorkerServiceClient } from '@metatrain/proto';
+import { toTensorChunks } from '@metatrain/protocol';
 
 /** How a call ended: the status code and details, or 'OK'. */
 export type Outcome = { code: grpc.status; details: string } | 'OK';
@@ -53,6 +55,19 @@ export function sendReport(client: WorkerServiceClient, messages: ReportShardReq
     for (const message of messages) call.write(message);
     call.end();
   });
+}
+
+/** A zero sum in the layout of `specText`'s model: a report the round accepts, as far as its content goes. */
+export function zeroSum(specText: string): ParamSet {
+  const spec = parseSpecText(specText);
+  const { layout } = createComputeContext(spec, createTaskFamily(spec.tasks));
+  return layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.shape.reduce((a, b) => a * b, 1)) }));
+}
+
+/** ReportShard's messages: the header, then `sum` in chunks of at most `chunkBytes`. */
+export function reportMessages(header: ReportHeader, sum: ParamSet, chunkBytes?: number): ReportShardRequest[] {
+  const chunks: TensorChunk[] = toTensorChunks(encodeParams(sum), chunkBytes);
+  return [{ payload: { $case: 'header', value: header } }, ...chunks.map((value): ReportShardRequest => ({ payload: { $case: 'chunk', value } }))];
 }
 
 /** Every file under `dir` with the sha256 of its content, paths relative and sorted. */
