@@ -5,12 +5,12 @@ import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@m
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
+import { redactUrl } from './config/redact-url';
 import { adaptHandler } from './grpc/adapt-handler';
 import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
-import { redactUrl } from './config/redact-url';
 import { CoordinatorHttpServer } from './http/http-server';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
