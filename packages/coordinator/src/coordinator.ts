@@ -2,7 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
+import { authInterceptor } from './auth/grpc-auth';
+import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
+import { redactUrl } from './config/redact-url';
 import { adaptHandler } from './grpc/adapt-handler';
 import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
@@ -21,6 +24,9 @@ import type { AcceptOutcome } from './rounds/shard-report';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { WorkerTable } from './workers/worker-table';
+
+/** Largest gRPC message the server reads (grpc-js answers RESOURCE_EXHAUSTED above it); chunks are ≤ 1 MiB. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /**
  * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
@@ -66,7 +72,7 @@ export class Coordinator {
     const { log } = options;
     const backend = await selectBackend({ log });
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data' }), log);
-    const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
+    const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     const lease = await retryUntilConnected(
       'the registry lease',
@@ -92,6 +98,7 @@ export class Coordinator {
       shardDeadlineMs: options.shardDeadlineMs,
       backend: backend.name,
       dataDir: options.dataDir,
+      limits: options.limits,
       log,
     });
     const loadExport = async (jobId: string): Promise<LoadedExport> => {
@@ -113,13 +120,18 @@ export class Coordinator {
       workers.reportAnswered(workerId, status);
       return outcome;
     };
-    const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
+    });
     grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
     grpcServer.addService(
       WorkerServiceService,
       workerServiceHandlers({
         workers,
         parameters: jobs,
+        // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
+        maxReportBytes: options.limits.maxModelParameters * 4,
         reports: {
           reportShard: async (header, sum) => counted(header.workerId, await jobs.reportShard(header, sum)),
           reportEval: async (request) => counted(request.workerId, await jobs.reportEval(request)),
@@ -128,7 +140,7 @@ export class Coordinator {
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));
     const grpcPort = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, serverCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
     );
 
     metrics.onScrape(async () => {
@@ -150,7 +162,7 @@ export class Coordinator {
     const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
     const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
-    log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
+    log(`coordinator: storage ${storage.location}, backend ${backend.name}, grpc ${describeSecurity(options)}`);
     return coordinator;
   }
 
@@ -195,7 +207,8 @@ function shutdownGrpc(server: grpc.Server): Promise<void> {
   });
 }
 
-/** A Redis URL without its password, for logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+/** How the gRPC server is protected, for the startup log line. */
+function describeSecurity(options: CompiledCoordinatorOptions): string {
+  const transport = !options.tls ? 'plaintext' : options.tls.clientCa ? 'TLS, client certificates required of workers' : 'TLS';
+  return `${transport}, ${options.token === undefined ? 'no token' : 'bearer token required'}`;
 }

@@ -55,6 +55,7 @@ export class Worker {
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,
         token: compiled.token,
+        tls: compiled.tls,
         rpcTimeoutMs: compiled.rpcTimeoutMs,
         transferTimeoutMs: compiled.transferTimeoutMs,
       });

@@ -41,8 +41,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     })());
   try {
     // A prefix of its own, so a shared REDIS_URL never mixes this run with a cluster's jobs.
+    // Plaintext on 127.0.0.1: TLS variables meant for a real cluster would only break the link.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...withoutTls(process.env),
       REDIS_URL: process.env.REDIS_URL ?? redis?.url,
       METATRAIN_QUEUE_PREFIX: `metatrain-local-${randomUUID().slice(0, 8)}`,
       METATRAIN_DATA_DIR: options.dataDir,
@@ -71,4 +72,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await close();
     throw err;
   }
+}
+
+const TLS_VARIABLES = ['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CLIENT_CA', 'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY'];
+
+function withoutTls(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !TLS_VARIABLES.includes(name)));
 }

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { BACKEND_ENV } from '@metatrain/metalearn';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/protocol';
+import type { ServerTls } from '../auth/server-credentials';
 import { ConfigError } from '../errors';
+import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';
 import type { StorageEnv } from '../storage/storage-from-url';
 
 /** The coordinator's configuration (docs/RUNNING.md); `coordinatorOptionsFromEnv` reads it. */
@@ -18,7 +20,7 @@ export interface CoordinatorOptions {
   host?: string;
   /** Relative data paths of specs resolve against it. @default the working directory */
   dataDir?: string;
-  /** When set, RPCs and /metrics need it as a bearer token. */
+  /** When set, every JobService and WorkerService call and /metrics need it as a bearer token. */
   token?: string;
   /** @default 'metatrain' */
   queuePrefix?: string;
@@ -28,13 +30,47 @@ export interface CoordinatorOptions {
   shardDeadlineMs?: number;
   /** The registry lease: a crashed coordinator's successor waits at most this long. @default 15000 */
   leaseTtlMs?: number;
+  /** PEM certificate chain of the gRPC server; with `tlsKeyFile`, gRPC is served over TLS. @default plaintext */
+  tlsCertFile?: string;
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string;
+  /** PEM CA certificates; when set, WorkerService calls need a client certificate signed by one (mutual TLS). */
+  tlsClientCaFile?: string;
+  /** Size limits of submitted jobs. @default DEFAULT_SPEC_LIMITS */
+  limits?: Partial<SpecLimits>;
   /** @default one line per message on stderr */
   log?: (line: string) => void;
 }
 
-export type CompiledCoordinatorOptions = Required<Omit<CoordinatorOptions, 'token'>> & { token: string | undefined };
+type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits'>;
 
-/** Fills in the defaults and checks every value, naming the option at fault. */
+/** {@link CoordinatorOptions} with every default filled in, checked, and the TLS files read. */
+export type CompiledCoordinatorOptions = Required<CompiledFields> & {
+  token: string | undefined;
+  /** Undefined: gRPC in plaintext. */
+  tls: ServerTls | undefined;
+  limits: SpecLimits;
+};
+
+/** The variable each option is read from (docs/RUNNING.md); the storage ones are {@link StorageEnv}'s keys. */
+export const COORDINATOR_ENV = {
+  redisUrl: 'REDIS_URL',
+  grpcPort: 'GRPC_PORT',
+  httpPort: 'HTTP_PORT',
+  host: 'BIND_HOST',
+  dataDir: 'METATRAIN_DATA_DIR',
+  token: 'METATRAIN_TOKEN',
+  queuePrefix: 'METATRAIN_QUEUE_PREFIX',
+  queueName: 'METATRAIN_QUEUE_NAME',
+  shardDeadlineMs: 'SHARD_DEADLINE_MS',
+  leaseTtlMs: 'LEASE_TTL_MS',
+  tlsCertFile: 'GRPC_TLS_CERT',
+  tlsKeyFile: 'GRPC_TLS_KEY',
+  tlsClientCaFile: 'GRPC_TLS_CLIENT_CA',
+  ...SPEC_LIMIT_ENV,
+} as const;
+
+/** Fills in the defaults and checks every value, naming the option at fault (the variable, for TLS files). */
 export function compileCoordinatorOptions(options: CoordinatorOptions): CompiledCoordinatorOptions {
   const compiled: CompiledCoordinatorOptions = {
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
@@ -48,6 +84,8 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
     shardDeadlineMs: options.shardDeadlineMs ?? 120_000,
     leaseTtlMs: options.leaseTtlMs ?? 15_000,
+    tls: compileTls(options),
+    limits: { ...DEFAULT_SPEC_LIMITS, ...options.limits },
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
   for (const field of ['grpcPort', 'httpPort'] as const) {
@@ -57,23 +95,13 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
   for (const field of ['shardDeadlineMs', 'leaseTtlMs'] as const) {
     if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
   }
+  for (const [field, limit] of Object.entries(compiled.limits)) {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError(`limits.${field}`, `expected a positive integer, got ${limit}`);
+  }
   if (!/^rediss?:\/\//.test(compiled.redisUrl)) throw new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL');
+  if (compiled.token === '') throw new ConfigError('token', 'is empty; leave it unset to serve without a token');
   return compiled;
 }
-
-/** The variable each option is read from (docs/RUNNING.md). */
-export const COORDINATOR_ENV = {
-  redisUrl: 'REDIS_URL',
-  grpcPort: 'GRPC_PORT',
-  httpPort: 'HTTP_PORT',
-  host: 'BIND_HOST',
-  dataDir: 'METATRAIN_DATA_DIR',
-  token: 'METATRAIN_TOKEN',
-  queuePrefix: 'METATRAIN_QUEUE_PREFIX',
-  queueName: 'METATRAIN_QUEUE_NAME',
-  shardDeadlineMs: 'SHARD_DEADLINE_MS',
-  leaseTtlMs: 'LEASE_TTL_MS',
-} as const satisfies Partial<Record<keyof CoordinatorOptions, string>>;
 
 /** The storage variables (storage-from-url.ts), passed on as they are. */
 const STORAGE_ENV = ['STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'] as const satisfies readonly (keyof StorageEnv)[];
@@ -85,9 +113,25 @@ const STORAGE_ENV = ['STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_K
  */
 export const COORDINATOR_ENV_NAMES: readonly string[] = [...Object.values(COORDINATOR_ENV), ...STORAGE_ENV, BACKEND_ENV];
 
-type EnvName = (typeof COORDINATOR_ENV)[keyof typeof COORDINATOR_ENV];
+/** Reads and checks the TLS files; errors name the variables, since deployments set them. */
+function compileTls(options: CoordinatorOptions): ServerTls | undefined {
+  const { tlsCertFile: cert, tlsKeyFile: key, tlsClientCaFile: clientCa } = options;
+  const env = COORDINATOR_ENV;
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new ConfigError(env.tlsClientCaFile, `needs ${env.tlsCertFile} and ${env.tlsKeyFile}: mutual TLS is TLS with client certificates`);
+    return undefined;
+  }
+  if (cert === undefined) throw new ConfigError(env.tlsCertFile, `required with ${env.tlsKeyFile}`);
+  if (key === undefined) throw new ConfigError(env.tlsKeyFile, `required with ${env.tlsCertFile}`);
+  try {
+    const pair = readKeyPair({ path: cert, setting: env.tlsCertFile }, { path: key, setting: env.tlsKeyFile });
+    return { ...pair, clientCa: clientCa === undefined ? undefined : readCertificates({ path: clientCa, setting: env.tlsClientCaFile }) };
+  } catch (err) {
+    throw err instanceof TlsFileError ? new ConfigError(err.setting, err.reason) : err;
+  }
+}
 
-function integer(env: NodeJS.ProcessEnv, name: EnvName): number | undefined {
+function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
   const text = env[name];
   if (text === undefined || text === '') return undefined;
   if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer, got ${JSON.stringify(text)}`);
@@ -103,16 +147,15 @@ export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOp
   const set = <K extends keyof CoordinatorOptions>(key: K, v: CoordinatorOptions[K] | undefined) => {
     if (v !== undefined) options[key] = v;
   };
-  const E = COORDINATOR_ENV;
-  set('redisUrl', value(env, E.redisUrl));
-  set('grpcPort', integer(env, E.grpcPort));
-  set('httpPort', integer(env, E.httpPort));
-  set('host', value(env, E.host));
-  set('dataDir', value(env, E.dataDir));
-  set('token', value(env, E.token));
-  set('queuePrefix', value(env, E.queuePrefix));
-  set('queueName', value(env, E.queueName));
-  set('shardDeadlineMs', integer(env, E.shardDeadlineMs));
-  set('leaseTtlMs', integer(env, E.leaseTtlMs));
+  const names = COORDINATOR_ENV;
+  for (const key of ['redisUrl', 'host', 'dataDir', 'token', 'queuePrefix', 'queueName', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) set(key, value(env, names[key]));
+  for (const key of ['grpcPort', 'httpPort', 'shardDeadlineMs', 'leaseTtlMs'] as const) set(key, integer(env, names[key]));
+  const limits: Partial<SpecLimits> = {};
+  for (const key of Object.keys(SPEC_LIMIT_ENV) as Array<keyof SpecLimits>) {
+    const limit = integer(env, names[key]);
+    if (limit === 0) throw new ConfigError(names[key], 'expected a positive integer, got "0"');
+    if (limit !== undefined) limits[key] = limit;
+  }
+  if (Object.keys(limits).length > 0) options.limits = limits;
   return options;
 }

@@ -13,8 +13,18 @@ function checkWorkerId(workerId: string): void {
   if (!WORKER_ID.test(workerId)) throw new InvalidArgumentError('worker_id', `expected 1-128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(workerId.slice(0, 40))}`);
 }
 
+/** What WorkerService works with. */
+export interface WorkerServiceDeps {
+  workers: WorkerTable;
+  parameters: ParameterSource;
+  reports: ReportSink;
+  /** Largest shard sum ReportShard accepts, declared or streamed. @default 1 GiB */
+  maxReportBytes?: number;
+  onInternalError?: InternalErrorHandler;
+}
+
 /** WorkerService (DESIGN.md §3): registration, heartbeats, parameters out, shard and evaluation reports in. */
-export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: ParameterSource; reports: ReportSink; onInternalError?: InternalErrorHandler }): WorkerServiceServer {
+export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceServer {
   const { workers } = deps;
   const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
     try {
@@ -36,7 +46,7 @@ export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: 
     registerWorker,
     heartbeat,
     getParameters: getParametersHandler(deps.parameters, options),
-    reportShard: reportShardHandler(deps.reports, options),
+    reportShard: reportShardHandler(deps.reports, { ...options, ...(deps.maxReportBytes === undefined ? {} : { maxPayloadBytes: deps.maxReportBytes }) }),
     reportEval: reportEvalHandler(deps.reports, options),
   };
 }

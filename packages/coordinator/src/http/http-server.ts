@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors';
-import { hasBearerToken } from './bearer-token';
+import { hasBearerToken } from '../auth/bearer-token';
 import { healthz, metrics, readyz, type MetricsSource, type ReadinessCheck } from './core-routes';
 import { sendText } from './respond';
 import type { RouteHandler, RouteOptions } from './route';

@@ -16,6 +16,13 @@ import type { JobRecord, JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { publishState } from './job-event-builders';
 import { JobRunner, type JobRunnerDeps } from './job-runner';
+import { DEFAULT_SPEC_LIMITS, limitProblems, type SpecLimits } from './spec-limits';
+
+/** What a {@link JobManager} works with: its runners' dependencies and the size limits of new jobs. */
+export interface JobManagerDeps extends JobRunnerDeps {
+  /** @default DEFAULT_SPEC_LIMITS */
+  limits?: SpecLimits;
+}
 
 /** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
 function specProblem(err: unknown): InvalidArgumentError | undefined {
@@ -32,17 +39,25 @@ export class JobManager implements ParameterSource, ReportSink {
   private readonly runners = new Map<string, JobRunner>();
   private closing = false;
 
-  constructor(private readonly deps: JobRunnerDeps) {}
+  private readonly limits: SpecLimits;
+
+  constructor(private readonly deps: JobManagerDeps) {
+    this.limits = deps.limits ?? DEFAULT_SPEC_LIMITS;
+  }
 
   /**
-   * Validates `specText` (YAML or JSON), registers the job and starts it.
+   * Validates `specText` (YAML or JSON) and checks it against the size limits, registers the
+   * job and starts it.
    * @throws {InvalidArgumentError} naming each bad field of the spec.
    */
   async submit(specText: string): Promise<JobRecord> {
     let spec: JobSpec;
     try {
       spec = parseSpecText(specText);
-      this.context(spec); // a missing dataset or an impossible episode fails here, not in a worker
+      // A missing dataset or an impossible episode fails here, not in a worker. Building the
+      // context allocates no parameters, so an oversized model is refused before it costs memory.
+      const problems = limitProblems(this.context(spec), this.limits);
+      if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
     }

@@ -1,6 +1,7 @@
 import type { ShardPlan } from '@metatrain/metalearn';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
+import { connectRedis } from '../connect-redis';
 import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
 import { shardQueueKeys, type ShardKind, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
@@ -67,12 +68,7 @@ export class ShardQueue {
     const compiled = compileShardQueueOptions(options);
     const redis = new Redis(compiled.redisUrl, { lazyConnect: true });
     redis.on('error', onError); // until the queue listens: without a listener ioredis prints errors itself
-    try {
-      await redis.connect();
-    } catch (err) {
-      redis.disconnect();
-      throw err;
-    }
+    await connectRedis(redis);
     const { attempts, backoffMs, keepCompleted, keepFailed } = compiled;
     const queue = new Queue(compiled.queueName, {
       connection: redis,

@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { connectRedis } from '../connect-redis';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import { checkChange, type JobChange } from './job-change';
 import { JOB_NAME_PATTERN, newJobId } from './job-id';
@@ -59,12 +60,7 @@ export class JobRegistry {
   static async create(options: JobRegistryOptions): Promise<JobRegistry> {
     const redis = new Redis(options.redisUrl, { lazyConnect: true });
     redis.on('error', options.onError ?? ((e: Error) => process.stderr.write(`job-registry: ${e.message}\n`)));
-    try {
-      await redis.connect();
-    } catch (err) {
-      redis.disconnect();
-      throw err;
-    }
+    await connectRedis(redis);
     return new JobRegistry(redis, options.prefix ?? DEFAULT_REGISTRY_PREFIX);
   }
 

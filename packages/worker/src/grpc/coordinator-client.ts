@@ -12,7 +12,7 @@ import {
   type ReportHeader,
   type ReportShardResponse,
 } from '@metatrain/proto';
-import { fetchParameters, reportEval, reportShard } from '@metatrain/protocol';
+import { channelCredentials, type ClientTls, fetchParameters, reportEval, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -20,6 +20,8 @@ export interface CoordinatorClientOptions {
   address: string;
   /** Sent as `authorization: Bearer <token>` on every call when set. */
   token: string | undefined;
+  /** TLS (with a client certificate for mutual TLS) when set; plaintext otherwise. */
+  tls: ClientTls | undefined;
   /** Deadline of unary calls. */
   rpcTimeoutMs: number;
   /** Deadline of GetParameters and ReportShard (they move whole parameter sets). */
@@ -50,7 +52,7 @@ export class CoordinatorClient {
 
   constructor(private readonly options: CoordinatorClientOptions) {
     const clientOptions: Partial<grpc.ClientOptions> = options.token === undefined ? {} : { interceptors: [bearerTokenInterceptor(options.token)] };
-    const credentials = grpc.credentials.createInsecure();
+    const credentials = channelCredentials(options.tls);
     this.workers = new WorkerServiceClient(options.address, credentials, clientOptions);
     this.jobs = new JobServiceClient(options.address, credentials, clientOptions);
   }
