@@ -138,6 +138,8 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(text);
 }
 
+type EnvName = (typeof COORDINATOR_ENV)[keyof typeof COORDINATOR_ENV];
+
 // Names typed as EnvName: a variable missing from COORDINATOR_ENV does not compile.
 const value = (env: NodeJS.ProcessEnv, name: EnvName): string | undefined => (env[name] === '' ? undefined : env[name]);
 
