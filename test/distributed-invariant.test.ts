@@ -8,6 +8,8 @@ import { startRedisServer, type RedisTestServer } from './support/redis-server';
 // DESIGN.md §2: the parameters after round r are a pure function of (spec, r). `train` runs the
 // shards in one process; `local` runs the same job through Redis, gRPC and worker processes.
 // All three must export the same bits (same backend everywhere here: the wasm/cpu fallback).
+// The spec asks for a periodic held-out evaluation, which `local` computes as evaluation shards
+// on the workers: it must not change the bits, and its numbers must equal `train`'s.
 
 const spec = (name: string, algorithm: string) => `name: ${name}
 algorithm: ${algorithm}
@@ -17,6 +19,7 @@ inner: { steps: 2, lr: 0.01 }
 outer: { lr: 0.003, metaBatchSize: 7, iterations: 12 }
 shardSize: 2
 checkpoint: { everyRounds: 5, keep: 2 }
+eval: { everyRounds: 4, tasks: 5 }
 seed: 21
 `;
 
@@ -39,6 +42,18 @@ async function exportedWeights(out: string): Promise<Buffer> {
   return readFile(join(out, 'jobs', jobs[0] as string, 'export', 'weights.bin'));
 }
 
+interface MetricsLine {
+  round: number;
+  eval?: { tasks: number; preLoss: number; postLoss: number };
+}
+
+async function metricsLines(out: string): Promise<MetricsLine[]> {
+  return (await readFile(join(out, 'metrics.jsonl'), 'utf8'))
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as MetricsLine);
+}
+
 async function run(args: string[]): Promise<void> {
   const result = await runCli(args, { REDIS_URL: redis.url });
   expect(result.code, result.stderr).toBe(0);
@@ -58,8 +73,16 @@ describe('train, local with 1 worker and local with 2 workers', () => {
       expect(trained.length).toBeGreaterThan(0);
       expect((await exportedWeights(out('local1'))).equals(trained)).toBe(true);
       expect((await exportedWeights(out('local2'))).equals(trained)).toBe(true);
-      const metrics = (await readFile(join(out('local2'), 'metrics.jsonl'), 'utf8')).trim().split('\n');
-      expect(metrics.map((l) => (JSON.parse(l) as { round: number }).round)).toEqual([...Array(12).keys()]);
+      const trainedLines = await metricsLines(out('train'));
+      const evals = (lines: MetricsLine[]) => lines.flatMap((l) => (l.eval ? [{ round: l.round, ...l.eval }] : []));
+      // Versions 4, 8 and 12, on the lines of rounds 3, 7 and 11; 5 held-out tasks in 3 shards each.
+      expect(evals(trainedLines).map((e) => [e.round, e.tasks])).toEqual([[3, 5], [7, 5], [11, 5]]);
+      expect(evals(trainedLines).every((e) => Number.isFinite(e.preLoss) && Number.isFinite(e.postLoss) && e.preLoss !== e.postLoss)).toBe(true);
+      for (const label of ['local1', 'local2']) {
+        const lines = await metricsLines(out(label));
+        expect(lines.map((l) => l.round), label).toEqual([...Array(12).keys()]);
+        expect(evals(lines), label).toEqual(evals(trainedLines));
+      }
     });
   }
 });

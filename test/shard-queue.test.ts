@@ -1,4 +1,4 @@
-import { planShards } from '@metatrain/metalearn';
+import { planShards, type ShardPlan } from '@metatrain/metalearn';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
 import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/protocol';
@@ -53,9 +53,23 @@ describe('ShardQueue', () => {
 
     const taken = await probe.take();
     expect(taken?.id).toBe('sine-abc123-r7-s0');
-    expect(parseShardMessage(taken?.data)).toEqual({ jobId: 'sine-abc123', round: 7, shard: 0, start: 0, end: 10, parameterVersion: 7 });
-    expect(parseShardJobId('sine-abc123-r7-s2-a3')).toEqual({ jobId: 'sine-abc123', round: 7, shard: 2, attempt: 3 });
+    expect(parseShardMessage(taken?.data)).toEqual({ kind: 'train', jobId: 'sine-abc123', round: 7, shard: 0, start: 0, end: 10, parameterVersion: 7 });
+    expect(parseShardJobId('sine-abc123-r7-s2-a3')).toEqual({ kind: 'train', jobId: 'sine-abc123', round: 7, shard: 2, attempt: 3 });
     expect(shardJobId('sine-abc123', 7, 2, 3)).toBe('sine-abc123-r7-s2-a3');
+    expect(parseShardJobId('sine-abc123-r8-e1')).toEqual({ kind: 'eval', jobId: 'sine-abc123', round: 8, shard: 1, attempt: 0 });
+    expect(shardJobId('sine-abc123', 8, 1, 2, 'eval')).toBe('sine-abc123-r8-e1-a2');
+  });
+
+  it('enqueues evaluation shards beside the round of the same version, under ids of their own, idempotently', async () => {
+    const { queue, probe } = await openQueue();
+    const plan = planShards(4, 2);
+    expect((await queue.enqueueRound('sine-ev', 4, plan, 4)).added).toEqual(['sine-ev-r4-s0', 'sine-ev-r4-s1']);
+    expect((await queue.enqueueRound('sine-ev', 4, plan, 4, 'eval')).added).toEqual(['sine-ev-r4-e0', 'sine-ev-r4-e1']);
+    expect((await queue.enqueueRound('sine-ev', 4, plan, 4, 'eval')).added).toEqual([]);
+    expect((await queue.reenqueue('sine-ev', 4, [plan[1] as ShardPlan], 4, 'eval')).pending).toEqual(['sine-ev-r4-e1']);
+    const kinds: string[] = [];
+    for (let t = await probe.take(); t; t = await probe.take()) kinds.push(`${t.id} ${parseShardMessage(t.data).kind}`);
+    expect(kinds.sort()).toEqual(['sine-ev-r4-e0 eval', 'sine-ev-r4-e1 eval', 'sine-ev-r4-s0 train', 'sine-ev-r4-s1 train']);
   });
 
   it('relies on BullMQ ignoring an existing id in every state, and accepting it again once removed', async () => {
@@ -105,7 +119,7 @@ describe('ShardQueue', () => {
     const order: { id: string; message: unknown }[] = [];
     for (let t = await probe.take(); t; t = await probe.take()) order.push({ id: t.id, message: parseShardMessage(t.data) });
     expect(order.map((o) => o.id)).toEqual(['job-b-r2-s0-a1', 'job-b-r2-s1-a1', 'job-b-r2-s2-a1', 'job-b-r2-s3', 'job-other-r0-s0', 'job-other-r0-s1']);
-    expect(order[0]?.message).toEqual({ jobId: 'job-b', round: 2, shard: 0, start: 0, end: 3, parameterVersion: 2 });
+    expect(order[0]?.message).toEqual({ kind: 'train', jobId: 'job-b', round: 2, shard: 0, start: 0, end: 3, parameterVersion: 2 });
     expect(order[2]?.message).toMatchObject({ shard: 2, start: 6, end: 9 });
     // The straggler's own job can still complete; its report would then be a DUPLICATE.
     await probe.complete(straggler);
@@ -214,6 +228,7 @@ describe('parseShardMessage', () => {
     [{ ...good, start: '5' }, 'start', 'got "5"'],
     [{ ...good, end: 5 }, 'end', 'must be greater than start (5), got 5'],
     [{ ...good, parameterVersion: Number.NaN }, 'parameterVersion', 'got number NaN'],
+    [{ ...good, kind: 'grad' }, 'kind', 'expected "train" or "eval", got "grad"'],
   ])('rejects %j naming %s', (value, field, reason) => {
     let error: unknown;
     try {
@@ -227,6 +242,7 @@ describe('parseShardMessage', () => {
     expect((error as ShardMessageError).message).toContain(reason);
   });
   it('accepts a good message and ignores unknown fields', () => {
-    expect(parseShardMessage({ ...good, traceId: 'x' })).toEqual(good);
+    expect(parseShardMessage({ ...good, traceId: 'x' })).toEqual({ ...good, kind: 'train' });
+    expect(parseShardMessage({ ...good, kind: 'eval' })).toEqual({ ...good, kind: 'eval' });
   });
 });

@@ -22,6 +22,12 @@ export interface S3TestServer extends AsyncDisposable {
   close(): Promise<void>;
 }
 
+/** Credentials the endpoint should accept instead of its defaults (MinIO's, s3rver's S3RVER). */
+export interface S3Credentials {
+  accessKey: string;
+  secretKey: string;
+}
+
 const MINIO_IMAGE = 'minio/minio:RELEASE.2024-08-03T04-33-23Z';
 const S3RVER_KEY = 'S3RVER';
 const require = createRequire(import.meta.url);
@@ -31,9 +37,10 @@ const require = createRequire(import.meta.url);
  * runtime answers within a few seconds, (b) S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY from the
  * environment, (c) s3rver (an S3 API server from npm) in a child process on a free port of
  * 127.0.0.1, storing in a temporary directory. Use a fresh bucket per test (uniqueBucket()).
+ * With `credentials`, (a) and (c) accept those keys only; (b) has the environment's.
  */
-export async function startS3Server(): Promise<S3TestServer> {
-  const container = await startMinioContainer();
+export async function startS3Server(credentials?: S3Credentials): Promise<S3TestServer> {
+  const container = await startMinioContainer(credentials);
   if (container) return withProxy('testcontainers', container);
   const { S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY } = process.env;
   if (S3_ENDPOINT && S3_ACCESS_KEY && S3_SECRET_KEY) {
@@ -43,7 +50,7 @@ export async function startS3Server(): Promise<S3TestServer> {
     }
     return withProxy('environment', target);
   }
-  return startS3rver();
+  return startS3rver(credentials ?? { accessKey: S3RVER_KEY, secretKey: S3RVER_KEY });
 }
 
 let bucketCounter = 0;
@@ -61,7 +68,7 @@ interface Endpoint {
   stop(): Promise<void>;
 }
 
-async function startMinioContainer(): Promise<Endpoint | undefined> {
+async function startMinioContainer(credentials: S3Credentials | undefined): Promise<Endpoint | undefined> {
   const { getContainerRuntimeClient } = await import('testcontainers');
   // With no runtime this fails at once; a dead daemon behind a live socket may hang, so cap it.
   const timeout = sleep(5_000, false, { ref: false });
@@ -70,7 +77,9 @@ async function startMinioContainer(): Promise<Endpoint | undefined> {
   const { MinioContainer } = await import('@testcontainers/minio');
   let container;
   try {
-    container = await new MinioContainer(MINIO_IMAGE).start();
+    const minio = new MinioContainer(MINIO_IMAGE);
+    if (credentials) minio.withUsername(credentials.accessKey).withPassword(credentials.secretKey);
+    container = await minio.start();
   } catch (err) {
     // E.g. a runtime without access to the image registry: say so, and use the next source.
     process.stderr.write(`s3-server: MinIO container did not start (${(err as Error).message}); falling back\n`);
@@ -89,11 +98,11 @@ async function startMinioContainer(): Promise<Endpoint | undefined> {
  * offers through its legacy provider: hence a child process with --openssl-legacy-provider.
  * The child also makes an outage real: it is killed and started again on the same port.
  */
-async function startS3rver(): Promise<S3TestServer> {
+async function startS3rver(credentials: S3Credentials): Promise<S3TestServer> {
   const directory = await mkdtemp(join(tmpdir(), 'metatrain-s3rver-'));
   let child: ChildProcess | undefined;
   let port = 0;
-  const launch = async () => ({ child, port } = await spawnS3rver(directory, port));
+  const launch = async () => ({ child, port } = await spawnS3rver(directory, port, credentials));
   const kill = async () => {
     const running = child;
     child = undefined;
@@ -116,8 +125,7 @@ async function startS3rver(): Promise<S3TestServer> {
     })());
   return {
     endpoint: `http://127.0.0.1:${port}`,
-    accessKey: S3RVER_KEY, // s3rver's one account: its access key is also its secret
-    secretKey: S3RVER_KEY,
+    ...credentials,
     kind: 's3rver',
     async outage(ms: number) {
       await kill();
@@ -137,10 +145,16 @@ async function startS3rver(): Promise<S3TestServer> {
 const CHILD_SCRIPT = String.raw`
 const { createHash, createHmac } = require('node:crypto');
 const { join, dirname } = require('node:path');
-const [s3rverPath, port, directory, secretKey] = process.argv.slice(1);
+const [s3rverPath, port, directory, accessKey, secretKey] = process.argv.slice(1);
 process.on('disconnect', () => process.exit(0)); // never outlive the test process
 const S3rver = require(s3rverPath);
 const S3Error = require(join(dirname(s3rverPath), 'models/error'));
+// s3rver's one account answers to access key S3RVER; give it the test's key instead.
+const { DUMMY_ACCOUNT } = require(join(dirname(s3rverPath), 'models/account'));
+if (accessKey !== 'S3RVER') {
+  DUMMY_ACCOUNT.revokeAccessKey('S3RVER');
+  DUMMY_ACCOUNT.createKeyPair(accessKey, secretKey);
+}
 const hmac = (key, data) => createHmac('sha256', key).update(data).digest();
 const AUTH = /^AWS4-HMAC-SHA256 Credential=[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 async function verifySignature(ctx, next) {
@@ -174,8 +188,8 @@ server.middleware.unshift(urlEncodeListedKeys, verifySignature);
 server.run().then((address) => process.send({ port: address.port }), (err) => { console.error(err); process.exit(1); });
 `;
 
-async function spawnS3rver(directory: string, port: number): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['--openssl-legacy-provider', '-e', CHILD_SCRIPT, require.resolve('s3rver'), String(port), directory, S3RVER_KEY];
+async function spawnS3rver(directory: string, port: number, credentials: S3Credentials): Promise<{ child: ChildProcess; port: number }> {
+  const args = ['--openssl-legacy-provider', '-e', CHILD_SCRIPT, require.resolve('s3rver'), String(port), directory, credentials.accessKey, credentials.secretKey];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

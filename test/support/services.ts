@@ -26,6 +26,21 @@ export async function startCoordinatorProcess(env: NodeJS.ProcessEnv, output: st
   return Object.assign(service, { grpc: match[1] ?? '', http: match[2] ?? '', output });
 }
 
+/**
+ * Starts a coordinator process that is expected not to get ready (wrong credentials, say) and
+ * resolves with the first output line matching `line`; stop the process when done.
+ */
+export async function startCoordinatorUntil(env: NodeJS.ProcessEnv, line: RegExp): Promise<{ service: ServiceProcess; line: string; output: string[] }> {
+  const output: string[] = [];
+  const service = startService('coordinator', process.execPath, ['--import', 'tsx', COORDINATOR_MAIN], {
+    env: { ...process.env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', ...env },
+    ready: line,
+    log: (l) => output.push(l),
+  });
+  const match = await service.ready;
+  return { service, line: match.input, output };
+}
+
 /** Starts `pnpm start:worker` as a separate OS process, waiting for its ready line. */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv, output: string[] = []): Promise<ServiceProcess> {
   const service = startService(`worker ${env.WORKER_ID ?? ''}`, process.execPath, ['--import', 'tsx', WORKER_MAIN], {

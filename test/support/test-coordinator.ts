@@ -1,4 +1,4 @@
-import { getParametersHandler, NotFoundError, reportShardHandler, RoundTracker, toShardReport, WorkerTable, type AcceptOutcome } from '@metatrain/coordinator';
+import { type EvalTracker, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, RoundTracker, toEvalReport, toShardReport, WorkerTable, type AcceptOutcome } from '@metatrain/coordinator';
 import { planShards, type ParamSet, type ParamShape } from '@metatrain/metalearn';
 import {
   grpc,
@@ -11,6 +11,7 @@ import {
   type HeartbeatResponse,
   type RegisterWorkerRequest,
   type RegisterWorkerResponse,
+  type ReportEvalRequest,
   type ReportHeader,
 } from '@metatrain/proto';
 
@@ -25,6 +26,8 @@ export interface TestJob {
   specText: string;
   versions: Map<number, ParamSet>;
   tracker: RoundTracker;
+  /** The evaluation the job collects, if the test set one; ReportEval is STALE without. */
+  evaluation?: EvalTracker;
   /** Every report handed to the sink, in arrival order, with the tracker's verdict. */
   reports: Array<{ header: ReportHeader; sum: ParamSet; outcome: AcceptOutcome }>;
 }
@@ -117,6 +120,7 @@ export class TestCoordinator {
         job.reports.push({ header, sum, outcome });
         return outcome;
       },
+      reportEval: (request: ReportEvalRequest): AcceptOutcome => this.job(request.jobId, 'job_id').evaluation?.accept(toEvalReport(request)) ?? 'STALE',
     };
     const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
       this.registrations.push(call.request);
@@ -157,7 +161,7 @@ export class TestCoordinator {
           },
         ]),
       ) as T;
-    this.server.addService(WorkerServiceService, recorded({ registerWorker, heartbeat, getParameters: getParametersHandler(parameters), reportShard: reportShardHandler(reports) }));
+    this.server.addService(WorkerServiceService, recorded({ registerWorker, heartbeat, getParameters: getParametersHandler(parameters), reportShard: reportShardHandler(reports), reportEval: reportEvalHandler(reports) }));
     this.server.addService(
       JobServiceService,
       recorded({ getJob, submitJob: unimplemented, listJobs: unimplemented, cancelJob: unimplemented, watchJob: unimplemented, exportModel: unimplemented, adapt: unimplemented, listWorkers: unimplemented }),

@@ -2,13 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
+import { authInterceptor } from './auth/grpc-auth';
+import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
+import { redactUrl } from './config/redact-url';
 import { adaptHandler } from './grpc/adapt-handler';
 import { FailedPreconditionError } from './grpc/grpc-errors';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
+import { Dashboard } from './dashboard/dashboard';
 import { CoordinatorHttpServer } from './http/http-server';
+import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
@@ -20,10 +25,13 @@ import { openStorage, type OpenedStorage } from './storage/storage-from-url';
 import { accountedReports } from './workers/accounted-reports';
 import { WorkerTable } from './workers/worker-table';
 
+/** Largest gRPC message the server reads (grpc-js answers RESOURCE_EXHAUSTED above it); chunks are ≤ 1 MiB. */
+const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
+
 /**
  * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
  * every active job's rounds, serves JobService, WorkerService and grpc.health.v1 over gRPC and
- * health and metrics over HTTP.
+ * health, metrics and the dashboard over HTTP.
  */
 export class Coordinator {
   private closing: Promise<void> | undefined;
@@ -38,6 +46,7 @@ export class Coordinator {
       jobs: JobManager;
       grpcServer: grpc.Server;
       http: CoordinatorHttpServer;
+      dashboard: Dashboard;
     },
     /** host:port of the gRPC server as bound. */
     readonly grpcAddress: string,
@@ -64,7 +73,7 @@ export class Coordinator {
       log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
     const s3 = { onRetry, retry: { deadlineMs: options.storageRetryDeadlineMs } };
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3 }), log);
-    const registry = await retryUntilConnected(`Redis at ${redact(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
+    const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     // The jobs exist only once the queue is open; the lease is taken before, so a standby
     // coordinator waits here without touching the queue.
@@ -91,6 +100,7 @@ export class Coordinator {
       shardDeadlineMs: options.shardDeadlineMs,
       backend: backend.name,
       dataDir: options.dataDir,
+      limits: options.limits,
       log,
     });
     ref.jobs = jobs;
@@ -107,19 +117,24 @@ export class Coordinator {
       }
     };
 
-    const grpcServer = new grpc.Server({ 'grpc.max_receive_message_length': 8 * 1024 * 1024 });
+    const grpcServer = new grpc.Server({
+      'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+      interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
+    });
     grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
     grpcServer.addService(
       WorkerServiceService,
       workerServiceHandlers({
         workers,
         parameters: jobs,
+        // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
+        maxReportBytes: options.limits.maxModelParameters * 4,
         reports: accountedReports({ jobs, workers, metrics, log }),
       }),
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));
     const grpcPort = await new Promise<number>((resolve, reject) =>
-      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port))),
+      grpcServer.bindAsync(`${options.host}:${options.grpcPort}`, serverCredentials(options.tls), (err, port) => (err ? reject(err) : resolve(port))),
     );
 
     metrics.onScrape(async () => {
@@ -136,9 +151,12 @@ export class Coordinator {
       token: options.token,
       readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
     });
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http }, `${options.host}:${grpcPort}`);
+    // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
+    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
+    const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
-    log(`coordinator: storage ${storage.location}, backend ${backend.name}`);
+    log(`coordinator: storage ${storage.location}, backend ${backend.name}, grpc ${describeSecurity(options)}`);
     return coordinator;
   }
 
@@ -148,12 +166,18 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, lease, queue, registry, storage, http } = this.parts;
+      const { grpcServer, jobs, lease, queue, registry, storage, http, dashboard } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
         ['grpc', () => shutdownGrpc(grpcServer)],
-        ['http', () => http.close()],
+        [
+          'http',
+          () => {
+            dashboard.close(); // its event streams would hold the server open
+            return http.close();
+          },
+        ],
         ['queue', () => queue.close()],
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],
@@ -178,7 +202,8 @@ function shutdownGrpc(server: grpc.Server): Promise<void> {
   });
 }
 
-/** A Redis URL without its password, for logs. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^@/]*)@/, '//***@');
+/** How the gRPC server is protected, for the startup log line. */
+function describeSecurity(options: CompiledCoordinatorOptions): string {
+  const transport = !options.tls ? 'plaintext' : options.tls.clientCa ? 'TLS, client certificates required of workers' : 'TLS';
+  return `${transport}, ${options.token === undefined ? 'no token' : 'bearer token required'}`;
 }

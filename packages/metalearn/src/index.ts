@@ -50,8 +50,10 @@ export type { LoadedExport } from './export/read-export';
 export { adaptAndPredict } from './eval/evaluate-tasks';
 export { adaptationFor } from './eval/adaptation-for';
 export type { AdaptedOutputs, Adaptation } from './eval/evaluate-tasks';
-export { evaluateHeldOut } from './eval/held-out';
-export type { HeldOutOptions, HeldOutReport, MetricCi } from './eval/held-out';
+export { evaluateHeldOut, evaluateHeldOutTasks } from './eval/held-out';
+export type { HeldOutOptions, HeldOutReport, HeldOutTaskResult, MetricCi, TaskRange } from './eval/held-out';
+export { computeEvalShard, evalDue, evaluatePeriodic, planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from './eval/periodic-eval';
+export type { EvalSummary, EvalTaskMetrics } from './eval/periodic-eval';
 export { adaptExport, MAX_ADAPT_STEPS } from './eval/adapt-export';
 export type { AdaptExportOptions, AdaptExportResult } from './eval/adapt-export';
 export { exportIo } from './eval/adapt-input';
@@ -63,7 +65,7 @@ export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './codec/chunks
 export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
 export type { Chunk, ChunkAssemblerOptions } from './codec/chunks';
 
-export { BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
+export { BACKEND_ENV, BACKEND_NAMES, BackendError, backendName, describeBackend, selectBackend } from './backend/select-backend';
 export type { BackendInfo, BackendName, SelectBackendOptions } from './backend/select-backend';
 export { assertValidKey } from './checkpoints/blob-store';
 export type { BlobStore } from './checkpoints/blob-store';

@@ -41,7 +41,7 @@ interface Report {
   chunks: TensorChunk[];
 }
 
-/** Echo server: ReportShard stores the report, GetParameters streams its payload back. */
+/** Echo server: ReportShard stores the report, GetParameters streams its payload back, ReportEval echoes its task count. */
 function echoService(stored: Map<string, Report>): WorkerServiceServer {
   return {
     registerWorker: (_call, cb) => cb(null, { leaseMs: 30_000, heartbeatIntervalMs: 5_000, quarantined: false, quarantineReason: '' }),
@@ -62,6 +62,7 @@ function echoService(stored: Map<string, Report>): WorkerServiceServer {
         cb(null, { status: ReportStatus.ACCEPTED, reason: sha256(concat(chunks.map((c) => c.data))) });
       });
     },
+    reportEval: (call, cb) => cb(null, { status: ReportStatus.ACCEPTED, reason: `${call.request.taskMetrics.length} tasks of version ${call.request.parameterVersion}` }),
     getParameters: (call) => {
       const chunks = stored.get(call.request.jobId)?.chunks;
       if (!chunks) {

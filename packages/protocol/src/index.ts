@@ -1,16 +1,24 @@
 // What coordinator and worker must agree on beyond the .proto files: the shard queue's
-// message, job ids and Redis keys, and the chunked tensor streams of WorkerService. Both
-// import this package; neither imports the other (DESIGN.md §1).
-export { fetchParameters, reportPayload, reportShard } from './wire/worker-client';
+// message, job ids and Redis keys, the chunked tensor streams of WorkerService, and the TLS
+// files and channel credentials of every client of the coordinator. Coordinator and worker
+// import this package (the CLI too, for TLS); neither imports the other (DESIGN.md §1).
+export { fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
 export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
 export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';
 export { writeAll } from './wire/write-all';
+export { taskMetricsFromWire, taskMetricsToWire } from './wire/task-metrics';
+export type { IndexedTaskMetrics } from './wire/task-metrics';
 export type { MessageStream } from './wire/write-all';
 
-export { JOB_ID_PATTERN, parseShardMessage, ShardMessageError } from './queue/shard-message';
-export type { ShardMessage } from './queue/shard-message';
+export { JOB_ID_PATTERN, parseShardMessage, SHARD_KINDS, ShardMessageError } from './queue/shard-message';
+export type { ShardKind, ShardMessage } from './queue/shard-message';
 export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
 export type { ShardJobRef } from './queue/shard-ids';
 export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
 export type { ShardQueueKeys } from './queue/queue-keys';
+
+export { channelCredentials } from './tls/client-credentials';
+export type { ClientTls } from './tls/client-credentials';
+export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
+export type { KeyPair, PemFile } from './tls/pem-files';

@@ -1,7 +1,7 @@
 // The metatrain worker: BullMQ consumer, compute in a worker thread, gRPC client of the
 // coordinator (DESIGN.md §1). It imports metalearn, proto and protocol, never the coordinator.
 export { Worker } from './worker';
-export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './config/worker-options';
+export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, WORKER_ENV_NAMES, WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 export type { CompiledWorkerOptions, WorkerOptions } from './config/worker-options';
 export type { ShardEvent, ShardOutcome } from './shards/shard-event';
 export { ComputeThreadError, ConfigError, RegistrationError, ShardRejectedError, WorkerClosedError, WorkerRefusedError } from './errors';

@@ -1,6 +1,6 @@
 // `pnpm start:worker`: the worker process, configured by environment (docs/RUNNING.md).
 import { BackendError, SpecError } from '@metatrain/metalearn';
-import { workerOptionsFromEnv } from './config/worker-options';
+import { WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 import { ConfigError, RegistrationError, WorkerClosedError } from './errors';
 import { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 import type { ShardEvent } from './shards/shard-event';
@@ -9,7 +9,7 @@ import { Worker } from './worker';
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-const debug = process.env.METATRAIN_LOG === 'debug';
+const debug = process.env[WORKER_LOG_ENV] === 'debug';
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 
 function describeShard(event: ShardEvent): string {

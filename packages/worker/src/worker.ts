@@ -58,6 +58,7 @@ export class Worker {
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,
         token: compiled.token,
+        tls: compiled.tls,
         rpcTimeoutMs: compiled.rpcTimeoutMs,
         transferTimeoutMs: compiled.transferTimeoutMs,
       });

@@ -1,9 +1,9 @@
 import { grpc } from '@metatrain/proto';
 import { describe, expect, it } from 'vitest';
 import { CliFailure } from '../cli-errors';
-import { grpcFailure } from './grpc-failure';
+import { type CallContext, grpcFailure } from './grpc-failure';
 
-const context = { address: 'coord:50051', tokenSent: false, deadlineMs: 10_000 };
+const context: CallContext = { address: 'coord:50051', tokenSent: false, deadlineMs: 10_000 };
 const fail = (code: grpc.status, details: string, ctx = context) => {
   const failure = grpcFailure({ code, details }, ctx);
   expect(failure).toBeInstanceOf(CliFailure);
@@ -18,6 +18,14 @@ describe('grpcFailure', () => {
       exitCode: 1,
     });
     expect(fail(grpc.status.UNAVAILABLE, '').message).toContain('(unavailable)');
+  });
+
+  it('hints at METATRAIN_TLS_CA when a plaintext channel is dropped rather than refused', () => {
+    const dropped = 'No connection established. Last error: Failed to connect (2026-01-01T00:00:00.000Z). Resolution note: ';
+    expect(fail(grpc.status.UNAVAILABLE, dropped, { ...context, tls: false }).message).toMatch(/; if it serves TLS, set METATRAIN_TLS_CA to the CA certificate that signed its certificate$/);
+    expect(fail(grpc.status.UNAVAILABLE, dropped, { ...context, tls: true }).message).not.toContain('METATRAIN_TLS_CA');
+    const refused = 'No connection established. Last error: Error: connect ECONNREFUSED 127.0.0.1:50051. Resolution note: ';
+    expect(fail(grpc.status.UNAVAILABLE, refused, { ...context, tls: false }).message).not.toContain('METATRAIN_TLS_CA');
   });
 
   it('passes NOT_FOUND and FAILED_PRECONDITION details without the job_id field, exit 1', () => {

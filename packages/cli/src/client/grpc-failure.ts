@@ -13,6 +13,8 @@ export interface CallContext {
   address: string;
   /** whether METATRAIN_TOKEN was sent */
   tokenSent: boolean;
+  /** whether the channel uses TLS; when false, an odd connection failure hints at METATRAIN_TLS_CA */
+  tls?: boolean;
   /** unary deadline, for the DEADLINE_EXCEEDED message */
   deadlineMs?: number;
 }
@@ -36,8 +38,13 @@ export function grpcFailure(error: CallError, context: CallContext): CliFailure 
   const details = (error.details ?? error.message ?? '').trim();
   const at = `the coordinator at ${context.address}`;
   switch (error.code) {
-    case grpc.status.UNAVAILABLE:
-      return new CliFailure(`cannot reach ${at} (${connectionCause(details)}); is it running? Set it with --coordinator host:port or COORDINATOR_ADDR`, EXIT_FAILURE);
+    case grpc.status.UNAVAILABLE: {
+      const cause = connectionCause(details);
+      // Refused or unresolvable: nothing listens there. Anything else from a plaintext
+      // channel may be a TLS server dropping it.
+      const tlsHint = context.tls === false && !/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH/.test(cause) ? '; if it serves TLS, set METATRAIN_TLS_CA to the CA certificate that signed its certificate' : '';
+      return new CliFailure(`cannot reach ${at} (${cause}); is it running? Set it with --coordinator host:port or COORDINATOR_ADDR${tlsHint}`, EXIT_FAILURE);
+    }
     case grpc.status.DEADLINE_EXCEEDED: {
       const within = context.deadlineMs === undefined ? '' : ` within ${Math.round(context.deadlineMs / 1000)} s`;
       return new CliFailure(`${at} did not answer${within} (${details || 'deadline exceeded'})`, EXIT_FAILURE);

@@ -10,7 +10,8 @@ import {
   type SubmitJobResponse,
   type WorkerInfo,
 } from '@metatrain/proto';
-import { CliFailure } from '../cli-errors';
+import { channelCredentials, type ClientTls, readCertificates, TlsFileError } from '@metatrain/protocol';
+import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { coordinatorAddress } from './coordinator-address';
 import { type CallContext, grpcFailure } from './grpc-failure';
 
@@ -19,6 +20,8 @@ export interface JobClientOptions {
   address: string;
   /** sent as `authorization: Bearer <token>` on every call when set (METATRAIN_TOKEN) */
   token?: string;
+  /** TLS when set (METATRAIN_TLS_CA, METATRAIN_TLS); plaintext otherwise */
+  tls?: ClientTls;
   /** deadline of every unary call but Adapt. @default 10_000 */
   deadlineMs?: number;
   /** deadline of Adapt, which computes. @default 120_000 */
@@ -45,14 +48,14 @@ export class JobClient {
 
   private constructor(
     private readonly client: JobServiceClient,
-    private readonly options: Required<Omit<JobClientOptions, 'token'>> & { token: string | undefined },
+    private readonly options: Required<Omit<JobClientOptions, 'token' | 'tls'>> & { token: string | undefined; tls: boolean },
   ) {}
 
   /** A client of the coordinator at `address`; grpc-js connects on the first call. Close it when done. */
   static create(options: JobClientOptions): JobClient {
-    const client = new JobServiceClient(options.address, grpc.credentials.createInsecure());
+    const client = new JobServiceClient(options.address, channelCredentials(options.tls));
     const token = options.token === '' ? undefined : options.token;
-    return new JobClient(client, { address: options.address, token, deadlineMs: options.deadlineMs ?? 10_000, adaptDeadlineMs: options.adaptDeadlineMs ?? 120_000 });
+    return new JobClient(client, { address: options.address, token, tls: options.tls !== undefined, deadlineMs: options.deadlineMs ?? 10_000, adaptDeadlineMs: options.adaptDeadlineMs ?? 120_000 });
   }
 
   get address(): string {
@@ -113,7 +116,7 @@ export class JobClient {
   }
 
   private context(deadlineMs?: number): CallContext {
-    return { address: this.address, tokenSent: this.options.token !== undefined, ...(deadlineMs === undefined ? {} : { deadlineMs }) };
+    return { address: this.address, tokenSent: this.options.token !== undefined, tls: this.options.tls, ...(deadlineMs === undefined ? {} : { deadlineMs }) };
   }
 
   private metadata(): grpc.Metadata {
@@ -156,9 +159,29 @@ export function tokenFromEnv(env: NodeJS.ProcessEnv = process.env): string | und
   return token === undefined || token === '' ? undefined : token;
 }
 
-/** A client of the coordinator the flags and environment name (--coordinator, COORDINATOR_ADDR, METATRAIN_TOKEN). */
+/**
+ * TLS to the coordinator: METATRAIN_TLS_CA names the PEM CA certificates that sign its
+ * certificate; METATRAIN_TLS=true alone trusts the system's roots. Neither: plaintext.
+ * @throws {CliFailure} (exit 2) when the CA file cannot be used or METATRAIN_TLS is not a boolean.
+ */
+export function tlsFromEnv(env: NodeJS.ProcessEnv = process.env): ClientTls | undefined {
+  const caFile = env.METATRAIN_TLS_CA;
+  const flag = env.METATRAIN_TLS?.trim().toLowerCase();
+  if (flag !== undefined && flag !== '' && !['true', '1', 'yes', 'false', '0', 'no'].includes(flag)) {
+    throw new CliFailure(`METATRAIN_TLS: expected true or false, got ${JSON.stringify(env.METATRAIN_TLS)}`, EXIT_USAGE);
+  }
+  if (caFile === undefined || caFile === '') return flag === 'true' || flag === '1' || flag === 'yes' ? { ca: undefined, keyPair: undefined } : undefined;
+  try {
+    return { ca: readCertificates({ path: caFile, setting: 'METATRAIN_TLS_CA' }), keyPair: undefined };
+  } catch (err) {
+    throw err instanceof TlsFileError ? new CliFailure(err.message, EXIT_USAGE) : err;
+  }
+}
+
+/** A client of the coordinator the flags and environment name (--coordinator, COORDINATOR_ADDR, METATRAIN_TOKEN, METATRAIN_TLS_CA). */
 export function connectJobClient(coordinatorFlag: string | undefined, env: NodeJS.ProcessEnv = process.env): JobClient {
-  return JobClient.create({ address: coordinatorAddress(coordinatorFlag, env), token: tokenFromEnv(env) });
+  const tls = tlsFromEnv(env);
+  return JobClient.create({ address: coordinatorAddress(coordinatorFlag, env), token: tokenFromEnv(env), ...(tls ? { tls } : {}) });
 }
 
 /** Runs `fn` with a client of the coordinator the flags name, and closes it afterwards. */

@@ -1,7 +1,7 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createComputeContext, createTaskFamily, type JobSpec, outerLr, selectBackend } from '@metatrain/metalearn';
+import { createComputeContext, createTaskFamily, type EvalSummary, type JobSpec, outerLr, selectBackend, TRAINING_EVAL_STREAM } from '@metatrain/metalearn';
 import { type JobEvent, JobState } from '@metatrain/proto';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { JobClient, tokenFromEnv } from '../client/job-client';
@@ -15,7 +15,7 @@ import { readExportDir } from '../run/read-export-dir';
 import { learningCurvesSvg } from '../run/learning-curves';
 import { loadSpec } from '../run/load-spec';
 import type { MetricsLine } from '../run/metrics-log';
-import { heldOutEval, lossWindows, TRAINING_EVAL_STREAM } from '../run/train-run';
+import { heldOutEval, lossWindows } from '../run/train-run';
 import { createProgress } from '../ui/progress-bar';
 
 const USAGE = 'usage: metatrain local <spec.yaml> [--workers N] [--out <dir>]';
@@ -41,11 +41,30 @@ function metricsLine(spec: JobSpec, event: JobEvent): MetricsLine | undefined {
   return line;
 }
 
-/** Passes events through while keeping the metrics lines they carry. */
-async function* recordRounds(events: AsyncIterable<JobEvent>, spec: JobSpec, lines: MetricsLine[]): AsyncGenerator<JobEvent> {
+/** An EvalCompleted event as the `eval` field of a metrics line, as `train` writes it (summarizeEval's shape). */
+function evalSummary(event: JobEvent): { round: number; summary: EvalSummary } | undefined {
+  if (event.kind?.$case !== 'evalCompleted') return undefined;
+  const e = event.kind.value;
+  const summary: EvalSummary = { tasks: e.tasks, preLoss: e.preAdaptationLoss, postLoss: e.postAdaptationLoss };
+  if (e.postAdaptationAccuracy !== undefined) {
+    summary.preAccuracy = e.preAdaptationAccuracy;
+    summary.postAccuracy = e.postAdaptationAccuracy;
+  }
+  return { round: e.round, summary };
+}
+
+/**
+ * Passes events through while keeping the metrics lines they carry, one per round (a round
+ * seen twice keeps its first line). The evaluation of version v goes on the line of round
+ * v - 1, whose end made v: where `train` puts it.
+ */
+async function* recordRounds(events: AsyncIterable<JobEvent>, spec: JobSpec, lines: Map<number, MetricsLine>): AsyncGenerator<JobEvent> {
   for await (const event of events) {
     const line = metricsLine(spec, event);
-    if (line) lines.push(line);
+    if (line && !lines.has(line.round)) lines.set(line.round, line);
+    const evaluated = evalSummary(event);
+    const evaluatedLine = evaluated && lines.get(evaluated.round - 1);
+    if (evaluated && evaluatedLine) evaluatedLine.eval ??= evaluated.summary;
     yield event;
   }
 }
@@ -75,10 +94,11 @@ export async function localCommand(args: string[]): Promise<number> {
   process.once('SIGTERM', stop);
   try {
     const { jobId } = await client.submitJob(text);
-    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es)`);
-    const lines: MetricsLine[] = [];
+    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es); dashboard at ${cluster.dashboard}`);
+    const byRound = new Map<number, MetricsLine>();
     const progress = createProgress({ total: spec.outer.iterations, label: spec.name });
-    const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), spec, lines), progress);
+    const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), spec, byRound), progress);
+    const lines = [...byRound.values()].sort((a, b) => a.round - b.round);
     if (controller.signal.aborted) {
       log(`stopped; the job's last checkpoint is in ${outDir}`);
       return 130;

@@ -21,6 +21,8 @@ export interface LocalClusterOptions {
 export interface LocalCluster {
   /** host:port of the coordinator's gRPC server. */
   readonly coordinator: string;
+  /** URL of the coordinator's dashboard. */
+  readonly dashboard: string;
   close(): Promise<void>;
 }
 
@@ -39,8 +41,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     })());
   try {
     // A prefix of its own, so a shared REDIS_URL never mixes this run with a cluster's jobs.
+    // Plaintext on 127.0.0.1: TLS variables meant for a real cluster would only break the link.
     const env: NodeJS.ProcessEnv = {
-      ...process.env,
+      ...withoutTls(process.env),
       REDIS_URL: process.env.REDIS_URL ?? redis?.url,
       METATRAIN_QUEUE_PREFIX: `metatrain-local-${randomUUID().slice(0, 8)}`,
       METATRAIN_DATA_DIR: options.dataDir,
@@ -52,7 +55,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       log,
     });
     services.push(coordinator);
-    const address = (await coordinator.ready)[1] ?? '';
+    const ready = await coordinator.ready;
+    const address = ready[1] ?? '';
     for (let i = 0; i < options.workers; i++) {
       services.push(
         startService(`worker-${i + 1}`, process.execPath, node(WORKER_MAIN), {
@@ -63,9 +67,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       );
     }
     await Promise.all(services.map((s) => s.ready));
-    return { coordinator: address, close };
+    return { coordinator: address, dashboard: `http://${ready[2] ?? ''}/dashboard/`, close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+const TLS_VARIABLES = ['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CLIENT_CA', 'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY'];
+
+function withoutTls(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !TLS_VARIABLES.includes(name)));
 }

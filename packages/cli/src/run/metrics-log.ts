@@ -1,11 +1,11 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import type { RoundSummary } from '@metatrain/metalearn';
+import type { EvalSummary, RoundSummary } from '@metatrain/metalearn';
 
 /** One line of metrics.jsonl: a finished round, optionally with a held-out evaluation. */
 export interface MetricsLine extends RoundSummary {
   ms: number;
   tasksPerSecond: number;
-  eval?: { tasks: number; preLoss: number; postLoss: number; preAccuracy?: number; postAccuracy?: number };
+  eval?: EvalSummary;
 }
 
 /** Appends rounds to metrics.jsonl; on resume drops the rounds the checkpoint does not cover. */

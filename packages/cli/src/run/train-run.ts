@@ -8,6 +8,8 @@ import {
   createTaskFamily,
   DirectoryStore,
   evaluateHeldOut,
+  evalDue,
+  evaluatePeriodic,
   exportModel,
   fromCheckpoint,
   type HeldOutReport,
@@ -18,6 +20,7 @@ import {
   runRoundInProcess,
   selectBackend,
   toCheckpoint,
+  TRAINING_EVAL_STREAM,
 } from '@metatrain/metalearn';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { createProgress } from '../ui/progress-bar';
@@ -55,9 +58,6 @@ export function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: Los
   const mean = (part: MetricsLine[]) => ({ rounds: part.length, mean: part.reduce((a, l) => a + l.metaLoss, 0) / part.length });
   return { start: mean(lines.slice(0, rounds)), end: mean(lines.slice(-rounds)) };
 }
-
-/** Periodic evaluation during training uses stream 0; `metatrain eval` uses stream 1. */
-export const TRAINING_EVAL_STREAM = 0;
 
 export function heldOutEval(ctx: ComputeContext, params: ParamSet, tasks: number, stream: number): HeldOutReport {
   return evaluateHeldOut({ model: ctx.model, family: ctx.family, params, adaptation: adaptationFor(ctx), tasks, seed: ctx.spec.seed, stream });
@@ -113,15 +113,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     state = next;
     const ms = performance.now() - started;
     const line: MetricsLine = { ...summary, ms, tasksPerSecond: (summary.tasks * 1000) / ms };
-    if (spec.eval && state.round % spec.eval.everyRounds === 0) {
-      const report = heldOutEval(ctx, state.params, spec.eval.tasks, TRAINING_EVAL_STREAM);
-      line.eval = {
-        tasks: report.tasks,
-        preLoss: report.before.loss.mean,
-        postLoss: report.after.loss.mean,
-        ...(report.after.accuracy ? { preAccuracy: report.before.accuracy?.mean, postAccuracy: report.after.accuracy.mean } : {}),
-      };
-    }
+    if (evalDue(spec, state.round)) line.eval = evaluatePeriodic(ctx, state.params);
     pending.push(line);
     smoothedLoss = smoothedLoss === undefined ? summary.metaLoss : 0.95 * smoothedLoss + 0.05 * summary.metaLoss;
     progress.update(state.round, { 'meta-loss': smoothedLoss.toFixed(4), 'tasks/s': Math.round(line.tasksPerSecond) });

@@ -1,6 +1,9 @@
 import { resolve } from 'node:path';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { BACKEND_ENV } from '@metatrain/metalearn';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/protocol';
+import type { ServerTls } from '../auth/server-credentials';
 import { ConfigError } from '../errors';
+import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';
 import type { StorageEnv } from '../storage/storage-from-url';
 
 /** The coordinator's configuration (docs/RUNNING.md); `coordinatorOptionsFromEnv` reads it. */
@@ -17,7 +20,7 @@ export interface CoordinatorOptions {
   host?: string;
   /** Relative data paths of specs resolve against it. @default the working directory */
   dataDir?: string;
-  /** When set, RPCs and /metrics need it as a bearer token. */
+  /** When set, every JobService and WorkerService call and /metrics need it as a bearer token. */
   token?: string;
   /** @default 'metatrain' */
   queuePrefix?: string;
@@ -38,13 +41,51 @@ export interface CoordinatorOptions {
    * logs) until the endpoint is back rather than failing. @default 30000
    */
   storageRetryDeadlineMs?: number;
+  /** PEM certificate chain of the gRPC server; with `tlsKeyFile`, gRPC is served over TLS. @default plaintext */
+  tlsCertFile?: string;
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string;
+  /** PEM CA certificates; when set, WorkerService calls need a client certificate signed by one (mutual TLS). */
+  tlsClientCaFile?: string;
+  /** Size limits of submitted jobs. @default DEFAULT_SPEC_LIMITS */
+  limits?: Partial<SpecLimits>;
   /** @default one line per message on stderr */
   log?: (line: string) => void;
 }
 
-export type CompiledCoordinatorOptions = Required<Omit<CoordinatorOptions, 'token'>> & { token: string | undefined };
+type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits'>;
 
-/** Fills in the defaults and checks every value, naming the option at fault. */
+/** {@link CoordinatorOptions} with every default filled in, checked, and the TLS files read. */
+export type CompiledCoordinatorOptions = Required<CompiledFields> & {
+  token: string | undefined;
+  /** Undefined: gRPC in plaintext. */
+  tls: ServerTls | undefined;
+  limits: SpecLimits;
+};
+
+/** The variable each option is read from (docs/RUNNING.md); the storage ones are {@link StorageEnv}'s keys. */
+export const COORDINATOR_ENV = {
+  redisUrl: 'REDIS_URL',
+  grpcPort: 'GRPC_PORT',
+  httpPort: 'HTTP_PORT',
+  host: 'BIND_HOST',
+  dataDir: 'METATRAIN_DATA_DIR',
+  token: 'METATRAIN_TOKEN',
+  queuePrefix: 'METATRAIN_QUEUE_PREFIX',
+  queueName: 'METATRAIN_QUEUE_NAME',
+  shardDeadlineMs: 'SHARD_DEADLINE_MS',
+  leaseTtlMs: 'LEASE_TTL_MS',
+  workerHeartbeatMs: 'WORKER_HEARTBEAT_MS',
+  workerLeaseMs: 'WORKER_LEASE_MS',
+  quarantineAfter: 'QUARANTINE_AFTER',
+  storageRetryDeadlineMs: 'STORAGE_RETRY_DEADLINE_MS',
+  tlsCertFile: 'GRPC_TLS_CERT',
+  tlsKeyFile: 'GRPC_TLS_KEY',
+  tlsClientCaFile: 'GRPC_TLS_CLIENT_CA',
+  ...SPEC_LIMIT_ENV,
+} as const;
+
+/** Fills in the defaults and checks every value, naming the option at fault (the variable, for TLS files). */
 export function compileCoordinatorOptions(options: CoordinatorOptions): CompiledCoordinatorOptions {
   const compiled: CompiledCoordinatorOptions = {
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
@@ -62,6 +103,8 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     workerLeaseMs: options.workerLeaseMs ?? 15_000,
     quarantineAfter: options.quarantineAfter ?? 3,
     storageRetryDeadlineMs: options.storageRetryDeadlineMs ?? 30_000,
+    tls: compileTls(options),
+    limits: { ...DEFAULT_SPEC_LIMITS, ...options.limits },
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
   for (const field of ['grpcPort', 'httpPort'] as const) {
@@ -72,8 +115,40 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
   }
   if (!Number.isSafeInteger(compiled.quarantineAfter) || compiled.quarantineAfter < 0) throw new ConfigError('quarantineAfter', `expected a non-negative integer, got ${compiled.quarantineAfter}`);
+  for (const [field, limit] of Object.entries(compiled.limits)) {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError(`limits.${field}`, `expected a positive integer, got ${limit}`);
+  }
   if (!/^rediss?:\/\//.test(compiled.redisUrl)) throw new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL');
+  if (compiled.token === '') throw new ConfigError('token', 'is empty; leave it unset to serve without a token');
   return compiled;
+}
+
+/** The storage variables (storage-from-url.ts), passed on as they are. */
+const STORAGE_ENV = ['STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'] as const satisfies readonly (keyof StorageEnv)[];
+
+/**
+ * Every environment variable the coordinator process reads: the options, the storage and the
+ * backend (`selectBackend`). Deployment files are checked against this list
+ * (test/infra), so a variable read anywhere else would go unchecked: read it here.
+ */
+export const COORDINATOR_ENV_NAMES: readonly string[] = [...Object.values(COORDINATOR_ENV), ...STORAGE_ENV, BACKEND_ENV];
+
+/** Reads and checks the TLS files; errors name the variables, since deployments set them. */
+function compileTls(options: CoordinatorOptions): ServerTls | undefined {
+  const { tlsCertFile: cert, tlsKeyFile: key, tlsClientCaFile: clientCa } = options;
+  const env = COORDINATOR_ENV;
+  if (cert === undefined && key === undefined) {
+    if (clientCa !== undefined) throw new ConfigError(env.tlsClientCaFile, `needs ${env.tlsCertFile} and ${env.tlsKeyFile}: mutual TLS is TLS with client certificates`);
+    return undefined;
+  }
+  if (cert === undefined) throw new ConfigError(env.tlsCertFile, `required with ${env.tlsKeyFile}`);
+  if (key === undefined) throw new ConfigError(env.tlsKeyFile, `required with ${env.tlsCertFile}`);
+  try {
+    const pair = readKeyPair({ path: cert, setting: env.tlsCertFile }, { path: key, setting: env.tlsKeyFile });
+    return { ...pair, clientCa: clientCa === undefined ? undefined : readCertificates({ path: clientCa, setting: env.tlsClientCaFile }) };
+  } catch (err) {
+    throw err instanceof TlsFileError ? new ConfigError(err.setting, err.reason) : err;
+  }
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
@@ -83,29 +158,26 @@ function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
   return Number(text);
 }
 
-const value = (env: NodeJS.ProcessEnv, name: string): string | undefined => (env[name] === '' ? undefined : env[name]);
+type EnvName = (typeof COORDINATOR_ENV)[keyof typeof COORDINATOR_ENV];
+
+// Names typed as EnvName: a variable missing from COORDINATOR_ENV does not compile.
+const value = (env: NodeJS.ProcessEnv, name: EnvName): string | undefined => (env[name] === '' ? undefined : env[name]);
 
 /** Reads the coordinator's environment (docs/RUNNING.md). @throws {ConfigError} naming the variable. */
 export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOptions {
-  const options: CoordinatorOptions = {
-    storage: { STORAGE_URL: env.STORAGE_URL, S3_ENDPOINT: env.S3_ENDPOINT, S3_ACCESS_KEY: env.S3_ACCESS_KEY, S3_SECRET_KEY: env.S3_SECRET_KEY, S3_REGION: env.S3_REGION },
-  };
+  const options: CoordinatorOptions = { storage: Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]])) };
   const set = <K extends keyof CoordinatorOptions>(key: K, v: CoordinatorOptions[K] | undefined) => {
     if (v !== undefined) options[key] = v;
   };
-  set('redisUrl', value(env, 'REDIS_URL'));
-  set('grpcPort', integer(env, 'GRPC_PORT'));
-  set('httpPort', integer(env, 'HTTP_PORT'));
-  set('host', value(env, 'BIND_HOST'));
-  set('dataDir', value(env, 'METATRAIN_DATA_DIR'));
-  set('token', value(env, 'METATRAIN_TOKEN'));
-  set('queuePrefix', value(env, 'METATRAIN_QUEUE_PREFIX'));
-  set('queueName', value(env, 'METATRAIN_QUEUE_NAME'));
-  set('shardDeadlineMs', integer(env, 'SHARD_DEADLINE_MS'));
-  set('leaseTtlMs', integer(env, 'LEASE_TTL_MS'));
-  set('workerHeartbeatMs', integer(env, 'WORKER_HEARTBEAT_MS'));
-  set('workerLeaseMs', integer(env, 'WORKER_LEASE_MS'));
-  set('quarantineAfter', integer(env, 'QUARANTINE_AFTER'));
-  set('storageRetryDeadlineMs', integer(env, 'STORAGE_RETRY_DEADLINE_MS'));
+  const names = COORDINATOR_ENV;
+  for (const key of ['redisUrl', 'host', 'dataDir', 'token', 'queuePrefix', 'queueName', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) set(key, value(env, names[key]));
+  for (const key of ['grpcPort', 'httpPort', 'shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'quarantineAfter', 'storageRetryDeadlineMs'] as const) set(key, integer(env, names[key]));
+  const limits: Partial<SpecLimits> = {};
+  for (const key of Object.keys(SPEC_LIMIT_ENV) as Array<keyof SpecLimits>) {
+    const limit = integer(env, names[key]);
+    if (limit === 0) throw new ConfigError(names[key], 'expected a positive integer, got "0"');
+    if (limit !== undefined) limits[key] = limit;
+  }
+  if (Object.keys(limits).length > 0) options.limits = limits;
   return options;
 }

@@ -3,7 +3,7 @@ import { type ExportModelResponse, type grpc, type Job, JobState, type JobServic
 import { writeAll } from '@metatrain/protocol';
 import type { JobEventLog } from '../jobs/job-events';
 import type { JobManager } from '../jobs/job-manager';
-import { toProtoState } from '../jobs/job-runner';
+import { toProtoState } from '../jobs/job-event-builders';
 import { JOB_STATES, type JobRecord, type JobStateName } from '../registry/job-record';
 import { isFinal } from '../registry/job-transitions';
 import type { WorkerTable } from '../workers/worker-table';

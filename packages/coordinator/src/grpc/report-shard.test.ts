@@ -155,6 +155,7 @@ describe('ReportShard with a sink that hears of unreadable reports', () => {
     jobs.add('job-1', { round: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
     const sink = {
       reportShard: (h: ReportHeader, sum: ParamSet) => jobs.reportShard(h, sum),
+      reportEval: () => 'STALE' as const,
       reportUnreadable: (h: ReportHeader, reason: string) => {
         unreadable.push([h.workerId, reason]);
         if (h.workerId === 'banned') throw new PermissionDeniedError('header.worker_id', 'worker banned is quarantined');

@@ -1,6 +1,7 @@
 import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportHeader } from '@metatrain/proto';
-import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
+import { taskMetricsFromWire } from '@metatrain/protocol';
+import type { AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
 
 /**
  * Where ReportShard hands a well-formed report (header + decoded, checksum-verified sum), so
@@ -13,6 +14,12 @@ export interface ReportSink {
    * @throws NotFoundError (./grpc-errors) when there is no job `header.jobId`.
    */
   reportShard(header: ReportHeader, sum: ParamSet): AcceptOutcome | Promise<AcceptOutcome>;
+  /**
+   * Files one evaluation shard report (EvalTracker.accept's answer).
+   *
+   * @throws NotFoundError (./grpc-errors) when there is no job `request.jobId`.
+   */
+  reportEval(request: ReportEvalRequest): AcceptOutcome | Promise<AcceptOutcome>;
   /**
    * Told about a report whose header arrived but whose sum could not be read (chunks out of
    * order, a bad checksum, a layout that does not decode): refused with `reason`, which the
@@ -28,14 +35,19 @@ export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport 
     shard: header.shardIndex,
     parameterVersion: header.parameterVersion,
     sum,
-    metrics: header.taskMetrics.map((m) => ({
-      task: m.taskIndex,
-      preLoss: m.preLoss,
-      postLoss: m.postLoss,
-      ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
-      ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
-    })),
+    metrics: header.taskMetrics.map(taskMetricsFromWire),
     workerId: header.workerId,
     backend: header.backend,
+  };
+}
+
+/** The evaluation tracker's view of a ReportEval request. */
+export function toEvalReport(request: ReportEvalRequest): EvalReport {
+  return {
+    version: request.parameterVersion,
+    shard: request.shardIndex,
+    metrics: request.taskMetrics.map(taskMetricsFromWire),
+    workerId: request.workerId,
+    backend: request.backend,
   };
 }

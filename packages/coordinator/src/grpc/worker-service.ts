@@ -3,6 +3,7 @@ import type { WorkerTable } from '../workers/worker-table';
 import { getParametersHandler } from './get-parameters';
 import { InvalidArgumentError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import type { ParameterSource } from './parameter-source';
+import { reportEvalHandler } from './report-eval';
 import { reportShardHandler } from './report-shard';
 import type { ReportSink } from './report-sink';
 
@@ -12,8 +13,18 @@ function checkWorkerId(workerId: string): void {
   if (!WORKER_ID.test(workerId)) throw new InvalidArgumentError('worker_id', `expected 1-128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(workerId.slice(0, 40))}`);
 }
 
-/** WorkerService (DESIGN.md §3): registration, heartbeats, parameters out, shard reports in. */
-export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: ParameterSource; reports: ReportSink; onInternalError?: InternalErrorHandler }): WorkerServiceServer {
+/** What WorkerService works with. */
+export interface WorkerServiceDeps {
+  workers: WorkerTable;
+  parameters: ParameterSource;
+  reports: ReportSink;
+  /** Largest shard sum ReportShard accepts, declared or streamed. @default 1 GiB */
+  maxReportBytes?: number;
+  onInternalError?: InternalErrorHandler;
+}
+
+/** WorkerService (DESIGN.md §3): registration, heartbeats, parameters out, shard and evaluation reports in. */
+export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceServer {
   const { workers } = deps;
   const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
     try {
@@ -35,6 +46,7 @@ export function workerServiceHandlers(deps: { workers: WorkerTable; parameters: 
     registerWorker,
     heartbeat,
     getParameters: getParametersHandler(deps.parameters, options),
-    reportShard: reportShardHandler(deps.reports, options),
+    reportShard: reportShardHandler(deps.reports, { ...options, ...(deps.maxReportBytes === undefined ? {} : { maxPayloadBytes: deps.maxReportBytes }) }),
+    reportEval: reportEvalHandler(deps.reports, options),
   };
 }

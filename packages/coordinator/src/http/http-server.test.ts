@@ -150,6 +150,12 @@ describe('CoordinatorHttpServer', () => {
     expect(await (await get(url('/dashboard/api/jobs'), auth)).text()).toBe('api');
     expect((await get(url('/dashboard/app.js'))).status).toBe(401);
     expect(await (await get(url('/version'))).text()).toBe('1.0');
+    server.addRoute('/form', (request, response) => void response.end(request.method), { access: 'open', methods: ['GET', 'POST'] });
+    expect(await (await get(url('/form'), { method: 'POST' })).text()).toBe('POST');
+    const put = await get(url('/form'), { method: 'PUT' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, POST');
+    expect((await get(url('/version'), { method: 'POST' })).status).toBe(405);
     expect(() => server.addRoute('/metrics', () => undefined)).toThrow(/already served/);
     expect(() => server.addRoute('/dashboard/*', () => undefined)).toThrow(/already served/);
     expect(() => server.addRoute('relative', () => undefined)).toThrow(/must start with/);

@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ConfigError } from '../errors';
-import { hasBearerToken } from './bearer-token';
+import { hasBearerToken } from '../auth/bearer-token';
 import { healthz, metrics, readyz, type MetricsSource, type ReadinessCheck } from './core-routes';
 import { sendText } from './respond';
 import type { RouteHandler, RouteOptions } from './route';
@@ -30,6 +30,7 @@ export interface CoordinatorHttpServerOptions {
 interface Route {
   handler: RouteHandler;
   access: 'token' | 'open';
+  methods: readonly string[];
 }
 
 /** How long close() lets requests in flight finish before cutting their connections. */
@@ -41,8 +42,8 @@ const logError = (error: unknown): void => {
 
 /**
  * The coordinator's HTTP port: `/healthz` (liveness), `/readyz` (readiness), `/metrics`
- * (Prometheus), on plain `node:http`. Only GET is served. More routes — the dashboard — are
- * added with {@link addRoute}; exact paths, or a prefix written `/dashboard/*`.
+ * (Prometheus), on plain `node:http`, GET only. More routes — the dashboard — are added with
+ * {@link addRoute}; exact paths, or a prefix written `/dashboard/*`, GET unless they say POST too.
  */
 export class CoordinatorHttpServer {
   /** `host:port` actually bound (`[::1]:8080` for IPv6), with the real port when 0 was asked. */
@@ -90,7 +91,7 @@ export class CoordinatorHttpServer {
   }
 
   /**
-   * Serves GET `path` with `handler`. `path` is exact (`/jobs`) or a prefix ending in `/*`
+   * Serves `path` with `handler` (GET, or `options.methods`). `path` is exact (`/jobs`) or a prefix ending in `/*`
    * (`/dashboard/*` takes `/dashboard/` and everything below it); an exact path wins over a
    * prefix, a longer prefix over a shorter one. Routes are guarded by the token unless
    * `access: 'open'`.
@@ -99,7 +100,7 @@ export class CoordinatorHttpServer {
    */
   addRoute(path: string, handler: RouteHandler, options: RouteOptions = {}): void {
     if (!path.startsWith('/')) throw new Error(`http: route ${JSON.stringify(path)} must start with /`);
-    const route: Route = { handler, access: options.access ?? 'token' };
+    const route: Route = { handler, access: options.access ?? 'token', methods: options.methods ?? ['GET'] };
     if (path.endsWith('/*')) {
       const prefix = path.slice(0, -1);
       if (this.prefixes.some((p) => p.prefix === prefix)) throw new Error(`http: route ${path} is already served`);
@@ -131,7 +132,7 @@ export class CoordinatorHttpServer {
     try {
       const route = this.route(pathOf(request.url));
       if (!route) return sendText(response, 404, 'not found\n');
-      if (request.method !== 'GET') return sendText(response, 405, 'method not allowed\n', { allow: 'GET' });
+      if (!route.methods.includes(request.method ?? '')) return sendText(response, 405, 'method not allowed\n', { allow: route.methods.join(', ') });
       if (route.access === 'token' && this.token !== undefined && !hasBearerToken(request.headers.authorization, this.token)) {
         // Says what is missing, never what was expected or what came.
         return sendText(response, 401, 'unauthorized: send Authorization: Bearer <METATRAIN_TOKEN>\n', { 'www-authenticate': 'Bearer realm="metatrain"' });

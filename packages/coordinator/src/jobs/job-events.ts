@@ -12,6 +12,7 @@ export type JobEventListener = (event: JobEvent) => void;
 export class JobEventLog {
   private readonly history = new Map<string, JobEvent[]>();
   private readonly listeners = new Map<string, Set<JobEventListener>>();
+  private readonly everyJob = new Set<JobEventListener>();
 
   /** Records `event` and hands it to the job's listeners; a throwing listener is dropped. */
   publish(event: JobEvent): void {
@@ -25,6 +26,19 @@ export class JobEventLog {
         this.listeners.get(event.jobId)?.delete(listener);
       }
     }
+    for (const listener of this.everyJob) {
+      try {
+        listener(event);
+      } catch {
+        this.everyJob.delete(listener);
+      }
+    }
+  }
+
+  /** Hands `listener` every new event of every job (no history); returns the function that stops it. */
+  subscribeAll(listener: JobEventListener): () => void {
+    this.everyJob.add(listener);
+    return () => this.everyJob.delete(listener);
   }
 
   /** The job's events so far, oldest first. */

@@ -8,15 +8,23 @@ import {
   SpecError,
   SpecErrors,
 } from '@metatrain/metalearn';
-import type { ReportHeader } from '@metatrain/proto';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
 import { isStorageOutage } from '../errors';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { ParameterSource } from '../grpc/parameter-source';
-import { toShardReport, type ReportSink } from '../grpc/report-sink';
+import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
-import { JobRunner, type JobRunnerDeps, publishState } from './job-runner';
+import { publishState } from './job-event-builders';
+import { JobRunner, type JobRunnerDeps } from './job-runner';
+import { DEFAULT_SPEC_LIMITS, limitProblems, type SpecLimits } from './spec-limits';
+
+/** What a {@link JobManager} works with: its runners' dependencies and the size limits of new jobs. */
+export interface JobManagerDeps extends JobRunnerDeps {
+  /** @default DEFAULT_SPEC_LIMITS */
+  limits?: SpecLimits;
+}
 
 /** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
 function specProblem(err: unknown): InvalidArgumentError | undefined {
@@ -35,17 +43,25 @@ export class JobManager implements ParameterSource, ReportSink {
   /** Aborted by close(): ends a start's wait for storage. */
   private readonly closed = new AbortController();
 
-  constructor(private readonly deps: JobRunnerDeps) {}
+  private readonly limits: SpecLimits;
+
+  constructor(private readonly deps: JobManagerDeps) {
+    this.limits = deps.limits ?? DEFAULT_SPEC_LIMITS;
+  }
 
   /**
-   * Validates `specText` (YAML or JSON), registers the job and starts it.
+   * Validates `specText` (YAML or JSON) and checks it against the size limits, registers the
+   * job and starts it.
    * @throws {InvalidArgumentError} naming each bad field of the spec.
    */
   async submit(specText: string): Promise<JobRecord> {
     let spec: JobSpec;
     try {
       spec = parseSpecText(specText);
-      this.context(spec); // a missing dataset or an impossible episode fails here, not in a worker
+      // A missing dataset or an impossible episode fails here, not in a worker. Building the
+      // context allocates no parameters, so an oversized model is refused before it costs memory.
+      const problems = limitProblems(this.context(spec), this.limits);
+      if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
     }
@@ -105,6 +121,13 @@ export class JobManager implements ParameterSource, ReportSink {
     const record = await this.deps.registry.getJob(header.jobId);
     if (!record) throw new NotFoundError('header.job_id', `no job ${JSON.stringify(header.jobId)}`);
     return 'STALE'; // the job has ended (or not started on this coordinator): nothing to add to
+  }
+
+  async reportEval(request: ReportEvalRequest): Promise<AcceptOutcome> {
+    const runner = this.runners.get(request.jobId);
+    if (runner) return runner.reportEval(toEvalReport(request));
+    await this.get(request.jobId);
+    return 'STALE';
   }
 
   /**

@@ -3,6 +3,7 @@ import {
   type BlobStore,
   CheckpointStore,
   type ComputeContext,
+  evalDue,
   exportModel,
   fromCheckpoint,
   initialState,
@@ -12,16 +13,20 @@ import {
   type RoundSummary,
   toCheckpoint,
 } from '@metatrain/metalearn';
-import { JobState, type JobEvent } from '@metatrain/proto';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
-import type { JobRecord, JobStateName } from '../registry/job-record';
+import type { JobRecord } from '../registry/job-record';
 import { isStorageOutage } from '../errors';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
-import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
+import { RoundTracker } from '../rounds/round-tracker';
+import type { AcceptedShard, AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
+import { Evaluation } from './evaluation';
+import { publishState, roundEvent } from './job-event-builders';
 import type { JobEventLog } from './job-events';
-import { RoundCollector } from './round-collector';
+import { ShardCollector } from './shard-collector';
+
+type RoundCollector = ShardCollector<ShardReport, AcceptedShard[]>;
 
 /** What the jobs report as they go; `CoordinatorMetrics` implements it. */
 export interface JobObserver {
@@ -58,15 +63,27 @@ export type RunnerExit = 'final' | 'stopped';
  * Runs the rounds of one job (DESIGN.md §2): publishes θ_r, enqueues the round's shards,
  * collects the reports, reduces them in shard order, steps the outer optimizer, emits a
  * round event, checkpoints when due, and at the end exports the model.
+ *
+ * With `eval:` in the spec, the round loop waits for the periodic evaluation: after the round
+ * that makes version v (v a multiple of eval.everyRounds) and its checkpoint, the evaluation
+ * shards of v are enqueued and collected before round v is planned. Waiting keeps the order
+ * simple and the results exact: v stays the current version while it is evaluated (nothing to
+ * pin), no evaluation can straddle a checkpoint, a report belongs to exactly one open
+ * collection, and a stop during the evaluation leaves the checkpoint at v, whose resume
+ * evaluates v again. Its cost is the evaluation's latency once every everyRounds rounds, spread
+ * over all workers like a round's shards.
  */
 export class JobRunner {
   private state: MetaState;
   private readonly versions = new Map<number, ParamSet>();
   private collector: RoundCollector | undefined;
+  private evaluation: Evaluation | undefined;
+  /** The current version is due for evaluation and has not been evaluated. */
+  private evalPending: boolean;
   private cancelled = false;
   private stopping = false;
   private abandoned = false;
-  /** Aborted by cancel() and stop(): ends a wait for storage. */
+  /** Aborted by cancel() and stop(): ends a wait for storage (one last attempt is still made). */
   private readonly interruption = new AbortController();
   private checkpointedRound: number;
   private backends: Set<string>;
@@ -85,6 +102,8 @@ export class JobRunner {
     this.state = start;
     this.checkpointedRound = start.round;
     this.backends = new Set(record.backends ?? []);
+    // A resumed version due for evaluation is evaluated unless the registry says it was.
+    this.evalPending = evalDue(ctx.spec, start.round) && record.evaluatedRound !== start.round;
     this.publishVersion();
     this.done = this.loop();
   }
@@ -123,16 +142,23 @@ export class JobRunner {
     return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
   }
 
+  /** Files a worker's evaluation report against the open evaluation. */
+  reportEval(report: EvalReport): AcceptOutcome {
+    if (this.evaluation && report.version === this.evaluation.version) return this.evaluation.accept(report);
+    if (report.version <= this.state.round) return 'STALE';
+    return { rejected: `parameter_version: ${report.version} is not being evaluated (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
+  }
+
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
   cancel(): void {
     this.cancelled = true;
-    this.interrupt();
+    this.interruptWaits();
   }
 
   /** Stops the loop for a coordinator shutdown; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
     this.stopping = true;
-    this.interrupt();
+    this.interruptWaits();
     return this.done;
   }
 
@@ -146,13 +172,15 @@ export class JobRunner {
     return this.stop();
   }
 
-  private get interrupted(): boolean {
-    return this.cancelled || this.stopping;
+  /** Ends every wait of the loop: for shards, for an evaluation, for storage. */
+  private interruptWaits(): void {
+    this.collector?.interrupt();
+    this.evaluation?.interrupt();
+    this.interruption.abort();
   }
 
-  private interrupt(): void {
-    this.collector?.interrupt();
-    this.interruption.abort();
+  private get interrupted(): boolean {
+    return this.cancelled || this.stopping;
   }
 
   /**
@@ -167,9 +195,12 @@ export class JobRunner {
   private async loop(): Promise<RunnerExit> {
     try {
       const total = this.ctx.spec.outer.iterations;
-      while (this.state.round < total && !this.interrupted) {
+      for (;;) {
+        if (this.evalPending && !this.interrupted && !(await this.evaluate())) break;
+        if (this.state.round >= total || this.interrupted) break;
         const summary = await this.runRound();
         if (!summary) break;
+        this.evalPending = evalDue(this.ctx.spec, this.state.round);
         if (this.state.round % this.ctx.spec.checkpoint.everyRounds === 0 || this.state.round === total) await this.checkpoint();
       }
       if (this.cancelled) return 'final';
@@ -189,7 +220,7 @@ export class JobRunner {
       await this.fail(err);
       return 'final';
     } finally {
-      this.collector?.interrupt();
+      this.interruptWaits();
       this.deps.observer.jobFinished(this.jobId);
       if (!this.abandoned) {
         await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
@@ -203,7 +234,8 @@ export class JobRunner {
     const round = this.state.round;
     const started = performance.now();
     const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
-    const collector = new RoundCollector(round, layout, plan, this.deps.shardDeadlineMs, (missing) => {
+    const tracker = new RoundTracker({ round, layout, shards: plan });
+    const collector: RoundCollector = new ShardCollector(round, tracker, plan, this.deps.shardDeadlineMs, (missing) => {
       this.deps.observer.shardsReenqueued(missing.length);
       this.deps.queue.reenqueue(this.jobId, round, missing, round).catch((err: unknown) => this.deps.log(`job ${this.jobId}: re-enqueue failed: ${String(err)}`));
     });
@@ -222,6 +254,20 @@ export class JobRunner {
     this.deps.events.publish(roundEvent(this.jobId, summary, seconds, collector));
     await this.deps.registry.updateJob(this.jobId, { round: state.round, lastMetaLoss: summary.metaLoss, backends: [...this.backends].sort() });
     return summary;
+  }
+
+  /** Evaluates the current version and publishes the result; false when interrupted first. */
+  private async evaluate(): Promise<boolean> {
+    const evaluation = new Evaluation(this.jobId, this.ctx.spec, this.state.round, this.deps);
+    this.evaluation = evaluation;
+    const result = await evaluation.run().finally(() => (this.evaluation = undefined));
+    if (!result) return false;
+    this.evalPending = false;
+    this.deps.events.publish({ jobId: this.jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: result } });
+    await this.deps.registry.updateJob(this.jobId, { evaluatedRound: result.round });
+    // The next round's orchestration overhead starts now, not at the last train report.
+    this.lastReportAt = performance.now();
+    return true;
   }
 
   /** Makes θ_r fetchable and forgets versions older than θ_{r-1}. */
@@ -264,44 +310,4 @@ export class JobRunner {
       this.deps.log(`job ${this.jobId}: recording the failure failed: ${String(updateErr)}`);
     }
   }
-}
-
-const PROTO_STATE: Record<JobStateName, JobState> = {
-  QUEUED: JobState.QUEUED,
-  RUNNING: JobState.RUNNING,
-  SUCCEEDED: JobState.SUCCEEDED,
-  FAILED: JobState.FAILED,
-  CANCELLED: JobState.CANCELLED,
-};
-
-/** The wire value of a registry state. */
-export function toProtoState(state: JobStateName): JobState {
-  return PROTO_STATE[state];
-}
-
-/** Publishes a JobStateChanged event. */
-export function publishState(events: JobEventLog, jobId: string, state: JobStateName, error = ''): void {
-  events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(state), error } } });
-}
-
-function roundEvent(jobId: string, summary: RoundSummary, seconds: number, collector: RoundCollector): JobEvent {
-  return {
-    jobId,
-    timeMs: Date.now(),
-    kind: {
-      $case: 'roundCompleted',
-      value: {
-        round: summary.round,
-        metaLoss: summary.metaLoss,
-        preAdaptationLoss: summary.preLoss,
-        postAdaptationLoss: summary.postLoss,
-        preAdaptationAccuracy: summary.preAccuracy,
-        postAdaptationAccuracy: summary.postAccuracy,
-        tasksPerSecond: summary.tasks / seconds,
-        roundMs: seconds * 1000,
-        workers: collector.workers().length,
-        backends: collector.backends(),
-      },
-    },
-  };
 }

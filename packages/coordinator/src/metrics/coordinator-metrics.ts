@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RefusalReason } from '../auth/grpc-auth';
 import type { QueueDepth } from '../queue/shard-queue';
 import { JOB_STATES, type JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
@@ -49,6 +50,7 @@ export interface CoordinatorMetricsOptions {
 const QUEUE_STATES = ['waiting', 'prioritized', 'active', 'delayed'] as const;
 const WORKER_STATES = ['active', 'lost', 'quarantined'] as const;
 const REPORT_STATUSES: readonly ShardReportStatus[] = ['accepted', 'duplicate', 'stale', 'rejected'];
+const REFUSAL_REASONS: readonly RefusalReason[] = ['token', 'client_certificate'];
 
 /** 1 ms … 10 min: a sinusoid round on one CPU to a big Omniglot round waiting on stragglers. */
 export const ROUND_DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
@@ -78,6 +80,7 @@ export class CoordinatorMetrics {
   private readonly shardsReported = this.counter('metatrain_shards_reported_total', 'Shard reports received, by outcome.', ['status']);
   private readonly tasksCompleted = this.counter('metatrain_tasks_completed_total', 'Tasks of completed rounds, by job.', ['job']);
   private readonly shardsReenqueuedTotal = this.counter('metatrain_shards_reenqueued_total', 'Overdue shards enqueued again.', []);
+  private readonly grpcRefused = this.counter('metatrain_grpc_refused_total', 'gRPC calls refused UNAUTHENTICATED, by reason (token, client_certificate).', ['reason']);
   private readonly checkpointsWritten = this.counter('metatrain_checkpoints_written_total', 'Checkpoints written (manifest and LATEST included).', []);
   private readonly jobsSubmitted = this.counter('metatrain_jobs_submitted_total', 'Jobs accepted by SubmitJob.', []);
   private readonly scrapeHookFailures = this.counter('metatrain_scrape_hook_failures_total', 'Scrape-time refreshes that failed or timed out (their gauges are stale).', ['reason']);
@@ -112,6 +115,7 @@ export class CoordinatorMetrics {
     // Fixed label sets start at 0, so rate() and alerts see them before the first event.
     for (const status of REPORT_STATUSES) this.shardsReported.labels({ status }).inc(0);
     for (const reason of ['error', 'timeout']) this.scrapeHookFailures.labels({ reason }).inc(0);
+    for (const reason of REFUSAL_REASONS) this.grpcRefused.labels({ reason }).inc(0);
     for (const state of QUEUE_STATES) this.queueDepth.labels({ state }).set(0);
     for (const state of WORKER_STATES) this.workers.labels({ state }).set(0);
     for (const state of JOB_STATES) this.jobs.labels({ state }).set(0);
@@ -162,6 +166,11 @@ export class CoordinatorMetrics {
   shardsReenqueued(n: number): void {
     checkCount('n', n);
     this.shardsReenqueuedTotal.inc(n);
+  }
+
+  /** A gRPC call was refused UNAUTHENTICATED (a missing or wrong token, no worker certificate). */
+  callRefused(reason: RefusalReason): void {
+    this.grpcRefused.labels({ reason }).inc();
   }
 
   checkpointWritten(): void {

@@ -1,9 +1,9 @@
 import type { ShardPlan } from '@metatrain/metalearn';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { connectRedis } from '../redis-connection';
+import { openRedis } from '../connect-redis';
 import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
-import { shardQueueKeys, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
+import { shardQueueKeys, type ShardKind, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
 import { compileShardQueueOptions, type CompiledShardQueueOptions, type ShardQueueOptions } from './shard-queue-options';
 
@@ -67,7 +67,7 @@ export class ShardQueue {
   static async create(options: ShardQueueOptions, onError: QueueErrorHandler = logQueueError): Promise<ShardQueue> {
     const compiled = compileShardQueueOptions(options);
     // `report` listens until the queue does: without a listener ioredis prints errors itself.
-    const { redis, report } = await connectRedis(compiled.redisUrl, onError);
+    const { redis, report } = await openRedis(compiled.redisUrl, onError);
     const { attempts, backoffMs, keepCompleted, keepFailed } = compiled;
     const queue = new Queue(compiled.queueName, {
       connection: redis,
@@ -98,9 +98,12 @@ export class ShardQueue {
    * shard whose job is waiting or running is left alone. A shard whose last job has
    * finished — the coordinator restarted and is collecting the round again — gets a new
    * attempt, since its earlier result went to the previous coordinator.
+   *
+   * `kind: 'eval'` enqueues the shards of the periodic evaluation of version `round` instead
+   * (ids `{jobId}-r{round}-e{shard}`), on the same terms.
    */
-  async enqueueRound(jobId: string, round: number, plan: readonly ShardPlan[], parameterVersion: number): Promise<EnqueueResult> {
-    const messages = plan.map((s) => toMessage(jobId, round, s, parameterVersion));
+  async enqueueRound(jobId: string, round: number, plan: readonly ShardPlan[], parameterVersion: number, kind: ShardKind = 'train'): Promise<EnqueueResult> {
+    const messages = plan.map((s) => toMessage(kind, jobId, round, s, parameterVersion));
     const latest = await Promise.all(messages.map((m) => latestAttempt(this.queue, this.redis, this.keys, m)));
     const result: EnqueueResult = { added: [], pending: [] };
     const toAdd: { message: ShardMessage; first: boolean }[] = [];
@@ -134,9 +137,9 @@ export class ShardQueue {
    * would only wait beside it.
    * `shards` are the plan entries of the missing shards (the message carries their task range).
    */
-  async reenqueue(jobId: string, round: number, shards: readonly ShardPlan[], parameterVersion: number): Promise<EnqueueResult> {
+  async reenqueue(jobId: string, round: number, shards: readonly ShardPlan[], parameterVersion: number, kind: ShardKind = 'train'): Promise<EnqueueResult> {
     const result: EnqueueResult = { added: [], pending: [] };
-    for (const message of shards.map((s) => toMessage(jobId, round, s, parameterVersion))) {
+    for (const message of shards.map((s) => toMessage(kind, jobId, round, s, parameterVersion))) {
       const last = await latestAttempt(this.queue, this.redis, this.keys, message);
       if (WAITING_STATES.has(last.state)) {
         const job = await this.queue.getJob(last.id);
@@ -196,6 +199,6 @@ export class ShardQueue {
 }
 
 /** Builds and checks the message of one shard, so bad input fails before anything is added. */
-function toMessage(jobId: string, round: number, shard: ShardPlan, parameterVersion: number): ShardMessage {
-  return parseShardMessage({ jobId, round, shard: shard.index, start: shard.start, end: shard.end, parameterVersion });
+function toMessage(kind: ShardKind, jobId: string, round: number, shard: ShardPlan, parameterVersion: number): ShardMessage {
+  return parseShardMessage({ kind, jobId, round, shard: shard.index, start: shard.start, end: shard.end, parameterVersion });
 }

@@ -9,6 +9,7 @@ export interface JobChange {
   error?: string;
   lastMetaLoss?: number;
   backends?: string[];
+  evaluatedRound?: number;
 }
 
 /**
@@ -30,6 +31,12 @@ export function checkChange(current: JobRecord, change: JobChange): JobRecord {
   if (change.lastMetaLoss !== undefined) {
     if (!Number.isFinite(change.lastMetaLoss)) throw new InvalidArgumentError('lastMetaLoss', `expected a finite number, got ${change.lastMetaLoss}`);
     next.lastMetaLoss = change.lastMetaLoss;
+  }
+  if (change.evaluatedRound !== undefined) {
+    if (!Number.isSafeInteger(change.evaluatedRound) || change.evaluatedRound < 0 || change.evaluatedRound > current.totalRounds) {
+      throw new InvalidArgumentError('evaluatedRound', `expected an integer in [0, ${current.totalRounds}], got ${change.evaluatedRound}`);
+    }
+    next.evaluatedRound = change.evaluatedRound;
   }
   if (change.backends !== undefined) {
     if (!change.backends.every((b) => typeof b === 'string' && b.length > 0)) throw new InvalidArgumentError('backends', 'expected non-empty strings');

@@ -24,6 +24,8 @@ export interface JobRecord {
   lastMetaLoss?: number;
   /** Compute backends that have reported shards of this job. */
   backends?: string[];
+  /** The newest parameter version whose periodic evaluation (spec `eval:`) was published. */
+  evaluatedRound?: number;
 }
 
 /** A stored record that is not a {@link JobRecord}: a bug or a foreign writer; names the key. */
@@ -55,6 +57,7 @@ export function parseJobRecord(key: string, text: string): JobRecord {
   for (const field of ['round', 'totalRounds', 'createdAt', 'updatedAt'] as const) if (!isCount(r[field])) throw bad(field);
   if (r.error !== undefined && typeof r.error !== 'string') throw bad('error');
   if (r.lastMetaLoss !== undefined && typeof r.lastMetaLoss !== 'number') throw bad('lastMetaLoss');
+  if (r.evaluatedRound !== undefined && !isCount(r.evaluatedRound)) throw bad('evaluatedRound');
   if (r.backends !== undefined && !(Array.isArray(r.backends) && r.backends.every((b) => typeof b === 'string'))) throw bad('backends');
   return r as unknown as JobRecord;
 }

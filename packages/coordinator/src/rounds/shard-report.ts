@@ -46,3 +46,14 @@ export interface AcceptedShard {
   workerId: string;
   backend: string;
 }
+
+/** One worker's result for one shard of the periodic evaluation of a parameter version. */
+export interface EvalReport {
+  /** The parameter version evaluated (rounds completed). */
+  version: number;
+  shard: number;
+  /** One entry per held-out task of the shard, in task order (`task` = index in the evaluation). */
+  metrics: ReportedTaskMetrics[];
+  workerId: string;
+  backend: string;
+}

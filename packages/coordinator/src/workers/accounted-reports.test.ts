@@ -15,7 +15,8 @@ function setUp(answers: AcceptOutcome[]) {
   const statuses: ShardReportStatus[] = [];
   const logs: string[] = [];
   let handed = 0;
-  const jobs = { reportShard: () => (handed++, answers.shift() ?? 'ACCEPTED') };
+  const answer = (): AcceptOutcome => (handed++, answers.shift() ?? 'ACCEPTED');
+  const jobs = { reportShard: answer, reportEval: answer };
   const sink = accountedReports({ jobs, workers, metrics: { shardReported: (s) => statuses.push(s) }, log: (l) => logs.push(l) });
   return { sink, workers, statuses, logs, handed: () => handed };
 }

@@ -1,5 +1,5 @@
 import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportHeader } from '@metatrain/proto';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
 import { PermissionDeniedError } from '../grpc/grpc-errors';
 import type { ReportSink } from '../grpc/report-sink';
 import { reportStatus, type ShardReportStatus } from '../metrics/coordinator-metrics';
@@ -17,7 +17,8 @@ export interface AccountedReportsDeps {
 
 /**
  * The coordinator's ReportSink: refuses every report of a quarantined worker
- * (PERMISSION_DENIED, counted nowhere), hands the others to the jobs, and counts each answer
+ * (PERMISSION_DENIED, counted nowhere), hands the others — shards and evaluation shards — to
+ * the jobs, and counts each answer
  * once, in `metatrain_shards_reported_total` and in the worker's row. Only ACCEPTED adds to
  * a worker's `shardsDone`, so a shard computed twice (a straggler's copy, a retry) is
  * counted once.
@@ -38,6 +39,12 @@ export function accountedReports(deps: AccountedReportsDeps): ReportSink {
       admit(header.workerId);
       const outcome = await jobs.reportShard(header, sum);
       count(header.workerId, outcome);
+      return outcome;
+    },
+    async reportEval(request: ReportEvalRequest): Promise<AcceptOutcome> {
+      admit(request.workerId);
+      const outcome = await jobs.reportEval(request);
+      count(request.workerId, outcome);
       return outcome;
     },
     reportUnreadable(header: ReportHeader, reason: string): void {

@@ -8,6 +8,9 @@ import { removeListenersAddedSince, snapshotListeners } from './process-listener
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 
+/** The environment variable that forces a backend (unset or empty: the fastest available). */
+export const BACKEND_ENV = 'METATRAIN_BACKEND';
+
 /** What `selectBackend` chose; reported by workers and shown by `metatrain workers`. */
 export interface BackendInfo {
   name: BackendName;
@@ -56,7 +59,7 @@ interface Failure {
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const importModule = opts.importModule ?? defaultImport;
-  const forced = parseForced(opts.prefer, process.env.METATRAIN_BACKEND);
+  const forced = parseForced(opts.prefer, process.env[BACKEND_ENV]);
 
   let info: BackendInfo;
   if (forced) {
@@ -91,7 +94,7 @@ function parseForced(
   prefer: string | undefined,
   env: string | undefined,
 ): { name: BackendName; source: string } | undefined {
-  const source = prefer !== undefined ? 'prefer' : 'METATRAIN_BACKEND';
+  const source = prefer !== undefined ? 'prefer' : BACKEND_ENV;
   const raw = (prefer ?? env ?? '').trim().toLowerCase();
   if (raw === '') return undefined;
   if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {

@@ -7,7 +7,7 @@ import { decodeParams, encodeParams, type LayoutEntry } from './tensor-codec';
 
 // Inputs come from the network and from storage, so anything may arrive. Fixed seeds keep
 // runs reproducible; a failure prints its counterexample.
-const RUNS = { numRuns: 300, seed: 20_240_601 };
+const RUNS = { numRuns: 3000, seed: 20_240_601 };
 
 /** Calls `run`; fails when it throws anything but a DecodeError. */
 function onlyDecodeErrors(run: () => unknown): void {

@@ -1,16 +1,21 @@
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SpecError, SpecErrors } from '../errors';
 import { type JobSpec, jobSpecSchema } from './schema';
 
+/** A key as a field name: quoted when it is not a plain name, so `""` or `a b` still show. */
+function keyName(key: string): string {
+  return /^[A-Za-z_$][\w$-]*$/.test(key) ? key : JSON.stringify(key);
+}
+
 function fieldOf(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : String(p))).join('.').replace(/\.\[/g, '[');
+  return path.map((p) => (typeof p === 'number' ? `[${p}]` : keyName(String(p)))).join('.').replace(/\.\[/g, '[');
 }
 
 function describeIssue(issue: z.core.$ZodIssue): SpecError {
   if (issue.code === 'unrecognized_keys') {
     const base = fieldOf(issue.path);
-    return new SpecError(issue.keys.map((k) => (base ? `${base}.${k}` : k)).join(', '), 'unknown key');
+    return new SpecError(issue.keys.map((k) => (base ? `${base}.${keyName(k)}` : keyName(k))).join(', '), 'unknown key');
   }
   return new SpecError(fieldOf(issue.path) || '(spec)', issue.message);
 }
@@ -53,13 +58,24 @@ export function validateSpec(input: unknown): JobSpec {
   return spec;
 }
 
+/** The document's value; throws its first error, or its first warning (an unknown tag or directive). */
+function readYaml(text: string): unknown {
+  // logLevel silent: a warning must not reach process.emitWarning, where any client could
+  // make the coordinator print it; it is refused below instead.
+  const doc = parseDocument(text, { prettyErrors: true, logLevel: 'silent' });
+  const problem = doc.errors[0] ?? doc.warnings[0];
+  if (problem) throw problem;
+  return doc.toJS(); // throws on an alias bomb (yaml's maxAliasCount)
+}
+
 /** Parses YAML or JSON text (JSON is YAML) and validates it. */
 export function parseSpecText(text: string): JobSpec {
   let raw: unknown;
   try {
-    raw = parseYaml(text, { prettyErrors: true });
+    raw = readYaml(text);
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    // The first line: prettyErrors appends a code frame after a colon.
+    const msg = err instanceof Error ? (err.message.split('\n')[0] ?? '').replace(/:$/, '') : String(err);
     throw new SpecErrors([new SpecError('(spec)', `not valid YAML or JSON: ${msg}`)]);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {

@@ -2,11 +2,24 @@
 // import here, so the worker side can take this file as it is.
 
 /**
+ * What a shard computes: `train`, the outer-gradient sum of tasks of a round (reported with
+ * ReportShard); `eval`, the periodic held-out evaluation of one parameter version (reported
+ * with ReportEval, never touching the parameters).
+ */
+export type ShardKind = 'train' | 'eval';
+
+/** Every {@link ShardKind}. */
+export const SHARD_KINDS: readonly ShardKind[] = ['train', 'eval'];
+
+/**
  * What a worker needs to compute one shard (DESIGN.md §2, step 1): descriptors only, never
  * tensors. The tasks are `start … end-1` of round `round`, generated from the job's seed;
- * the parameters are version `parameterVersion`, fetched from the coordinator.
+ * the parameters are version `parameterVersion`, fetched from the coordinator. For an `eval`
+ * shard the tasks are held-out tasks of the evaluation stream, and `round` is the version
+ * evaluated (equal to `parameterVersion`).
  */
 export interface ShardMessage {
+  kind: ShardKind;
   jobId: string;
   round: number;
   /** Shard index within the round: the report is kept under this index. */
@@ -58,7 +71,13 @@ export function parseShardMessage(value: unknown): ShardMessage {
     }
     return n;
   };
+  // Absent in the messages of coordinators that predate evaluation shards: those are train shards.
+  const kind = record.kind ?? 'train';
+  if (typeof kind !== 'string' || !(SHARD_KINDS as readonly string[]).includes(kind)) {
+    throw new ShardMessageError('kind', `expected ${SHARD_KINDS.map((k) => JSON.stringify(k)).join(' or ')}, got ${describe(kind)}`);
+  }
   const message: ShardMessage = {
+    kind: kind as ShardKind,
     jobId,
     round: integer('round'),
     shard: integer('shard'),

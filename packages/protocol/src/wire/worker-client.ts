@@ -1,5 +1,15 @@
 import { DecodeError, encodeParams, type ParamSet } from '@metatrain/metalearn';
-import type { GetParametersResponse, grpc, ReportHeader, ReportShardRequest, ReportShardResponse, TensorChunk, WorkerServiceClient } from '@metatrain/proto';
+import {
+  grpc,
+  type GetParametersResponse,
+  type ReportEvalRequest,
+  type ReportEvalResponse,
+  type ReportHeader,
+  type ReportShardRequest,
+  type ReportShardResponse,
+  type TensorChunk,
+  type WorkerServiceClient,
+} from '@metatrain/proto';
 import { PayloadReceiver, type PayloadReceiverOptions } from './payload-receiver';
 import { toTensorChunks } from './tensor-chunks';
 import { writeAll } from './write-all';
@@ -92,5 +102,18 @@ export function reportPayload(client: WorkerServiceClient, header: ReportHeader,
         reject(error);
       },
     );
+  });
+}
+
+/**
+ * Reports one evaluation shard (ReportEval): its per-task results, no tensors. Resolves with
+ * the coordinator's verdict, which the worker treats as ReportShard's.
+ *
+ * @param deadline every call has one (DESIGN.md §3): a Date or epoch milliseconds.
+ * @throws the call's grpc ServiceError (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, ...).
+ */
+export function reportEval(client: WorkerServiceClient, request: ReportEvalRequest, deadline: grpc.Deadline): Promise<ReportEvalResponse> {
+  return new Promise((resolve, reject) => {
+    client.reportEval(request, new grpc.Metadata(), { deadline }, (error, response) => (error ? reject(error) : resolve(response)));
   });
 }

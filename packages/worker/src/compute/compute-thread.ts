@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { BackendError, type BackendInfo, type BackendName, type ParamSet, type ShardPlan } from '@metatrain/metalearn';
+import type { ShardKind } from '@metatrain/protocol';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
 import { transferable, type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
 
@@ -20,6 +21,7 @@ export interface ComputeThreadOptions {
 
 /** One shard for the thread: everything but the parameters, which it asks for when it lacks them. */
 export interface ShardTask {
+  shardKind: ShardKind;
   jobId: string;
   specText: string;
   round: number;

@@ -1,4 +1,4 @@
-import { type ComputeContext, computeShard, createComputeContext, createTaskFamily, parseSpecText } from '@metatrain/metalearn';
+import { type ComputeContext, computeEvalShard, computeShard, createComputeContext, createTaskFamily, parseSpecText } from '@metatrain/metalearn';
 import { LruMap } from '../cache/lru-map';
 import { ParameterCache, type ParameterCacheOptions } from '../cache/parameter-cache';
 import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed, type NeedsParameters } from './thread-protocol';
@@ -16,9 +16,9 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
  * version), and `computeShard` on them. It has no thread or message-port code, so tests run
  * it directly; thread-main.ts wires it to the port.
  *
- * The shard is computed exactly as the in-process trainer computes it (`computeShard` on a
- * context built from the same spec), which is what makes the distributed sums equal the
- * in-process ones bit for bit on one backend.
+ * The shard is computed exactly as the in-process trainer computes it (`computeShard`, or
+ * `computeEvalShard` for an evaluation shard, on a context built from the same spec), which
+ * is what makes the distributed results equal the in-process ones bit for bit on one backend.
  */
 export class ShardComputer {
   private readonly contexts: LruMap<string, { specText: string; ctx: ComputeContext }>;
@@ -37,6 +37,10 @@ export class ShardComputer {
       if (!params) return { kind: 'needs-parameters', id: request.id };
       const ctx = this.context(request.jobId, request.specText);
       const started = performance.now();
+      if (request.shardKind === 'eval') {
+        const metrics = computeEvalShard(ctx, params, request.shard);
+        return { kind: 'computed', id: request.id, sum: [], metrics, computeMs: performance.now() - started };
+      }
       const result = computeShard(ctx, params, request.round, request.shard);
       const computeMs = performance.now() - started;
       return { kind: 'computed', id: request.id, sum: result.sum, metrics: result.metrics, computeMs };

@@ -1,4 +1,5 @@
 import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/metalearn';
+import type { ShardKind } from '@metatrain/protocol';
 
 // The messages between the worker's main thread and its compute thread. Parameter and sum
 // arrays travel as transferred Float32Array buffers (moved, not copied); everything else is
@@ -18,6 +19,8 @@ export interface ThreadData {
 export interface ComputeRequest {
   kind: 'compute';
   id: number;
+  /** A train shard (sum and metrics) or an evaluation shard (metrics of held-out tasks only). */
+  shardKind: ShardKind;
   jobId: string;
   /** The job's spec text (GetJob); compute contexts are cached per job id and spec. */
   specText: string;
@@ -51,7 +54,7 @@ export interface ThreadLog {
   line: string;
 }
 
-/** The shard's sum and per-task metrics. */
+/** The shard's sum (empty for an evaluation shard) and per-task metrics. */
 export interface ComputeDone {
   kind: 'computed';
   id: number;

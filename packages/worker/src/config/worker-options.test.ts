@@ -1,4 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Test-only certificates (openssl), from the package that reads TLS files.
+import { makeTestCertificates, type TestCertificates } from '../../../protocol/src/tls/testing/test-certificates';
 import { ConfigError } from '../errors';
 import { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './worker-options';
 
@@ -72,17 +75,8 @@ describe('workerOptionsFromEnv', () => {
   it('maps every option it reads to a variable', () => {
     expect(Object.values(WORKER_ENV).sort()).toEqual(
       [
-        'COORDINATOR_ADDR',
-        'METATRAIN_BACKEND',
-        'METATRAIN_DATA_DIR',
-        'METATRAIN_QUEUE_NAME',
-        'METATRAIN_QUEUE_PREFIX',
-        'METATRAIN_TOKEN',
-        'REDIS_URL',
-        'SHARD_LOCK_MS',
-        'SHUTDOWN_GRACE_MS',
-        'STALLED_INTERVAL_MS',
-        'WORKER_ID',
+        'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
+        'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
       ].sort(),
     );
   });
@@ -105,5 +99,37 @@ describe('defaultWorkerId', () => {
     expect(defaultWorkerId('gpu-node-3.cluster.local', 42)).toBe('gpu-node-3.cluster.local-42');
     expect(defaultWorkerId('_weird host!', 7)).toBe('weird-host--7');
     expect(defaultWorkerId('', 7)).toBe('worker-7');
+  });
+});
+
+describe('TLS options', () => {
+  let certs: TestCertificates;
+  beforeAll(async () => {
+    certs = await makeTestCertificates();
+  });
+  afterAll(() => certs.close());
+
+  it('reads METATRAIN_TLS_CA, WORKER_TLS_CERT and WORKER_TLS_KEY, and checks the files at compile', () => {
+    const env = { METATRAIN_TLS_CA: certs.caCert, WORKER_TLS_CERT: certs.workerCert, WORKER_TLS_KEY: certs.workerKey };
+    const options = workerOptionsFromEnv(env);
+    expect(options).toEqual({ tlsCaFile: certs.caCert, tlsCertFile: certs.workerCert, tlsKeyFile: certs.workerKey });
+    const { tls } = compileWorkerOptions(options);
+    expect(tls?.ca?.equals(readFileSync(certs.caCert))).toBe(true);
+    expect(tls?.keyPair?.cert.equals(readFileSync(certs.workerCert))).toBe(true);
+  });
+
+  it('uses plaintext without TLS settings, the system roots with METATRAIN_TLS=true', () => {
+    expect(compileWorkerOptions({}).tls).toBeUndefined();
+    expect(compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_TLS: 'false' })).tls).toBeUndefined();
+    expect(compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_TLS: 'TRUE' })).tls).toEqual({ ca: undefined, keyPair: undefined });
+    expect(() => workerOptionsFromEnv({ METATRAIN_TLS: 'maybe' })).toThrow(new ConfigError('METATRAIN_TLS', 'expected true or false, got "maybe"'));
+  });
+
+  it('names the variable of a missing, unreadable or mismatched file', () => {
+    expect(() => compileWorkerOptions({ tlsCertFile: certs.workerCert })).toThrow(new ConfigError('WORKER_TLS_KEY', 'required with WORKER_TLS_CERT'));
+    expect(() => compileWorkerOptions({ tlsCaFile: '/no/such/ca.pem' })).toThrow(new ConfigError('METATRAIN_TLS_CA', 'cannot read "/no/such/ca.pem" (ENOENT)'));
+    expect(() => compileWorkerOptions({ tlsCertFile: certs.workerCert, tlsKeyFile: certs.serverKey })).toThrow(
+      new ConfigError('WORKER_TLS_KEY', `${JSON.stringify(certs.serverKey)} is not the private key of the certificate in WORKER_TLS_CERT`),
+    );
   });
 });

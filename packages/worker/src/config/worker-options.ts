@@ -1,9 +1,9 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { BACKEND_NAMES, type BackendName } from '@metatrain/metalearn';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/protocol';
 import { ConfigError } from '../errors';
-import type { TestFaults } from '../faults/test-faults';
+import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
 import type { ShardEvent } from '../shards/shard-event';
 
 /** Options of {@link Worker.create}; every one has a default (docs/RUNNING.md). */
@@ -16,6 +16,14 @@ export interface WorkerOptions {
   backend?: BackendName;
   /** When set, every RPC carries `authorization: Bearer <token>`. @default unset */
   token?: string;
+  /** Talk to the coordinator over TLS (implied by the three TLS files). @default false */
+  tls?: boolean;
+  /** PEM CA certificates that sign the coordinator's certificate. @default the system's trusted roots */
+  tlsCaFile?: string;
+  /** PEM client certificate for mutual TLS, with `tlsKeyFile`. @default none */
+  tlsCertFile?: string;
+  /** PEM private key of `tlsCertFile`. */
+  tlsKeyFile?: string;
   /** Relative dataset paths in specs resolve against it. @default the working directory */
   dataDir?: string;
   /** How this worker appears in `metatrain workers`. @default `{hostname}-{pid}` */
@@ -50,6 +58,8 @@ export interface CompiledWorkerOptions {
   redisUrl: string;
   backend: BackendName | undefined;
   token: string | undefined;
+  /** Read and checked; undefined: plaintext. */
+  tls: ClientTls | undefined;
   dataDir: string;
   workerId: string;
   queuePrefix: string;
@@ -71,6 +81,10 @@ export const WORKER_ENV = {
   redisUrl: 'REDIS_URL',
   backend: 'METATRAIN_BACKEND',
   token: 'METATRAIN_TOKEN',
+  tls: 'METATRAIN_TLS',
+  tlsCaFile: 'METATRAIN_TLS_CA',
+  tlsCertFile: 'WORKER_TLS_CERT',
+  tlsKeyFile: 'WORKER_TLS_KEY',
   dataDir: 'METATRAIN_DATA_DIR',
   workerId: 'WORKER_ID',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
@@ -79,6 +93,15 @@ export const WORKER_ENV = {
   lockDurationMs: 'SHARD_LOCK_MS',
   stalledIntervalMs: 'STALLED_INTERVAL_MS',
 } as const satisfies Partial<Record<keyof WorkerOptions, string>>;
+
+/** `debug` adds one log line per shard (main.ts). */
+export const WORKER_LOG_ENV = 'METATRAIN_LOG';
+
+/**
+ * Every environment variable the worker process reads. Deployment files are checked against
+ * this list (test/infra), so a variable read anywhere else would go unchecked: list it here.
+ */
+export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV)];
 
 type EnvOption = keyof typeof WORKER_ENV;
 
@@ -113,7 +136,12 @@ function problem(option: EnvOption | 'rpcTimeoutMs' | 'transferTimeoutMs', value
       return Number.isSafeInteger(value) && (value as number) > 0 ? undefined : `expected a positive integer of milliseconds, got ${String(value)}`;
     case 'token':
       return value !== '' ? undefined : 'must not be empty';
+    case 'tls':
+      return typeof value === 'boolean' ? undefined : `expected true or false, got ${JSON.stringify(value)}`;
     case 'dataDir':
+    case 'tlsCaFile':
+    case 'tlsCertFile':
+    case 'tlsKeyFile':
       return undefined;
   }
 }
@@ -130,11 +158,14 @@ export function defaultWorkerId(host = hostname(), pid = process.pid): string {
  */
 export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
+  const tlsProblem = options.tls === undefined ? undefined : problem('tls', options.tls);
+  if (tlsProblem) throw new ConfigError('tls', tlsProblem);
   const compiled: CompiledWorkerOptions = {
     coordinatorAddress: options.coordinatorAddress ?? '127.0.0.1:50051',
     redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
     backend: options.backend,
     token: options.token,
+    tls: compileTls(options),
     dataDir: resolve(options.dataDir ?? process.cwd()),
     workerId: options.workerId ?? defaultWorkerId(),
     queuePrefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX,
@@ -161,6 +192,30 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   return compiled;
 }
 
+const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
+
+/**
+ * Reads and checks the TLS files. Their errors name the variables (deployments set them).
+ * Any TLS file, or `tls: true`, means TLS; none means plaintext.
+ */
+function compileTls(options: WorkerOptions): ClientTls | undefined {
+  const { tlsCaFile, tlsCertFile, tlsKeyFile } = options;
+  if (tlsCaFile === undefined && tlsCertFile === undefined && tlsKeyFile === undefined) return options.tls ? { ca: undefined, keyPair: undefined } : undefined;
+  const env = WORKER_ENV;
+  if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
+    const [missing, present] = tlsCertFile === undefined ? [env.tlsCertFile, env.tlsKeyFile] : [env.tlsKeyFile, env.tlsCertFile];
+    throw new ConfigError(missing, `required with ${present}`);
+  }
+  try {
+    return {
+      ca: tlsCaFile === undefined ? undefined : readCertificates({ path: tlsCaFile, setting: env.tlsCaFile }),
+      keyPair: tlsCertFile === undefined || tlsKeyFile === undefined ? undefined : readKeyPair({ path: tlsCertFile, setting: env.tlsCertFile }, { path: tlsKeyFile, setting: env.tlsKeyFile }),
+    };
+  } catch (err) {
+    throw err instanceof TlsFileError ? new ConfigError(err.setting, err.reason) : err;
+  }
+}
+
 /**
  * Reads the worker's environment (docs/RUNNING.md). Unset and empty variables take the
  * default. Pure: no I/O, `env` is only read.
@@ -172,10 +227,14 @@ export function workerOptionsFromEnv(env: Readonly<Record<string, string | undef
     const name = WORKER_ENV[option];
     const text = env[name];
     if (text === undefined || text === '') continue;
-    let value: string | number = text;
+    let value: string | number | boolean = text;
     if (option === 'shutdownGraceMs' || option === 'lockDurationMs' || option === 'stalledIntervalMs') {
       if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer of milliseconds, got ${JSON.stringify(text)}`);
       value = Number(text);
+    } else if (option === 'tls') {
+      const flag = BOOLEAN_TEXT[text.trim().toLowerCase()];
+      if (flag === undefined) throw new ConfigError(name, `expected true or false, got ${JSON.stringify(text)}`);
+      value = flag;
     } else if (option === 'backend') {
       value = text.trim().toLowerCase();
     }

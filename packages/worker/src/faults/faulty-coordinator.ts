@@ -11,7 +11,7 @@ export interface PayloadReporter {
 }
 
 /**
- * `coordinator` with test faults injected into its reports (test-faults.ts): each report is
+ * `coordinator` with test faults injected into its shard reports (test-faults.ts): each is
  * held `delayMs`, then sent corrupted by the next fault in turn. Test mode only.
  */
 export function withTestFaults(coordinator: ShardCoordinator & PayloadReporter, faults: TestFaults): ShardCoordinator {
@@ -19,6 +19,8 @@ export function withTestFaults(coordinator: ShardCoordinator & PayloadReporter, 
   return {
     getJobSpec: (jobId) => coordinator.getJobSpec(jobId),
     fetchParameters: (jobId, version) => coordinator.fetchParameters(jobId, version),
+    // Evaluation shards carry metrics only, never parameters: they are left honest.
+    reportEval: (request) => coordinator.reportEval(request),
     async reportShard(header, sum) {
       // Unref'd: a straggler's hold must not keep a stopping process alive.
       if (faults.delayMs > 0) await sleep(faults.delayMs, undefined, { ref: false });

@@ -7,11 +7,13 @@ import {
   type HeartbeatResponse,
   type RegisterWorkerRequest,
   type RegisterWorkerResponse,
+  type ReportEvalRequest,
+  type ReportEvalResponse,
   type ReportHeader,
   type ReportShardResponse,
   type TensorChunk,
 } from '@metatrain/proto';
-import { fetchParameters, reportPayload, reportShard } from '@metatrain/protocol';
+import { channelCredentials, type ClientTls, fetchParameters, reportEval, reportPayload, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -19,6 +21,8 @@ export interface CoordinatorClientOptions {
   address: string;
   /** Sent as `authorization: Bearer <token>` on every call when set. */
   token: string | undefined;
+  /** TLS (with a client certificate for mutual TLS) when set; plaintext otherwise. */
+  tls: ClientTls | undefined;
   /** Deadline of unary calls. */
   rpcTimeoutMs: number;
   /** Deadline of GetParameters and ReportShard (they move whole parameter sets). */
@@ -49,7 +53,7 @@ export class CoordinatorClient {
 
   constructor(private readonly options: CoordinatorClientOptions) {
     const clientOptions: Partial<grpc.ClientOptions> = options.token === undefined ? {} : { interceptors: [bearerTokenInterceptor(options.token)] };
-    const credentials = grpc.credentials.createInsecure();
+    const credentials = channelCredentials(options.tls);
     this.workers = new WorkerServiceClient(options.address, credentials, clientOptions);
     this.jobs = new JobServiceClient(options.address, credentials, clientOptions);
   }
@@ -98,6 +102,11 @@ export class CoordinatorClient {
   /** Reports one shard whose sum is already chunked, sent as it is (test faults corrupt it). */
   reportPayload(header: ReportHeader, chunks: readonly TensorChunk[]): Promise<ReportShardResponse> {
     return reportPayload(this.workers, header, chunks, this.deadline(this.options.transferTimeoutMs));
+  }
+
+  /** Reports one evaluation shard's per-task results; resolves with the coordinator's verdict. */
+  reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse> {
+    return reportEval(this.workers, request, this.deadline(this.options.rpcTimeoutMs));
   }
 
   /** Closes both channels; new calls fail at once. Idempotent. */

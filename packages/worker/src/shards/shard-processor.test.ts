@@ -1,5 +1,5 @@
 import type { ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
+import { grpc, ReportStatus, type ReportEvalRequest, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
 import type { ShardMessage } from '@metatrain/protocol';
 import { describe, expect, it } from 'vitest';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
@@ -8,13 +8,14 @@ import type { ShardEvent } from './shard-event';
 import { ShardProcessor, type ShardCompute, type ShardCoordinator } from './shard-processor';
 
 const rpcError = (code: grpc.status, details: string): Error => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-const message: ShardMessage = { jobId: 'job-a', round: 3, shard: 1, start: 2, end: 4, parameterVersion: 3 };
+const message: ShardMessage = { kind: 'train', jobId: 'job-a', round: 3, shard: 1, start: 2, end: 4, parameterVersion: 3 };
 const sum: ParamSet = [{ name: 'w', shape: [1], values: new Float32Array([0.5]) }];
 
 class FakeCoordinator implements ShardCoordinator {
   specCalls = 0;
   fetches = 0;
   headers: ReportHeader[] = [];
+  evals: ReportEvalRequest[] = [];
   answer: () => Promise<ReportShardResponse> = () => Promise.resolve({ status: ReportStatus.ACCEPTED, reason: '' });
   specError: Error | undefined;
 
@@ -28,6 +29,10 @@ class FakeCoordinator implements ShardCoordinator {
   }
   reportShard(header: ReportHeader): Promise<ReportShardResponse> {
     this.headers.push(header);
+    return this.answer();
+  }
+  reportEval(request: ReportEvalRequest): Promise<ReportShardResponse> {
+    this.evals.push(request);
     return this.answer();
   }
 }
@@ -65,7 +70,7 @@ describe('ShardProcessor', () => {
   it('computes, reports with the full header, and completes on ACCEPTED', async () => {
     const { coordinator, compute, events, shards } = processor();
     expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
-    expect(compute.tasks).toEqual([{ jobId: 'job-a', specText: 'spec text', round: 3, parameterVersion: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', round: 3, parameterVersion: 3, shard: { index: 1, start: 2, end: 4 } }]);
     expect(coordinator.headers).toEqual([
       {
         jobId: 'job-a',
@@ -83,6 +88,30 @@ describe('ShardProcessor', () => {
     ]);
     expect(events).toMatchObject([{ queueJobId: 'job-a-r3-s1', jobId: 'job-a', round: 3, shard: 1, outcome: 'accepted', computeMs: 12 }]);
     expect(shards.shardsDone).toBe(1);
+  });
+
+  it('reports an evaluation shard with ReportEval: per-task metrics, no sum', async () => {
+    const { coordinator, compute, shards } = processor();
+    const evalMessage: ShardMessage = { ...message, kind: 'eval', round: 3, shard: 0, start: 2, end: 4 };
+    expect(await shards.process('job-a-r3-e0', evalMessage, signal())).toEqual({ outcome: 'accepted' });
+    expect(compute.tasks[0]?.shardKind).toBe('eval');
+    expect(coordinator.headers).toEqual([]);
+    expect(coordinator.evals).toEqual([
+      {
+        jobId: 'job-a',
+        parameterVersion: 3,
+        shardIndex: 0,
+        workerId: 'w-1',
+        backend: 'wasm',
+        taskMetrics: [
+          { taskIndex: 2, preLoss: 2, postLoss: 1 },
+          { taskIndex: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 },
+        ],
+        computeMs: 12,
+      },
+    ]);
+    coordinator.answer = () => Promise.resolve({ status: ReportStatus.STALE, reason: 'over' });
+    expect(await shards.process('job-a-r3-e1', { ...evalMessage, shard: 1 }, signal())).toEqual({ outcome: 'stale', reason: 'over' });
   });
 
   it('asks for the spec once per job', async () => {

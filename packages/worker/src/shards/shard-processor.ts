@@ -1,6 +1,6 @@
 import type { BackendInfo, ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
-import type { ShardMessage } from '@metatrain/protocol';
+import { grpc, ReportStatus, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, type ReportEvalRequest } from '@metatrain/proto';
+import { type ShardMessage, taskMetricsToWire } from '@metatrain/protocol';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError, WorkerRefusedError } from '../errors';
@@ -15,6 +15,7 @@ export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
   fetchParameters(jobId: string, version: number): Promise<ParamSet>;
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse>;
+  reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
 
 /** Where shards are computed (ComputeThread). */
@@ -46,7 +47,8 @@ export interface ProcessedShard {
 /**
  * One shard from message to verdict (DESIGN.md §2, step 3): the job's spec (GetJob, cached),
  * the parameters (fetched by the compute thread's request, once per version), the sum
- * (computed in the thread), the report, and the coordinator's answer:
+ * (computed in the thread), the report (ReportShard; ReportEval for an evaluation shard, which
+ * has per-task metrics only), and the coordinator's answer:
  *
  * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
  * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
@@ -89,7 +91,7 @@ export class ShardProcessor {
     try {
       const computed = await this.compute(message, signal);
       computeMs = computed.computeMs;
-      const response = await untilAborted(this.options.coordinator.reportShard(this.header(message, computed), computed.sum), signal, GRACE_OVER);
+      const response = await untilAborted(this.report(message, computed), signal, GRACE_OVER);
       this.done++;
       const result = verdict(response);
       emit(result.outcome, result.reason);
@@ -129,27 +131,17 @@ export class ShardProcessor {
       specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
       this.specs.set(jobId, specText);
     }
-    const task: ShardTask = { jobId, specText, round, parameterVersion, shard: { index: message.shard, start: message.start, end: message.end } };
+    const task: ShardTask = { shardKind: message.kind, jobId, specText, round, parameterVersion, shard: { index: message.shard, start: message.start, end: message.end } };
     return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, parameterVersion), signal, GRACE_OVER));
   }
 
-  private header(message: ShardMessage, computed: ComputedShard): ReportHeader {
-    return {
-      jobId: message.jobId,
-      round: message.round,
-      shardIndex: message.shard,
-      parameterVersion: message.parameterVersion,
-      workerId: this.options.workerId,
-      backend: this.options.compute.backend.name,
-      taskMetrics: computed.metrics.map((m) => ({
-        taskIndex: m.task,
-        preLoss: m.preLoss,
-        postLoss: m.postLoss,
-        ...(m.preAccuracy !== undefined ? { preAccuracy: m.preAccuracy } : {}),
-        ...(m.postAccuracy !== undefined ? { postAccuracy: m.postAccuracy } : {}),
-      })),
-      computeMs: computed.computeMs,
-    };
+  private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
+    const { coordinator, workerId, compute } = this.options;
+    const common = { jobId: message.jobId, parameterVersion: message.parameterVersion, shardIndex: message.shard, workerId, backend: compute.backend.name };
+    const taskMetrics = computed.metrics.map(taskMetricsToWire);
+    if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
+    const header: ReportHeader = { ...common, round: message.round, taskMetrics, computeMs: computed.computeMs };
+    return coordinator.reportShard(header, computed.sum);
   }
 }
 

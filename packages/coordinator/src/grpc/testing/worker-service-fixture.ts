@@ -1,11 +1,12 @@
 import type { ParamSet, ParamShape } from '@metatrain/metalearn';
 import { planShards } from '@metatrain/metalearn';
-import { grpc, WorkerServiceClient, WorkerServiceService, type ReportHeader, type WorkerServiceServer } from '@metatrain/proto';
+import { grpc, WorkerServiceClient, WorkerServiceService, type ReportEvalRequest, type ReportHeader, type WorkerServiceServer } from '@metatrain/proto';
+import { EvalTracker } from '../../rounds/eval-tracker';
 import { RoundTracker } from '../../rounds/round-tracker';
 import type { AcceptOutcome } from '../../rounds/shard-report';
 import { NotFoundError } from '../grpc-errors';
 import type { ParameterSource } from '../parameter-source';
-import { toShardReport, type ReportSink } from '../report-sink';
+import { toEvalReport, toShardReport, type ReportSink } from '../report-sink';
 
 /** A deadline `seconds` from now: every test call has one, as every real call must. */
 export const inSeconds = (seconds: number): Date => new Date(Date.now() + seconds * 1000);
@@ -14,6 +15,8 @@ export const inSeconds = (seconds: number): Date => new Date(Date.now() + second
 export interface FakeJob {
   versions: Map<number, ParamSet>;
   tracker: RoundTracker;
+  /** The evaluation it is collecting, if any (set by the test). */
+  evaluation?: EvalTracker;
   /** Every report the sink was handed, in arrival order. */
   reports: Array<{ header: ReportHeader; sum: ParamSet }>;
 }
@@ -39,6 +42,10 @@ export class FakeJobs implements ParameterSource, ReportSink {
     return job.tracker.accept(toShardReport(header, sum));
   }
 
+  reportEval(request: ReportEvalRequest): AcceptOutcome {
+    return this.job(request.jobId, 'job_id').evaluation?.accept(toEvalReport(request)) ?? 'STALE';
+  }
+
   private job(jobId: string, field: string): FakeJob {
     const job = this.jobs.get(jobId);
     if (!job) throw new NotFoundError(field, `no job ${JSON.stringify(jobId)}`);
@@ -52,12 +59,15 @@ export interface WorkerServiceFixture {
   close(): Promise<void>;
 }
 
-/** Serves `handlers` (Register/Heartbeat answer UNIMPLEMENTED) and connects a client. */
-export async function startWorkerService(handlers: Pick<WorkerServiceServer, 'getParameters' | 'reportShard'>): Promise<WorkerServiceFixture> {
+/** Serves `handlers` (the others answer UNIMPLEMENTED) and connects a client. */
+export async function startWorkerService(handlers: Partial<WorkerServiceServer>): Promise<WorkerServiceFixture> {
   const server = new grpc.Server();
-  const unimplemented = (_call: unknown, callback: (error: { code: grpc.status; details: string }) => void): void =>
-    callback({ code: grpc.status.UNIMPLEMENTED, details: 'not part of this test' });
-  server.addService(WorkerServiceService, { registerWorker: unimplemented, heartbeat: unimplemented, ...handlers });
+  const unimplemented = (call: { emit(event: 'error', error: unknown): unknown }, callback?: (error: { code: grpc.status; details: string }) => void): void => {
+    const error = { code: grpc.status.UNIMPLEMENTED, details: 'not part of this test' };
+    if (callback) callback(error);
+    else call.emit('error', error); // a server-streaming call has no callback
+  };
+  server.addService(WorkerServiceService, { registerWorker: unimplemented, heartbeat: unimplemented, getParameters: unimplemented, reportShard: unimplemented, reportEval: unimplemented, ...handlers });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
   );

@@ -212,10 +212,12 @@ export interface JobEvent {
   jobId: string;
   /** Unix epoch milliseconds when it happened. */
   timeMs: number;
-  kind: { $case: "stateChanged"; value: JobStateChanged } | { $case: "roundCompleted"; value: RoundCompleted } | {
-    $case: "checkpointWritten";
-    value: CheckpointWritten;
-  } | undefined;
+  kind:
+    | { $case: "stateChanged"; value: JobStateChanged }
+    | { $case: "roundCompleted"; value: RoundCompleted }
+    | { $case: "checkpointWritten"; value: CheckpointWritten }
+    | { $case: "evalCompleted"; value: EvalCompleted }
+    | undefined;
 }
 
 export interface JobStateChanged {
@@ -249,6 +251,32 @@ export interface RoundCompleted {
   workers: number;
   /** Compute backends that reported this round's shards (tensorflow, wasm, cpu). */
   backends: string[];
+}
+
+/**
+ * A periodic held-out evaluation (the spec's `eval: { everyRounds, tasks }`), computed by the
+ * workers as evaluation shards: the parameters of version `round` adapted to `tasks` fresh
+ * tasks of the held-out split. It never changes the parameters. A job evaluates version v
+ * right after RoundCompleted{round: v - 1} and before its next round starts; a coordinator that
+ * resumes a job at a version due for evaluation evaluates it again (same tasks, same numbers).
+ */
+export interface EvalCompleted {
+  /** Rounds completed when evaluated: the parameters are version `round`. */
+  round: number;
+  /** Held-out tasks evaluated. */
+  tasks: number;
+  /** Mean query loss over the held-out tasks before / after adaptation. */
+  preAdaptationLoss: number;
+  postAdaptationLoss: number;
+  /** Mean query accuracy before / after adaptation; unset for regression task families. */
+  preAdaptationAccuracy?: number | undefined;
+  postAdaptationAccuracy?:
+    | number
+    | undefined;
+  /** Wall-clock time from enqueueing the evaluation shards to the last result. */
+  evalMs: number;
+  /** Distinct workers that reported the evaluation's shards. */
+  workers: number;
 }
 
 export interface CheckpointWritten {
@@ -348,7 +376,7 @@ export interface WorkerInfo {
   hostname: string;
   version: string;
   state: WorkerState;
-  /** "{jobId}-r{round}-s{shard}" while computing, empty when idle */
+  /** "{jobId}-r{round}-s{shard}" (or "-e{shard}" for an evaluation shard) while computing, empty when idle */
   currentShard: string;
   shardsDone: number;
   registeredAtMs: number;
@@ -1462,6 +1490,9 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "checkpointWritten":
         CheckpointWritten.encode(message.kind.value, writer.uint32(42).fork()).join();
         break;
+      case "evalCompleted":
+        EvalCompleted.encode(message.kind.value, writer.uint32(50).fork()).join();
+        break;
     }
     return writer;
   },
@@ -1519,6 +1550,14 @@ export const JobEvent: MessageFns<JobEvent> = {
             message.kind = { $case: "checkpointWritten", value: CheckpointWritten.decode(reader, reader.uint32()) };
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.kind = { $case: "evalCompleted", value: EvalCompleted.decode(reader, reader.uint32()) };
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1555,6 +1594,10 @@ export const JobEvent: MessageFns<JobEvent> = {
         ? { $case: "checkpointWritten", value: CheckpointWritten.fromJSON(object.checkpointWritten) }
         : isSet(object.checkpoint_written)
         ? { $case: "checkpointWritten", value: CheckpointWritten.fromJSON(object.checkpoint_written) }
+        : isSet(object.evalCompleted)
+        ? { $case: "evalCompleted", value: EvalCompleted.fromJSON(object.evalCompleted) }
+        : isSet(object.eval_completed)
+        ? { $case: "evalCompleted", value: EvalCompleted.fromJSON(object.eval_completed) }
         : undefined,
     };
   },
@@ -1573,6 +1616,8 @@ export const JobEvent: MessageFns<JobEvent> = {
       obj.roundCompleted = RoundCompleted.toJSON(message.kind.value);
     } else if (message.kind?.$case === "checkpointWritten") {
       obj.checkpointWritten = CheckpointWritten.toJSON(message.kind.value);
+    } else if (message.kind?.$case === "evalCompleted") {
+      obj.evalCompleted = EvalCompleted.toJSON(message.kind.value);
     }
     return obj;
   },
@@ -1600,6 +1645,12 @@ export const JobEvent: MessageFns<JobEvent> = {
       case "checkpointWritten": {
         if (object.kind?.value !== undefined && object.kind?.value !== null) {
           message.kind = { $case: "checkpointWritten", value: CheckpointWritten.fromPartial(object.kind.value) };
+        }
+        break;
+      }
+      case "evalCompleted": {
+        if (object.kind?.value !== undefined && object.kind?.value !== null) {
+          message.kind = { $case: "evalCompleted", value: EvalCompleted.fromPartial(object.kind.value) };
         }
         break;
       }
@@ -1943,6 +1994,216 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     message.roundMs = object.roundMs ?? 0;
     message.workers = object.workers ?? 0;
     message.backends = object.backends?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseEvalCompleted(): EvalCompleted {
+  return {
+    round: 0,
+    tasks: 0,
+    preAdaptationLoss: 0,
+    postAdaptationLoss: 0,
+    preAdaptationAccuracy: undefined,
+    postAdaptationAccuracy: undefined,
+    evalMs: 0,
+    workers: 0,
+  };
+}
+
+export const EvalCompleted: MessageFns<EvalCompleted> = {
+  encode(message: EvalCompleted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.round !== 0) {
+      writer.uint32(8).uint32(message.round);
+    }
+    if (message.tasks !== 0) {
+      writer.uint32(16).uint32(message.tasks);
+    }
+    if (message.preAdaptationLoss !== 0) {
+      writer.uint32(25).double(message.preAdaptationLoss);
+    }
+    if (message.postAdaptationLoss !== 0) {
+      writer.uint32(33).double(message.postAdaptationLoss);
+    }
+    if (message.preAdaptationAccuracy !== undefined) {
+      writer.uint32(41).double(message.preAdaptationAccuracy);
+    }
+    if (message.postAdaptationAccuracy !== undefined) {
+      writer.uint32(49).double(message.postAdaptationAccuracy);
+    }
+    if (message.evalMs !== 0) {
+      writer.uint32(57).double(message.evalMs);
+    }
+    if (message.workers !== 0) {
+      writer.uint32(64).uint32(message.workers);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EvalCompleted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEvalCompleted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.round = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.tasks = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 25) {
+              break;
+            }
+
+            message.preAdaptationLoss = reader.double();
+            continue;
+          }
+          case 4: {
+            if (tag !== 33) {
+              break;
+            }
+
+            message.postAdaptationLoss = reader.double();
+            continue;
+          }
+          case 5: {
+            if (tag !== 41) {
+              break;
+            }
+
+            message.preAdaptationAccuracy = reader.double();
+            continue;
+          }
+          case 6: {
+            if (tag !== 49) {
+              break;
+            }
+
+            message.postAdaptationAccuracy = reader.double();
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.evalMs = reader.double();
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.workers = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EvalCompleted {
+    return {
+      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      tasks: isSet(object.tasks) ? globalThis.Number(object.tasks) : 0,
+      preAdaptationLoss: isSet(object.preAdaptationLoss)
+        ? globalThis.Number(object.preAdaptationLoss)
+        : isSet(object.pre_adaptation_loss)
+        ? globalThis.Number(object.pre_adaptation_loss)
+        : 0,
+      postAdaptationLoss: isSet(object.postAdaptationLoss)
+        ? globalThis.Number(object.postAdaptationLoss)
+        : isSet(object.post_adaptation_loss)
+        ? globalThis.Number(object.post_adaptation_loss)
+        : 0,
+      preAdaptationAccuracy: isSet(object.preAdaptationAccuracy)
+        ? globalThis.Number(object.preAdaptationAccuracy)
+        : isSet(object.pre_adaptation_accuracy)
+        ? globalThis.Number(object.pre_adaptation_accuracy)
+        : undefined,
+      postAdaptationAccuracy: isSet(object.postAdaptationAccuracy)
+        ? globalThis.Number(object.postAdaptationAccuracy)
+        : isSet(object.post_adaptation_accuracy)
+        ? globalThis.Number(object.post_adaptation_accuracy)
+        : undefined,
+      evalMs: isSet(object.evalMs)
+        ? globalThis.Number(object.evalMs)
+        : isSet(object.eval_ms)
+        ? globalThis.Number(object.eval_ms)
+        : 0,
+      workers: isSet(object.workers) ? globalThis.Number(object.workers) : 0,
+    };
+  },
+
+  toJSON(message: EvalCompleted): unknown {
+    const obj: any = {};
+    if (message.round !== 0) {
+      obj.round = Math.round(message.round);
+    }
+    if (message.tasks !== 0) {
+      obj.tasks = Math.round(message.tasks);
+    }
+    if (message.preAdaptationLoss !== 0) {
+      obj.preAdaptationLoss = floatToJson(message.preAdaptationLoss);
+    }
+    if (message.postAdaptationLoss !== 0) {
+      obj.postAdaptationLoss = floatToJson(message.postAdaptationLoss);
+    }
+    if (message.preAdaptationAccuracy !== undefined) {
+      obj.preAdaptationAccuracy = floatToJson(message.preAdaptationAccuracy);
+    }
+    if (message.postAdaptationAccuracy !== undefined) {
+      obj.postAdaptationAccuracy = floatToJson(message.postAdaptationAccuracy);
+    }
+    if (message.evalMs !== 0) {
+      obj.evalMs = floatToJson(message.evalMs);
+    }
+    if (message.workers !== 0) {
+      obj.workers = Math.round(message.workers);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EvalCompleted>): EvalCompleted {
+    return EvalCompleted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EvalCompleted>): EvalCompleted {
+    const message = createBaseEvalCompleted();
+    message.round = object.round ?? 0;
+    message.tasks = object.tasks ?? 0;
+    message.preAdaptationLoss = object.preAdaptationLoss ?? 0;
+    message.postAdaptationLoss = object.postAdaptationLoss ?? 0;
+    message.preAdaptationAccuracy = object.preAdaptationAccuracy ?? undefined;
+    message.postAdaptationAccuracy = object.postAdaptationAccuracy ?? undefined;
+    message.evalMs = object.evalMs ?? 0;
+    message.workers = object.workers ?? 0;
     return message;
   },
 };

@@ -120,7 +120,10 @@ export interface RegisterWorkerResponse {
 
 export interface HeartbeatRequest {
   workerId: string;
-  /** Queue job id of the shard being computed ({jobId}-r{round}-s{shard}); empty when idle. */
+  /**
+   * Queue job id of the shard being computed ({jobId}-r{round}-s{shard}, or
+   * {jobId}-r{version}-e{shard} for an evaluation shard); empty when idle.
+   */
   currentShard: string;
   /** Shards this worker has reported since it started. */
   shardsDone: number;
@@ -163,6 +166,35 @@ export interface ReportHeader {
   taskMetrics: TaskMetrics[];
   /** Time spent computing the shard (excluding the parameter fetch). */
   computeMs: number;
+}
+
+/** The result of one evaluation shard: held-out tasks adapted from one parameter version. */
+export interface ReportEvalRequest {
+  jobId: string;
+  /** The parameter version evaluated (rounds completed). */
+  parameterVersion: number;
+  /** Shard index within the evaluation. */
+  shardIndex: number;
+  workerId: string;
+  /** Compute backend that produced the result: tensorflow | wasm | cpu. */
+  backend: string;
+  /**
+   * One entry per held-out task of the shard, in task order; task_index is the task's index in
+   * the evaluation (0 .. tasks-1).
+   */
+  taskMetrics: TaskMetrics[];
+  /** Time spent computing the shard (excluding the parameter fetch). */
+  computeMs: number;
+}
+
+export interface ReportEvalResponse {
+  /**
+   * ACCEPTED, DUPLICATE (this shard of this evaluation was already accepted), STALE (the
+   * evaluation is over or the job is no longer running) or REJECTED.
+   */
+  status: ReportStatus;
+  /** Why the report was not ACCEPTED; empty when it was. */
+  reason: string;
 }
 
 /** Losses are on the task's query set. */
@@ -1175,6 +1207,280 @@ export const ReportHeader: MessageFns<ReportHeader> = {
   },
 };
 
+function createBaseReportEvalRequest(): ReportEvalRequest {
+  return { jobId: "", parameterVersion: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
+}
+
+export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
+  encode(message: ReportEvalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.parameterVersion !== 0) {
+      writer.uint32(16).uint32(message.parameterVersion);
+    }
+    if (message.shardIndex !== 0) {
+      writer.uint32(24).uint32(message.shardIndex);
+    }
+    if (message.workerId !== "") {
+      writer.uint32(34).string(message.workerId);
+    }
+    if (message.backend !== "") {
+      writer.uint32(42).string(message.backend);
+    }
+    for (const v of message.taskMetrics) {
+      TaskMetrics.encode(v!, writer.uint32(50).fork()).join();
+    }
+    if (message.computeMs !== 0) {
+      writer.uint32(57).double(message.computeMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportEvalRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportEvalRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.parameterVersion = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.shardIndex = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.workerId = reader.string();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.taskMetrics.push(TaskMetrics.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 7: {
+            if (tag !== 57) {
+              break;
+            }
+
+            message.computeMs = reader.double();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportEvalRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      parameterVersion: isSet(object.parameterVersion)
+        ? globalThis.Number(object.parameterVersion)
+        : isSet(object.parameter_version)
+        ? globalThis.Number(object.parameter_version)
+        : 0,
+      shardIndex: isSet(object.shardIndex)
+        ? globalThis.Number(object.shardIndex)
+        : isSet(object.shard_index)
+        ? globalThis.Number(object.shard_index)
+        : 0,
+      workerId: isSet(object.workerId)
+        ? globalThis.String(object.workerId)
+        : isSet(object.worker_id)
+        ? globalThis.String(object.worker_id)
+        : "",
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
+      taskMetrics: globalThis.Array.isArray(object?.taskMetrics)
+        ? object.taskMetrics.map((e: any) => TaskMetrics.fromJSON(e))
+        : globalThis.Array.isArray(object?.task_metrics)
+        ? object.task_metrics.map((e: any) => TaskMetrics.fromJSON(e))
+        : [],
+      computeMs: isSet(object.computeMs)
+        ? globalThis.Number(object.computeMs)
+        : isSet(object.compute_ms)
+        ? globalThis.Number(object.compute_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: ReportEvalRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.parameterVersion !== 0) {
+      obj.parameterVersion = Math.round(message.parameterVersion);
+    }
+    if (message.shardIndex !== 0) {
+      obj.shardIndex = Math.round(message.shardIndex);
+    }
+    if (message.workerId !== "") {
+      obj.workerId = message.workerId;
+    }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
+    if (message.taskMetrics?.length) {
+      obj.taskMetrics = message.taskMetrics.map((e) => TaskMetrics.toJSON(e));
+    }
+    if (message.computeMs !== 0) {
+      obj.computeMs = floatToJson(message.computeMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportEvalRequest>): ReportEvalRequest {
+    return ReportEvalRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportEvalRequest>): ReportEvalRequest {
+    const message = createBaseReportEvalRequest();
+    message.jobId = object.jobId ?? "";
+    message.parameterVersion = object.parameterVersion ?? 0;
+    message.shardIndex = object.shardIndex ?? 0;
+    message.workerId = object.workerId ?? "";
+    message.backend = object.backend ?? "";
+    message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
+    message.computeMs = object.computeMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseReportEvalResponse(): ReportEvalResponse {
+  return { status: 0, reason: "" };
+}
+
+export const ReportEvalResponse: MessageFns<ReportEvalResponse> = {
+  encode(message: ReportEvalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.status !== 0) {
+      writer.uint32(8).int32(message.status);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReportEvalResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReportEvalResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.status = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReportEvalResponse {
+    return {
+      status: isSet(object.status) ? reportStatusFromJSON(object.status) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: ReportEvalResponse): unknown {
+    const obj: any = {};
+    if (message.status !== 0) {
+      obj.status = reportStatusToJSON(message.status);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReportEvalResponse>): ReportEvalResponse {
+    return ReportEvalResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReportEvalResponse>): ReportEvalResponse {
+    const message = createBaseReportEvalResponse();
+    message.status = object.status ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
 function createBaseTaskMetrics(): TaskMetrics {
   return { taskIndex: 0, preLoss: 0, postLoss: 0, preAccuracy: undefined, postAccuracy: undefined };
 }
@@ -1471,6 +1777,19 @@ export const WorkerServiceService = {
     responseSerialize: (value: ReportShardResponse): Buffer => Buffer.from(ReportShardResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReportShardResponse => ReportShardResponse.decode(value),
   },
+  /**
+   * One evaluation shard's per-task results (no tensors). Answered like ReportShard: the worker
+   * acks the queue job on ACCEPTED, DUPLICATE and STALE, and fails it on REJECTED.
+   */
+  reportEval: {
+    path: "/metatrain.v1.WorkerService/ReportEval" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ReportEvalRequest): Buffer => Buffer.from(ReportEvalRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ReportEvalRequest => ReportEvalRequest.decode(value),
+    responseSerialize: (value: ReportEvalResponse): Buffer => Buffer.from(ReportEvalResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ReportEvalResponse => ReportEvalResponse.decode(value),
+  },
 } as const;
 
 export interface WorkerServiceServer extends UntypedServiceImplementation {
@@ -1486,6 +1805,11 @@ export interface WorkerServiceServer extends UntypedServiceImplementation {
    * call returns ACCEPTED or DUPLICATE.
    */
   reportShard: handleClientStreamingCall<ReportShardRequest, ReportShardResponse>;
+  /**
+   * One evaluation shard's per-task results (no tensors). Answered like ReportShard: the worker
+   * acks the queue job on ACCEPTED, DUPLICATE and STALE, and fails it on REJECTED.
+   */
+  reportEval: handleUnaryCall<ReportEvalRequest, ReportEvalResponse>;
 }
 
 export interface WorkerServiceClient extends Client {
@@ -1552,6 +1876,25 @@ export interface WorkerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReportShardResponse) => void,
   ): ClientWritableStream<ReportShardRequest>;
+  /**
+   * One evaluation shard's per-task results (no tensors). Answered like ReportShard: the worker
+   * acks the queue job on ACCEPTED, DUPLICATE and STALE, and fails it on REJECTED.
+   */
+  reportEval(
+    request: ReportEvalRequest,
+    callback: (error: ServiceError | null, response: ReportEvalResponse) => void,
+  ): ClientUnaryCall;
+  reportEval(
+    request: ReportEvalRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ReportEvalResponse) => void,
+  ): ClientUnaryCall;
+  reportEval(
+    request: ReportEvalRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ReportEvalResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const WorkerServiceClient = makeGenericClientConstructor(

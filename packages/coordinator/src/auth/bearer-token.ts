@@ -8,7 +8,11 @@ const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
  */
 export function hasBearerToken(authorization: string | undefined, token: string): boolean {
   const presented = authorization === undefined ? undefined : BEARER.exec(authorization)?.[1];
-  if (presented === undefined) return false;
+  return presented !== undefined && tokenMatches(presented, token);
+}
+
+/** Whether `presented` is `token`, compared as digests in constant time (see {@link hasBearerToken}). */
+export function tokenMatches(presented: string, token: string): boolean {
   return timingSafeEqual(digest(presented), digest(token));
 }
 

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Test-only certificates (openssl), from the package that reads TLS files.
+import { makeTestCertificates, type TestCertificates } from '../../../protocol/src/tls/testing/test-certificates';
+import { ConfigError } from '../errors';
+import { DEFAULT_SPEC_LIMITS } from '../jobs/spec-limits';
+import { compileCoordinatorOptions, COORDINATOR_ENV, coordinatorOptionsFromEnv } from './coordinator-options';
+
+let certs: TestCertificates;
+beforeAll(async () => {
+  certs = await makeTestCertificates();
+});
+afterAll(() => certs.close());
+
+describe('coordinator TLS and limits options', () => {
+  it('reads GRPC_TLS_* and the MAX_* limits from the environment', () => {
+    const options = coordinatorOptionsFromEnv({
+      GRPC_TLS_CERT: certs.serverCert,
+      GRPC_TLS_KEY: certs.serverKey,
+      GRPC_TLS_CLIENT_CA: certs.caCert,
+      MAX_META_BATCH_SIZE: '64',
+      MAX_MODEL_PARAMETERS: '2000000',
+      MAX_TASK_EXAMPLES: '',
+    });
+    expect(options).toMatchObject({ tlsCertFile: certs.serverCert, tlsKeyFile: certs.serverKey, tlsClientCaFile: certs.caCert, limits: { maxMetaBatchSize: 64, maxModelParameters: 2_000_000 } });
+    const compiled = compileCoordinatorOptions(options);
+    expect(compiled.limits).toEqual({ ...DEFAULT_SPEC_LIMITS, maxMetaBatchSize: 64, maxModelParameters: 2_000_000 });
+    expect(compiled.tls?.clientCa).toBeInstanceOf(Buffer);
+    expect(compileCoordinatorOptions({}).tls).toBeUndefined();
+  });
+
+  it('names the variable of a bad limit or TLS setting', () => {
+    expect(() => coordinatorOptionsFromEnv({ MAX_META_BATCH_SIZE: '0' })).toThrow(new ConfigError('MAX_META_BATCH_SIZE', 'expected a positive integer, got "0"'));
+    expect(() => coordinatorOptionsFromEnv({ MAX_ROUND_BYTES: '1e9' })).toThrow(new ConfigError('MAX_ROUND_BYTES', 'expected a non-negative integer, got "1e9"'));
+    expect(() => compileCoordinatorOptions({ limits: { maxTaskExamples: 0.5 } })).toThrow(new ConfigError('limits.maxTaskExamples', 'expected a positive integer, got 0.5'));
+    expect(() => compileCoordinatorOptions({ tlsClientCaFile: certs.caCert })).toThrow(
+      new ConfigError('GRPC_TLS_CLIENT_CA', 'needs GRPC_TLS_CERT and GRPC_TLS_KEY: mutual TLS is TLS with client certificates'),
+    );
+    expect(() => compileCoordinatorOptions({ tlsKeyFile: certs.serverKey })).toThrow(new ConfigError('GRPC_TLS_CERT', 'required with GRPC_TLS_KEY'));
+    expect(() => compileCoordinatorOptions({ tlsCertFile: certs.serverCert, tlsKeyFile: certs.workerKey })).toThrow(/^GRPC_TLS_KEY: .* is not the private key of the certificate in GRPC_TLS_CERT$/);
+    expect(() => compileCoordinatorOptions({ tlsCertFile: certs.serverCert, tlsKeyFile: certs.serverKey, tlsClientCaFile: '/nope' })).toThrow(
+      new ConfigError('GRPC_TLS_CLIENT_CA', 'cannot read "/nope" (ENOENT)'),
+    );
+  });
+
+  it('lists every variable it reads', () => {
+    expect(Object.values(COORDINATOR_ENV)).toEqual(
+      expect.arrayContaining(['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CLIENT_CA', 'MAX_META_BATCH_SIZE', 'MAX_MODEL_PARAMETERS', 'MAX_TASK_EXAMPLES', 'MAX_ROUND_BYTES', 'METATRAIN_TOKEN']),
+    );
+  });
+});

@@ -1,0 +1,94 @@
+import { join } from 'node:path';
+import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv, parseStorageConfig } from '@metatrain/coordinator';
+import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
+import { describe, expect, it } from 'vitest';
+import { imageTitle, parseDockerfile } from './support/dockerfile';
+import { INFRA, readYamlMapping, REPO } from './support/yaml-files';
+
+// infra/compose.yaml: it parses, every service is configured with variables the code reads,
+// the ones the stack needs are there and point at the right services, the images are the
+// Dockerfile's, and the grace periods cover the shutdown the code does.
+
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string; target: string };
+  command?: string[];
+  environment?: Record<string, string>;
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  stop_grace_period?: string;
+  profiles?: string[];
+}
+
+const compose = readYamlMapping(join(INFRA, 'compose.yaml')) as { services: Record<string, ComposeService> };
+const services = compose.services;
+const dockerfile = parseDockerfile();
+
+/** `${VAR:-default}` as Compose substitutes it with VAR unset. */
+const substitute = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+const env = (service: string) => Object.fromEntries(Object.entries(services[service]?.environment ?? {}).map(([k, v]) => [k, substitute(String(v))]));
+const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? '')?.[1] ?? 10); // Compose's default is 10s
+
+const WORKERS = ['worker', 'worker-gpu'];
+
+describe('infra/compose.yaml', () => {
+  it('has the stack: redis, minio and its bucket, the coordinator and the workers', () => {
+    expect(Object.keys(services).sort()).toEqual(['coordinator', 'minio', 'minio-bucket', 'redis', 'worker', 'worker-gpu']);
+    expect(services['worker-gpu']?.profiles).toEqual(['gpu']); // `docker compose up` starts CPU workers only
+  });
+
+  it('gives the services only variables the code reads', () => {
+    expect(Object.keys(env('coordinator')).filter((v) => !COORDINATOR_ENV_NAMES.includes(v))).toEqual([]);
+    for (const w of WORKERS) expect(Object.keys(env(w)).filter((v) => !WORKER_ENV_NAMES.includes(v)), w).toEqual([]);
+  });
+
+  it('names every variable the services need, pointing at the services that are there', () => {
+    const coordinatorEnv = env('coordinator');
+    for (const name of ['REDIS_URL', 'STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'METATRAIN_TOKEN', 'METATRAIN_DATA_DIR']) expect(coordinatorEnv, name).toHaveProperty(name);
+    const coordinator = compileCoordinatorOptions(coordinatorOptionsFromEnv(coordinatorEnv));
+    expect(new URL(coordinator.redisUrl).hostname).toBe('redis');
+    const storage = parseStorageConfig(coordinator.storage, '/unused');
+    if (storage.kind !== 's3') throw new Error('expected s3 storage');
+    expect(new URL(storage.options.endPoint).hostname).toBe('minio');
+    expect(storage.options.accessKey).toBe(substitute(String(services.minio?.environment?.MINIO_ROOT_USER)));
+    expect(storage.options.secretKey).toBe(substitute(String(services.minio?.environment?.MINIO_ROOT_PASSWORD)));
+    // The bucket minio-bucket creates is the one STORAGE_URL names.
+    expect(JSON.stringify(services['minio-bucket'])).toContain(`local/${storage.options.bucket}`);
+    expect(services.coordinator?.depends_on).toMatchObject({ redis: { condition: 'service_healthy' }, 'minio-bucket': { condition: 'service_completed_successfully' } });
+
+    for (const w of WORKERS) {
+      const workerEnv = env(w);
+      for (const name of ['REDIS_URL', 'COORDINATOR_ADDR', 'METATRAIN_TOKEN', 'METATRAIN_DATA_DIR']) expect(workerEnv, `${w} ${name}`).toHaveProperty(name);
+      const worker = compileWorkerOptions(workerOptionsFromEnv(workerEnv));
+      expect(worker.coordinatorAddress).toBe(`coordinator:${coordinator.grpcPort}`);
+      expect(worker.redisUrl).toBe(coordinator.redisUrl);
+      expect([worker.queuePrefix, worker.queueName]).toEqual([coordinator.queuePrefix, coordinator.queueName]);
+      expect(workerEnv.METATRAIN_TOKEN).toBe(coordinatorEnv.METATRAIN_TOKEN);
+      // Docker sends SIGKILL after stop_grace_period: the shard in hand must be done or handed back by then.
+      expect(seconds(services[w]?.stop_grace_period) * 1000, w).toBeGreaterThanOrEqual(worker.shutdownGraceMs + 10_000);
+      // No container name and no published port, or `--scale worker=N` could not start N.
+      expect(services[w], w).not.toHaveProperty('container_name');
+      expect(services[w], w).not.toHaveProperty('ports');
+    }
+  });
+
+  it('publishes the coordinator ports it listens on, on localhost', () => {
+    const coordinator = compileCoordinatorOptions(coordinatorOptionsFromEnv(env('coordinator')));
+    expect(services.coordinator?.ports).toEqual([`127.0.0.1:${coordinator.grpcPort}:${coordinator.grpcPort}`, `127.0.0.1:${coordinator.httpPort}:${coordinator.httpPort}`]);
+  });
+
+  it('runs Redis with AOF and noeviction', () => {
+    const command = (services.redis?.command ?? []).join(' ');
+    expect(command).toMatch(/--appendonly yes/);
+    expect(command).toMatch(/--maxmemory-policy noeviction/);
+  });
+
+  it('builds the images from the Dockerfile targets that carry their names', () => {
+    for (const name of ['coordinator', ...WORKERS]) {
+      const s = services[name];
+      expect(s?.build, name).toEqual({ context: '..', dockerfile: 'infra/docker/Dockerfile', target: expect.any(String) });
+      expect(join(INFRA, s?.build?.context ?? '', s?.build?.dockerfile ?? '')).toBe(join(REPO, 'infra', 'docker', 'Dockerfile'));
+      expect(s?.image, name).toBe(`${imageTitle(dockerfile, s?.build?.target ?? '')}:latest`);
+    }
+  });
+});

@@ -1,0 +1,36 @@
+import { COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
+import { BACKEND_ENV } from '@metatrain/metalearn';
+import { WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
+import { describe, expect, it } from 'vitest';
+
+// The deployment tests check infra/ against COORDINATOR_ENV_NAMES and WORKER_ENV_NAMES. That
+// is only sound if the readers read nothing else: here each reader gets an environment that
+// records every name it looks up.
+
+function recordingEnv(): { env: NodeJS.ProcessEnv; read: Set<string> } {
+  const read = new Set<string>();
+  const env = new Proxy({} as NodeJS.ProcessEnv, {
+    get: (_target, name) => {
+      if (typeof name === 'string') read.add(name);
+      return undefined;
+    },
+  });
+  return { env, read };
+}
+
+describe('the environment lists', () => {
+  it('hold every variable coordinatorOptionsFromEnv reads, and it reads all but the backend', () => {
+    const { env, read } = recordingEnv();
+    coordinatorOptionsFromEnv(env);
+    expect([...read].filter((name) => !COORDINATOR_ENV_NAMES.includes(name))).toEqual([]);
+    // METATRAIN_BACKEND is read by selectBackend when the coordinator starts.
+    expect([...COORDINATOR_ENV_NAMES].filter((name) => !read.has(name))).toEqual([BACKEND_ENV]);
+  });
+
+  it('hold every variable workerOptionsFromEnv reads, and it reads all but the log switch', () => {
+    const { env, read } = recordingEnv();
+    workerOptionsFromEnv(env);
+    expect([...read].filter((name) => !WORKER_ENV_NAMES.includes(name))).toEqual([]);
+    expect([...WORKER_ENV_NAMES].filter((name) => !read.has(name))).toEqual(['METATRAIN_LOG']); // main.ts reads it
+  });
+});

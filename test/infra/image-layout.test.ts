@@ -1,0 +1,104 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { startService, type ServiceProcess } from '@metatrain/cli';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedisServer, type RedisTestServer } from '../support/redis-server';
+import { runCli } from '../support/run-cli';
+import { assembleImage, type ImageLayout } from './support/image-layout';
+
+// The CPU images without Docker: each image's files assembled as the Dockerfile assembles
+// them (its pnpm install of production dependencies, its sources minus .dockerignore), then
+// its CMD run in its WORKDIR with its ENV, as real processes: a job submitted to that
+// coordinator finishes on that worker, both HEALTHCHECKs pass, and SIGTERM ends both with 0.
+
+const SPEC = `name: image-layout
+algorithm: maml
+model: { kind: mlp, hidden: [8] }
+tasks: { family: sinusoid, shots: 3, queryShots: 3 }
+inner: { steps: 1, lr: 0.01 }
+outer: { lr: 0.001, metaBatchSize: 4, iterations: 2 }
+shardSize: 2
+`;
+const run = promisify(execFile);
+const log = (line: string) => void process.stderr.write(`${line}\n`);
+
+describe('the coordinator and worker images, assembled without Docker', () => {
+  let redis: RedisTestServer;
+  let scratch: string;
+  let images: { coordinator: ImageLayout; worker: ImageLayout };
+  let coordinator: ServiceProcess & { grpc: string; http: string };
+  let worker: ServiceProcess;
+  const baseEnv = (image: ImageLayout) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...image.env });
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    scratch = await mkdtemp(join(tmpdir(), 'image-layout-'));
+    images = { coordinator: await assembleImage('coordinator'), worker: await assembleImage('worker') };
+    const c = images.coordinator;
+    const [command = '', ...args] = c.cmd;
+    const service = startService('coordinator image', command, args, {
+      cwd: c.workdir,
+      env: { ...baseEnv(c), REDIS_URL: redis.url, STORAGE_URL: pathToFileURL(join(scratch, 'store')).href, METATRAIN_QUEUE_PREFIX: `image-${process.pid}`, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1' },
+      ready: /^coordinator ready: grpc (\S+) http (\S+)/,
+      log,
+    });
+    const ready = await service.ready;
+    coordinator = Object.assign(service, { grpc: ready[1] ?? '', http: ready[2] ?? '' });
+    const w = images.worker;
+    const [workerCommand = '', ...workerArgs] = w.cmd;
+    worker = startService('worker image', workerCommand, workerArgs, {
+      cwd: w.workdir,
+      env: { ...baseEnv(w), REDIS_URL: redis.url, COORDINATOR_ADDR: coordinator.grpc, METATRAIN_QUEUE_PREFIX: `image-${process.pid}` },
+      ready: /^worker ready: /,
+      log,
+    });
+    await worker.ready;
+  }, 300_000); // two pnpm installs and two process starts, on a loaded machine
+  afterAll(async () => {
+    await worker?.stop();
+    await coordinator?.stop();
+    await images?.worker.remove();
+    await images?.coordinator.remove();
+    await redis?.close();
+    if (scratch) await rm(scratch, { recursive: true, force: true });
+  });
+
+  it('holds no test files and no development dependencies', async () => {
+    const { stdout } = await run('find', [images.worker.root, '-name', '*.test.ts', '-not', '-path', '*/node_modules/*']);
+    expect(stdout).toBe('');
+    for (const devOnly of ['vitest', 'typescript', '@bufbuild/buf', 'ts-proto']) {
+      const { stdout: found } = await run('sh', ['-c', `ls ${images.coordinator.root}/app/node_modules/.pnpm | grep -c "^${devOnly.replace('/', '+')}@" || true`]);
+      expect(found.trim(), devOnly).toBe('0');
+    }
+  });
+
+  it('runs a job: the coordinator CMD serves, the worker CMD computes', async () => {
+    const specFile = join(scratch, 'spec.yaml');
+    await writeFile(specFile, SPEC);
+    const result = await runCli(['submit', specFile, '--wait', '--coordinator', coordinator.grpc]);
+    expect(result.stderr).toMatch(/SUCCEEDED: round 2\/2/);
+    expect(result.code).toBe(0);
+  });
+
+  it('passes both HEALTHCHECKs', async () => {
+    const c = images.coordinator;
+    const port = coordinator.http.split(':').at(-1) ?? '';
+    const [command = '', ...args] = c.healthcheck;
+    await expect(run(command, args, { env: { ...baseEnv(c), HTTP_PORT: port }, timeout: 30_000 })).resolves.toBeDefined();
+    const w = images.worker;
+    const [workerCommand = '', ...workerArgs] = w.healthcheck;
+    await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), REDIS_URL: redis.url, COORDINATOR_ADDR: coordinator.grpc }, timeout: 30_000 })).resolves.toBeDefined();
+  });
+
+  it('ends on SIGTERM with exit code 0', async () => {
+    for (const service of [worker, coordinator]) {
+      const exited = new Promise<number | null>((resolve) => service.child.once('exit', (code) => resolve(code)));
+      service.child.kill('SIGTERM');
+      expect(await exited, service.name).toBe(0);
+    }
+  });
+});

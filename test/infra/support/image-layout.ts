@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { promisify } from 'node:util';
+import { effective, execForm, parseDockerfile, stage, stageEnv, type ParsedDockerfile } from './dockerfile';
+import { dockerignored } from './dockerignore';
+import { REPO } from './yaml-files';
+
+const exec = promisify(execFile);
+
+/** An image's file system as the Dockerfile builds it, laid out in a directory of this machine. */
+export interface ImageLayout {
+  /** Where the image's `/` is. */
+  root: string;
+  /** The image's WORKDIR, here. */
+  workdir: string;
+  /** Its ENV. */
+  env: Record<string, string>;
+  /** Its CMD, with the image's paths mapped here. */
+  cmd: string[];
+  /** Its HEALTHCHECK command, mapped likewise. */
+  healthcheck: string[];
+  remove(): Promise<void>;
+}
+
+/**
+ * Builds the CPU image `target` (coordinator or worker) without Docker: the manifests
+ * stage's COPYs, its deps stage's RUN (the same `pnpm install`, offline: from this machine's
+ * store), the sources stage's COPYs filtered by .dockerignore, and the target's own COPYs.
+ * Absolute image paths in CMD and HEALTHCHECK are mapped into the directory.
+ */
+export async function assembleImage(target: 'coordinator' | 'worker', dockerfile: ParsedDockerfile = parseDockerfile()): Promise<ImageLayout> {
+  const root = await mkdtemp(join(tmpdir(), `image-${target}-`));
+  const inImage = (path: string) => join(root, path);
+  const copy = async (source: string, dest: string) => {
+    const to = dest.endsWith('/') ? join(inImage(dest), source.endsWith('/') ? '' : (source.split('/').at(-1) ?? '')) : inImage(dest);
+    await mkdir(dirname(to), { recursive: true });
+    await cp(join(REPO, source), to, { recursive: true, filter: (from) => !dockerignored(relative(REPO, from)) || from === join(REPO, source) });
+  };
+  const copyAll = async (stageName: string, base: string) => {
+    for (const instruction of stage(dockerfile, stageName).instructions.filter((i) => i.keyword === 'COPY' && !i.args.startsWith('--from'))) {
+      const parts = instruction.args.split(' ');
+      const dest = parts.at(-1) ?? '';
+      for (const source of parts.slice(0, -1)) await copy(source, dest.startsWith('/') ? dest : join(base, dest) + (dest.endsWith('/') ? '/' : ''));
+    }
+  };
+  await copyAll('manifests', '/app');
+  for (const run of stage(dockerfile, `${target}-deps`).instructions.filter((i) => i.keyword === 'RUN')) {
+    const command = run.args.replace(/^(--mount=\S+\s+)*/, '').replace('pnpm install', 'pnpm install --offline');
+    await exec('sh', ['-c', command], { cwd: inImage('/app'), timeout: 300_000 });
+  }
+  await copyAll('sources', '/');
+  await copyAll(target, '/app');
+  const map = (args: string[]) => args.map((a) => (a.startsWith('/') && a.includes('.') ? inImage(a) : a)).map((a, i) => (i === 0 && a === 'node' ? process.execPath : a));
+  return {
+    root,
+    workdir: inImage(effective(dockerfile, target, 'WORKDIR')?.args ?? '/'),
+    env: stageEnv(dockerfile, target),
+    cmd: map(execForm(effective(dockerfile, target, 'CMD'))),
+    healthcheck: map(execForm(effective(dockerfile, target, 'HEALTHCHECK'))),
+    remove: () => rm(root, { recursive: true, force: true }),
+  };
+}

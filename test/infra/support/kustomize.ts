@@ -1,0 +1,122 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { isK8sObject, parseYamlText, readYamlDocuments, readYamlMapping, type K8sObject } from './yaml-files';
+
+// Renders infra/k8s overlays: with `kubectl kustomize` where kubectl is installed, and with
+// the small renderer below everywhere, so that every check runs on every machine. Where
+// kubectl is installed, test/infra/kustomize-render.test.ts proves the two agree.
+
+/** `kubectl` on PATH, or undefined. */
+export function findKubectl(): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const path = join(dir, 'kubectl');
+    if (dir !== '' && existsSync(path) && statSync(path).isFile()) return path;
+  }
+  return undefined;
+}
+
+/** `kubectl kustomize dir`, parsed. Throws with kubectl's message when it fails. */
+export function kubectlKustomize(kubectl: string, dir: string): K8sObject[] {
+  const text = execFileSync(kubectl, ['kustomize', dir], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return parseYamlText(text, `kubectl kustomize ${dir}`).filter(isK8sObject);
+}
+
+/** Renders `dir` with kubectl when installed, else with {@link renderKustomization}. */
+export function renderOverlay(dir: string): K8sObject[] {
+  const kubectl = findKubectl();
+  return kubectl ? kubectlKustomize(kubectl, dir) : renderKustomization(dir);
+}
+
+type Json = Record<string, unknown>;
+const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/**
+ * The part of kustomize these manifests use: `resources` (files and directories),
+ * `components`, `namespace`, `labels` (`includeTemplates`, never selectors), `images` and
+ * strategic-merge `patches` (lists of named items merged by name). Anything else in a
+ * kustomization throws, so the renderer cannot silently ignore what kubectl would apply.
+ */
+export function renderKustomization(dir: string): K8sObject[] {
+  const k = readYamlMapping(join(dir, 'kustomization.yaml'));
+  const known = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'labels', 'images', 'patches']);
+  for (const key of Object.keys(k)) if (!known.has(key)) throw new Error(`${dir}: the test renderer does not implement "${key}"`);
+  const objects: K8sObject[] = [];
+  for (const entry of (k.resources as string[] | undefined) ?? []) {
+    const path = join(dir, entry);
+    if (statSync(path).isDirectory()) objects.push(...renderKustomization(path));
+    else objects.push(...readYamlDocuments(path).filter(isK8sObject));
+  }
+  for (const entry of (k.components as string[] | undefined) ?? []) objects.push(...renderKustomization(join(dir, entry)));
+  if (typeof k.namespace === 'string') {
+    for (const o of objects) if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = k.namespace;
+  }
+  for (const spec of (k.labels as Array<{ pairs: Record<string, string>; includeTemplates?: boolean; includeSelectors?: boolean }> | undefined) ?? []) {
+    if (spec.includeSelectors) throw new Error(`${dir}: the test renderer does not implement labels.includeSelectors`);
+    for (const o of objects) {
+      o.metadata.labels = { ...o.metadata.labels, ...spec.pairs };
+      if (!spec.includeTemplates) continue;
+      // Pod templates and a StatefulSet's claim templates, as kustomize's template field specs.
+      const claims = ((o.spec as Json | undefined)?.volumeClaimTemplates as Json[] | undefined) ?? [];
+      for (const template of [podTemplate(o), ...claims]) {
+        if (template) template.metadata = { ...(template.metadata as Json), labels: { ...((template.metadata as Json | undefined)?.labels as Json), ...spec.pairs } };
+      }
+    }
+  }
+  for (const image of (k.images as Array<{ name: string; newName?: string; newTag?: string }> | undefined) ?? []) {
+    for (const container of objects.flatMap(containersOf)) {
+      const [name, tag] = splitImage(String(container.image));
+      if (name === image.name) container.image = `${image.newName ?? name}${image.newTag ?? tag ? `:${image.newTag ?? tag}` : ''}`;
+    }
+  }
+  for (const patch of (k.patches as Array<{ path: string }> | undefined) ?? []) {
+    const [doc] = readYamlDocuments(join(dir, patch.path));
+    if (!isK8sObject(doc)) throw new Error(`${patch.path}: not an object`);
+    const target = objects.find((o) => o.kind === doc.kind && o.metadata.name === doc.metadata.name);
+    if (!target) throw new Error(`${patch.path}: no ${doc.kind} ${doc.metadata.name} to patch`);
+    Object.assign(target, strategicMerge(target, doc));
+  }
+  return objects;
+}
+
+const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterTriggerAuthentication', 'PersistentVolume', 'StorageClass']);
+
+/** The pod template of a workload, if it has one. */
+export function podTemplate(o: K8sObject): Json | undefined {
+  const spec = o.spec as Json | undefined;
+  return isMap(spec?.template) ? spec.template : undefined;
+}
+
+/** The containers (and init containers) of a workload's pod template. */
+export function containersOf(o: K8sObject): Json[] {
+  const pod = podTemplate(o)?.spec as Json | undefined;
+  return [...((pod?.initContainers as Json[] | undefined) ?? []), ...((pod?.containers as Json[] | undefined) ?? [])];
+}
+
+/** `registry/name:tag` → [`registry/name`, `tag` or undefined] (digests are not used here). */
+export function splitImage(image: string): [string, string | undefined] {
+  const slash = image.lastIndexOf('/');
+  const colon = image.lastIndexOf(':');
+  return colon > slash ? [image.slice(0, colon), image.slice(colon + 1)] : [image, undefined];
+}
+
+// The merge keys of the lists a patch may name (Kubernetes' patchMergeKey for each).
+const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers: 'name', env: 'name', volumes: 'name', ports: 'containerPort', volumeMounts: 'mountPath' };
+
+function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
+  if (isMap(base) && isMap(patch)) {
+    const out: Json = { ...base };
+    for (const [key, value] of Object.entries(patch)) out[key] = key in base ? strategicMerge(base[key], value, key) : value;
+    return out;
+  }
+  const mergeKey = MERGE_KEYS[field];
+  if (Array.isArray(base) && Array.isArray(patch) && mergeKey) {
+    const out = base.map((item: unknown) => {
+      const match = patch.find((p: unknown) => isMap(p) && isMap(item) && p[mergeKey] === item[mergeKey]);
+      return match === undefined ? item : strategicMerge(item, match, '');
+    });
+    for (const p of patch) if (!base.some((b: unknown) => isMap(b) && isMap(p) && b[mergeKey] === p[mergeKey])) out.push(p);
+    return out;
+  }
+  return patch;
+}
