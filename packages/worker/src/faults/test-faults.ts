@@ -27,10 +27,11 @@ export type TestFaultSwitch = { faults: TestFaults } | { ignored: string } | und
  * @throws {ConfigError} naming the variable when test mode is on and a value is bad.
  */
 export function testFaultsFromEnv(env: Readonly<Record<string, string | undefined>>): TestFaultSwitch {
+  const testMode = env[TEST_FAULT_ENV.mode] === '1';
   const reportsText = env[TEST_FAULT_ENV.reports] ?? '';
   const delayText = env[TEST_FAULT_ENV.delayMs] ?? '';
   if (reportsText === '' && delayText === '') return undefined;
-  if (env[TEST_FAULT_ENV.mode] !== '1') {
+  if (!testMode) {
     return { ignored: `${TEST_FAULT_ENV.reports} and ${TEST_FAULT_ENV.delayMs} are ignored: they work only with ${TEST_FAULT_ENV.mode}=1 (tests)` };
   }
   const reports = reportsText === '' ? [] : reportsText.split(',').map((s) => s.trim());
