@@ -267,6 +267,19 @@ describe('Worker', () => {
     expect(events).toHaveLength(1); // paused for good: heartbeats never said quarantined, so nothing lifts it
   });
 
+  it('computes an older version again after the coordinator resumed from an older checkpoint', async () => {
+    const setup = await setUp();
+    await startWorker(setup);
+    const params = setup.state.params;
+    const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize };
+    for (const round of [2, 3, 1]) {
+      // Round 1 comes last, as after a resume: the worker holds versions 2 and 3 by then.
+      const job = setup.coordinator.addJob(setup.jobId, SPEC, { round, params, ...layout });
+      await setup.queue.enqueueRound(setup.jobId, round, plan.slice(0, 1), round);
+      await until(() => job.tracker.has(0), `shard 0 of round ${round}`);
+    }
+  });
+
   it('hands the shard in hand back to the queue when the grace period is over', async () => {
     const setup = await setUp();
     let held = false;
