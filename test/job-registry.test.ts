@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, JobRegistry, LeaseLostError, NotFoundError } from '@metatrain/coordinator';
+import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, JobRegistry, LeaseKeeper, LeaseLostError, NotFoundError } from '@metatrain/coordinator';
 // Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, keyTtl } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
@@ -187,5 +187,61 @@ describe('JobRegistry across a Redis restart', () => {
     await redis.restart?.();
     expect(await registry.getJob(job.id)).toBeUndefined();
     expect(await registry.listJobs()).toEqual([]);
+  });
+});
+
+describe('LeaseKeeper', () => {
+  async function keeperOn(registry: JobRegistry, events: string[]) {
+    const keeper = await LeaseKeeper.create({
+      registry,
+      owner: 'keeper-a',
+      ttlMs: 1000,
+      log: () => undefined,
+      onLost: async (reason) => void events.push(`lost (${reason})`),
+      onRetaken: async () => void events.push('retaken'),
+    });
+    cleanup.push(() => keeper.close());
+    return keeper;
+  }
+
+  const until = async (condition: () => boolean): Promise<void> => {
+    for (let i = 0; i < 400 && !condition(); i++) await sleep(25);
+    expect(condition()).toBe(true);
+  };
+
+  it('takes the lease back after Redis was down longer than its TTL, stopping the jobs meanwhile', async () => {
+    const redis = await startRedisServer({ private: true, appendOnly: true });
+    cleanup.push(() => redis.close());
+    const [registry] = await openRegistries(1, redis.url);
+    if (!registry) throw new Error('no registry');
+    const events: string[] = [];
+    const keeper = await keeperOn(registry, events);
+    await redis.stop?.();
+    await until(() => events.length === 1);
+    expect(keeper.held).toBe(false);
+    await redis.restart?.();
+    await until(() => events.length === 2);
+    expect(events).toEqual(['lost (expired)', 'retaken']);
+    expect(keeper.held).toBe(true);
+    expect(await registry.leaseHolder()).toBe('keeper-a');
+    await registry.createJob(newJob()); // fenced writes pass again
+  });
+
+  it('waits like a standby while another coordinator holds the lease, and takes it once it is free', async () => {
+    const registries = await openRegistries(2);
+    const [a, b] = registries;
+    if (!a || !b) throw new Error('no registries');
+    const events: string[] = [];
+    const keeper = await keeperOn(a, events);
+    await deleteKeys(server.url, `${registries.prefix}:lease`); // as if it had expired …
+    const other = await b.acquireLease('coordinator-b', 60_000); // … and a standby took over
+    await until(() => events.length === 1);
+    expect(events).toEqual(['lost (taken)']);
+    expect(keeper.held).toBe(false);
+    await expect(a.createJob(newJob())).rejects.toBeInstanceOf(LeaseLostError);
+    await other?.release();
+    await until(() => events.length === 2);
+    expect(events).toEqual(['lost (taken)', 'retaken']);
+    expect(await b.leaseHolder()).toBe('keeper-a');
   });
 });

@@ -1,4 +1,4 @@
-import { ShardQueue } from '@metatrain/coordinator';
+import { PermissionDeniedError, ShardQueue } from '@metatrain/coordinator';
 import {
   applyRound,
   computeShard,
@@ -229,11 +229,55 @@ describe('Worker', () => {
     const abort = new AbortController();
     const logs: string[] = [];
     const creating = Worker.create({ coordinatorAddress: setup.coordinator.address, redisUrl: 'redis://127.0.0.1:1', backend: 'wasm', log: (l) => logs.push(l), signal: abort.signal });
-    await until(() => logs.some((l) => l.startsWith('worker: redis:')), 'the redis log line');
+    await until(() => logs.some((l) => l.startsWith('worker: waiting for Redis')), 'the redis log line');
     await new Promise((resolve) => setTimeout(resolve, 300)); // ioredis retries meanwhile
     abort.abort();
     await expect(creating).rejects.toThrow(new WorkerClosedError('stopped while waiting for Redis'));
-    expect(logs.filter((l) => l.startsWith('worker: redis:'))).toEqual(['worker: redis: connect ECONNREFUSED 127.0.0.1:1 (retrying)']);
+    expect(logs.filter((l) => l.includes('Redis'))).toEqual(['worker: waiting for Redis at 127.0.0.1:1: connect ECONNREFUSED 127.0.0.1:1 (retrying)']);
+  });
+
+  it('takes no shards while the coordinator quarantines it, and takes shards again once it is lifted', async () => {
+    const setup = await setUp();
+    const { logs, events } = await startWorker(setup, { workerId: 'worker-q' });
+    // Three refused reports in a row quarantine a worker (the WorkerTable's default policy).
+    for (let i = 0; i < 3; i++) setup.coordinator.workers.reportAnswered('worker-q', { rejected: 'sum: bad' });
+    await until(() => logs.some((l) => l.startsWith('worker: quarantined by the coordinator')), 'the quarantine line');
+    expect(logs).toContain('worker: quarantined by the coordinator (3 reports in a row were refused; the last: sum: bad); taking no shards until it lifts the quarantine');
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await setup.probe.state(`${setup.jobId}-r0-s0`)).toBe('prioritized'); // left for others
+    expect(events).toEqual([]); // not even computed
+
+    setup.coordinator.forgetWorkers(); // a restarted coordinator knows nothing of the quarantine
+    await until(() => setup.job.tracker.has(0), 'the shard, once the quarantine is lifted');
+    expect(logs).toContain('worker: the coordinator no longer quarantines this worker; taking shards again');
+    expect(events.map((e) => e.outcome)).toEqual(['accepted']);
+  });
+
+  it('hands a shard back and stops taking more when its report is answered PERMISSION_DENIED', async () => {
+    const setup = await setUp();
+    setup.coordinator.beforeVerdict = () => Promise.reject(new PermissionDeniedError('header.worker_id', 'worker worker-r is quarantined: 3 reports in a row were refused'));
+    const { logs, events } = await startWorker(setup, { workerId: 'worker-r' });
+    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 2), 0);
+    await until(() => events.length === 1, 'the refused report');
+    expect(events[0]).toMatchObject({ outcome: 'handed-back', reason: 'PERMISSION_DENIED: header.worker_id: worker worker-r is quarantined: 3 reports in a row were refused' });
+    expect(logs).toContain(`worker: handed shard ${events[0]?.queueJobId} back to the queue`);
+    await until(async () => (await setup.probe.state(events[0]?.queueJobId ?? '')) === 'prioritized', 'the shard back in the queue');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(events).toHaveLength(1); // paused for good: heartbeats never said quarantined, so nothing lifts it
+  });
+
+  it('computes an older version again after the coordinator resumed from an older checkpoint', async () => {
+    const setup = await setUp();
+    await startWorker(setup);
+    const params = setup.state.params;
+    const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize };
+    for (const round of [2, 3, 1]) {
+      // Round 1 comes last, as after a resume: the worker holds versions 2 and 3 by then.
+      const job = setup.coordinator.addJob(setup.jobId, SPEC, { round, params, ...layout });
+      await setup.queue.enqueueRound(setup.jobId, round, plan.slice(0, 1), round);
+      await until(() => job.tracker.has(0), `shard 0 of round ${round}`);
+    }
   });
 
   it('hands the shard in hand back to the queue when the grace period is over', async () => {

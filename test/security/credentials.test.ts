@@ -155,8 +155,8 @@ describe('with every credential set', () => {
       startCoordinatorUntil({ ...base, REDIS_URL: redis.url, ...s3Env }, /waiting for storage/),
     ]);
     try {
-      expect(badRedis.line).toMatch(/^waiting for Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: WRONGPASS .* \(retrying in 1 s\)$/);
-      expect(badS3.line).toMatch(/^waiting for storage: S3 create bucket .* failed: \w+: .*\(check the access key and secret key\) \(retrying in 1 s\)$/);
+      expect(badRedis.line).toMatch(/^coordinator: waiting for Redis at redis:\/\/\*\*\*@127\.0\.0\.1:\d+: WRONGPASS .* \(retrying in 1 s\)$/);
+      expect(badS3.line).toMatch(/^coordinator: waiting for storage: S3 create bucket .* failed: \w+: .*\(check the access key and secret key\) \(retrying in 1 s\)$/);
       expect(await stranger.exited).toEqual({ code: 2, signal: null });
       expect(stranger.lines.filter((l) => l !== '').at(-1)).toMatch(/^worker: the coordinator at localhost:\d+ refused this worker: UNAUTHENTICATED: the bearer token does not match/);
       const text = [badRedis.line, ...badRedis.output, badS3.line, ...badS3.output, ...stranger.lines].join('\n');

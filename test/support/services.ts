@@ -12,9 +12,11 @@ export interface CoordinatorProcess extends ServiceProcess {
   output: string[];
 }
 
-/** Starts `pnpm start:coordinator` as a separate OS process with `env` added to ours. */
-export async function startCoordinatorProcess(env: NodeJS.ProcessEnv): Promise<CoordinatorProcess> {
-  const output: string[] = [];
+/**
+ * Starts `pnpm start:coordinator` as a separate OS process with `env` added to ours; its lines
+ * go to `output` as they come (so a test sees what it says while it waits for something).
+ */
+export async function startCoordinatorProcess(env: NodeJS.ProcessEnv, output: string[] = []): Promise<CoordinatorProcess> {
   const service = startService('coordinator', process.execPath, ['--import', 'tsx', COORDINATOR_MAIN], {
     env: { ...process.env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', ...env },
     ready: /^coordinator ready: grpc (\S+) http (\S+)/,

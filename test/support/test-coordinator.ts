@@ -124,13 +124,14 @@ export class TestCoordinator {
     };
     const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
       this.registrations.push(call.request);
-      this.workers.register(call.request);
-      callback(null, { leaseMs: this.workers.leaseMs, heartbeatIntervalMs: this.workers.heartbeatIntervalMs });
+      const standing = this.workers.register(call.request);
+      callback(null, { leaseMs: this.workers.leaseMs, heartbeatIntervalMs: this.workers.heartbeatIntervalMs, quarantined: standing.quarantined, quarantineReason: standing.reason });
     };
     const heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse> = (call, callback) => {
       this.heartbeats.push(call.request);
       const { workerId, currentShard } = call.request;
-      callback(null, { registered: this.workers.heartbeat(workerId, currentShard), leaseMs: this.workers.leaseMs });
+      const standing = this.workers.heartbeat(workerId, currentShard);
+      callback(null, { registered: standing !== undefined, leaseMs: this.workers.leaseMs, quarantined: standing?.quarantined ?? false, quarantineReason: standing?.reason ?? '' });
     };
     const getJob: grpc.handleUnaryCall<GetJobRequest, GetJobResponse> = (call, callback) => {
       const job = this.jobs.get(call.request.jobId);

@@ -16,13 +16,13 @@ import { CoordinatorHttpServer } from './http/http-server';
 import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
-import { CoordinatorMetrics, reportStatus } from './metrics/coordinator-metrics';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics';
 import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
-import type { RegistryLease } from './registry/lease';
-import type { AcceptOutcome } from './rounds/shard-report';
+import { LeaseKeeper } from './registry/lease-keeper';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from './storage/storage-from-url';
+import { accountedReports } from './workers/accounted-reports';
 import { WorkerTable } from './workers/worker-table';
 
 /** Largest gRPC message the server reads (grpc-js answers RESOURCE_EXHAUSTED above it); chunks are ≤ 1 MiB. */
@@ -41,7 +41,7 @@ export class Coordinator {
     private readonly parts: {
       storage: OpenedStorage;
       registry: JobRegistry;
-      lease: RegistryLease;
+      lease: LeaseKeeper;
       queue: ShardQueue;
       jobs: JobManager;
       grpcServer: grpc.Server;
@@ -57,38 +57,40 @@ export class Coordinator {
     return this.parts.http.address;
   }
 
-  /** Aborted when the registry lease is lost: this process must stop acting as coordinator. */
-  get leaseLost(): AbortSignal {
-    return this.parts.lease.signal;
-  }
-
   /**
    * Connects to Redis and storage (waiting, with a log line, while they are down), takes the
    * registry lease (waiting while another coordinator holds it), starts the servers and
-   * resumes every job that was running.
+   * resumes every job that was running. A lease lost later (LeaseKeeper) stops the jobs until
+   * it is taken back; the process goes on serving.
    */
   static async create(input: CoordinatorOptions): Promise<Coordinator> {
     const options = compileCoordinatorOptions(input);
     const { log } = options;
     const backend = await selectBackend({ log });
-    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data' }), log);
+    // Every storage call retries transient failures with backoff; each retry gets a line, so an
+    // outage is visible while it lasts.
+    const onRetry = (r: { operation: string; target: string; attempt: number; delayMs: number; reason: string }) =>
+      log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
+    const s3 = { onRetry, retry: { deadlineMs: options.storageRetryDeadlineMs } };
+    const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3 }), log);
     const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
-    const lease = await retryUntilConnected(
-      'the registry lease',
-      async () => {
-        const taken = await registry.acquireLease(owner, options.leaseTtlMs);
-        if (!taken) throw new Error(`held by ${(await registry.leaseHolder()) ?? 'another coordinator'}`);
-        return taken;
-      },
+    // The jobs exist only once the queue is open; the lease is taken before, so a standby
+    // coordinator waits here without touching the queue.
+    const ref: { jobs?: JobManager } = {};
+    const lease = await LeaseKeeper.create({
+      registry,
+      owner,
+      ttlMs: options.leaseTtlMs,
       log,
-    );
-    lease.keepAlive((err) => log(`coordinator: renewing the registry lease failed: ${String(err)}`));
+      onLost: async () => ref.jobs?.suspend(),
+      onRetaken: async () => ref.jobs?.resumeAll(),
+    });
     const queue = await retryUntilConnected('the shard queue', () => ShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
 
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
-    const workers = new WorkerTable();
+    const workers = new WorkerTable({ heartbeatIntervalMs: options.workerHeartbeatMs, leaseMs: options.workerLeaseMs, quarantineAfter: options.quarantineAfter });
     const jobs = new JobManager({
       registry,
       queue,
@@ -101,6 +103,7 @@ export class Coordinator {
       limits: options.limits,
       log,
     });
+    ref.jobs = jobs;
     const loadExport = async (jobId: string): Promise<LoadedExport> => {
       const record = await jobs.get(jobId);
       const read = (name: string) => storage.store.get(`jobs/${record.id}/export/${name}`);
@@ -114,12 +117,6 @@ export class Coordinator {
       }
     };
 
-    const counted = (workerId: string, outcome: AcceptOutcome): AcceptOutcome => {
-      const status = reportStatus(outcome);
-      metrics.shardReported(status);
-      workers.reportAnswered(workerId, status);
-      return outcome;
-    };
     const grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
@@ -132,10 +129,7 @@ export class Coordinator {
         parameters: jobs,
         // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
         maxReportBytes: options.limits.maxModelParameters * 4,
-        reports: {
-          reportShard: async (header, sum) => counted(header.workerId, await jobs.reportShard(header, sum)),
-          reportEval: async (request) => counted(request.workerId, await jobs.reportEval(request)),
-        },
+        reports: accountedReports({ jobs, workers, metrics, log }),
       }),
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));
@@ -172,8 +166,9 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, queue, registry, storage, http, dashboard } = this.parts;
+      const { grpcServer, jobs, lease, queue, registry, storage, http, dashboard } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
+        ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
         ['grpc', () => shutdownGrpc(grpcServer)],
         [

@@ -40,3 +40,8 @@ export class StorageError extends Error {
     super(message);
   }
 }
+
+/** True for a storage call that kept failing transiently (the endpoint away) past its retry deadline: worth waiting for. */
+export function isStorageOutage(error: unknown): boolean {
+  return error instanceof StorageError && error.details.transient;
+}

@@ -7,19 +7,15 @@ async function main(): Promise<number> {
   const coordinator = await Coordinator.create(coordinatorOptionsFromEnv(process.env));
   process.stderr.write(`coordinator ready: grpc ${coordinator.grpcAddress} http ${coordinator.httpAddress}\n`);
   const stopped = new Promise<number>((resolve) => {
-    const stop = (signal: string, code: number) => {
+    const stop = (signal: string) => {
       process.stderr.write(`coordinator: ${signal}; checkpointing running jobs and stopping\n`);
       coordinator.close().then(
-        () => resolve(code),
+        () => resolve(0),
         () => resolve(1),
       );
     };
-    process.once('SIGTERM', () => stop('SIGTERM', 0));
-    process.once('SIGINT', () => stop('SIGINT', 0));
-    const lease = coordinator.leaseLost;
-    lease.addEventListener('abort', () => {
-      if (lease.reason !== 'released') stop(`lost the registry lease (${String(lease.reason)})`, 1);
-    });
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
   });
   return stopped;
 }

@@ -44,8 +44,8 @@ interface Report {
 /** Echo server: ReportShard stores the report, GetParameters streams its payload back, ReportEval echoes its task count. */
 function echoService(stored: Map<string, Report>): WorkerServiceServer {
   return {
-    registerWorker: (_call, cb) => cb(null, { leaseMs: 30_000, heartbeatIntervalMs: 5_000 }),
-    heartbeat: (_call, cb) => cb(null, { registered: true, leaseMs: 30_000 }),
+    registerWorker: (_call, cb) => cb(null, { leaseMs: 30_000, heartbeatIntervalMs: 5_000, quarantined: false, quarantineReason: '' }),
+    heartbeat: (_call, cb) => cb(null, { registered: true, leaseMs: 30_000, quarantined: false, quarantineReason: '' }),
     reportShard: (call, cb) => {
       let header: ReportHeader | undefined;
       const chunks: TensorChunk[] = [];

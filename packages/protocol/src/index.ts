@@ -2,7 +2,7 @@
 // message, job ids and Redis keys, the chunked tensor streams of WorkerService, and the TLS
 // files and channel credentials of every client of the coordinator. Coordinator and worker
 // import this package (the CLI too, for TLS); neither imports the other (DESIGN.md §1).
-export { fetchParameters, reportEval, reportShard } from './wire/worker-client';
+export { fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
 export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
 export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';

@@ -31,6 +31,14 @@ export class ShardRejectedError extends Error {
   }
 }
 
+/**
+ * The coordinator refuses this worker's reports (PERMISSION_DENIED: it is quarantined). The
+ * shard in hand goes back to the queue untouched, for another worker.
+ */
+export class WorkerRefusedError extends Error {
+  override readonly name = 'WorkerRefusedError';
+}
+
 /** The compute thread could not start, died, or failed a shard; the message says which. */
 export class ComputeThreadError extends Error {
   override readonly name = 'ComputeThreadError';

@@ -2,6 +2,7 @@
 import { BackendError, SpecError } from '@metatrain/metalearn';
 import { WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 import { ConfigError, RegistrationError, WorkerClosedError } from './errors';
+import { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 import type { ShardEvent } from './shards/shard-event';
 import { Worker } from './worker';
 
@@ -28,9 +29,13 @@ async function main(): Promise<number> {
     process.once('SIGINT', stop);
   });
   const options = workerOptionsFromEnv(process.env);
+  const faultSwitch = testFaultsFromEnv(process.env);
+  if (faultSwitch && 'ignored' in faultSwitch) log(`worker: ${faultSwitch.ignored}`);
+  const faults = faultSwitch && 'faults' in faultSwitch ? { faults: faultSwitch.faults } : {};
+  if (faults.faults) log(describeTestFaults(faults.faults));
   let worker: Worker;
   try {
-    worker = await Worker.create({ ...options, log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
+    worker = await Worker.create({ ...options, ...faults, log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
   } catch (error) {
     // Stopped before it was ready (waiting for the coordinator or Redis): nothing to hand back.
     if (error instanceof WorkerClosedError && abort.signal.aborted) return 0;

@@ -5,6 +5,8 @@ import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } 
 import { CoordinatorClient } from './grpc/coordinator-client';
 import { ShardConsumer } from './queue/shard-consumer';
 import { Registration } from './registration/registration';
+import { withTestFaults } from './faults/faulty-coordinator';
+import { QuarantineGate } from './registration/quarantine-gate';
 import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
@@ -23,7 +25,8 @@ interface Parts {
  *
  * `create()` returns once the worker consumes; `close()` stops taking shards, lets the one in
  * hand finish within `shutdownGraceMs` (then hands it back to the queue) and closes
- * everything. Idempotent.
+ * everything. Idempotent. While the coordinator quarantines the worker, it takes no shards
+ * (QuarantineGate).
  */
 export class Worker {
   private closing: Promise<void> | undefined;
@@ -34,9 +37,9 @@ export class Worker {
   ) {}
 
   /**
-   * Starts the compute thread (which selects the backend), registers with the coordinator
-   * (waiting for it, with a log line per attempt, while it is unreachable), connects to
-   * Redis and starts consuming shards.
+   * Starts the compute thread (which selects the backend), connects to Redis and registers
+   * with the coordinator (waiting for each, with log lines, while it is unreachable), then
+   * starts consuming shards.
    *
    * @throws ConfigError for a bad option; BackendError (from @metatrain/metalearn) when a
    *   forced backend cannot be used; RegistrationError when the coordinator refuses the
@@ -60,9 +63,34 @@ export class Worker {
         transferTimeoutMs: compiled.transferTimeoutMs,
       });
       cleanups.push(() => client.close());
-      const processor = new ShardProcessor({ coordinator: client, compute: thread, workerId: compiled.workerId, log, onShard: compiled.onShard });
-      // Heartbeats report the consumer's shard in hand; the consumer starts after registering.
-      const ref: { consumer?: ShardConsumer } = {};
+      const quarantine = new QuarantineGate(log);
+      const processor = new ShardProcessor({
+        coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
+        compute: thread,
+        workerId: compiled.workerId,
+        log,
+        onShard: compiled.onShard,
+        onRefused: (reason) => quarantine.enter(reason),
+      });
+      // Redis first, then the coordinator, then shards: a worker started before either waits
+      // for both, saying so, and takes no shard before it is registered.
+      const consumer = await ShardConsumer.create(
+        {
+          redisUrl: compiled.redisUrl,
+          prefix: compiled.queuePrefix,
+          queueName: compiled.queueName,
+          log,
+          signal: compiled.signal,
+          lockDurationMs: compiled.lockDurationMs,
+          stalledIntervalMs: compiled.stalledIntervalMs,
+        },
+        (queueJobId, message, signal) => processor.process(queueJobId, message, signal),
+        {
+          onBadMessage: (queueJobId, reason) => log(`worker: failed queue job ${queueJobId}: ${reason}`),
+          onHandedBack: (queueJobId) => log(`worker: handed shard ${queueJobId} back to the queue`),
+        },
+      );
+      cleanups.push(() => consumer.close(0));
       const registration = await Registration.create({
         client,
         identity: {
@@ -73,20 +101,13 @@ export class Worker {
           hostname: hostname(),
           version: WORKER_VERSION,
         },
-        status: () => ({ currentShard: ref.consumer?.currentShard ?? '', shardsDone: processor.shardsDone }),
+        status: () => ({ currentShard: consumer.currentShard, shardsDone: processor.shardsDone }),
+        onStanding: (standing) => quarantine.update(standing),
         log,
         signal: compiled.signal,
       });
-      cleanups.push(() => registration.close());
-      const consumer = await ShardConsumer.create(
-        { redisUrl: compiled.redisUrl, prefix: compiled.queuePrefix, queueName: compiled.queueName, log, signal: compiled.signal },
-        (queueJobId, message, signal) => processor.process(queueJobId, message, signal),
-        {
-          onBadMessage: (queueJobId, reason) => log(`worker: failed queue job ${queueJobId}: ${reason}`),
-          onHandedBack: (queueJobId) => log(`worker: handed shard ${queueJobId} back to the queue`),
-        },
-      );
-      ref.consumer = consumer;
+      quarantine.attach(consumer);
+      consumer.start();
       return new Worker(compiled, { thread, client, processor, registration, consumer });
     } catch (error) {
       await cleanup();

@@ -30,6 +30,17 @@ export interface CoordinatorOptions {
   shardDeadlineMs?: number;
   /** The registry lease: a crashed coordinator's successor waits at most this long. @default 15000 */
   leaseTtlMs?: number;
+  /** How often workers are told to heartbeat. @default 5000 */
+  workerHeartbeatMs?: number;
+  /** A worker not heard from for this long is shown LOST. @default 15000 */
+  workerLeaseMs?: number;
+  /** Refused reports in a row that quarantine a worker (WorkerTable); 0 never. @default 3 */
+  quarantineAfter?: number;
+  /**
+   * How long one storage call retries a failing S3 endpoint; past it, the job waits (and
+   * logs) until the endpoint is back rather than failing. @default 30000
+   */
+  storageRetryDeadlineMs?: number;
   /** PEM certificate chain of the gRPC server; with `tlsKeyFile`, gRPC is served over TLS. @default plaintext */
   tlsCertFile?: string;
   /** PEM private key of `tlsCertFile`. */
@@ -64,6 +75,10 @@ export const COORDINATOR_ENV = {
   queueName: 'METATRAIN_QUEUE_NAME',
   shardDeadlineMs: 'SHARD_DEADLINE_MS',
   leaseTtlMs: 'LEASE_TTL_MS',
+  workerHeartbeatMs: 'WORKER_HEARTBEAT_MS',
+  workerLeaseMs: 'WORKER_LEASE_MS',
+  quarantineAfter: 'QUARANTINE_AFTER',
+  storageRetryDeadlineMs: 'STORAGE_RETRY_DEADLINE_MS',
   tlsCertFile: 'GRPC_TLS_CERT',
   tlsKeyFile: 'GRPC_TLS_KEY',
   tlsClientCaFile: 'GRPC_TLS_CLIENT_CA',
@@ -84,6 +99,10 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
     shardDeadlineMs: options.shardDeadlineMs ?? 120_000,
     leaseTtlMs: options.leaseTtlMs ?? 15_000,
+    workerHeartbeatMs: options.workerHeartbeatMs ?? 5_000,
+    workerLeaseMs: options.workerLeaseMs ?? 15_000,
+    quarantineAfter: options.quarantineAfter ?? 3,
+    storageRetryDeadlineMs: options.storageRetryDeadlineMs ?? 30_000,
     tls: compileTls(options),
     limits: { ...DEFAULT_SPEC_LIMITS, ...options.limits },
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
@@ -92,9 +111,10 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     const port = compiled[field];
     if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new ConfigError(field, `expected a port number 0-65535, got ${port}`);
   }
-  for (const field of ['shardDeadlineMs', 'leaseTtlMs'] as const) {
+  for (const field of ['shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'storageRetryDeadlineMs'] as const) {
     if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
   }
+  if (!Number.isSafeInteger(compiled.quarantineAfter) || compiled.quarantineAfter < 0) throw new ConfigError('quarantineAfter', `expected a non-negative integer, got ${compiled.quarantineAfter}`);
   for (const [field, limit] of Object.entries(compiled.limits)) {
     if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError(`limits.${field}`, `expected a positive integer, got ${limit}`);
   }
@@ -151,7 +171,7 @@ export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOp
   };
   const names = COORDINATOR_ENV;
   for (const key of ['redisUrl', 'host', 'dataDir', 'token', 'queuePrefix', 'queueName', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) set(key, value(env, names[key]));
-  for (const key of ['grpcPort', 'httpPort', 'shardDeadlineMs', 'leaseTtlMs'] as const) set(key, integer(env, names[key]));
+  for (const key of ['grpcPort', 'httpPort', 'shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'quarantineAfter', 'storageRetryDeadlineMs'] as const) set(key, integer(env, names[key]));
   const limits: Partial<SpecLimits> = {};
   for (const key of Object.keys(SPEC_LIMIT_ENV) as Array<keyof SpecLimits>) {
     const limit = integer(env, names[key]);

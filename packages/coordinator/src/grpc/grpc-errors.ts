@@ -32,6 +32,11 @@ export class FailedPreconditionError extends RequestError {
   override readonly name = 'FailedPreconditionError';
 }
 
+/** The caller is known but not allowed to do this (a quarantined worker reporting). → PERMISSION_DENIED */
+export class PermissionDeniedError extends RequestError {
+  override readonly name = 'PermissionDeniedError';
+}
+
 /** A status to send instead of a response; grpc-js accepts it in callbacks and `emit('error')`. */
 export interface StatusError {
   code: grpc.status;
@@ -57,6 +62,7 @@ export function toStatusError(error: unknown, onInternal: InternalErrorHandler =
   }
   if (error instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: error.message };
   if (error instanceof FailedPreconditionError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
+  if (error instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: error.message };
   onInternal(error);
   return { code: grpc.status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` };
 }

@@ -3,7 +3,8 @@ import { grpc, ReportStatus, type ReportHeader, type ReportShardRequest, type Re
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportShardHandler } from './report-shard';
 import { toShardReport } from './report-sink';
-import { toTensorChunks, reportShard } from '@metatrain/protocol';
+import { reportPayload, reportShard, toTensorChunks } from '@metatrain/protocol';
+import { PermissionDeniedError } from './grpc-errors';
 import { FakeJobs, inSeconds, startWorkerService, type FakeJob, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';
 
@@ -142,5 +143,40 @@ describe('ReportShard', () => {
     expect(job.reports).toHaveLength(reportsBefore); // a broken stream never reaches the sink
     const stale = await reportShard(service.client, header({ round: ROUND - 1 }), small, inSeconds(30));
     expect(stale.status).toBe(ReportStatus.STALE);
+  });
+});
+
+describe('ReportShard with a sink that hears of unreadable reports', () => {
+  const jobs = new FakeJobs();
+  const unreadable: Array<[string, string]> = [];
+  let service: WorkerServiceFixture;
+
+  beforeAll(async () => {
+    jobs.add('job-1', { round: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
+    const sink = {
+      reportShard: (h: ReportHeader, sum: ParamSet) => jobs.reportShard(h, sum),
+      reportEval: () => 'STALE' as const,
+      reportUnreadable: (h: ReportHeader, reason: string) => {
+        unreadable.push([h.workerId, reason]);
+        if (h.workerId === 'banned') throw new PermissionDeniedError('header.worker_id', 'worker banned is quarantined');
+      },
+    };
+    service = await startWorkerService({ getParameters: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }), reportShard: reportShardHandler(sink) });
+  });
+
+  afterAll(() => service?.close());
+
+  it('tells the sink about a sum that fails its checksum, and answers what the sink says', async () => {
+    const chunks = toTensorChunks(encodeParams(randomParams(layout.slice(2), 3)));
+    const corrupted = chunks.map((c, i) => (i === 0 ? { ...c, checksum: 'ab'.repeat(32) } : c));
+    await expect(reportPayload(service.client, header(), corrupted, inSeconds(30))).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT });
+    await expect(reportPayload(service.client, header({ workerId: 'banned' }), corrupted, inSeconds(30))).rejects.toMatchObject({
+      code: grpc.status.PERMISSION_DENIED,
+      details: 'header.worker_id: worker banned is quarantined',
+    });
+    expect(unreadable).toEqual([
+      ['worker-a', expect.stringContaining('checksum: mismatch')],
+      ['banned', expect.stringContaining('checksum: mismatch')],
+    ]);
   });
 });

@@ -1,3 +1,4 @@
+import { DecodeError } from '@metatrain/metalearn';
 import { ReportStatus, type grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse } from '@metatrain/proto';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
@@ -49,6 +50,18 @@ export function reportShardHandler(
       }
     };
 
+    // A sum that does not decode is the sender's fault: the sink hears of it (and may answer
+    // instead, e.g. PERMISSION_DENIED for a quarantined worker).
+    const refusal = (error: unknown): unknown => {
+      if (!header || !(error instanceof DecodeError) || !sink.reportUnreadable) return error;
+      try {
+        sink.reportUnreadable(header, error.message);
+        return error;
+      } catch (replacement) {
+        return replacement;
+      }
+    };
+
     const finish = async (): Promise<ReportShardResponse> => {
       if (!header) throw new InvalidArgumentError('header', 'missing: the stream ended without one');
       if (receiver.received === 0) throw new InvalidArgumentError('chunk', 'missing: a report carries its sum in at least one chunk');
@@ -61,14 +74,14 @@ export function reportShardHandler(
       try {
         take(message);
       } catch (error) {
-        answer(error);
+        answer(refusal(error));
       }
     });
     call.on('end', () => {
       if (settled) return;
       finish().then(
         (response) => answer(undefined, response),
-        (error: unknown) => answer(error),
+        (error: unknown) => answer(refusal(error)),
       );
     });
     call.on('cancelled', () => {

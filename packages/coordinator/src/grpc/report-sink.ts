@@ -20,6 +20,12 @@ export interface ReportSink {
    * @throws NotFoundError (./grpc-errors) when there is no job `request.jobId`.
    */
   reportEval(request: ReportEvalRequest): AcceptOutcome | Promise<AcceptOutcome>;
+  /**
+   * Told about a report whose header arrived but whose sum could not be read (chunks out of
+   * order, a bad checksum, a layout that does not decode): refused with `reason`, which the
+   * caller answers INVALID_ARGUMENT. May throw a RequestError to answer with instead.
+   */
+  reportUnreadable?(header: ReportHeader, reason: string): void;
 }
 
 /** The tracker's view of a wire report: task_index becomes `task`, absent accuracies stay absent. */

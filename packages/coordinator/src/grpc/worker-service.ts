@@ -29,8 +29,8 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
   const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
     try {
       checkWorkerId(call.request.workerId);
-      workers.register(call.request);
-      callback(null, { leaseMs: workers.leaseMs, heartbeatIntervalMs: workers.heartbeatIntervalMs });
+      const standing = workers.register(call.request);
+      callback(null, { leaseMs: workers.leaseMs, heartbeatIntervalMs: workers.heartbeatIntervalMs, quarantined: standing.quarantined, quarantineReason: standing.reason });
     } catch (error) {
       callback(toStatusError(error, deps.onInternalError));
     }
@@ -38,8 +38,8 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
   const heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse> = (call, callback) => {
     // The worker's own shards_done is not used: the table counts accepted reports itself.
     const { workerId, currentShard } = call.request;
-    const registered = workers.heartbeat(workerId, currentShard);
-    callback(null, { registered, leaseMs: workers.leaseMs });
+    const standing = workers.heartbeat(workerId, currentShard);
+    callback(null, { registered: standing !== undefined, leaseMs: workers.leaseMs, quarantined: standing?.quarantined ?? false, quarantineReason: standing?.reason ?? '' });
   };
   const options = deps.onInternalError ? { onInternalError: deps.onInternalError } : {};
   return {

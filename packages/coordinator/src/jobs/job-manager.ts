@@ -9,7 +9,9 @@ import {
   SpecErrors,
 } from '@metatrain/metalearn';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
+import { isStorageOutage } from '../errors';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import { retryUntilConnected } from '../retry-until-connected';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
@@ -38,6 +40,8 @@ function specProblem(err: unknown): InvalidArgumentError | undefined {
 export class JobManager implements ParameterSource, ReportSink {
   private readonly runners = new Map<string, JobRunner>();
   private closing = false;
+  /** Aborted by close(): ends a start's wait for storage. */
+  private readonly closed = new AbortController();
 
   private readonly limits: SpecLimits;
 
@@ -126,9 +130,20 @@ export class JobManager implements ParameterSource, ReportSink {
     return 'STALE';
   }
 
+  /**
+   * Abandons every job's loop (JobRunner.abandon), writing nothing; `resumeAll()` starts them
+   * again from their checkpoints. For a coordinator that lost the registry lease.
+   */
+  async suspend(): Promise<void> {
+    const runners = [...this.runners.values()];
+    this.runners.clear();
+    await Promise.all(runners.map((r) => r.abandon()));
+  }
+
   /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */
   async close(): Promise<void> {
     this.closing = true;
+    this.closed.abort();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
@@ -140,8 +155,11 @@ export class JobManager implements ParameterSource, ReportSink {
     if (this.closing || this.runners.has(record.id)) return;
     let runner: JobRunner;
     try {
-      runner = await JobRunner.start(record, this.context(parseSpecText(record.spec)), this.deps);
+      // Reading its checkpoints may meet a storage outage: wait for it rather than fail the job.
+      const ctx = this.context(parseSpecText(record.spec));
+      runner = await retryUntilConnected(`storage (job ${record.id}: resume)`, () => JobRunner.start(record, ctx, this.deps), this.deps.log, this.closed.signal, isStorageOutage);
     } catch (err) {
+      if (this.closing) return; // shut down while waiting: the job stays as it is for the next coordinator
       // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails
       // alone; the coordinator and the other jobs go on.
       const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
@@ -150,7 +168,13 @@ export class JobManager implements ParameterSource, ReportSink {
       publishState(this.deps.events, record.id, 'FAILED', message);
       return;
     }
+    if (this.closing) {
+      await runner.stop();
+      return;
+    }
     this.runners.set(record.id, runner);
-    void runner.done.finally(() => this.runners.delete(record.id));
+    void runner.done.finally(() => {
+      if (this.runners.get(record.id) === runner) this.runners.delete(record.id);
+    });
   }
 }

@@ -16,7 +16,9 @@ import {
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
 import type { JobRecord } from '../registry/job-record';
+import { isStorageOutage } from '../errors';
 import { LeaseLostError } from '../registry/lease';
+import { retryUntilConnected } from '../retry-until-connected';
 import { RoundTracker } from '../rounds/round-tracker';
 import type { AcceptedShard, AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
 import { Evaluation } from './evaluation';
@@ -80,6 +82,9 @@ export class JobRunner {
   private evalPending: boolean;
   private cancelled = false;
   private stopping = false;
+  private abandoned = false;
+  /** Aborted by cancel() and stop(): ends a wait for storage (one last attempt is still made). */
+  private readonly interruption = new AbortController();
   private checkpointedRound: number;
   private backends: Set<string>;
   /** When the previous round's last shard arrived (performance.now()). */
@@ -134,14 +139,14 @@ export class JobRunner {
   report(report: ShardReport): AcceptOutcome {
     if (this.collector && report.round === this.collector.round) return this.collector.accept(report);
     if (report.round < this.state.round) return 'STALE';
-    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})` };
+    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
   }
 
   /** Files a worker's evaluation report against the open evaluation. */
   reportEval(report: EvalReport): AcceptOutcome {
     if (this.evaluation && report.version === this.evaluation.version) return this.evaluation.accept(report);
     if (report.version <= this.state.round) return 'STALE';
-    return { rejected: `parameter_version: ${report.version} is not being evaluated (job ${this.jobId} is at round ${this.state.round})` };
+    return { rejected: `parameter_version: ${report.version} is not being evaluated (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
   }
 
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
@@ -157,13 +162,34 @@ export class JobRunner {
     return this.done;
   }
 
+  /**
+   * Stops the loop without writing anything more (no checkpoint, no queue clean-up): this
+   * coordinator lost the registry lease, so what it holds in memory may no longer be the
+   * job's truth. Whoever holds the lease next resumes the job from its checkpoints.
+   */
+  abandon(): Promise<RunnerExit> {
+    this.abandoned = true;
+    return this.stop();
+  }
+
+  /** Ends every wait of the loop: for shards, for an evaluation, for storage. */
   private interruptWaits(): void {
     this.collector?.interrupt();
     this.evaluation?.interrupt();
+    this.interruption.abort();
   }
 
   private get interrupted(): boolean {
     return this.cancelled || this.stopping;
+  }
+
+  /**
+   * Runs a storage step, waiting out an outage longer than the store's own retries (a line
+   * per attempt, until the loop is interrupted): a job is not failed for the endpoint being
+   * away, however long.
+   */
+  private stored<T>(what: string, step: () => Promise<T>): Promise<T> {
+    return retryUntilConnected(`storage (job ${this.jobId}: ${what})`, step, this.deps.log, this.interruption.signal, isStorageOutage);
   }
 
   private async loop(): Promise<RunnerExit> {
@@ -179,13 +205,14 @@ export class JobRunner {
       }
       if (this.cancelled) return 'final';
       if (this.stopping) {
-        if (this.checkpointedRound !== this.state.round) await this.checkpoint();
+        if (!this.abandoned && this.checkpointedRound !== this.state.round) await this.checkpoint();
         return 'stopped';
       }
       await this.finish();
       return 'final';
     } catch (err) {
       if (this.cancelled) return 'final';
+      if (this.stopping) return 'stopped'; // e.g. stopped while waiting for storage: resumed from the last checkpoint
       if (err instanceof LeaseLostError) {
         this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
         return 'stopped';
@@ -195,7 +222,9 @@ export class JobRunner {
     } finally {
       this.interruptWaits();
       this.deps.observer.jobFinished(this.jobId);
-      await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      if (!this.abandoned) {
+        await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      }
     }
   }
 
@@ -253,7 +282,7 @@ export class JobRunner {
   }
 
   private async checkpoint(): Promise<void> {
-    await this.checkpoints.save(toCheckpoint(this.state, this.backendLabel));
+    await this.stored(`checkpoint ${this.state.round}`, () => this.checkpoints.save(toCheckpoint(this.state, this.backendLabel)));
     this.checkpointedRound = this.state.round;
     this.deps.observer.checkpointWritten();
     this.deps.events.publish({
@@ -265,7 +294,7 @@ export class JobRunner {
 
   private async finish(): Promise<void> {
     const files = await exportModel(this.ctx, this.state.params, { rounds: this.state.round, backend: this.backendLabel, dataDir: this.deps.dataDir });
-    for (const [name, bytes] of files) await this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes);
+    for (const [name, bytes] of files) await this.stored(`export ${name}`, () => this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes));
     await this.deps.registry.updateJob(this.jobId, { state: 'SUCCEEDED' });
     publishState(this.deps.events, this.jobId, 'SUCCEEDED');
     this.deps.log(`job ${this.jobId}: succeeded after ${this.state.round} rounds`);

@@ -1,7 +1,7 @@
 import type { ShardPlan } from '@metatrain/metalearn';
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { connectRedis } from '../connect-redis';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../connect-redis';
 import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
 import { shardQueueKeys, type ShardKind, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
@@ -66,9 +66,8 @@ export class ShardQueue {
    */
   static async create(options: ShardQueueOptions, onError: QueueErrorHandler = logQueueError): Promise<ShardQueue> {
     const compiled = compileShardQueueOptions(options);
-    const redis = new Redis(compiled.redisUrl, { lazyConnect: true });
-    redis.on('error', onError); // until the queue listens: without a listener ioredis prints errors itself
-    await connectRedis(redis);
+    // `report` listens until the queue does: without a listener ioredis prints errors itself.
+    const { redis, report } = await openRedis(compiled.redisUrl, onError);
     const { attempts, backoffMs, keepCompleted, keepFailed } = compiled;
     const queue = new Queue(compiled.queueName, {
       connection: redis,
@@ -80,9 +79,9 @@ export class ShardQueue {
         removeOnFail: { age: keepFailed.ageSeconds, count: keepFailed.count },
       },
     });
-    queue.on('error', onError);
+    queue.on('error', report);
     // BullMQ listens on the connection and re-emits its errors on the queue: one report each.
-    redis.off('error', onError);
+    redis.off('error', report);
     try {
       await queue.waitUntilReady();
     } catch (err) {

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
-import { connectRedis } from '../connect-redis';
+import type { Redis } from 'ioredis';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import { openRedis } from '../connect-redis';
 import { checkChange, type JobChange } from './job-change';
 import { JOB_NAME_PATTERN, newJobId } from './job-id';
 import { parseJobRecord, type JobRecord, type JobStateName } from './job-record';
@@ -58,9 +58,7 @@ export class JobRegistry {
 
   /** Connects (failing if the first attempt fails; later outages are retried). */
   static async create(options: JobRegistryOptions): Promise<JobRegistry> {
-    const redis = new Redis(options.redisUrl, { lazyConnect: true });
-    redis.on('error', options.onError ?? ((e: Error) => process.stderr.write(`job-registry: ${e.message}\n`)));
-    await connectRedis(redis);
+    const { redis } = await openRedis(options.redisUrl, options.onError ?? ((e: Error) => process.stderr.write(`job-registry: ${e.message}\n`)));
     return new JobRegistry(redis, options.prefix ?? DEFAULT_REGISTRY_PREFIX);
   }
 

@@ -88,19 +88,27 @@ export class RegistryLease {
 
   /**
    * Renews every `intervalMs` (default a third of the TTL, so two renewals may fail before
-   * the lease expires) until the lease is lost or released. Failures go to `onError`.
+   * the lease expires) until the lease is lost or released. Failures go to `onError`. The
+   * ticks do not wait for a renewal to answer: while Redis is unreachable a renewal may wait
+   * for the reconnection, and the lease must still be seen to expire on time.
    */
   keepAlive(onError: (error: unknown) => void, intervalMs = Math.max(1, Math.floor(this.ttlMs / 3))): void {
     if (this.timer || !this.held) return;
+    let renewing = false;
     const tick = () => {
       this.timer = undefined;
-      this.renew().then(
-        (ok) => ok && this.schedule(tick, intervalMs),
-        (err: unknown) => {
-          onError(err);
-          if (this.held) this.schedule(tick, intervalMs);
-        },
-      );
+      if (!this.held) return; // expired: lose() has told everyone
+      if (!renewing) {
+        renewing = true;
+        this.renew().then(
+          () => (renewing = false),
+          (err: unknown) => {
+            renewing = false;
+            onError(err);
+          },
+        );
+      }
+      this.schedule(tick, intervalMs);
     };
     this.schedule(tick, intervalMs);
   }

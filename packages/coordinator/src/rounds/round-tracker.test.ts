@@ -65,7 +65,6 @@ describe('RoundTracker', () => {
   });
 
   it.each([
-    ['a round not open yet', { round: 8, parameterVersion: 8 }, 'round: 8 is not open (the job is collecting round 7)'],
     ['a parameter version other than the round', { parameterVersion: 6 }, 'parameter_version: 6, round 7 is computed from version 7'],
     ['a shard index past the plan', { shard: 3 }, 'shard_index: 3 is out of range (round 7 has 3 shards)'],
     ['a negative shard index', { shard: -1 }, 'shard_index: -1 is out of range'],
@@ -81,6 +80,12 @@ describe('RoundTracker', () => {
     const t = tracker();
     const outcome = t.accept(report(0, overrides));
     expect(outcome).toEqual({ rejected: expect.stringContaining(reason) });
+    expect(t.missingShards()).toEqual([0, 1, 2]);
+  });
+
+  it('rejects a round not open yet, marked as no fault of the report', () => {
+    const t = tracker();
+    expect(t.accept(report(0, { round: 8, parameterVersion: 8 }))).toEqual({ rejected: 'round: 8 is not open (the job is collecting round 7)', notOpenYet: true });
     expect(t.missingShards()).toEqual([0, 1, 2]);
   });
 

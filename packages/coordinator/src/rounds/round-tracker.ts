@@ -54,7 +54,7 @@ export class RoundTracker {
   accept(report: ShardReport): AcceptOutcome {
     if (report.round < this.round) return 'STALE';
     if (report.round !== this.round) {
-      return { rejected: `round: ${report.round} is not open (the job is collecting round ${this.round})` };
+      return { rejected: `round: ${report.round} is not open (the job is collecting round ${this.round})`, notOpenYet: true };
     }
     if (report.parameterVersion !== report.round) {
       return { rejected: `parameter_version: ${report.parameterVersion}, round ${report.round} is computed from version ${report.round}` };

@@ -23,10 +23,20 @@ export interface ShardReport {
 
 /**
  * What became of a report (the wire's ReportStatus): stored, ignored because the shard is
- * already held (first result wins), ignored because its round is closed, or refused with a
- * reason naming the field at fault.
+ * already held (first result wins), ignored because its round is closed, or refused.
  */
-export type AcceptOutcome = 'ACCEPTED' | 'DUPLICATE' | 'STALE' | { rejected: string };
+export type AcceptOutcome = 'ACCEPTED' | 'DUPLICATE' | 'STALE' | Rejection;
+
+/** A refused report: `rejected` names the field at fault and why. */
+export interface Rejection {
+  rejected: string;
+  /**
+   * Set when the report's round is ahead of the job's, which an honest worker causes after the
+   * coordinator resumed from an older checkpoint: not the report's fault, so it does not count
+   * toward the worker's quarantine (WorkerTable).
+   */
+  notOpenYet?: true;
+}
 
 /** A shard held by a tracker: what `applyRound` needs, plus who computed it. */
 export interface AcceptedShard {

@@ -1,7 +1,7 @@
 import { type RegisterWorkerRequest, type WorkerInfo, WorkerState } from '@metatrain/proto';
-import type { ShardReportStatus } from '../metrics/coordinator-metrics';
+import type { AcceptOutcome } from '../rounds/shard-report';
 
-/** Timing of worker leases. */
+/** Timing of worker leases, and the quarantine policy. */
 export interface WorkerTableOptions {
   /** How long a worker counts as alive after its last heartbeat. @default 15000 */
   leaseMs?: number;
@@ -9,21 +9,44 @@ export interface WorkerTableOptions {
   heartbeatIntervalMs?: number;
   /** How long a lost worker stays listed. @default 600000 */
   forgetAfterMs?: number;
+  /**
+   * Refused reports in a row (an accepted one resets the count) after which a worker is
+   * quarantined: its reports are refused and it is told to take no shards. 0 never
+   * quarantines. @default 3
+   */
+  quarantineAfter?: number;
+}
+
+/** Whether a worker may report, and if not, why. */
+export interface WorkerStanding {
+  quarantined: boolean;
+  /** Why it is quarantined; '' when it is not. */
+  reason: string;
 }
 
 interface Entry {
   info: WorkerInfo;
   lastSeen: number;
+  /** Refused reports since the last accepted one. */
+  refusedInARow: number;
+  /** Set once the worker is quarantined: why. */
+  quarantine: string | undefined;
 }
 
 /**
  * The workers this coordinator knows (in memory: after a coordinator restart the workers'
  * next heartbeat answers `registered: false` and they register again). Lives apart from
  * job state: a worker is a pair of hands, never needed for correctness.
+ *
+ * It also keeps the quarantine policy: a worker whose last `quarantineAfter` reports were all
+ * refused for their content (non-finite values, wrong shapes, bad checksums, ...) is
+ * quarantined for the life of this coordinator, surviving re-registration; a worker
+ * restarted under a new id starts clean.
  */
 export class WorkerTable {
   readonly leaseMs: number;
   readonly heartbeatIntervalMs: number;
+  readonly quarantineAfter: number;
   private readonly forgetAfterMs: number;
   private readonly entries = new Map<string, Entry>();
 
@@ -31,14 +54,17 @@ export class WorkerTable {
     this.leaseMs = options.leaseMs ?? 15_000;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? 5_000;
     this.forgetAfterMs = options.forgetAfterMs ?? 600_000;
+    this.quarantineAfter = options.quarantineAfter ?? 3;
   }
 
-  /** Adds (or refreshes) a worker. */
-  register(request: RegisterWorkerRequest): void {
+  /** Adds (or refreshes) a worker; a quarantined one stays quarantined. */
+  register(request: RegisterWorkerRequest): WorkerStanding {
     const now = this.now();
-    const previous = this.entries.get(request.workerId)?.info;
-    this.entries.set(request.workerId, {
+    const previous = this.entries.get(request.workerId);
+    const entry: Entry = {
       lastSeen: now,
+      refusedInARow: previous?.refusedInARow ?? 0,
+      quarantine: previous?.quarantine,
       info: {
         workerId: request.workerId,
         backend: request.backend,
@@ -48,34 +74,52 @@ export class WorkerTable {
         version: request.version,
         state: WorkerState.ACTIVE,
         currentShard: '',
-        shardsDone: previous?.shardsDone ?? 0,
+        shardsDone: previous?.info.shardsDone ?? 0,
         registeredAtMs: now,
         lastHeartbeatMs: now,
-        reportsRejected: previous?.reportsRejected ?? 0,
+        reportsRejected: previous?.info.reportsRejected ?? 0,
       },
-    });
+    };
+    this.entries.set(request.workerId, entry);
+    return standingOf(entry);
   }
 
-  /** Records a heartbeat; false when the worker is unknown (it should register again). */
-  heartbeat(workerId: string, currentShard: string): boolean {
+  /** Records a heartbeat; undefined when the worker is unknown (it should register again). */
+  heartbeat(workerId: string, currentShard: string): WorkerStanding | undefined {
     const entry = this.entries.get(workerId);
-    if (!entry) return false;
+    if (!entry) return undefined;
     entry.lastSeen = this.now();
     entry.info.lastHeartbeatMs = entry.lastSeen;
     entry.info.currentShard = currentShard;
-    return true;
+    return standingOf(entry);
+  }
+
+  /** Whether `workerId` may report (an unknown worker may: it registers on its next heartbeat). */
+  standing(workerId: string): WorkerStanding {
+    const entry = this.entries.get(workerId);
+    return entry ? standingOf(entry) : { quarantined: false, reason: '' };
   }
 
   /**
-   * Counts a report of the worker: `shardsDone` counts accepted shards only (the
+   * Counts the answer to a report of the worker: `shardsDone` counts accepted shards only (the
    * coordinator's own count, so each shard of each round is counted once, for one worker),
-   * `reportsRejected` the refused ones.
+   * `reportsRejected` the refused ones. Returns the quarantine reason when this report put the
+   * worker in quarantine.
    */
-  reportAnswered(workerId: string, outcome: ShardReportStatus): void {
+  reportAnswered(workerId: string, outcome: AcceptOutcome): string | undefined {
     const entry = this.entries.get(workerId);
-    if (!entry) return;
-    if (outcome === 'accepted') entry.info.shardsDone += 1;
-    if (outcome === 'rejected') entry.info.reportsRejected += 1;
+    if (!entry) return undefined;
+    if (outcome === 'ACCEPTED') {
+      entry.info.shardsDone += 1;
+      entry.refusedInARow = 0;
+    }
+    if (typeof outcome !== 'object') return undefined;
+    entry.info.reportsRejected += 1;
+    if (outcome.notOpenYet || entry.quarantine !== undefined) return undefined;
+    entry.refusedInARow += 1;
+    if (this.quarantineAfter === 0 || entry.refusedInARow < this.quarantineAfter) return undefined;
+    entry.quarantine = `${entry.refusedInARow} reports in a row were refused; the last: ${outcome.rejected}`;
+    return entry.quarantine;
   }
 
   /** Every known worker with its state as of now, ids sorted. */
@@ -88,7 +132,9 @@ export class WorkerTable {
         continue;
       }
       const lost = now - entry.lastSeen > this.leaseMs;
-      workers.push({ ...entry.info, state: lost ? WorkerState.LOST : entry.info.state, currentShard: lost ? '' : entry.info.currentShard });
+      // Quarantine is the news an operator must see, even for a worker that went away.
+      const state = entry.quarantine !== undefined ? WorkerState.QUARANTINED : lost ? WorkerState.LOST : WorkerState.ACTIVE;
+      workers.push({ ...entry.info, state, currentShard: lost ? '' : entry.info.currentShard });
     }
     return workers.sort((a, b) => a.workerId.localeCompare(b.workerId));
   }
@@ -99,4 +145,8 @@ export class WorkerTable {
     const count = (state: WorkerState) => workers.filter((w) => w.state === state).length;
     return { active: count(WorkerState.ACTIVE), lost: count(WorkerState.LOST), quarantined: count(WorkerState.QUARANTINED) };
   }
+}
+
+function standingOf(entry: Entry): WorkerStanding {
+  return { quarantined: entry.quarantine !== undefined, reason: entry.quarantine ?? '' };
 }

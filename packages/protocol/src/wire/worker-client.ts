@@ -1,5 +1,15 @@
 import { DecodeError, encodeParams, type ParamSet } from '@metatrain/metalearn';
-import { grpc, type GetParametersResponse, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type WorkerServiceClient } from '@metatrain/proto';
+import {
+  grpc,
+  type GetParametersResponse,
+  type ReportEvalRequest,
+  type ReportEvalResponse,
+  type ReportHeader,
+  type ReportShardRequest,
+  type ReportShardResponse,
+  type TensorChunk,
+  type WorkerServiceClient,
+} from '@metatrain/proto';
 import { PayloadReceiver, type PayloadReceiverOptions } from './payload-receiver';
 import { toTensorChunks } from './tensor-chunks';
 import { writeAll } from './write-all';
@@ -62,7 +72,14 @@ export function fetchParameters(
  * @throws the call's grpc ServiceError (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, ...).
  */
 export function reportShard(client: WorkerServiceClient, header: ReportHeader, sum: ParamSet, deadline: grpc.Deadline): Promise<ReportShardResponse> {
-  const chunks = toTensorChunks(encodeParams(sum));
+  return reportPayload(client, header, toTensorChunks(encodeParams(sum)), deadline);
+}
+
+/**
+ * {@link reportShard} with the payload already chunked (`toTensorChunks`), sent as it is: for
+ * a caller that must control the bytes on the wire, such as a test corrupting them.
+ */
+export function reportPayload(client: WorkerServiceClient, header: ReportHeader, chunks: readonly TensorChunk[], deadline: grpc.Deadline): Promise<ReportShardResponse> {
   return new Promise((resolve, reject) => {
     let finished = false;
     const call = client.reportShard({ deadline }, (error, response) => {

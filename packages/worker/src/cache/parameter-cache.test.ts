@@ -16,12 +16,15 @@ describe('ParameterCache', () => {
     expect(cache.get('a', 2)?.[0]?.values[0]).toBe(2);
   });
 
-  it('does not let a late shard of an old version push out the current ones', () => {
+  it('keeps an old version it is given (a coordinator resumed from an older checkpoint), beside the newest', () => {
     const cache = new ParameterCache({ versionsPerJob: 2 });
     cache.put('a', 5, params(5));
     cache.put('a', 6, params(6));
     cache.put('a', 3, params(3));
-    expect(cache.versions('a')).toEqual([5, 6]);
+    expect(cache.versions('a')).toEqual([3, 6]);
+    expect(cache.get('a', 3)?.[0]?.values[0]).toBe(3);
+    cache.put('a', 4, params(4));
+    expect(cache.versions('a')).toEqual([4, 6]);
   });
 
   it('forgets the least recently used job', () => {

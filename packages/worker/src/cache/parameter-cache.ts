@@ -16,8 +16,8 @@ export interface ParameterCacheOptions {
 /**
  * Parameter versions by (job, version), fetched once and reused by every shard of the round
  * (DESIGN.md §2, step 3). A version never changes once written (θ_r is a function of
- * (spec, r)), so entries need no invalidation, only eviction: per job the newest
- * `versionsPerJob` versions stay, and at most `jobs` jobs.
+ * (spec, r)), so entries need no invalidation, only eviction: per job the version last put
+ * and the newest others, `versionsPerJob` in all, and at most `jobs` jobs.
  */
 export class ParameterCache {
   private readonly byJob: LruMap<string, Map<number, ParamSet>>;
@@ -36,14 +36,16 @@ export class ParameterCache {
   }
 
   /**
-   * Keeps `params` as version `version` of `jobId`, unless `versionsPerJob` newer versions
-   * are already held (an old shard arriving late must not push out the current round).
+   * Keeps `params` as version `version` of `jobId`, with the newest others up to
+   * `versionsPerJob`. The version just put always stays, however old: the shard in hand needs
+   * it, and after the coordinator resumed from an older checkpoint it is the current one (a
+   * late old shard costs the newer versions at most a second fetch, never the newest).
    */
   put(jobId: string, version: number, params: ParamSet): void {
     const versions = this.byJob.get(jobId) ?? new Map<number, ParamSet>();
     versions.set(version, params);
-    const newest = [...versions.keys()].sort((a, b) => b - a);
-    for (const old of newest.slice(this.versionsPerJob)) versions.delete(old);
+    const others = [...versions.keys()].filter((v) => v !== version).sort((a, b) => b - a);
+    for (const old of others.slice(this.versionsPerJob - 1)) versions.delete(old);
     this.byJob.set(jobId, versions);
   }
 

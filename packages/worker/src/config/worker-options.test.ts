@@ -17,6 +17,8 @@ describe('workerOptionsFromEnv', () => {
       METATRAIN_QUEUE_PREFIX: 'mt-prod',
       METATRAIN_QUEUE_NAME: 'shards-2',
       SHUTDOWN_GRACE_MS: '45000',
+      SHARD_LOCK_MS: '5000',
+      STALLED_INTERVAL_MS: '2000',
       UNRELATED: 'x',
     });
     expect(options).toEqual({
@@ -29,6 +31,8 @@ describe('workerOptionsFromEnv', () => {
       queuePrefix: 'mt-prod',
       queueName: 'shards-2',
       shutdownGraceMs: 45000,
+      lockDurationMs: 5000,
+      stalledIntervalMs: 2000,
     });
   });
 
@@ -44,6 +48,9 @@ describe('workerOptionsFromEnv', () => {
       queuePrefix: 'metatrain',
       queueName: 'shards',
       shutdownGraceMs: 30000,
+      lockDurationMs: 30000,
+      stalledIntervalMs: 30000,
+      faults: undefined,
     });
     expect(compiled.workerId).toMatch(new RegExp(`-${process.pid}$`));
   });
@@ -56,6 +63,7 @@ describe('workerOptionsFromEnv', () => {
     ['WORKER_ID', 'has space', `WORKER_ID: expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got "has space"`],
     ['METATRAIN_QUEUE_NAME', 'a:b', 'METATRAIN_QUEUE_NAME: must be non-empty and contain no ":", got "a:b"'],
     ['SHUTDOWN_GRACE_MS', '5s', 'SHUTDOWN_GRACE_MS: expected a non-negative integer of milliseconds, got "5s"'],
+    ['SHARD_LOCK_MS', '0', 'SHARD_LOCK_MS: expected a positive integer of milliseconds, got 0'],
   ])('names the variable: %s=%s', (name, value, message) => {
     expect(() => workerOptionsFromEnv({ [name]: value })).toThrow(new ConfigError(name, message.slice(name.length + 2)));
   });
@@ -68,7 +76,7 @@ describe('workerOptionsFromEnv', () => {
     expect(Object.values(WORKER_ENV).sort()).toEqual(
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
-        'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY',
+        'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
       ].sort(),
     );
   });

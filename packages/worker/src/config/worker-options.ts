@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { BACKEND_NAMES, type BackendName } from '@metatrain/metalearn';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/protocol';
 import { ConfigError } from '../errors';
+import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
 import type { ShardEvent } from '../shards/shard-event';
 
 /** Options of {@link Worker.create}; every one has a default (docs/RUNNING.md). */
@@ -33,6 +34,12 @@ export interface WorkerOptions {
   queueName?: string;
   /** On close, how long the shard in hand may take before it is handed back. @default 30000 */
   shutdownGraceMs?: number;
+  /** BullMQ's lock on the shard in hand: a killed worker's shard is recovered once it expires. @default 30000 */
+  lockDurationMs?: number;
+  /** How often this worker recovers shards whose lock expired (BullMQ's stalled check). @default 30000 */
+  stalledIntervalMs?: number;
+  /** Test-only faults (faults/test-faults.ts, read from the environment in test mode only). @default none */
+  faults?: TestFaults;
   /** Deadline of unary calls (RegisterWorker, Heartbeat, GetJob). @default 10000 */
   rpcTimeoutMs?: number;
   /** Deadline of the streaming calls (GetParameters, ReportShard). @default 120000 */
@@ -58,6 +65,9 @@ export interface CompiledWorkerOptions {
   queuePrefix: string;
   queueName: string;
   shutdownGraceMs: number;
+  lockDurationMs: number;
+  stalledIntervalMs: number;
+  faults: TestFaults | undefined;
   rpcTimeoutMs: number;
   transferTimeoutMs: number;
   log: (line: string) => void;
@@ -80,6 +90,8 @@ export const WORKER_ENV = {
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
+  lockDurationMs: 'SHARD_LOCK_MS',
+  stalledIntervalMs: 'STALLED_INTERVAL_MS',
 } as const satisfies Partial<Record<keyof WorkerOptions, string>>;
 
 /** `debug` adds one log line per shard (main.ts). */
@@ -89,7 +101,7 @@ export const WORKER_LOG_ENV = 'METATRAIN_LOG';
  * Every environment variable the worker process reads. Deployment files are checked against
  * this list (test/infra), so a variable read anywhere else would go unchecked: list it here.
  */
-export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV];
+export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV)];
 
 type EnvOption = keyof typeof WORKER_ENV;
 
@@ -117,6 +129,8 @@ function problem(option: EnvOption | 'rpcTimeoutMs' | 'transferTimeoutMs', value
       return value !== '' && !String(value).includes(':') ? undefined : `must be non-empty and contain no ":", got ${JSON.stringify(value)}`;
     case 'shutdownGraceMs':
       return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `expected a non-negative integer of milliseconds, got ${String(value)}`;
+    case 'lockDurationMs':
+    case 'stalledIntervalMs':
     case 'rpcTimeoutMs':
     case 'transferTimeoutMs':
       return Number.isSafeInteger(value) && (value as number) > 0 ? undefined : `expected a positive integer of milliseconds, got ${String(value)}`;
@@ -157,13 +171,16 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     queuePrefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX,
     queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
+    lockDurationMs: options.lockDurationMs ?? 30_000,
+    stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+    faults: options.faults,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000,
     transferTimeoutMs: options.transferTimeoutMs ?? 120_000,
     log,
     onShard: options.onShard ?? (() => undefined),
     signal: options.signal,
   };
-  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'shutdownGraceMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
+  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'shutdownGraceMs', 'lockDurationMs', 'stalledIntervalMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
   for (const option of checked) {
     const why = problem(option, compiled[option]);
     if (why) throw new ConfigError(option, why);
@@ -211,7 +228,7 @@ export function workerOptionsFromEnv(env: Readonly<Record<string, string | undef
     const text = env[name];
     if (text === undefined || text === '') continue;
     let value: string | number | boolean = text;
-    if (option === 'shutdownGraceMs') {
+    if (option === 'shutdownGraceMs' || option === 'lockDurationMs' || option === 'stalledIntervalMs') {
       if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer of milliseconds, got ${JSON.stringify(text)}`);
       value = Number(text);
     } else if (option === 'tls') {

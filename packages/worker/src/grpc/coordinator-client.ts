@@ -11,8 +11,9 @@ import {
   type ReportEvalResponse,
   type ReportHeader,
   type ReportShardResponse,
+  type TensorChunk,
 } from '@metatrain/proto';
-import { channelCredentials, type ClientTls, fetchParameters, reportEval, reportShard } from '@metatrain/protocol';
+import { channelCredentials, type ClientTls, fetchParameters, reportEval, reportPayload, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -96,6 +97,11 @@ export class CoordinatorClient {
   /** Reports one shard's sum; resolves with the coordinator's verdict. */
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse> {
     return reportShard(this.workers, header, sum, this.deadline(this.options.transferTimeoutMs));
+  }
+
+  /** Reports one shard whose sum is already chunked, sent as it is (test faults corrupt it). */
+  reportPayload(header: ReportHeader, chunks: readonly TensorChunk[]): Promise<ReportShardResponse> {
+    return reportPayload(this.workers, header, chunks, this.deadline(this.options.transferTimeoutMs));
   }
 
   /** Reports one evaluation shard's per-task results; resolves with the coordinator's verdict. */

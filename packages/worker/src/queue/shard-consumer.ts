@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError, WaitingError, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseShardMessage, type ShardMessage } from '@metatrain/protocol';
-import { WorkerClosedError } from '../errors';
+import { WorkerClosedError, WorkerRefusedError } from '../errors';
 import { untilAborted } from '../until-aborted';
 
 /** Options of {@link ShardConsumer.create}. */
@@ -12,6 +12,13 @@ export interface ShardConsumerOptions {
   log: (line: string) => void;
   /** Stops waiting for Redis: create() then throws WorkerClosedError. */
   signal?: AbortSignal | undefined;
+  /**
+   * BullMQ's lock on the shard in hand, renewed every half of it while the worker lives; a
+   * killed worker's shard is recovered once it expires. @default 30000
+   */
+  lockDurationMs?: number;
+  /** How often this worker looks for shards whose lock expired (stalled) to recover them. @default 30000 */
+  stalledIntervalMs?: number;
 }
 
 /**
@@ -35,6 +42,7 @@ interface Active {
 /**
  * The consumer side of the shard queue (DESIGN.md §2, step 3): a BullMQ Worker on the
  * coordinator's queue with concurrency 1 (the compute thread does one shard at a time).
+ * `create()` connects; `start()` starts taking shards.
  *
  * A job is completed only when the handler resolves, which the handler does after the
  * coordinator answered the report. A message that is not a shard message fails at once,
@@ -42,25 +50,30 @@ interface Active {
  * finish within the grace period, after which it is aborted and moved back to the queue
  * (`job.moveToWait` + `WaitingError`, which keeps its priority and does not count as a
  * failed attempt), so another worker takes it at once rather than after the lock expires.
+ * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker)
+ * goes back the same way.
  */
 export class ShardConsumer {
   private active: Active | undefined;
   private closing: Promise<void> | undefined;
   private running: Promise<void> = Promise.resolve();
+  private started = false;
+  private paused = false;
 
   private constructor(
     private readonly bull: BullWorker,
     private readonly redis: Redis,
+    private readonly log: (line: string) => void,
   ) {}
 
-  /** Connects to Redis (waiting, with log lines, while it is unreachable) and starts consuming. */
+  /** Connects to Redis (waiting, with log lines, while it is unreachable); call start() to consume. */
   static async create(options: ShardConsumerOptions, handler: ShardHandler, events: ShardConsumerEvents = {}): Promise<ShardConsumer> {
     const { log, signal } = options;
     // BullMQ workers block on Redis and must never give up a command: maxRetriesPerRequest null.
     // Connecting at once (not lazily): ioredis then retries an unreachable Redis for ever and
     // BullMQ waits for 'ready', instead of failing on the first refused connection.
     const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
-    const reportError = errorReporter(log);
+    const reportError = errorReporter(log, redisAddress(options.redisUrl));
     redis.on('error', reportError);
     redis.on('ready', () => reportError.reset());
     // The processor needs the consumer, which needs the BullMQ worker: tie the knot here.
@@ -74,6 +87,8 @@ export class ShardConsumer {
       prefix: options.prefix,
       concurrency: 1,
       autorun: false,
+      lockDuration: options.lockDurationMs ?? 30_000,
+      stalledInterval: options.stalledIntervalMs ?? 30_000,
     });
     bull.on('error', reportError);
     const cleanup = async (): Promise<void> => {
@@ -86,10 +101,28 @@ export class ShardConsumer {
       await cleanup();
       throw error;
     }
-    const consumer = new ShardConsumer(bull, redis);
+    const consumer = new ShardConsumer(bull, redis, log);
     ref.consumer = consumer;
-    consumer.running = bull.run().catch((error: unknown) => log(`worker: the shard queue stopped: ${error instanceof Error ? error.message : String(error)}`));
     return consumer;
+  }
+
+  /** Starts taking shards; idempotent. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.running = this.bull.run().catch((error: unknown) => this.log(`worker: the shard queue stopped: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Stops taking new shards; the one in hand goes on. */
+  pause(): void {
+    this.paused = true;
+    this.bull.pause(true).catch((error: unknown) => this.log(`worker: pausing the shard queue failed: ${error instanceof Error ? error.message : String(error)}`));
+  }
+
+  /** Takes shards again after {@link pause}. */
+  resume(): void {
+    this.paused = false;
+    if (this.started && !this.closing) this.bull.resume();
   }
 
   /** The BullMQ id of the shard in hand, or '' when idle. */
@@ -126,13 +159,18 @@ export class ShardConsumer {
       events.onBadMessage?.(queueJobId, reason);
       throw new UnrecoverableError(reason);
     }
+    if (this.paused) {
+      // Fetched by a wait for work that began before the pause: give it straight back.
+      await job.moveToWait(token);
+      throw new WaitingError();
+    }
     const controller = new AbortController();
     this.active = { queueJobId, controller };
     try {
       return await handler(queueJobId, message, controller.signal);
     } catch (error) {
-      if (!controller.signal.aborted) throw error;
-      // Shutting down: the shard goes back to the queue, untouched, for another worker.
+      if (!controller.signal.aborted && !(error instanceof WorkerRefusedError)) throw error;
+      // Shutting down, or refused: the shard goes back to the queue, untouched, for another worker.
       await job.moveToWait(token);
       events.onHandedBack?.(queueJobId, message);
       throw new WaitingError();
@@ -142,13 +180,32 @@ export class ShardConsumer {
   }
 }
 
-/** Logs a connection error once until the connection is ready again (ioredis retries forever). */
-function errorReporter(log: (line: string) => void): ((error: Error) => void) & { reset(): void } {
+/**
+ * Logs a connection error once until the connection is ready again (ioredis retries forever):
+ * "waiting for Redis" before the first connection, "Redis at … unreachable" after.
+ */
+function errorReporter(log: (line: string) => void, address: string): ((error: Error) => void) & { reset(): void } {
   let last: string | undefined;
+  let connected = false;
   const report = (error: Error): void => {
     if (error.message === last) return;
     last = error.message;
-    log(`worker: redis: ${error.message} (retrying)`);
+    log(connected ? `worker: Redis at ${address} unreachable: ${error.message} (reconnecting)` : `worker: waiting for Redis at ${address}: ${error.message} (retrying)`);
   };
-  return Object.assign(report, { reset: () => (last = undefined) });
+  const reset = (): void => {
+    if (connected && last !== undefined) log(`worker: Redis at ${address} is back`);
+    connected = true;
+    last = undefined;
+  };
+  return Object.assign(report, { reset });
+}
+
+/** `host:port` of a Redis URL: what log lines show (the URL may hold a password). */
+function redisAddress(url: string): string {
+  try {
+    const { hostname, port } = new URL(url);
+    return `${hostname}:${port || '6379'}`;
+  } catch {
+    return 'REDIS_URL';
+  }
 }

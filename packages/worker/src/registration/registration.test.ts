@@ -14,6 +14,7 @@ class FakeCoordinator implements RegistrationClient {
   heartbeats: HeartbeatRequest[] = [];
   registerFailures: Error[] = [];
   known = true;
+  quarantine = '';
   heartbeatError: Error | undefined;
 
   registerWorker(request: RegisterWorkerRequest) {
@@ -22,13 +23,13 @@ class FakeCoordinator implements RegistrationClient {
     expect(request).toEqual(identity);
     this.registrations++;
     this.known = true;
-    return Promise.resolve({ leaseMs: 1000, heartbeatIntervalMs: 10 });
+    return Promise.resolve({ leaseMs: 1000, heartbeatIntervalMs: 10, quarantined: this.quarantine !== '', quarantineReason: this.quarantine });
   }
 
   heartbeat(request: HeartbeatRequest) {
     this.heartbeats.push(request);
     if (this.heartbeatError) return Promise.reject(this.heartbeatError);
-    return Promise.resolve({ registered: this.known, leaseMs: 1000 });
+    return Promise.resolve({ registered: this.known, leaseMs: 1000, quarantined: this.quarantine !== '', quarantineReason: this.quarantine });
   }
 }
 
@@ -64,6 +65,23 @@ describe('Registration', () => {
     await registration.beat();
     expect(coordinator.registrations).toBe(2);
     expect(logs).toEqual(['worker: the coordinator at 127.0.0.1:1 does not know this worker (restarted?); registering again']);
+    await registration.close();
+  });
+
+  it('passes on whether the coordinator quarantines the worker, at registration and at every heartbeat', async () => {
+    const coordinator = new FakeCoordinator();
+    coordinator.quarantine = '3 reports in a row were refused';
+    const standings: unknown[] = [];
+    const registration = await Registration.create({ client: coordinator, identity, status: () => status, log: () => undefined, onStanding: (s) => standings.push(s) });
+    coordinator.quarantine = '';
+    await registration.beat();
+    coordinator.known = false;
+    await registration.beat();
+    expect(standings).toEqual([
+      { quarantined: true, reason: '3 reports in a row were refused' },
+      { quarantined: false, reason: '' },
+      { quarantined: false, reason: '' },
+    ]);
     await registration.close();
   });
 

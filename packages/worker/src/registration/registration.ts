@@ -17,6 +17,8 @@ export interface RegistrationOptions {
   identity: RegisterWorkerRequest;
   /** What each heartbeat reports: the shard in hand (empty when idle) and shards done. */
   status: () => { currentShard: string; shardsDone: number };
+  /** Told whether the coordinator quarantines this worker, after every registration and heartbeat answered. */
+  onStanding?: (standing: WorkerStanding) => void;
   log: (line: string) => void;
   /** Stops waiting for the coordinator: create() then throws WorkerClosedError. */
   signal?: AbortSignal | undefined;
@@ -24,6 +26,12 @@ export interface RegistrationOptions {
   firstRetryMs?: number;
   /** @default 15000 */
   maxRetryMs?: number;
+}
+
+/** Whether the coordinator refuses this worker's reports, and why. */
+export interface WorkerStanding {
+  quarantined: boolean;
+  reason: string;
 }
 
 /** The coordinator's interval when it gives none. */
@@ -66,7 +74,9 @@ export class Registration {
     for (let delayMs = options.firstRetryMs ?? 1000; ; delayMs = Math.min(maxRetryMs, delayMs * 2)) {
       if (signal?.aborted) throw new WorkerClosedError('stopped while waiting for the coordinator');
       try {
-        const registration = new Registration(options, await client.registerWorker(options.identity));
+        const response = await client.registerWorker(options.identity);
+        const registration = new Registration(options, response);
+        options.onStanding?.(standingOf(response));
         registration.schedule();
         return registration;
       } catch (error) {
@@ -116,11 +126,14 @@ export class Registration {
     try {
       const { currentShard, shardsDone } = this.options.status();
       const answer = await client.heartbeat({ workerId: identity.workerId, currentShard, shardsDone });
+      let standing = standingOf(answer);
       if (!answer.registered) {
         log(`worker: the coordinator at ${client.address} does not know this worker (restarted?); registering again`);
         const response = await client.registerWorker(identity);
         this.intervalMs = response.heartbeatIntervalMs || DEFAULT_HEARTBEAT_MS;
+        standing = standingOf(response);
       }
+      this.options.onStanding?.(standing);
       if (this.failing) log(`worker: the coordinator at ${client.address} answers heartbeats again`);
       this.failing = false;
     } catch (error) {
@@ -128,4 +141,8 @@ export class Registration {
       this.failing = true;
     }
   }
+}
+
+function standingOf(answer: { quarantined: boolean; quarantineReason: string }): WorkerStanding {
+  return { quarantined: answer.quarantined, reason: answer.quarantineReason };
 }

@@ -4,7 +4,8 @@
  * - `dropped`: the job is gone or no longer holds the parameters; completed without a result.
  * - `failed`: rejected, a transient error or a compute failure; the queue job fails and
  *   BullMQ retries it.
- * - `handed-back`: the worker shut down before finishing; the queue job is waiting again.
+ * - `handed-back`: the worker shut down before finishing, or the coordinator refuses it
+ *   (quarantine); the queue job is waiting again.
  */
 export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'failed' | 'handed-back';
 

@@ -3,7 +3,7 @@ import { grpc, ReportStatus, type ReportEvalResponse, type ReportHeader, type Re
 import { type ShardMessage, taskMetricsToWire } from '@metatrain/protocol';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
-import { ShardRejectedError } from '../errors';
+import { ShardRejectedError, WorkerRefusedError } from '../errors';
 import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
 import { untilAborted } from '../until-aborted';
 import type { ShardEvent, ShardOutcome } from './shard-event';
@@ -32,6 +32,8 @@ export interface ShardProcessorOptions {
   workerId: string;
   log: (line: string) => void;
   onShard: (event: ShardEvent) => void;
+  /** Told when the coordinator refuses this worker (PERMISSION_DENIED: quarantined). */
+  onRefused?: (reason: string) => void;
   /** Job specs kept (GetJob answers). @default 16 */
   specs?: number;
 }
@@ -50,6 +52,8 @@ export interface ProcessedShard {
  *
  * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
  * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
+ * - PERMISSION_DENIED (this worker is quarantined): throws WorkerRefusedError; the shard goes
+ *   back to the queue untouched and `onRefused` is told.
  * - NOT_FOUND or FAILED_PRECONDITION from any call (the job is gone, no longer holds the
  *   version, or is not running): resolves as `dropped`, with one log line.
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
@@ -96,6 +100,12 @@ export class ShardProcessor {
       if (signal.aborted) {
         emit('handed-back', 'the worker shut down before the shard was reported');
         throw error;
+      }
+      if (grpcCode(error) === grpc.status.PERMISSION_DENIED) {
+        const reason = describeRpcError(error);
+        this.options.onRefused?.(reason);
+        emit('handed-back', reason);
+        throw new WorkerRefusedError(reason);
       }
       if (isGone(error)) {
         const reason = describeRpcError(error);

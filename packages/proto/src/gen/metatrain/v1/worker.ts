@@ -108,6 +108,14 @@ export interface RegisterWorkerResponse {
   leaseMs: number;
   /** How often to call Heartbeat. */
   heartbeatIntervalMs: number;
+  /**
+   * True while the coordinator refuses this worker's reports (it sent too many invalid ones in
+   * a row): the worker takes no shards until an answer says false again. Its ReportShard
+   * calls are answered PERMISSION_DENIED meanwhile.
+   */
+  quarantined: boolean;
+  /** Why, when quarantined: the threshold and the last refused report's reason. */
+  quarantineReason: string;
 }
 
 export interface HeartbeatRequest {
@@ -125,6 +133,9 @@ export interface HeartbeatResponse {
   /** False when the coordinator does not know this worker (e.g. it restarted): register again. */
   registered: boolean;
   leaseMs: number;
+  /** As in RegisterWorkerResponse. */
+  quarantined: boolean;
+  quarantineReason: string;
 }
 
 export interface GetParametersRequest {
@@ -357,7 +368,7 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
 };
 
 function createBaseRegisterWorkerResponse(): RegisterWorkerResponse {
-  return { leaseMs: 0, heartbeatIntervalMs: 0 };
+  return { leaseMs: 0, heartbeatIntervalMs: 0, quarantined: false, quarantineReason: "" };
 }
 
 export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
@@ -367,6 +378,12 @@ export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
     }
     if (message.heartbeatIntervalMs !== 0) {
       writer.uint32(16).uint32(message.heartbeatIntervalMs);
+    }
+    if (message.quarantined !== false) {
+      writer.uint32(24).bool(message.quarantined);
+    }
+    if (message.quarantineReason !== "") {
+      writer.uint32(34).string(message.quarantineReason);
     }
     return writer;
   },
@@ -400,6 +417,22 @@ export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
             message.heartbeatIntervalMs = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.quarantined = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.quarantineReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -424,6 +457,12 @@ export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
         : isSet(object.heartbeat_interval_ms)
         ? globalThis.Number(object.heartbeat_interval_ms)
         : 0,
+      quarantined: isSet(object.quarantined) ? globalThis.Boolean(object.quarantined) : false,
+      quarantineReason: isSet(object.quarantineReason)
+        ? globalThis.String(object.quarantineReason)
+        : isSet(object.quarantine_reason)
+        ? globalThis.String(object.quarantine_reason)
+        : "",
     };
   },
 
@@ -435,6 +474,12 @@ export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
     if (message.heartbeatIntervalMs !== 0) {
       obj.heartbeatIntervalMs = Math.round(message.heartbeatIntervalMs);
     }
+    if (message.quarantined !== false) {
+      obj.quarantined = message.quarantined;
+    }
+    if (message.quarantineReason !== "") {
+      obj.quarantineReason = message.quarantineReason;
+    }
     return obj;
   },
 
@@ -445,6 +490,8 @@ export const RegisterWorkerResponse: MessageFns<RegisterWorkerResponse> = {
     const message = createBaseRegisterWorkerResponse();
     message.leaseMs = object.leaseMs ?? 0;
     message.heartbeatIntervalMs = object.heartbeatIntervalMs ?? 0;
+    message.quarantined = object.quarantined ?? false;
+    message.quarantineReason = object.quarantineReason ?? "";
     return message;
   },
 };
@@ -563,7 +610,7 @@ export const HeartbeatRequest: MessageFns<HeartbeatRequest> = {
 };
 
 function createBaseHeartbeatResponse(): HeartbeatResponse {
-  return { registered: false, leaseMs: 0 };
+  return { registered: false, leaseMs: 0, quarantined: false, quarantineReason: "" };
 }
 
 export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
@@ -573,6 +620,12 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     }
     if (message.leaseMs !== 0) {
       writer.uint32(16).uint32(message.leaseMs);
+    }
+    if (message.quarantined !== false) {
+      writer.uint32(24).bool(message.quarantined);
+    }
+    if (message.quarantineReason !== "") {
+      writer.uint32(34).string(message.quarantineReason);
     }
     return writer;
   },
@@ -606,6 +659,22 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
             message.leaseMs = reader.uint32();
             continue;
           }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.quarantined = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.quarantineReason = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -626,6 +695,12 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
         : isSet(object.lease_ms)
         ? globalThis.Number(object.lease_ms)
         : 0,
+      quarantined: isSet(object.quarantined) ? globalThis.Boolean(object.quarantined) : false,
+      quarantineReason: isSet(object.quarantineReason)
+        ? globalThis.String(object.quarantineReason)
+        : isSet(object.quarantine_reason)
+        ? globalThis.String(object.quarantine_reason)
+        : "",
     };
   },
 
@@ -637,6 +712,12 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     if (message.leaseMs !== 0) {
       obj.leaseMs = Math.round(message.leaseMs);
     }
+    if (message.quarantined !== false) {
+      obj.quarantined = message.quarantined;
+    }
+    if (message.quarantineReason !== "") {
+      obj.quarantineReason = message.quarantineReason;
+    }
     return obj;
   },
 
@@ -647,6 +728,8 @@ export const HeartbeatResponse: MessageFns<HeartbeatResponse> = {
     const message = createBaseHeartbeatResponse();
     message.registered = object.registered ?? false;
     message.leaseMs = object.leaseMs ?? 0;
+    message.quarantined = object.quarantined ?? false;
+    message.quarantineReason = object.quarantineReason ?? "";
     return message;
   },
 };
@@ -1643,7 +1726,7 @@ export const ReportShardResponse: MessageFns<ReportShardResponse> = {
  * Errors: a malformed request or stream (missing header, chunks out of order, bad checksum, a
  * layout that does not decode) is INVALID_ARGUMENT naming the field; an unknown job is
  * NOT_FOUND; a parameter version the coordinator no longer (or not yet) holds is
- * FAILED_PRECONDITION.
+ * FAILED_PRECONDITION; a report from a quarantined worker is PERMISSION_DENIED.
  */
 export type WorkerServiceService = typeof WorkerServiceService;
 export const WorkerServiceService = {
