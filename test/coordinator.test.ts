@@ -1,8 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
+import type { Coordinator } from '@metatrain/coordinator';
 import {
   grpc,
   HealthClient,
@@ -13,7 +9,7 @@ import {
   type JobEvent,
 } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
+import { type InProcessCoordinator, startInProcessCoordinator } from './support/in-process-coordinator';
 
 // The coordinator in this process, without workers: the job API, validation, cancel, watch,
 // health and metrics. Jobs run (their shards wait in the queue) but never finish here.
@@ -26,8 +22,7 @@ outer: { lr: 0.001, metaBatchSize: 4, iterations: 10 }
 shardSize: 2
 `;
 
-let dir: string;
-let redis: RedisTestServer;
+let started: InProcessCoordinator;
 let coordinator: Coordinator;
 let client: JobServiceClient;
 const deadline = () => new Date(Date.now() + 10_000);
@@ -42,24 +37,13 @@ const submit = (spec: string) => call(client.submitJob.bind(client), { spec });
 const getJob = (jobId: string) => call(client.getJob.bind(client), { jobId });
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-coordinator-'));
-  redis = await startRedisServer();
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix: uniquePrefix('coordinator'),
-    log: () => undefined,
-  });
+  started = await startInProcessCoordinator();
+  coordinator = started.coordinator;
   client = new JobServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
 });
 afterAll(async () => {
   client.close();
-  await coordinator.close();
-  await redis.close();
-  await rm(dir, { recursive: true, force: true });
+  await started.close();
 });
 
 describe('coordinator JobService', () => {

@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
 import { grpc, JobServiceClient } from '@metatrain/proto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
+import { type InProcessCoordinator, startInProcessCoordinator } from './support/in-process-coordinator';
 
 // The dashboard of a coordinator started with METATRAIN_TOKEN, over real HTTP: every page and
 // API call needs the token (as a bearer header, or a session opened by POSTing it to the login
@@ -21,9 +16,7 @@ outer: { lr: 0.001, metaBatchSize: 4, iterations: 10 }
 shardSize: 2
 `;
 
-let dir: string;
-let redis: RedisTestServer;
-let coordinator: Coordinator;
+let started: InProcessCoordinator | undefined;
 let base: string;
 let jobId: string;
 
@@ -70,18 +63,8 @@ async function readEvents(path: string, headers: Record<string, string>, done: (
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'metatrain-dashboard-auth-'));
-  redis = await startRedisServer();
-  coordinator = await Coordinator.create({
-    redisUrl: redis.url,
-    storage: { STORAGE_URL: pathToFileURL(dir).href },
-    grpcPort: 0,
-    httpPort: 0,
-    host: '127.0.0.1',
-    queuePrefix: uniquePrefix('dashboard-auth'),
-    token: TOKEN,
-    log: () => undefined,
-  });
+  started = await startInProcessCoordinator({ token: TOKEN });
+  const { coordinator } = started;
   base = `http://${coordinator.httpAddress}`;
   const client = new JobServiceClient(coordinator.grpcAddress, grpc.credentials.createInsecure());
   const metadata = new grpc.Metadata();
@@ -92,9 +75,7 @@ beforeAll(async () => {
   client.close();
 });
 afterAll(async () => {
-  await coordinator?.close();
-  await redis?.close();
-  await rm(dir, { recursive: true, force: true });
+  await started?.close();
 });
 
 describe('dashboard with METATRAIN_TOKEN', () => {
