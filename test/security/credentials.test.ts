@@ -6,7 +6,7 @@ import { S3Store } from '@metatrain/coordinator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only: certificates made with openssl, and raw Redis reads (test/ cannot import ioredis).
 import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
-import { makeTestCertificates, type TestCertificates } from '../../packages/protocol/src/tls/testing/test-certificates';
+import { makeTestCertificates, type TestCertificates } from '../../packages/proto/src/tls/testing/test-certificates';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { type CliResult, runCli } from '../support/run-cli';
 import { startS3Server, uniqueBucket, type S3TestServer } from '../support/s3-server';

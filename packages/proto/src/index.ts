@@ -17,3 +17,10 @@ export * as grpc from '@grpc/grpc-js';
 
 /** Largest `data` of one TensorChunk or ExportModelResponse (DESIGN.md §3). */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
+
+// How a client reaches a metatrain server over TLS, and the PEM files both ends read. Here
+// rather than in @metatrain/protocol so that the CLI's job commands load no TensorFlow.js.
+export { channelCredentials } from './tls/client-credentials';
+export type { ClientTls } from './tls/client-credentials';
+export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
+export type { KeyPair, PemFile } from './tls/pem-files';

@@ -1,7 +1,6 @@
 // What coordinator and worker must agree on beyond the .proto files: the shard queue's
-// message, job ids and Redis keys, the chunked tensor streams of WorkerService, and the TLS
-// files and channel credentials of every client of the coordinator. Coordinator and worker
-// import this package (the CLI too, for TLS); neither imports the other (DESIGN.md §1).
+// message, job ids and Redis keys, and the chunked tensor streams of WorkerService. Both
+// import this package; neither imports the other (DESIGN.md §1).
 export { fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
 export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
@@ -17,8 +16,3 @@ export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
 export type { ShardJobRef } from './queue/shard-ids';
 export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
 export type { ShardQueueKeys } from './queue/queue-keys';
-
-export { channelCredentials } from './tls/client-credentials';
-export type { ClientTls } from './tls/client-credentials';
-export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
-export type { KeyPair, PemFile } from './tls/pem-files';

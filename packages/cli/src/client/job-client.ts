@@ -1,16 +1,19 @@
 import {
   type AdaptRequest,
   type AdaptResponse,
+  channelCredentials,
+  type ClientTls,
   type ExportModelResponse,
   grpc,
   type Job,
   type JobEvent,
   JobServiceClient,
   type JobState,
+  readCertificates,
   type SubmitJobResponse,
+  TlsFileError,
   type WorkerInfo,
 } from '@metatrain/proto';
-import { channelCredentials, type ClientTls, readCertificates, TlsFileError } from '@metatrain/protocol';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { coordinatorAddress } from './coordinator-address';
 import { type CallContext, grpcFailure } from './grpc-failure';

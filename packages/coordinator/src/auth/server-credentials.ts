@@ -1,5 +1,4 @@
-import { grpc } from '@metatrain/proto';
-import type { KeyPair } from '@metatrain/protocol';
+import { grpc, type KeyPair } from '@metatrain/proto';
 
 /** The gRPC server's TLS setup (GRPC_TLS_CERT, GRPC_TLS_KEY, GRPC_TLS_CLIENT_CA). */
 export interface ServerTls extends KeyPair {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { BACKEND_ENV } from '@metatrain/metalearn';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/protocol';
+import { readCertificates, readKeyPair, TlsFileError } from '@metatrain/proto';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
 import type { ServerTls } from '../auth/server-credentials';
 import { ConfigError } from '../errors';
 import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates (openssl), from the package that reads TLS files.
-import { makeTestCertificates, type TestCertificates } from '../../../protocol/src/tls/testing/test-certificates';
+import { makeTestCertificates, type TestCertificates } from '../../../proto/src/tls/testing/test-certificates';
 import { ConfigError } from '../errors';
 import { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './worker-options';
 

@@ -1,5 +1,7 @@
 import type { ParamSet } from '@metatrain/metalearn';
 import {
+  channelCredentials,
+  type ClientTls,
   grpc,
   JobServiceClient,
   WorkerServiceClient,
@@ -13,7 +15,7 @@ import {
   type ReportShardResponse,
   type TensorChunk,
 } from '@metatrain/proto';
-import { channelCredentials, type ClientTls, fetchParameters, reportEval, reportPayload, reportShard } from '@metatrain/protocol';
+import { fetchParameters, reportEval, reportPayload, reportShard } from '@metatrain/protocol';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {

@@ -1,4 +1,4 @@
-import { grpc } from '@metatrain/proto';
+import * as grpc from '@grpc/grpc-js';
 import type { KeyPair } from './pem-files';
 
 /** How a client (worker or CLI) secures its channel to the coordinator; undefined: plaintext. */
