@@ -12,10 +12,12 @@ import {
   selectBackend,
   type ComputeContext,
 } from '@metatrain/metalearn';
-import { Worker, WorkerClosedError, type ShardEvent, type WorkerOptions } from '@metatrain/worker';
+import { ConfigError, Worker, WORKER_VERSION, WorkerClosedError, type ShardEvent, type WorkerOptions } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
+import { sampleValue } from '../packages/coordinator/src/metrics/testing/exposition';
+import { freePort } from './support/free-port';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { TestCoordinator, type TestJob } from './support/test-coordinator';
 
@@ -53,10 +55,9 @@ afterAll(async () => {
   await redis?.close();
 });
 
-/** A coordinator holding job `jobId` at round 0, a queue and a probe on a fresh prefix. */
-async function setUp(jobId = 'sine-abc123') {
-  const prefix = uniquePrefix('worker');
-  const coordinator = await TestCoordinator.create({ heartbeatIntervalMs: 100 });
+/** A coordinator (on `port`, 0: a free one) holding job `jobId` at round 0, a queue and a probe on `prefix`. */
+async function setUp(jobId = 'sine-abc123', { port = 0, prefix = uniquePrefix('worker') } = {}) {
+  const coordinator = await TestCoordinator.create({ port, heartbeatIntervalMs: 100 });
   cleanup.push(() => coordinator.close());
   const state = initialState(ctx);
   const job = coordinator.addJob(jobId, SPEC, { round: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
@@ -261,10 +262,69 @@ describe('Worker', () => {
     await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 2), 0);
     await until(() => events.length === 1, 'the refused report');
     expect(events[0]).toMatchObject({ outcome: 'handed-back', reason: 'PERMISSION_DENIED: header.worker_id: worker worker-r is quarantined: 3 reports in a row were refused' });
-    expect(logs).toContain(`worker: handed shard ${events[0]?.queueJobId} back to the queue`);
+    // The event comes as the shard is handed back; the log line once Redis has it back.
+    await until(() => logs.includes(`worker: handed shard ${events[0]?.queueJobId} back to the queue`), 'the handed-back line');
     await until(async () => (await setup.probe.state(events[0]?.queueJobId ?? '')) === 'prioritized', 'the shard back in the queue');
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(events).toHaveLength(1); // paused for good: heartbeats never said quarantined, so nothing lifts it
+  });
+
+  it('serves /healthz, /readyz and /metrics from the start: waiting, running, quarantined, closed', async () => {
+    const token = 'w0rker-t0ken';
+    const [port, prefix] = [await freePort(), uniquePrefix('worker-http')];
+    const logs: string[] = [];
+    const events: ShardEvent[] = [];
+    const options: WorkerOptions = { coordinatorAddress: `127.0.0.1:${port}`, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'worker-h', token, httpPort: 0, httpHost: '127.0.0.1' };
+    const creating = Worker.create({ ...options, log: (l) => logs.push(l), onShard: (e) => events.push(e) });
+    cleanup.push(async () => (await creating.catch(() => undefined))?.close());
+    await until(() => logs.some((l) => l.startsWith('worker: http on ')), 'the http line');
+    const address = logs.find((l) => l.startsWith('worker: http on '))?.slice('worker: http on '.length) ?? '';
+    const get = (path: string, bearer?: string) => fetch(`http://${address}${path}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(10_000) });
+    const answer = async (path: string, bearer?: string) => {
+      const response = await get(path, bearer);
+      return [response.status, await response.text()] as const;
+    };
+
+    // Waiting for the coordinator: alive, not ready; /metrics needs the token and never shows it.
+    expect(await answer('/healthz')).toEqual([200, 'ok\n']);
+    expect(await answer('/readyz')).toEqual([503, 'starting: waiting for Redis and the coordinator\n']);
+    for (const bearer of [undefined, 'wrong']) {
+      const [status, body] = await answer('/metrics', bearer);
+      expect(status).toBe(401);
+      expect(body).not.toContain(token);
+    }
+
+    const setup = await setUp('sine-http01', { port, prefix });
+    const worker = await creating;
+    expect(worker.httpAddress).toBe(address);
+    expect(await answer('/readyz')).toEqual([200, 'ready\n']);
+    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await until(() => events.length === plan.length, 'shard events');
+    const [status, text] = await answer('/metrics', token);
+    expect(status).toBe(200);
+    expect(sampleValue(text, 'metatrain_worker_info', { worker_id: 'worker-h', backend: 'wasm', device: worker.backend.device, version: WORKER_VERSION })).toBe(1);
+    expect(sampleValue(text, 'metatrain_worker_shards_total', { outcome: 'accepted' })).toBe(plan.length);
+    expect(sampleValue(text, 'metatrain_worker_shards_total', { outcome: 'failed' })).toBe(0);
+    expect(sampleValue(text, 'metatrain_worker_shard_compute_seconds_count')).toBe(plan.length);
+    expect(sampleValue(text, 'metatrain_worker_shard_seconds_sum')).toBeGreaterThanOrEqual(sampleValue(text, 'metatrain_worker_shard_compute_seconds_sum') ?? Infinity);
+    expect([sampleValue(text, 'metatrain_worker_busy'), sampleValue(text, 'metatrain_worker_quarantined')]).toEqual([0, 0]);
+    expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
+    expect(text).not.toContain(token);
+
+    for (let i = 0; i < 3; i++) setup.coordinator.workers.reportAnswered('worker-h', { rejected: 'sum: bad' });
+    await until(async () => (await get('/readyz')).status === 503, 'not ready while quarantined');
+    expect(await answer('/readyz')).toEqual([503, 'quarantined by the coordinator: 3 reports in a row were refused; the last: sum: bad\n']);
+    expect(sampleValue((await answer('/metrics', token))[1], 'metatrain_worker_quarantined')).toBe(1);
+
+    await worker.close();
+    await expect(get('/healthz')).rejects.toThrow(); // the port is closed with the worker
+  });
+
+  it('names WORKER_HTTP_PORT when its port is taken', async () => {
+    const setup = await setUp();
+    const { worker } = await startWorker(setup, { httpPort: 0, httpHost: '127.0.0.1' });
+    const port = Number(worker.httpAddress?.split(':')[1]);
+    await expect(startWorker(setup, { httpPort: port, httpHost: '127.0.0.1' })).rejects.toThrow(new ConfigError('WORKER_HTTP_PORT', `cannot listen on 127.0.0.1:${port} (EADDRINUSE)`));
   });
 
   it('computes an older version again after the coordinator resumed from an older checkpoint', async () => {

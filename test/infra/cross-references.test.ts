@@ -1,10 +1,11 @@
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv, parseStorageConfig } from '@metatrain/coordinator';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
 import { imageTitle, parseDockerfile } from './support/dockerfile';
 import { containersOf, splitImage } from './support/kustomize';
 import { RenderedOverlay, selects, type ServiceSpec } from './support/overlay';
-import type { K8sObject } from './support/yaml-files';
+import { INFRA, isK8sObject, readYamlDocuments, yamlFilesUnder, type K8sObject } from './support/yaml-files';
 
 // What the rendered overlays say must agree with itself and with the code: selectors and
 // labels, ports and the servers' defaults, variables and what the code reads, images and the
@@ -13,6 +14,11 @@ import type { K8sObject } from './support/yaml-files';
 const dockerfile = parseDockerfile();
 const POD_NAME = 'metatrain-worker-7d4b9c6f5-x2x9q';
 type Service = K8sObject & { spec: ServiceSpec };
+interface MonitorEndpoint {
+  port: string;
+  path: string;
+  authorization: unknown;
+}
 
 describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
   const overlay = RenderedOverlay.render(name);
@@ -81,6 +87,39 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
     const svc = service('metatrain-coordinator');
     expect(port(svc, 'grpc')).toMatchObject({ port: coordinatorConfig.grpcPort, targetPort: 'grpc' });
     expect(port(svc, 'http')).toMatchObject({ port: coordinatorConfig.httpPort, targetPort: 'http' });
+  });
+
+  it('opens the port the workers serve HTTP on, and probes and scrapes it there', () => {
+    expect(workerConfig.httpPort).toBeGreaterThan(0);
+    expect(worker.ports).toEqual([{ name: 'http', containerPort: workerConfig.httpPort }]);
+    expect(worker.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(worker.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
+    expect(worker.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    // Liveness only counts once startup succeeded; startup must outlast the image's own start.
+    const startup = worker.startupProbe ?? {};
+    expect((startup.periodSeconds ?? 10) * (startup.failureThreshold ?? 3)).toBeGreaterThanOrEqual(60);
+    const annotations = overlay.workload('Deployment', 'metatrain-worker').spec.template.metadata as { annotations?: Record<string, string> };
+    expect(annotations.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(workerConfig.httpPort), 'prometheus.io/path': '/metrics' });
+  });
+
+  it('aims the ServiceMonitor at the coordinator Service and the PodMonitor at the worker pods, with the token', () => {
+    const monitors = yamlFilesUnder(join(INFRA, 'k8s', 'components', 'service-monitor'))
+      .flatMap((f) => readYamlDocuments(f))
+      .filter(isK8sObject) as Array<K8sObject & { spec: { selector: { matchLabels: Record<string, string> }; endpoints?: MonitorEndpoint[]; podMetricsEndpoints?: MonitorEndpoint[] } }>;
+    const serviceMonitor = monitors.find((m) => m.kind === 'ServiceMonitor');
+    const podMonitor = monitors.find((m) => m.kind === 'PodMonitor');
+    const svc = service('metatrain-coordinator');
+    expect(selects(serviceMonitor?.spec.selector.matchLabels, svc.metadata.labels)).toBe(true);
+    expect(serviceMonitor?.spec.endpoints?.map((e) => port(svc, e.port)?.port)).toEqual([coordinatorConfig.httpPort]);
+    expect(selects(podMonitor?.spec.selector.matchLabels, overlay.workload('Deployment', 'metatrain-worker').spec.template.metadata?.labels)).toBe(true);
+    expect(selects(podMonitor?.spec.selector.matchLabels, overlay.workload('Deployment', 'metatrain-coordinator').spec.template.metadata?.labels)).toBe(false);
+    expect(podMonitor?.spec.podMetricsEndpoints?.map((e) => worker.ports?.find((p) => p.name === e.port)?.containerPort)).toEqual([workerConfig.httpPort]);
+    const secret = overlay.get<K8sObject & { stringData?: Record<string, string> }>('Secret', 'metatrain-secrets');
+    for (const endpoint of [...(serviceMonitor?.spec.endpoints ?? []), ...(podMonitor?.spec.podMetricsEndpoints ?? [])]) {
+      expect(endpoint.path).toBe('/metrics');
+      expect(endpoint.authorization).toEqual({ type: 'Bearer', credentials: { name: secret.metadata.name, key: 'METATRAIN_TOKEN' } });
+      expect(secret.stringData).toHaveProperty('METATRAIN_TOKEN');
+    }
   });
 
   it('connects the workers and the coordinator to the Services that are there', () => {

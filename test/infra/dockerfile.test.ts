@@ -96,6 +96,15 @@ describe('infra/docker/Dockerfile', () => {
     expect(effective(dockerfile, 'coordinator', 'HEALTHCHECK')?.args).toContain(`process.env.HTTP_PORT || ${defaults.httpPort}}/healthz`);
   });
 
+  it('probes and exposes the workers on the WORKER_HTTP_PORT they set', () => {
+    for (const target of ['worker', 'worker-gpu']) {
+      const port = stageEnv(dockerfile, target).WORKER_HTTP_PORT;
+      expect(Number(port), target).toBeGreaterThan(0);
+      expect(effective(dockerfile, target, 'EXPOSE')?.args, target).toBe(port);
+      expect(effective(dockerfile, target, 'HEALTHCHECK')?.args, target).toContain('127.0.0.1:${process.env.WORKER_HTTP_PORT}/healthz');
+    }
+  });
+
   it('runs the GPU worker on CUDA with the tensorflow backend forced', () => {
     expect(stage(dockerfile, 'worker-gpu').from).toBe('${CUDA_IMAGE}');
     const backend = stageEnv(dockerfile, 'worker-gpu').METATRAIN_BACKEND;

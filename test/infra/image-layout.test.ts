@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startService, type ServiceProcess } from '@metatrain/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../support/free-port';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { runCli } from '../support/run-cli';
 import { assembleImage, type ImageLayout } from './support/image-layout';
@@ -13,7 +14,8 @@ import { assembleImage, type ImageLayout } from './support/image-layout';
 // The CPU images without Docker: each image's files assembled as the Dockerfile assembles
 // them (its pnpm install of production dependencies, its sources minus .dockerignore), then
 // its CMD run in its WORKDIR with its ENV, as real processes: a job submitted to that
-// coordinator finishes on that worker, both HEALTHCHECKs pass, and SIGTERM ends both with 0.
+// coordinator finishes on that worker, both HEALTHCHECKs pass (and the worker's fails with
+// nothing listening), and SIGTERM ends both with 0.
 
 const SPEC = `name: image-layout
 algorithm: maml
@@ -32,6 +34,7 @@ describe('the coordinator and worker images, assembled without Docker', () => {
   let images: { coordinator: ImageLayout; worker: ImageLayout };
   let coordinator: ServiceProcess & { grpc: string; http: string };
   let worker: ServiceProcess;
+  let workerHttp: string;
   const baseEnv = (image: ImageLayout) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...image.env });
 
   beforeAll(async () => {
@@ -52,11 +55,11 @@ describe('the coordinator and worker images, assembled without Docker', () => {
     const [workerCommand = '', ...workerArgs] = w.cmd;
     worker = startService('worker image', workerCommand, workerArgs, {
       cwd: w.workdir,
-      env: { ...baseEnv(w), REDIS_URL: redis.url, COORDINATOR_ADDR: coordinator.grpc, METATRAIN_QUEUE_PREFIX: `image-${process.pid}` },
-      ready: /^worker ready: /,
+      env: { ...baseEnv(w), REDIS_URL: redis.url, COORDINATOR_ADDR: coordinator.grpc, METATRAIN_QUEUE_PREFIX: `image-${process.pid}`, WORKER_HTTP_PORT: '0', BIND_HOST: '127.0.0.1' },
+      ready: /^worker ready: .* http=(\S+)$/,
       log,
     });
-    await worker.ready;
+    workerHttp = (await worker.ready)[1] ?? '';
   }, 300_000); // two pnpm installs and two process starts, on a loaded machine
   afterAll(async () => {
     await worker?.stop();
@@ -91,7 +94,9 @@ describe('the coordinator and worker images, assembled without Docker', () => {
     await expect(run(command, args, { env: { ...baseEnv(c), HTTP_PORT: port }, timeout: 30_000 })).resolves.toBeDefined();
     const w = images.worker;
     const [workerCommand = '', ...workerArgs] = w.healthcheck;
-    await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), REDIS_URL: redis.url, COORDINATOR_ADDR: coordinator.grpc }, timeout: 30_000 })).resolves.toBeDefined();
+    await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), WORKER_HTTP_PORT: workerHttp.split(':').at(-1) ?? '' }, timeout: 30_000 })).resolves.toBeDefined();
+    const nothingListens = String(await freePort());
+    await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), WORKER_HTTP_PORT: nothingListens }, timeout: 30_000 })).rejects.toMatchObject({ code: 1 });
   });
 
   it('ends on SIGTERM with exit code 0', async () => {

@@ -12,7 +12,7 @@ import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
 import { Dashboard } from './dashboard/dashboard';
-import { CoordinatorHttpServer } from './http/http-server';
+import { HttpServer } from '@metatrain/http';
 import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
@@ -45,7 +45,7 @@ export class Coordinator {
       queue: ShardQueue;
       jobs: JobManager;
       grpcServer: grpc.Server;
-      http: CoordinatorHttpServer;
+      http: HttpServer;
       dashboard: Dashboard;
     },
     /** host:port of the gRPC server as bound. */
@@ -144,7 +144,7 @@ export class Coordinator {
       for (const job of await jobs.list()) counts[job.state] = (counts[job.state] ?? 0) + 1;
       metrics.setJobCounts(counts);
     });
-    const http = await CoordinatorHttpServer.create({
+    const http = await HttpServer.create({
       host: options.host,
       port: options.httpPort,
       metrics,

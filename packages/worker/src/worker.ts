@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/metalearn';
 import { ComputeThread } from './compute/compute-thread';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
@@ -6,6 +7,8 @@ import { CoordinatorClient } from './grpc/coordinator-client';
 import { ShardConsumer } from './queue/shard-consumer';
 import { Registration } from './registration/registration';
 import { withTestFaults } from './faults/faulty-coordinator';
+import { startWorkerHttp, workerReadiness, type WorkerPhase } from './http/worker-http';
+import { WorkerMetrics } from './http/worker-metrics';
 import { QuarantineGate } from './registration/quarantine-gate';
 import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
@@ -16,6 +19,9 @@ interface Parts {
   processor: ShardProcessor;
   registration: Registration;
   consumer: ShardConsumer;
+  http: HttpServer | undefined;
+  /** Read by `/readyz`. */
+  phase: { now: WorkerPhase };
 }
 
 /**
@@ -26,7 +32,8 @@ interface Parts {
  * `create()` returns once the worker consumes; `close()` stops taking shards, lets the one in
  * hand finish within `shutdownGraceMs` (then hands it back to the queue) and closes
  * everything. Idempotent. While the coordinator quarantines the worker, it takes no shards
- * (QuarantineGate).
+ * (QuarantineGate). With `httpPort` set it serves `/healthz`, `/readyz` and `/metrics` from
+ * the start, so probes see a worker that waits for Redis or the coordinator as alive.
  */
 export class Worker {
   private closing: Promise<void> | undefined;
@@ -52,7 +59,16 @@ export class Worker {
     const cleanup = async (): Promise<void> => {
       for (const step of cleanups.reverse()) await Promise.resolve(step()).catch(() => undefined);
     };
+    const phase: Parts['phase'] = { now: 'starting' };
+    const quarantine = new QuarantineGate(log);
+    let currentShard = (): string => '';
+    const metrics = new WorkerMetrics(() => ({ currentShard: currentShard(), quarantined: quarantine.quarantined }));
     try {
+      const http = await startWorkerHttp(compiled, metrics, () => workerReadiness(phase.now, quarantine.quarantineReason));
+      if (http) {
+        cleanups.push(() => http.close());
+        log(`worker: http on ${http.address}`);
+      }
       const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
       cleanups.push(() => thread.close());
       const client = new CoordinatorClient({
@@ -63,13 +79,16 @@ export class Worker {
         transferTimeoutMs: compiled.transferTimeoutMs,
       });
       cleanups.push(() => client.close());
-      const quarantine = new QuarantineGate(log);
+      metrics.identify({ workerId: compiled.workerId, backend: thread.backend.name, device: thread.backend.device, version: WORKER_VERSION });
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
         compute: thread,
         workerId: compiled.workerId,
         log,
-        onShard: compiled.onShard,
+        onShard: (event) => {
+          metrics.shardDone(event);
+          compiled.onShard(event);
+        },
         onRefused: (reason) => quarantine.enter(reason),
       });
       // Redis first, then the coordinator, then shards: a worker started before either waits
@@ -91,6 +110,7 @@ export class Worker {
         },
       );
       cleanups.push(() => consumer.close(0));
+      currentShard = () => consumer.currentShard;
       const registration = await Registration.create({
         client,
         identity: {
@@ -108,7 +128,8 @@ export class Worker {
       });
       quarantine.attach(consumer);
       consumer.start();
-      return new Worker(compiled, { thread, client, processor, registration, consumer });
+      phase.now = 'running';
+      return new Worker(compiled, { thread, client, processor, registration, consumer, http, phase });
     } catch (error) {
       await cleanup();
       throw error;
@@ -129,6 +150,11 @@ export class Worker {
     return this.options.coordinatorAddress;
   }
 
+  /** `host:port` of the HTTP server; undefined without `httpPort`. */
+  get httpAddress(): string | undefined {
+    return this.parts.http?.address;
+  }
+
   /** Shards reported since the start. */
   get shardsDone(): number {
     return this.parts.processor.shardsDone;
@@ -141,17 +167,20 @@ export class Worker {
 
   /**
    * Stops taking shards, waits up to `shutdownGraceMs` for the one in hand (then hands it
-   * back to the queue), and closes the queue, the heartbeats, the thread and the channels.
-   * Each step runs even if one before failed; idempotent.
+   * back to the queue), and closes the queue, the heartbeats, the thread, the channels and,
+   * last, the HTTP port (`/readyz` says "shutting down" meanwhile). Each step runs even if one
+   * before failed; idempotent.
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { consumer, registration, thread, client } = this.parts;
+      const { consumer, registration, thread, client, http, phase } = this.parts;
+      phase.now = 'closing';
       const steps: Array<[string, () => Promise<void> | void]> = [
         ['queue', () => consumer.close(this.options.shutdownGraceMs)],
         ['heartbeats', () => registration.close()],
         ['compute thread', () => thread.close()],
         ['grpc', () => client.close()],
+        ['http', () => http?.close()],
       ];
       const errors: unknown[] = [];
       for (const [name, step] of steps) {

@@ -1,5 +1,5 @@
 import { grpc } from '@metatrain/proto';
-import { hasBearerToken } from './bearer-token';
+import { hasBearerToken } from '@metatrain/http';
 
 /** Why a call was refused, as the `reason` label of `metatrain_grpc_refused_total`. */
 export type RefusalReason = 'token' | 'client_certificate';

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { CoordinatorHttpServer } from '../http/http-server';
+import type { HttpServer } from '@metatrain/http';
 import { DashboardApi, EXPORT_FILES, sendRequestError } from './api-routes';
 import type { DashboardSources } from './dashboard-sources';
 import { BodyError, readForm, redirect, sendHtml, sendJson } from './http-io';
@@ -63,7 +63,7 @@ export class Dashboard {
   }
 
   /** Adds the dashboard's routes to `http`. */
-  static mount(http: CoordinatorHttpServer, options: DashboardOptions): Dashboard {
+  static mount(http: HttpServer, options: DashboardOptions): Dashboard {
     const dashboard = new Dashboard(new DashboardApi(options), new DashboardAuth(options.token));
     // The HTTP server does not check the token here: the dashboard takes a session cookie too.
     const handle = (request: IncomingMessage, response: ServerResponse) => dashboard.handle(request, response);

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { hasBearerToken, tokenMatches } from '../auth/bearer-token';
+import { hasBearerToken, tokenMatches } from '@metatrain/http';
 import { cookie } from './http-io';
 import { type Session, SessionStore } from './sessions';
 

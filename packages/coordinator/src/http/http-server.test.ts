@@ -1,23 +1,21 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors';
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics';
 import { sampleValue } from '../metrics/testing/exposition';
-import type { Readiness } from './core-routes';
-import { CoordinatorHttpServer, type CoordinatorHttpServerOptions } from './http-server';
+import { HttpServer, type HttpServerOptions, type Readiness } from '@metatrain/http';
 
 const TOKEN = 's3cr3t-token-value';
 
-describe('CoordinatorHttpServer', () => {
-  const open: CoordinatorHttpServer[] = [];
+describe('HttpServer', () => {
+  const open: HttpServer[] = [];
   let readiness: Readiness = { ready: true, reasons: [] };
   afterEach(async () => {
     readiness = { ready: true, reasons: [] };
     await Promise.all(open.splice(0).map((s) => s.close()));
   });
 
-  async function start(options: Partial<CoordinatorHttpServerOptions> = {}): Promise<{ server: CoordinatorHttpServer; metrics: CoordinatorMetrics; url: (path: string) => string }> {
+  async function start(options: Partial<HttpServerOptions> = {}): Promise<{ server: HttpServer; metrics: CoordinatorMetrics; url: (path: string) => string }> {
     const metrics = new CoordinatorMetrics({ processMetrics: false, scrapeTimeoutMs: 50, onScrapeFailure: () => undefined });
-    const server = await CoordinatorHttpServer.create({ host: '127.0.0.1', port: 0, metrics, readiness: async () => readiness, ...options });
+    const server = await HttpServer.create({ host: '127.0.0.1', port: 0, metrics, readiness: async () => readiness, ...options });
     open.push(server);
     return { server, metrics, url: (path) => `http://${server.address}${path}` };
   }
@@ -136,7 +134,7 @@ describe('CoordinatorHttpServer', () => {
     });
 
     it('refuses an empty token rather than serving /metrics unguarded', async () => {
-      await expect(start({ token: '' })).rejects.toThrow(ConfigError);
+      await expect(start({ token: '' })).rejects.toThrow(RangeError);
     });
   });
 
@@ -187,6 +185,6 @@ describe('CoordinatorHttpServer', () => {
   it('rejects a port in use and a port out of range', async () => {
     const { server } = await start();
     await expect(start({ port: server.port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
-    await expect(start({ port: 70000 })).rejects.toThrow(ConfigError);
+    await expect(start({ port: 70000 })).rejects.toThrow(RangeError);
   });
 });

@@ -1,17 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoordinatorMetrics } from '../metrics/coordinator-metrics';
 import type { QueueDepth } from '../queue/shard-queue';
-import { CoordinatorHttpServer } from './http-server';
+import { HttpServer } from '@metatrain/http';
 import { QUEUE_DEPTH_PATH, queueDepthRoute } from './queue-depth-route';
 
 // The route's contract; test/infra/keda-trigger.test.ts reads it from a coordinator on a live queue.
 describe('GET /queue-depth', () => {
-  const open: CoordinatorHttpServer[] = [];
+  const open: HttpServer[] = [];
   afterEach(async () => void (await Promise.all(open.splice(0).map((s) => s.close()))));
 
   async function serve(depth: () => Promise<QueueDepth>): Promise<(path?: string) => Promise<Response>> {
     const metrics = new CoordinatorMetrics({ processMetrics: false });
-    const server = await CoordinatorHttpServer.create({ host: '127.0.0.1', port: 0, metrics, readiness: async () => ({ ready: true, reasons: [] }), token: 't0ken' });
+    const server = await HttpServer.create({ host: '127.0.0.1', port: 0, metrics, readiness: async () => ({ ready: true, reasons: [] }), token: 't0ken' });
     server.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(depth, 50));
     open.push(server);
     return (path = QUEUE_DEPTH_PATH) => fetch(`http://${server.address}${path}`, { headers: { authorization: 'Bearer t0ken' }, signal: AbortSignal.timeout(10_000) });

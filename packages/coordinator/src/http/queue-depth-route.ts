@@ -1,7 +1,5 @@
 import type { QueueDepth } from '../queue/shard-queue';
-import { type TimedResult, withTimeout } from '../metrics/with-timeout';
-import { sendText } from './respond';
-import type { RouteHandler } from './route';
+import { type RouteHandler, sendText, type TimedResult, withTimeout } from '@metatrain/http';
 
 /**
  * Where the coordinator serves the shard backlog as JSON. KEDA's `metrics-api` trigger reads

@@ -1,4 +1,4 @@
-import { withTimeout } from './with-timeout';
+import { withTimeout } from '@metatrain/http';
 
 /** Refreshes pulled values (queue depth, worker counts…) just before a scrape. */
 export type ScrapeHook = () => Promise<void>;

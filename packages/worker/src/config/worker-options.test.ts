@@ -19,6 +19,8 @@ describe('workerOptionsFromEnv', () => {
       SHUTDOWN_GRACE_MS: '45000',
       SHARD_LOCK_MS: '5000',
       STALLED_INTERVAL_MS: '2000',
+      WORKER_HTTP_PORT: '9091',
+      BIND_HOST: '127.0.0.1',
       UNRELATED: 'x',
     });
     expect(options).toEqual({
@@ -33,6 +35,8 @@ describe('workerOptionsFromEnv', () => {
       shutdownGraceMs: 45000,
       lockDurationMs: 5000,
       stalledIntervalMs: 2000,
+      httpPort: 9091,
+      httpHost: '127.0.0.1',
     });
   });
 
@@ -50,6 +54,8 @@ describe('workerOptionsFromEnv', () => {
       shutdownGraceMs: 30000,
       lockDurationMs: 30000,
       stalledIntervalMs: 30000,
+      httpPort: undefined,
+      httpHost: '0.0.0.0',
       faults: undefined,
     });
     expect(compiled.workerId).toMatch(new RegExp(`-${process.pid}$`));
@@ -64,6 +70,8 @@ describe('workerOptionsFromEnv', () => {
     ['METATRAIN_QUEUE_NAME', 'a:b', 'METATRAIN_QUEUE_NAME: must be non-empty and contain no ":", got "a:b"'],
     ['SHUTDOWN_GRACE_MS', '5s', 'SHUTDOWN_GRACE_MS: expected a non-negative integer of milliseconds, got "5s"'],
     ['SHARD_LOCK_MS', '0', 'SHARD_LOCK_MS: expected a positive integer of milliseconds, got 0'],
+    ['WORKER_HTTP_PORT', 'http', 'WORKER_HTTP_PORT: expected a port from 0 to 65535, got "http"'],
+    ['WORKER_HTTP_PORT', '65536', 'WORKER_HTTP_PORT: expected a port from 0 to 65535, got 65536'],
   ])('names the variable: %s=%s', (name, value, message) => {
     expect(() => workerOptionsFromEnv({ [name]: value })).toThrow(new ConfigError(name, message.slice(name.length + 2)));
   });
@@ -77,6 +85,7 @@ describe('workerOptionsFromEnv', () => {
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
         'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
+        'WORKER_HTTP_PORT', 'BIND_HOST',
       ].sort(),
     );
   });

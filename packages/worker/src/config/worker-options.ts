@@ -39,6 +39,13 @@ export interface WorkerOptions {
   lockDurationMs?: number;
   /** How often this worker recovers shards whose lock expired (BullMQ's stalled check). @default 30000 */
   stalledIntervalMs?: number;
+  /**
+   * Serve `/healthz`, `/readyz` and `/metrics` on this port (0: a free one, see
+   * {@link Worker.httpAddress}). @default unset: no HTTP server
+   */
+  httpPort?: number;
+  /** The interface of the HTTP server. @default '0.0.0.0' */
+  httpHost?: string;
   /** Test-only faults (faults/test-faults.ts, read from the environment in test mode only). @default none */
   faults?: TestFaults;
   /** Deadline of unary calls (RegisterWorker, Heartbeat, GetJob). @default 10000 */
@@ -68,6 +75,8 @@ export interface CompiledWorkerOptions {
   shutdownGraceMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
+  httpPort: number | undefined;
+  httpHost: string;
   faults: TestFaults | undefined;
   rpcTimeoutMs: number;
   transferTimeoutMs: number;
@@ -93,6 +102,8 @@ export const WORKER_ENV = {
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   lockDurationMs: 'SHARD_LOCK_MS',
   stalledIntervalMs: 'STALLED_INTERVAL_MS',
+  httpPort: 'WORKER_HTTP_PORT',
+  httpHost: 'BIND_HOST',
 } as const satisfies Partial<Record<keyof WorkerOptions, string>>;
 
 /** `debug` adds one log line per shard (main.ts). */
@@ -125,7 +136,10 @@ function problem(option: EnvOption | 'rpcTimeoutMs' | 'transferTimeoutMs', value
     case 'workerId':
       return WORKER_ID.test(String(value)) ? undefined : `expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got ${JSON.stringify(value)}`;
     case 'queuePrefix':
+    case 'httpHost':
       return value !== '' ? undefined : 'must not be empty';
+    case 'httpPort':
+      return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? undefined : `expected a port from 0 to 65535, got ${String(value)}`;
     case 'queueName':
       return value !== '' && !String(value).includes(':') ? undefined : `must be non-empty and contain no ":", got ${JSON.stringify(value)}`;
     case 'shutdownGraceMs':
@@ -174,6 +188,8 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
     lockDurationMs: options.lockDurationMs ?? 30_000,
     stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
+    httpPort: options.httpPort,
+    httpHost: options.httpHost ?? '0.0.0.0',
     faults: options.faults,
     rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000,
     transferTimeoutMs: options.transferTimeoutMs ?? 120_000,
@@ -181,12 +197,12 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     onShard: options.onShard ?? (() => undefined),
     signal: options.signal,
   };
-  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'shutdownGraceMs', 'lockDurationMs', 'stalledIntervalMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
+  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'httpHost', 'shutdownGraceMs', 'lockDurationMs', 'stalledIntervalMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
   for (const option of checked) {
     const why = problem(option, compiled[option]);
     if (why) throw new ConfigError(option, why);
   }
-  for (const option of ['backend', 'token'] as const) {
+  for (const option of ['backend', 'token', 'httpPort'] as const) {
     const why = compiled[option] === undefined ? undefined : problem(option, compiled[option]);
     if (why) throw new ConfigError(option, why);
   }
@@ -231,6 +247,9 @@ export function workerOptionsFromEnv(env: Readonly<Record<string, string | undef
     let value: string | number | boolean = text;
     if (option === 'shutdownGraceMs' || option === 'lockDurationMs' || option === 'stalledIntervalMs') {
       if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer of milliseconds, got ${JSON.stringify(text)}`);
+      value = Number(text);
+    } else if (option === 'httpPort') {
+      if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a port from 0 to 65535, got ${JSON.stringify(text)}`);
       value = Number(text);
     } else if (option === 'tls') {
       const flag = BOOLEAN_TEXT[text.trim().toLowerCase()];

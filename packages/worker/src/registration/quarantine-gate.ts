@@ -25,6 +25,11 @@ export class QuarantineGate {
     return this.reason !== undefined;
   }
 
+  /** Why the coordinator quarantines this worker; undefined when it does not. */
+  get quarantineReason(): string | undefined {
+    return this.reason;
+  }
+
   /** Starts controlling `target`, pausing it at once if the worker is quarantined already. */
   attach(target: Pausable): void {
     this.target = target;

@@ -1,16 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError } from '../errors';
-import { hasBearerToken } from '../auth/bearer-token';
+import { hasBearerToken } from './bearer-token';
 import { healthz, metrics, readyz, type MetricsSource, type ReadinessCheck } from './core-routes';
 import { sendText } from './respond';
 import type { RouteHandler, RouteOptions } from './route';
 
-/** Options of {@link CoordinatorHttpServer.create}. */
-export interface CoordinatorHttpServerOptions {
-  /** Interface to listen on (`BIND_HOST`), e.g. `0.0.0.0` or `127.0.0.1`. */
+/** Options of {@link HttpServer.create}. */
+export interface HttpServerOptions {
+  /** Interface to listen on, e.g. `0.0.0.0` or `127.0.0.1`. */
   host: string;
-  /** Port (`HTTP_PORT`); 0 picks a free one, see {@link CoordinatorHttpServer.address}. */
+  /** Port; 0 picks a free one, see {@link HttpServer.address}. */
   port: number;
   /** Served at `/metrics`. */
   metrics: MetricsSource;
@@ -41,11 +40,11 @@ const logError = (error: unknown): void => {
 };
 
 /**
- * The coordinator's HTTP port: `/healthz` (liveness), `/readyz` (readiness), `/metrics`
- * (Prometheus), on plain `node:http`, GET only. More routes — the dashboard — are added with
+ * The HTTP port of a metatrain process: `/healthz` (liveness), `/readyz` (readiness), `/metrics`
+ * (Prometheus), on plain `node:http`, GET only. More routes — the coordinator's dashboard — are added with
  * {@link addRoute}; exact paths, or a prefix written `/dashboard/*`, GET unless they say POST too.
  */
-export class CoordinatorHttpServer {
+export class HttpServer {
   /** `host:port` actually bound (`[::1]:8080` for IPv6), with the real port when 0 was asked. */
   readonly address: string;
   /** The port actually bound. */
@@ -65,11 +64,11 @@ export class CoordinatorHttpServer {
   }
 
   /** Listens on `host:port`; rejects if it cannot (port in use, bad host). */
-  static async create(options: CoordinatorHttpServerOptions): Promise<CoordinatorHttpServer> {
+  static async create(options: HttpServerOptions): Promise<HttpServer> {
     if (!Number.isInteger(options.port) || options.port < 0 || options.port > 65535) {
-      throw new ConfigError('port', `must be an integer from 0 to 65535, got ${options.port}`);
+      throw new RangeError(`port: must be an integer from 0 to 65535, got ${options.port}`);
     }
-    if (options.token === '') throw new ConfigError('token', 'is empty; leave it unset to serve /metrics without a token');
+    if (options.token === '') throw new RangeError('token: is empty; leave it unset to serve /metrics without a token');
     const server = createServer();
     // Probes and scrapes send small requests at once; a client trickling headers gets cut off.
     server.headersTimeout = 10_000;
@@ -81,7 +80,7 @@ export class CoordinatorHttpServer {
         resolve();
       });
     });
-    const http = new CoordinatorHttpServer(server, options.token, options.onError ?? logError);
+    const http = new HttpServer(server, options.token, options.onError ?? logError);
     server.on('request', (request: IncomingMessage, response: ServerResponse) => void http.handle(request, response));
     server.on('error', http.onError); // after listening, e.g. a socket error; without a listener it would crash the process
     http.addRoute('/healthz', healthz, { access: 'open' });

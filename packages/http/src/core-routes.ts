@@ -1,8 +1,8 @@
-import { withTimeout } from '../metrics/with-timeout';
+import { withTimeout } from './with-timeout';
 import { sendText } from './respond';
 import type { RouteHandler } from './route';
 
-/** Whether the coordinator should get traffic, and if not, why (one reason per failing dependency). */
+/** Whether the process should get traffic (or, for a worker, count as available), and if not, why (one reason per failing dependency). */
 export interface Readiness {
   ready: boolean;
   reasons: string[];
@@ -11,7 +11,7 @@ export interface Readiness {
 /** Asked on every `GET /readyz`; should be cheap (probes come every few seconds). */
 export type ReadinessCheck = () => Promise<Readiness>;
 
-/** What `/metrics` serves: {@link CoordinatorMetrics} or anything rendering the exposition format. */
+/** What `/metrics` serves: the Prometheus exposition text and its content type. */
 export interface MetricsSource {
   text(): Promise<string>;
   readonly contentType: string;
