@@ -5,7 +5,7 @@ import { HttpServer, type HttpServerOptions, type Readiness } from '@metatrain/h
 
 const TOKEN = 's3cr3t-token-value';
 
-describe('HttpServer', () => {
+describe('the coordinator HTTP port: HttpServer serving CoordinatorMetrics', () => {
   const open: HttpServer[] = [];
   let readiness: Readiness = { ready: true, reasons: [] };
   afterEach(async () => {
