@@ -70,12 +70,22 @@ export class ShardConsumer {
   static async create(options: ShardConsumerOptions, handler: ShardHandler, events: ShardConsumerEvents = {}): Promise<ShardConsumer> {
     const { log, signal } = options;
     // BullMQ workers block on Redis and must never give up a command: maxRetriesPerRequest null.
-    // Connecting at once (not lazily): ioredis then retries an unreachable Redis for ever and
-    // BullMQ waits for 'ready', instead of failing on the first refused connection.
+    // Connecting at once (not lazily): ioredis then retries an unreachable Redis for ever, and
+    // this waits for 'ready' instead of failing on the first refused connection.
     const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: null });
     const reportError = errorReporter(log, redisAddress(options.redisUrl));
     redis.on('error', reportError);
     redis.on('ready', () => reportError.reset());
+    // The BullMQ worker is made only once Redis answers: one stopped while its connections are
+    // still connecting fails them after its close() removed their error listeners, which
+    // surfaces as unhandled rejections.
+    try {
+      const ready = redis.status === 'ready' ? Promise.resolve() : new Promise((resolve) => redis.once('ready', resolve));
+      await untilAborted(ready, signal, 'stopped while waiting for Redis');
+    } catch (error) {
+      redis.disconnect();
+      throw error;
+    }
     // The processor needs the consumer, which needs the BullMQ worker: tie the knot here.
     const ref: { consumer?: ShardConsumer } = {};
     const processor = async (job: Job, token?: string): Promise<unknown> => {
