@@ -23,7 +23,8 @@ const SHARD_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 
 /**
  * The worker's Prometheus metrics (`metatrain_worker_*`, docs/RUNNING.md), in a registry of
- * its own. Fed one {@link ShardEvent} per shard; the current state is read at scrape time.
+ * its own, with Node's process metrics. Fed one {@link ShardEvent} per shard; the current
+ * state is read at scrape time.
  */
 export class WorkerMetrics implements MetricsSource {
   readonly registry = new Registry();
@@ -32,7 +33,7 @@ export class WorkerMetrics implements MetricsSource {
   private readonly computeSeconds = new Histogram({ name: 'metatrain_worker_shard_compute_seconds', help: 'Time a shard spent in the compute thread.', buckets: SHARD_SECONDS_BUCKETS, registers: [this.registry] });
   private readonly shardSeconds = new Histogram({ name: 'metatrain_worker_shard_seconds', help: 'Time from taking a shard to its outcome (parameters, compute, report).', buckets: SHARD_SECONDS_BUCKETS, registers: [this.registry] });
 
-  constructor(state: () => WorkerState, options: { processMetrics?: boolean } = {}) {
+  constructor(state: () => WorkerState) {
     for (const outcome of OUTCOMES) this.shards.inc({ outcome }, 0);
     new Gauge({
       name: 'metatrain_worker_busy',
@@ -50,7 +51,7 @@ export class WorkerMetrics implements MetricsSource {
         this.set(state().quarantined ? 1 : 0);
       },
     });
-    if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry });
   }
 
   get contentType(): string {
