@@ -1,5 +1,6 @@
 import type { EvalTaskMetrics, ShardPlan } from '@metatrain/metalearn';
 import { metricsProblem } from './check-report';
+import { HeldShards } from './held-shards';
 import type { AcceptOutcome, EvalReport } from './shard-report';
 
 /**
@@ -9,13 +10,14 @@ import type { AcceptOutcome, EvalReport } from './shard-report';
  * whatever the arrival order, so the summary is a function of (spec, version).
  */
 export class EvalTracker {
-  private readonly held = new Map<number, EvalReport>();
+  private readonly held: HeldShards<EvalReport>;
 
   constructor(
     readonly version: number,
     private readonly shards: readonly ShardPlan[],
   ) {
     if (shards.length === 0) throw new RangeError('an evaluation needs at least one shard');
+    this.held = new HeldShards(shards.length);
   }
 
   /** A report of an evaluation that is over is STALE; a malformed one is rejected with the wire's field named. */
@@ -28,31 +30,27 @@ export class EvalTracker {
     if (!plan) return { rejected: `shard_index: ${report.shard} is out of range (the evaluation has ${this.shards.length} shards)` };
     const problem = metricsProblem(report.metrics, plan);
     if (problem) return { rejected: problem };
-    if (this.held.has(report.shard)) return 'DUPLICATE';
-    this.held.set(report.shard, report);
-    return 'ACCEPTED';
+    return this.held.hold(report.shard, report);
   }
 
   isComplete(): boolean {
-    return this.held.size === this.shards.length;
+    return this.held.isComplete();
   }
 
   missingShards(): number[] {
-    return this.shards.map((s) => s.index).filter((i) => !this.held.has(i));
+    return this.held.missing();
   }
 
   /** Every task's metrics in task order. @throws Error when shards are missing. */
   complete(): EvalTaskMetrics[] {
-    const missing = this.missingShards();
-    if (missing.length > 0) throw new Error(`evaluation of version ${this.version} is incomplete: missing shards ${missing.join(', ')}`);
-    return this.shards.flatMap((s) => (this.held.get(s.index) as EvalReport).metrics);
+    return this.held.inOrder(`evaluation of version ${this.version}`).flatMap((r) => r.metrics);
   }
 
   workers(): string[] {
-    return [...new Set([...this.held.values()].map((r) => r.workerId))].sort();
+    return this.held.workers();
   }
 
   backends(): string[] {
-    return [...new Set([...this.held.values()].map((r) => r.backend))].sort();
+    return this.held.backends();
   }
 }

@@ -1,5 +1,6 @@
 import type { ParamShape, ShardPlan } from '@metatrain/metalearn';
 import { layoutProblem, metricsProblem, nonFiniteProblem } from './check-report';
+import { HeldShards } from './held-shards';
 import type { AcceptedShard, AcceptOutcome, ShardReport } from './shard-report';
 
 /** What a round is checked against: its number, the job's parameter layout, its shard plan. */
@@ -24,7 +25,7 @@ export class RoundTracker {
   readonly round: number;
   private readonly layout: readonly ParamShape[];
   private readonly plan: readonly ShardPlan[];
-  private readonly held = new Map<number, AcceptedShard>();
+  private readonly held: HeldShards<AcceptedShard>;
 
   constructor(options: RoundTrackerOptions) {
     if (!Number.isSafeInteger(options.round) || options.round < 0) {
@@ -38,6 +39,7 @@ export class RoundTracker {
     this.round = options.round;
     this.layout = options.layout.map((p) => ({ name: p.name, shape: [...p.shape] }));
     this.plan = options.shards.map((s) => ({ ...s }));
+    this.held = new HeldShards(this.plan.length);
   }
 
   /** Number of shards in the round (S). */
@@ -65,11 +67,8 @@ export class RoundTracker {
     }
     const problem = layoutProblem(report.sum, this.layout) ?? metricsProblem(report.metrics, plan) ?? nonFiniteProblem(report.sum);
     if (problem) return { rejected: problem };
-    if (this.held.has(report.shard)) return 'DUPLICATE';
-
     const { shard, sum, metrics, workerId, backend } = report;
-    this.held.set(shard, { shard, sum, metrics, workerId, backend });
-    return 'ACCEPTED';
+    return this.held.hold(shard, { shard, sum, metrics, workerId, backend });
   }
 
   /** Whether a valid report of `shard` is held. */
@@ -79,12 +78,12 @@ export class RoundTracker {
 
   /** True once every shard of the round is held. */
   isComplete(): boolean {
-    return this.held.size === this.plan.length;
+    return this.held.isComplete();
   }
 
   /** Indices of the shards still to come, ascending (what a straggler re-enqueue needs). */
   missingShards(): number[] {
-    return this.plan.map((s) => s.index).filter((i) => !this.held.has(i));
+    return this.held.missing();
   }
 
   /**
@@ -94,22 +93,16 @@ export class RoundTracker {
    * @throws Error when shards are missing (applyRound would average over too few tasks).
    */
   complete(): AcceptedShard[] {
-    const missing = this.missingShards();
-    if (missing.length > 0) throw new Error(`round ${this.round} is incomplete: missing shards ${missing.join(', ')}`);
-    return this.plan.map((s) => this.held.get(s.index) as AcceptedShard);
+    return this.held.inOrder(`round ${this.round}`);
   }
 
   /** Distinct ids of the workers whose reports are held, sorted. */
   workers(): string[] {
-    return distinct([...this.held.values()].map((s) => s.workerId));
+    return this.held.workers();
   }
 
   /** Distinct compute backends of the held reports, sorted (RoundCompleted.backends). */
   backends(): string[] {
-    return distinct([...this.held.values()].map((s) => s.backend));
+    return this.held.backends();
   }
-}
-
-function distinct(values: string[]): string[] {
-  return [...new Set(values)].sort();
 }
