@@ -4,29 +4,11 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import {
-  JobEventLog,
-  JobManager,
-  type JobObserver,
-  JobRegistry,
-  ShardQueue,
-  WorkerTable,
-  workerServiceHandlers,
-} from '@metatrain/coordinator';
-import {
-  applyRound,
-  createComputeContext,
-  createTaskFamily,
-  initialState,
-  MemoryStore,
-  type ParamSet,
-  parseSpecText,
-  planShards,
-  selectBackend,
-  sizeOf,
-} from '@metatrain/metalearn';
-import { grpc, JobState, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/proto';
-import { parseShardMessage, reportShard } from '@metatrain/protocol';
+import { JobEventLog, JobManager, type JobObserver, JobRegistry, ShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
+import { applyRound, createTaskFamily, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
+import { createComputeContext, initialState, selectBackend } from '@metatrain/metalearn';
+import { MemoryStore } from '@metatrain/storage';
+import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
 import type * as BullMQ from '../packages/coordinator/node_modules/bullmq';
 import type * as IORedis from '../packages/coordinator/node_modules/ioredis';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Task } from '@metatrain/metalearn';
+import type { Task } from '@metatrain/core';
 
 /**
  * Second-order MAML the way the papers' example code reads: one task at a time, a dense

@@ -1,21 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import {
-  adaptationFor,
-  type ComputeContext,
-  createComputeContext,
-  createTaskFamily,
-  evaluateHeldOut,
-  type HeldOutReport,
-  meanCi95,
-  initialState,
-  type JobSpec,
-  type MetaState,
-  runRoundInProcess,
-  selectBackend,
-  validateSpec,
-} from '@metatrain/metalearn';
+import { adaptationFor, type ComputeContext, createComputeContext, evaluateHeldOut, type HeldOutReport, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, type JobSpec, meanCi95, type MetaState, validateSpec } from '@metatrain/core';
 
 /** One measured row of docs/RESULTS.md. */
 export interface QualityResult {

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { createModel, createTaskFamily, type HeldOutReport, Purpose, Rng, type TaskFamily, validateSpec } from '@metatrain/metalearn';
+import { createModel, type HeldOutReport } from '@metatrain/metalearn';
+import { createModelLayout, createTaskFamily, Purpose, Rng, type TaskFamily, validateSpec } from '@metatrain/core';
 import { evaluate, flags, meanCi, metaTrain, recordResult } from './quality-common';
 
 /**
@@ -101,7 +102,7 @@ if (algorithm === 'nearest-neighbour') {
     // A classifier head has exactly 5 outputs; only an embedding (ProtoNets) handles 20 ways.
     if (s.ways !== 5 && algorithm !== 'protonet') continue;
     const family = evalFamily(s.ways, s.shots);
-    const model = createModel(trained.ctx.spec.model, family, algorithm !== 'protonet');
+    const model = createModel(createModelLayout(trained.ctx.spec.model, family, algorithm !== 'protonet'));
     results.push({ setting: s.label, report: evaluate(trained.ctx, trained.state, evalTasks, family, model) });
   }
 }

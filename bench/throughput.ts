@@ -1,17 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import * as tf from '@tensorflow/tfjs';
-import {
-  computeShard,
-  createComputeContext,
-  createTaskFamily,
-  describeBackend,
-  initialMetaParams,
-  parseSpecText,
-  sampleTask,
-  selectBackend,
-  type ComputeContext,
-} from '@metatrain/metalearn';
+import { type ComputeContext, computeShard, createComputeContext, describeBackend, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, initialMetaParams, parseSpecText, sampleTask } from '@metatrain/core';
 import { plainMamlLoop } from './plain-maml-loop';
 
 /**

@@ -1,13 +1,5 @@
 import type { Coordinator } from '@metatrain/coordinator';
-import {
-  grpc,
-  HealthClient,
-  HealthCheckResponse_ServingStatus,
-  type Job,
-  JobServiceClient,
-  JobState,
-  type JobEvent,
-} from '@metatrain/proto';
+import { grpc, HealthCheckResponse_ServingStatus, HealthClient, type Job, type JobEvent, JobServiceClient, JobState } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCoordinator, startInProcessCoordinator } from './support/in-process-coordinator';
 

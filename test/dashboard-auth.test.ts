@@ -1,4 +1,4 @@
-import { grpc, JobServiceClient } from '@metatrain/proto';
+import { grpc, JobServiceClient } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type InProcessCoordinator, startInProcessCoordinator } from './support/in-process-coordinator';
 

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
-import { S3Store, StorageError, type S3StoreOptions } from '@metatrain/coordinator';
-import { CheckpointStore, type Checkpoint } from '@metatrain/metalearn';
+import { type Checkpoint, CheckpointStore, S3Store, type S3StoreOptions, StorageError } from '@metatrain/storage';
 import { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3Server, uniqueBucket, type S3TestServer } from './support/s3-server';

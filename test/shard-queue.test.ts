@@ -1,7 +1,7 @@
-import { planShards, type ShardPlan } from '@metatrain/metalearn';
+import { planShards, type ShardPlan } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
-import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/protocol';
+import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/contract';
 // Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';

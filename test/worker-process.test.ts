@@ -1,4 +1,5 @@
-import { createComputeContext, createTaskFamily, initialState, parseSpecText } from '@metatrain/metalearn';
+import { createComputeContext, initialState } from '@metatrain/metalearn';
+import { createTaskFamily, parseSpecText } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only Redis access (tests in test/ cannot import ioredis themselves).
 import { deleteKeys } from '../packages/coordinator/src/queue/testing/queue-probe';

@@ -1,18 +1,7 @@
 import { PermissionDeniedError, ShardQueue } from '@metatrain/coordinator';
-import {
-  applyRound,
-  computeShard,
-  createComputeContext,
-  createTaskFamily,
-  initialState,
-  paramsEqual,
-  parseSpecText,
-  planShards,
-  runRoundInProcess,
-  selectBackend,
-  type ComputeContext,
-} from '@metatrain/metalearn';
-import { ConfigError, Worker, WORKER_VERSION, WorkerClosedError, type ShardEvent, type WorkerOptions } from '@metatrain/worker';
+import { type ComputeContext, computeShard, createComputeContext, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { applyRound, ConfigError, createTaskFamily, paramsEqual, parseSpecText, planShards } from '@metatrain/core';
+import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';

@@ -1,4 +1,4 @@
-import type { MetaState } from '@metatrain/metalearn';
+import type { MetaState } from '@metatrain/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { runCli } from '../support/run-cli';
 import { faultSpec } from './support/fault-spec';

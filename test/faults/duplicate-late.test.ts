@@ -1,6 +1,6 @@
-import { computeShard, createComputeContext, createTaskFamily, type MetaState, type ParamSet, parseSpecText, planShards, type ShardResult } from '@metatrain/metalearn';
-import { grpc, type ReportHeader, ReportStatus, WorkerServiceClient } from '@metatrain/proto';
-import { fetchParameters, reportShard } from '@metatrain/protocol';
+import { computeShard, createComputeContext, type ShardResult } from '@metatrain/metalearn';
+import { createTaskFamily, type MetaState, type ParamSet, parseSpecText, planShards } from '@metatrain/core';
+import { fetchParameters, grpc, type ReportHeader, reportShard, ReportStatus, WorkerServiceClient } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { faultSpec } from './support/fault-spec';
 import { FaultCluster } from './support/fault-cluster';

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetaState } from '@metatrain/metalearn';
-import { WorkerState } from '@metatrain/proto';
+import type { MetaState } from '@metatrain/core';
+import { WorkerState } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until, type WorkerHandle } from './support/fault-cluster';

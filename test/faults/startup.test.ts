@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { MetaState } from '@metatrain/metalearn';
+import type { MetaState } from '@metatrain/core';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { faultSpec } from './support/fault-spec';
 import { FaultCluster, until } from './support/fault-cluster';

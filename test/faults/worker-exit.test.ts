@@ -1,5 +1,5 @@
-import type { MetaState } from '@metatrain/metalearn';
-import { type WorkerInfo, WorkerState } from '@metatrain/proto';
+import type { MetaState } from '@metatrain/core';
+import { type WorkerInfo, WorkerState } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest';
 import { faultSpec } from './support/fault-spec';
 import { FaultCluster, killHard, until, type WorkerHandle } from './support/fault-cluster';

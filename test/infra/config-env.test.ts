@@ -1,5 +1,5 @@
 import { COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
-import { BACKEND_ENV } from '@metatrain/metalearn';
+import { BACKEND_ENV } from '@metatrain/core';
 import { testFaultsFromEnv, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 

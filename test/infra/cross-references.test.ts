@@ -1,4 +1,5 @@
-import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv, parseStorageConfig } from '@metatrain/coordinator';
+import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
+import { parseStorageConfig } from '@metatrain/storage';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';

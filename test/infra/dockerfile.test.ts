@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES } from '@metatrain/coordinator';
-import { BACKEND_NAMES } from '@metatrain/metalearn';
+import { BACKEND_NAMES } from '@metatrain/core';
 import { WORKER_ENV_NAMES } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { effective, execForm, imageTitle, parseDockerfile, stage, stageEnv, type Stage } from './support/dockerfile';
@@ -45,8 +45,8 @@ describe('infra/docker/Dockerfile', () => {
         }
       }
     }
-    for (const pkg of ['coordinator', 'worker', 'metalearn', 'proto', 'protocol']) expect(dockerignored(`packages/${pkg}/src/index.ts`), pkg).toBe(false);
-    expect(dockerignored('packages/proto/src/gen/metatrain/v1/job.ts')).toBe(false);
+    for (const pkg of ['coordinator', 'worker', 'metalearn', 'core', 'storage', 'contract']) expect(dockerignored(`packages/${pkg}/src/index.ts`), pkg).toBe(false);
+    expect(dockerignored('packages/contract/src/gen/metatrain/v1/job.ts')).toBe(false);
     expect(dockerignored('packages/worker/src/worker.test.ts')).toBe(true);
     expect(dockerignored('packages/coordinator/src/queue/testing/queue-probe.ts')).toBe(true);
     expect(dockerignored('packages/worker/node_modules/bullmq/package.json')).toBe(true);

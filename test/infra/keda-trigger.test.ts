@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileCoordinatorOptions, Coordinator, COORDINATOR_ENV, coordinatorOptionsFromEnv, QUEUE_DEPTH_PATH, ShardQueue } from '@metatrain/coordinator';
-import { planShards } from '@metatrain/metalearn';
-import { shardQueueKeys } from '@metatrain/protocol';
+import { planShards } from '@metatrain/core';
+import { shardQueueKeys } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
 import { QueueProbe } from '../../packages/coordinator/src/queue/testing/queue-probe';

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { S3Store } from '@metatrain/coordinator';
+import { S3Store } from '@metatrain/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only: certificates made with openssl, and raw Redis reads (test/ cannot import ioredis).
 import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
-import { makeTestCertificates, type TestCertificates } from '../../packages/proto/src/tls/testing/test-certificates';
+import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { type CliResult, runCli } from '../support/run-cli';
 import { startS3Server, uniqueBucket, type S3TestServer } from '../support/s3-server';

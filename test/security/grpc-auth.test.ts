@@ -1,14 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  grpc,
-  HealthCheckResponse_ServingStatus,
-  HealthClient,
-  JobServiceClient,
-  JobState,
-  ReportStatus,
-  type ReportShardRequest,
-  WorkerServiceClient,
-} from '@metatrain/proto';
+import { grpc, HealthCheckResponse_ServingStatus, HealthClient, JobServiceClient, JobState, type ReportShardRequest, ReportStatus, WorkerServiceClient } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, outcome, readStream, reportMessages, sendReport, unary, zeroSum, type Outcome } from '../support/grpc-calls';
 import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';

@@ -1,18 +1,5 @@
-import { encodeParams, type ParamSet } from '@metatrain/metalearn';
-import {
-  DataType,
-  grpc,
-  HealthCheckResponse_ServingStatus,
-  HealthClient,
-  JobServiceClient,
-  JobState,
-  type ReportHeader,
-  type ReportShardRequest,
-  ReportStatus,
-  type TensorChunk,
-  WorkerServiceClient,
-} from '@metatrain/proto';
-import { toTensorChunks } from '@metatrain/protocol';
+import { encodeParams, type ParamSet } from '@metatrain/core';
+import { DataType, grpc, HealthCheckResponse_ServingStatus, HealthClient, JobServiceClient, JobState, type ReportHeader, type ReportShardRequest, ReportStatus, type TensorChunk, toTensorChunks, WorkerServiceClient } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome, readStream, reportMessages, sendReport, unary, zeroSum } from '../support/grpc-calls';
 import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';

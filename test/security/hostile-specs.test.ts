@@ -1,18 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  CheckpointStore,
-  createComputeContext,
-  createTaskFamily,
-  DirectoryStore,
-  initialState,
-  paramsEqual,
-  parseSpecText,
-  runRoundInProcess,
-  selectBackend,
-} from '@metatrain/metalearn';
-import { grpc, JobServiceClient, JobState } from '@metatrain/proto';
+import { CheckpointStore, DirectoryStore } from '@metatrain/storage';
+import { createComputeContext, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, paramsEqual, parseSpecText } from '@metatrain/core';
+import { grpc, JobServiceClient, JobState } from '@metatrain/contract';
 import { Worker } from '@metatrain/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outcome, unary } from '../support/grpc-calls';

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { grpc, JobServiceClient, WorkerServiceClient } from '@metatrain/proto';
+import { grpc, JobServiceClient, WorkerServiceClient } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates made with openssl, as docs/SECURITY.md shows.
-import { makeTestCertificates, type TestCertificates } from '../../packages/proto/src/tls/testing/test-certificates';
+import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
 import { bearer, outcome, unary } from '../support/grpc-calls';
 import { type InProcessCoordinator, startInProcessCoordinator } from '../support/in-process-coordinator';
 import { runCli } from '../support/run-cli';

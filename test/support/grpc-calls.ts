@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { createComputeContext, createTaskFamily, encodeParams, type ParamSet, parseSpecText } from '@metatrain/metalearn';
-import { grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type TensorChunk, type WorkerServiceClient } from '@metatrain/proto';
-import { toTensorChunks } from '@metatrain/protocol';
+import { createComputeContext } from '@metatrain/metalearn';
+import { createTaskFamily, encodeParams, type ParamSet, parseSpecText } from '@metatrain/core';
+import { grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type TensorChunk, toTensorChunks, type WorkerServiceClient } from '@metatrain/contract';
 
 /** How a call ended: the status code and details, or 'OK'. */
 export type Outcome = { code: grpc.status; details: string } | 'OK';

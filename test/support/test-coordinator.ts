@@ -1,19 +1,6 @@
-import { type EvalTracker, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, RoundTracker, toEvalReport, toShardReport, WorkerTable, type AcceptOutcome } from '@metatrain/coordinator';
-import { planShards, type ParamSet, type ParamShape } from '@metatrain/metalearn';
-import {
-  grpc,
-  JobServiceService,
-  JobState,
-  WorkerServiceService,
-  type GetJobRequest,
-  type GetJobResponse,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type RegisterWorkerRequest,
-  type RegisterWorkerResponse,
-  type ReportEvalRequest,
-  type ReportHeader,
-} from '@metatrain/proto';
+import { type AcceptOutcome, type EvalTracker, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, RoundTracker, toEvalReport, toShardReport, WorkerTable } from '@metatrain/coordinator';
+import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
+import { type GetJobRequest, type GetJobResponse, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceService, JobState, type RegisterWorkerRequest, type RegisterWorkerResponse, type ReportEvalRequest, type ReportHeader, WorkerServiceService } from '@metatrain/contract';
 
 // A stand-in coordinator for worker tests, built from the coordinator's own WorkerService
 // pieces (GetParameters and ReportShard handlers, RoundTracker, WorkerTable) plus GetJob and

@@ -1,3 +1,5 @@
+import { CheckpointError, DecodeError, SpecError, SpecErrors } from '@metatrain/core';
+
 /** Exit codes (kubectl-like): 0 success, 1 failure, 2 usage or validation error. */
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
@@ -19,11 +21,9 @@ export class CliFailure extends Error {
 }
 
 /** Maps an error to what the user sees and the exit code; unexpected errors keep their stack. */
-export async function describeError(err: unknown): Promise<{ message: string; exitCode: number }> {
+export function describeError(err: unknown): { message: string; exitCode: number } {
   if (err instanceof UsageError) return { message: `${err.message}\nRun 'metatrain --help' for usage.`, exitCode: EXIT_USAGE };
   if (err instanceof CliFailure) return { message: err.message, exitCode: err.exitCode };
-  // Loaded only here, so that a job command that fails never waits for TensorFlow.js.
-  const { CheckpointError, DecodeError, SpecError, SpecErrors } = await import('@metatrain/metalearn');
   if (err instanceof SpecErrors) return { message: `invalid spec:\n${err.errors.map((e) => `  ${e.message}`).join('\n')}`, exitCode: EXIT_USAGE };
   if (err instanceof SpecError) return { message: `invalid spec: ${err.message}`, exitCode: EXIT_USAGE };
   if (err instanceof DecodeError || err instanceof CheckpointError) return { message: err.message, exitCode: EXIT_FAILURE };

@@ -39,8 +39,8 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  async (err: unknown) => {
-    const { message, exitCode } = await describeError(err);
+  (err: unknown) => {
+    const { message, exitCode } = describeError(err);
     process.stderr.write(`error: ${message}\n`);
     process.exitCode = exitCode;
   },

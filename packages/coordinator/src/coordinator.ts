@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DecodeError, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
-import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/proto';
+import { DecodeError } from '@metatrain/core';
+import { type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
+import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/contract';
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
@@ -21,7 +22,7 @@ import { ShardQueue } from './queue/shard-queue';
 import { JobRegistry } from './registry/job-registry';
 import { LeaseKeeper } from './registry/lease-keeper';
 import { retryUntilConnected } from './retry-until-connected';
-import { openStorage, type OpenedStorage } from './storage/storage-from-url';
+import { openStorage, type OpenedStorage } from '@metatrain/storage';
 import { accountedReports } from './workers/accounted-reports';
 import { WorkerTable } from './workers/worker-table';
 

@@ -29,14 +29,6 @@ export { Dashboard } from './dashboard/dashboard';
 export type { DashboardOptions } from './dashboard/dashboard';
 export type { DashboardSources } from './dashboard/dashboard-sources';
 export { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
-export { ConfigError, StorageError } from './errors';
-export type { StorageErrorDetails } from './errors';
-export { S3Store } from './storage/s3-store';
-export type { S3Endpoint, S3StoreOptions } from './storage/s3-options';
-export { compileRetryOptions, transientReason, withRetry, RetryDeadlineError } from './storage/retry-policy';
-export type { CompiledRetryOptions, RetryEnvironment, RetryOptions } from './storage/retry-policy';
-export { openStorage, parseStorageConfig } from './storage/storage-from-url';
-export type { OpenedStorage, StorageConfig, StorageEnv } from './storage/storage-from-url';
 
 export { RoundTracker } from './rounds/round-tracker';
 export { EvalTracker } from './rounds/eval-tracker';

@@ -1,7 +1,7 @@
 // `pnpm start:coordinator`: the coordinator process, configured by environment (docs/RUNNING.md).
 import { Coordinator } from './coordinator';
 import { coordinatorOptionsFromEnv } from './config/coordinator-options';
-import { ConfigError } from './errors';
+import { ConfigError } from '@metatrain/core';
 
 async function main(): Promise<number> {
   const coordinator = await Coordinator.create(coordinatorOptionsFromEnv(process.env));

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ConfigError } from './errors';
+import { ConfigError } from '@metatrain/core';
 
 /**
  * Runs `connect` until it succeeds, logging one line per failure and waiting longer each time

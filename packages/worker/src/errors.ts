@@ -2,20 +2,6 @@
 // without a stack trace.
 
 /**
- * A configuration mistake: `field` names the option (or, when read from the environment, the
- * variable) at fault. main.ts prints it on one line and exits 2.
- */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-  }
-}
-
-/**
  * The coordinator refused this worker for a reason waiting will not fix (a wrong token, a
  * worker id it does not accept, a server that is not a metatrain coordinator).
  */

@@ -4,7 +4,7 @@ export { Worker } from './worker';
 export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, WORKER_ENV_NAMES, WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 export type { CompiledWorkerOptions, WorkerOptions } from './config/worker-options';
 export type { ShardEvent, ShardOutcome } from './shards/shard-event';
-export { ComputeThreadError, ConfigError, RegistrationError, ShardRejectedError, WorkerClosedError, WorkerRefusedError } from './errors';
+export { ComputeThreadError, RegistrationError, ShardRejectedError, WorkerClosedError, WorkerRefusedError } from './errors';
 export { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 export type { ReportFault, TestFaults, TestFaultSwitch } from './faults/test-faults';
 export { WORKER_VERSION } from './version';

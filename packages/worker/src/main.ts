@@ -1,7 +1,7 @@
 // `pnpm start:worker`: the worker process, configured by environment (docs/RUNNING.md).
-import { BackendError, SpecError } from '@metatrain/metalearn';
+import { BackendError, ConfigError, SpecError } from '@metatrain/core';
 import { WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
-import { ConfigError, RegistrationError, WorkerClosedError } from './errors';
+import { RegistrationError, WorkerClosedError } from './errors';
 import { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 import type { ShardEvent } from './shards/shard-event';
 import { Worker } from './worker';

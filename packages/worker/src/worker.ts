@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import type { HttpServer } from '@metatrain/http';
-import type { BackendInfo } from '@metatrain/metalearn';
+import type { BackendInfo } from '@metatrain/core';
 import { ComputeThread } from './compute/compute-thread';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';

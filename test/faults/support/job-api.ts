@@ -1,4 +1,4 @@
-import { grpc, type Job, JobServiceClient, type WorkerInfo } from '@metatrain/proto';
+import { grpc, type Job, JobServiceClient, type WorkerInfo } from '@metatrain/contract';
 
 type Unary<Req, Res> = (request: Req, metadata: grpc.Metadata, options: Partial<grpc.CallOptions>, callback: (error: grpc.ServiceError | null, response: Res) => void) => unknown;
 

@@ -1,4 +1,6 @@
-import { type Checkpoint, createComputeContext, createTaskFamily, initialState, type MetaState, paramsEqual, parseSpecText, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import type { Checkpoint } from '@metatrain/storage';
+import { createComputeContext, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, type MetaState, paramsEqual, parseSpecText } from '@metatrain/core';
 import { expect } from 'vitest';
 
 /**

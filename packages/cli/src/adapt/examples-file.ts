@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import { CsvSyntaxError, parseCsv } from '@metatrain/metalearn';
+import { CsvSyntaxError, parseCsv } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 
 /** A target as written in the file: a number, a class name, or several regression outputs. */

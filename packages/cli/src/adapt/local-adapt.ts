@@ -1,4 +1,5 @@
-import { adaptExport, exportIo, InputError, selectBackend } from '@metatrain/metalearn';
+import { adaptExport, exportIo, selectBackend } from '@metatrain/metalearn';
+import { InputError } from '@metatrain/core';
 import { readExportDir } from '../run/read-export-dir';
 import type { AdaptOutcome } from './adapt-outcome';
 import { fileError, readExamplesFile } from './examples-file';

@@ -1,4 +1,4 @@
-import { type JobSpec, parseSpecText } from '@metatrain/metalearn';
+import { type JobSpec, parseSpecText } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import type { JobClient } from '../client/job-client';
 import { fromTensor, toTensor } from '../client/tensor-message';

@@ -1,4 +1,4 @@
-import { validateSpec } from '@metatrain/metalearn';
+import { validateSpec } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { specIo } from './spec-io';
 

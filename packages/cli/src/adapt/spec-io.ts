@@ -1,4 +1,4 @@
-import type { JobSpec } from '@metatrain/metalearn';
+import type { JobSpec } from '@metatrain/core';
 
 /** What a job's spec tells about the model's inputs and outputs before any export exists. */
 export interface SpecIo {

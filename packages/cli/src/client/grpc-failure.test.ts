@@ -1,4 +1,4 @@
-import { grpc } from '@metatrain/proto';
+import { grpc } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { CliFailure } from '../cli-errors';
 import { type CallContext, grpcFailure } from './grpc-failure';

@@ -1,4 +1,4 @@
-import { grpc } from '@metatrain/proto';
+import { grpc } from '@metatrain/contract';
 import { CliFailure, EXIT_FAILURE, EXIT_USAGE } from '../cli-errors';
 
 /** What a failed call tells us: grpc-js's ServiceError has these. */

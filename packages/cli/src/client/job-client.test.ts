@@ -1,5 +1,5 @@
-import { sha256Hex } from '@metatrain/metalearn';
-import { grpc, type Job, type JobEvent, JobServiceService, type JobServiceServer, JobState } from '@metatrain/proto';
+import { sha256Hex } from '@metatrain/core';
+import { grpc, type Job, type JobEvent, type JobServiceServer, JobServiceService, JobState } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliFailure } from '../cli-errors';
 import { receiveExport } from '../jobs/export-files';

@@ -1,19 +1,4 @@
-import {
-  type AdaptRequest,
-  type AdaptResponse,
-  channelCredentials,
-  type ClientTls,
-  type ExportModelResponse,
-  grpc,
-  type Job,
-  type JobEvent,
-  JobServiceClient,
-  type JobState,
-  readCertificates,
-  type SubmitJobResponse,
-  TlsFileError,
-  type WorkerInfo,
-} from '@metatrain/proto';
+import { type AdaptRequest, type AdaptResponse, channelCredentials, type ClientTls, type ExportModelResponse, grpc, type Job, type JobEvent, JobServiceClient, type JobState, readCertificates, type SubmitJobResponse, TlsFileError, type WorkerInfo } from '@metatrain/contract';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { coordinatorAddress } from './coordinator-address';
 import { type CallContext, grpcFailure } from './grpc-failure';

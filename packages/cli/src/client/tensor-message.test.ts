@@ -1,5 +1,5 @@
-import { DecodeError } from '@metatrain/metalearn';
-import { DataType } from '@metatrain/proto';
+import { DecodeError } from '@metatrain/core';
+import { DataType } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { fromTensor, toTensor } from './tensor-message';
 

@@ -1,5 +1,5 @@
-import { bytesLEToFloat32, bytesLEToInt32, DecodeError, wordsToBytesLE } from '@metatrain/metalearn';
-import { DataType, type Tensor } from '@metatrain/proto';
+import { bytesLEToFloat32, bytesLEToInt32, DecodeError, wordsToBytesLE } from '@metatrain/core';
+import { DataType, type Tensor } from '@metatrain/contract';
 
 /** A tensor.proto Tensor: shape, FLOAT32 or INT32 by the array's type, little-endian bytes. */
 export function toTensor(values: Float32Array | Int32Array, shape: number[]): Tensor {

@@ -1,6 +1,7 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { createModel, createTaskFamily, evaluateHeldOut, selectBackend } from '@metatrain/metalearn';
+import { createModel, evaluateHeldOut, selectBackend } from '@metatrain/metalearn';
+import { createModelLayout, createTaskFamily } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { formatHeldOut } from '../run/format-report';
@@ -35,7 +36,7 @@ export async function evalCommand(args: string[]): Promise<number> {
   if (values.data !== undefined) tasks.path = resolve(values.data);
   const family = createTaskFamily(tasks as typeof meta.task.spec, { baseDir: meta.task.dataDir ?? process.cwd() });
   await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
-  const model = createModel(meta.model, family, meta.algorithm !== 'protonet');
+  const model = createModel(createModelLayout(meta.model, family, meta.algorithm !== 'protonet'));
   const count = positiveInt('tasks', values.tasks, 600);
   const steps = positiveInt('steps', values.steps, meta.adaptation.steps);
   const report = evaluateHeldOut({

@@ -1,4 +1,4 @@
-import { DecodeError } from '@metatrain/metalearn';
+import { DecodeError } from '@metatrain/core';
 import { CliFailure, UsageError } from '../cli-errors';
 import { withJobClient } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';

@@ -1,8 +1,9 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createComputeContext, createTaskFamily, type EvalSummary, type JobSpec, outerLr, selectBackend, TRAINING_EVAL_STREAM } from '@metatrain/metalearn';
-import { type JobEvent, JobState } from '@metatrain/proto';
+import { createComputeContext, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, type EvalSummary, type JobSpec, outerLr, TRAINING_EVAL_STREAM } from '@metatrain/core';
+import { type JobEvent, JobState } from '@metatrain/contract';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { JobClient, tokenFromEnv } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';

@@ -1,8 +1,8 @@
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DecodeError, sha256Hex, splitIntoChunks } from '@metatrain/metalearn';
-import type { ExportModelResponse } from '@metatrain/proto';
+import { DecodeError, sha256Hex } from '@metatrain/core';
+import { type ExportModelResponse, splitIntoChunks } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receiveExport, writeExportDir } from './export-files';
 

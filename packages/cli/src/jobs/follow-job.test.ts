@@ -1,4 +1,4 @@
-import { type JobEvent, JobState, type RoundCompleted } from '@metatrain/proto';
+import { type JobEvent, JobState, type RoundCompleted } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { createProgress } from '../ui/progress-bar';
 import { followJob } from './follow-job';

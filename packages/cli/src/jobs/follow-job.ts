@@ -1,4 +1,4 @@
-import type { JobEvent, JobState } from '@metatrain/proto';
+import type { JobEvent, JobState } from '@metatrain/contract';
 import type { Progress } from '../ui/progress-bar';
 import { isFinalState } from './job-format';
 

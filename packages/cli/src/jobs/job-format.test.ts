@@ -1,4 +1,4 @@
-import { type Job, JobState, type WorkerInfo, WorkerState } from '@metatrain/proto';
+import { type Job, JobState, type WorkerInfo, WorkerState } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { age, exitCodeOf, formatJobStatus, formatJobTable, jobToJson, lossText, parseStates, stateName } from './job-format';
 import { renderTable } from './table';

@@ -1,4 +1,4 @@
-import { type Job, JobState } from '@metatrain/proto';
+import { type Job, JobState } from '@metatrain/contract';
 import { renderTable } from './table';
 
 const FINAL = new Set([JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]);

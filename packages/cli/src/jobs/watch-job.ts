@@ -1,4 +1,4 @@
-import type { Job } from '@metatrain/proto';
+import type { Job } from '@metatrain/contract';
 import { CliFailure } from '../cli-errors';
 import type { JobClient } from '../client/job-client';
 import { createProgress, type ProgressStream } from '../ui/progress-bar';

@@ -1,4 +1,4 @@
-import { type WorkerInfo, WorkerState } from '@metatrain/proto';
+import { type WorkerInfo, WorkerState } from '@metatrain/contract';
 import { age } from './job-format';
 import { renderTable } from './table';
 

@@ -1,4 +1,5 @@
-import type { HeldOutReport, JobSpec, MetricCi } from '@metatrain/metalearn';
+import type { HeldOutReport, MetricCi } from '@metatrain/metalearn';
+import type { JobSpec } from '@metatrain/core';
 import type { TrainRunResult } from './train-run';
 
 /** What a finished run reports: `train`'s result, or `local`'s. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type JobSpec, parseSpecText } from '@metatrain/metalearn';
+import { type JobSpec, parseSpecText } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 
 /** Reads and validates a spec file; relative data paths in it resolve against its directory. `text` is the file as read. */

@@ -1,5 +1,5 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import type { EvalSummary, RoundSummary } from '@metatrain/metalearn';
+import type { EvalSummary, RoundSummary } from '@metatrain/core';
 
 /** One line of metrics.jsonl: a finished round, optionally with a held-out evaluation. */
 export interface MetricsLine extends RoundSummary {

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DecodeError, type LoadedExport, readExport } from '@metatrain/metalearn';
+import { DecodeError } from '@metatrain/core';
+import { type LoadedExport, readExport } from '@metatrain/metalearn';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 
 /** Reads an export directory (model.json, weights.bin, meta.json); a missing or unreadable file is a one-line failure. */

@@ -1,27 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import {
-  adaptationFor,
-  CheckpointStore,
-  type ComputeContext,
-  createComputeContext,
-  createTaskFamily,
-  DirectoryStore,
-  evaluateHeldOut,
-  evalDue,
-  evaluatePeriodic,
-  exportModel,
-  fromCheckpoint,
-  type HeldOutReport,
-  initialState,
-  type JobSpec,
-  type MetaState,
-  type ParamSet,
-  runRoundInProcess,
-  selectBackend,
-  toCheckpoint,
-  TRAINING_EVAL_STREAM,
-} from '@metatrain/metalearn';
+import { adaptationFor, type ComputeContext, createComputeContext, evaluateHeldOut, evaluatePeriodic, exportModel, type HeldOutReport, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { CheckpointStore, DirectoryStore, fromCheckpoint, toCheckpoint } from '@metatrain/storage';
+import { createTaskFamily, evalDue, type JobSpec, type MetaState, type ParamSet, TRAINING_EVAL_STREAM } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { createProgress } from '../ui/progress-bar';
 import { learningCurvesSvg } from './learning-curves';
@@ -80,7 +61,7 @@ async function startingState(ctx: ComputeContext, checkpoints: CheckpointStore, 
     throw new CliFailure(`the spec differs from the one the checkpoints in ${options.outDir} were trained with; use another --out`, EXIT_USAGE);
   }
   options.log(`resuming job '${ctx.spec.name}' from checkpoint round ${existing.round}`);
-  return fromCheckpoint(ctx, existing);
+  return fromCheckpoint(ctx.layout, existing);
 }
 
 /** Runs a whole job in this process: rounds, checkpoints, metrics, plot and export. */

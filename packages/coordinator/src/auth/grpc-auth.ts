@@ -1,4 +1,4 @@
-import { grpc } from '@metatrain/proto';
+import { grpc } from '@metatrain/contract';
 import { hasBearerToken } from '@metatrain/http';
 
 /** Why a call was refused, as the `reason` label of `metatrain_grpc_refused_total`. */

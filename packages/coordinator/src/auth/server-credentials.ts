@@ -1,4 +1,4 @@
-import { grpc, type KeyPair } from '@metatrain/proto';
+import { grpc, type KeyPair } from '@metatrain/contract';
 
 /** The gRPC server's TLS setup (GRPC_TLS_CERT, GRPC_TLS_KEY, GRPC_TLS_CLIENT_CA). */
 export interface ServerTls extends KeyPair {

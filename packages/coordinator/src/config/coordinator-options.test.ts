@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates (openssl), from the package that reads TLS files.
-import { makeTestCertificates, type TestCertificates } from '../../../proto/src/tls/testing/test-certificates';
-import { ConfigError } from '../errors';
+import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
+import { ConfigError } from '@metatrain/core';
 import { DEFAULT_SPEC_LIMITS } from '../jobs/spec-limits';
 import { compileCoordinatorOptions, COORDINATOR_ENV, coordinatorOptionsFromEnv } from './coordinator-options';
 

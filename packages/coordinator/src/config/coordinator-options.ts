@@ -1,11 +1,9 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV } from '@metatrain/metalearn';
-import { readCertificates, readKeyPair, TlsFileError } from '@metatrain/proto';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { BACKEND_ENV, ConfigError } from '@metatrain/core';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import type { ServerTls } from '../auth/server-credentials';
-import { ConfigError } from '../errors';
 import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';
-import type { StorageEnv } from '../storage/storage-from-url';
+import type { StorageEnv } from '@metatrain/storage';
 
 /** The coordinator's configuration (docs/RUNNING.md); `coordinatorOptionsFromEnv` reads it. */
 export interface CoordinatorOptions {

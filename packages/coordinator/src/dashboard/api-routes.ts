@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { CheckpointStore } from '@metatrain/metalearn';
-import { WorkerState, type WorkerInfo } from '@metatrain/proto';
+import { CheckpointStore } from '@metatrain/storage';
+import { type WorkerInfo, WorkerState } from '@metatrain/contract';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { DashboardSources } from './dashboard-sources';
 import { eventJson } from './event-json';

@@ -1,4 +1,4 @@
-import type { BlobStore } from '@metatrain/metalearn';
+import type { BlobStore } from '@metatrain/storage';
 import type { JobEventLog } from '../jobs/job-events';
 import type { JobManager } from '../jobs/job-manager';
 import type { WorkerTable } from '../workers/worker-table';

@@ -1,4 +1,4 @@
-import { JobState, type JobEvent } from '@metatrain/proto';
+import { type JobEvent, JobState } from '@metatrain/contract';
 
 // A job event as the dashboard's pages receive it over Server-Sent Events: plain JSON with
 // the state as its name, and only the fields the pages draw.

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@metatrain/proto';
+import type { JobEvent } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import type { JobRecord } from '../registry/job-record';
 import { jobSummary } from './job-summary';

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@metatrain/proto';
+import type { JobEvent } from '@metatrain/contract';
 import { toJob } from '../grpc/job-service';
 import type { JobRecord } from '../registry/job-record';
 import { isFinal } from '../registry/job-transitions';

@@ -1,22 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  adaptExport,
-  bytesLEToFloat32,
-  createComputeContext,
-  createTaskFamily,
-  exportModel,
-  initialMetaParams,
-  type LoadedExport,
-  parseSpecText,
-  readExport,
-  Rng,
-  sampleSinusoid,
-  selectBackend,
-  wordsToBytesLE,
-} from '@metatrain/metalearn';
-import { type AdaptRequest, type AdaptResponse, DataType, grpc, JobServiceClient, JobServiceService, type Tensor } from '@metatrain/proto';
+import { adaptExport, createComputeContext, exportModel, type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
+import { bytesLEToFloat32, createTaskFamily, initialMetaParams, parseSpecText, Rng, sampleSinusoid, wordsToBytesLE } from '@metatrain/core';
+import { type AdaptRequest, type AdaptResponse, DataType, grpc, JobServiceClient, JobServiceService, type Tensor } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adaptHandler } from './adapt-handler';
 import { FailedPreconditionError, NotFoundError } from './grpc-errors';

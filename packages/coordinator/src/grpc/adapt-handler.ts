@@ -1,17 +1,6 @@
-import {
-  adaptExport,
-  type AdaptQuery,
-  bytesLEToFloat32,
-  bytesLEToInt32,
-  type Examples,
-  type ExportIo,
-  exportIo,
-  InputError,
-  type LoadedExport,
-  MAX_ADAPT_STEPS,
-  wordsToBytesLE,
-} from '@metatrain/metalearn';
-import { type AdaptRequest, type AdaptResponse, DataType, type grpc, type Tensor } from '@metatrain/proto';
+import { adaptExport, type AdaptQuery, exportIo, type ExportIo, type LoadedExport, MAX_ADAPT_STEPS } from '@metatrain/metalearn';
+import { bytesLEToFloat32, bytesLEToInt32, type Examples, InputError, wordsToBytesLE } from '@metatrain/core';
+import { type AdaptRequest, type AdaptResponse, DataType, type grpc, type Tensor } from '@metatrain/contract';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 
 /** Where Adapt finds a job's trained meta-model. */

@@ -1,8 +1,7 @@
-import { DecodeError, encodeParams, MAX_CHUNK_BYTES, paramsEqual, type ParamSet } from '@metatrain/metalearn';
-import { grpc, type GetParametersResponse, type TensorChunk } from '@metatrain/proto';
+import { DecodeError, encodeParams, paramsEqual, type ParamSet } from '@metatrain/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getParametersHandler } from './get-parameters';
-import { toTensorChunks, fetchParameters } from '@metatrain/protocol';
+import { fetchParameters, type GetParametersResponse, grpc, MAX_CHUNK_BYTES, type TensorChunk, toTensorChunks } from '@metatrain/contract';
 import { FakeJobs, inSeconds, startWorkerService, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';
 

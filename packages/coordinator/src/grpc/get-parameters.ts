@@ -1,8 +1,7 @@
-import { encodeParams, type ParamSet } from '@metatrain/metalearn';
-import type { GetParametersRequest, GetParametersResponse, grpc, TensorChunk } from '@metatrain/proto';
+import { encodeParams, type ParamSet } from '@metatrain/core';
 import { FailedPreconditionError, InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import type { ParameterSource } from './parameter-source';
-import { toTensorChunks, writeAll } from '@metatrain/protocol';
+import { type GetParametersRequest, type GetParametersResponse, type grpc, type TensorChunk, toTensorChunks, writeAll } from '@metatrain/contract';
 
 /** Options of {@link getParametersHandler}. */
 export interface GetParametersOptions {

@@ -1,5 +1,5 @@
-import { DecodeError } from '@metatrain/metalearn';
-import { grpc } from '@metatrain/proto';
+import { DecodeError } from '@metatrain/core';
+import { grpc } from '@metatrain/contract';
 
 // The domain errors below would belong in ../errors.ts; they live here until the lead moves
 // them, since that file is owned by another change.

@@ -1,4 +1,4 @@
-import { grpc, HealthCheckResponse_ServingStatus as Status, type HealthCheckResponse, type HealthServer } from '@metatrain/proto';
+import { grpc, type HealthCheckResponse, HealthCheckResponse_ServingStatus as Status, type HealthServer } from '@metatrain/contract';
 
 /** Service names the health service answers for; '' is the server as a whole. */
 export const HEALTH_SERVICES = ['', 'metatrain.v1.JobService', 'metatrain.v1.WorkerService'] as const;

@@ -1,6 +1,6 @@
-import { type BlobStore, type JobSpec, parseSpecText, sha256Hex, splitIntoChunks } from '@metatrain/metalearn';
-import { type ExportModelResponse, type grpc, type Job, JobState, type JobServiceServer, type WatchJobResponse } from '@metatrain/proto';
-import { writeAll } from '@metatrain/protocol';
+import type { BlobStore } from '@metatrain/storage';
+import { type JobSpec, parseSpecText, sha256Hex } from '@metatrain/core';
+import { type ExportModelResponse, type grpc, type Job, type JobServiceServer, JobState, splitIntoChunks, type WatchJobResponse, writeAll } from '@metatrain/contract';
 import type { JobEventLog } from '../jobs/job-events';
 import type { JobManager } from '../jobs/job-manager';
 import { toProtoState } from '../jobs/job-event-builders';

@@ -1,4 +1,4 @@
-import type { ParamSet } from '@metatrain/metalearn';
+import type { ParamSet } from '@metatrain/core';
 
 /**
  * Where GetParameters reads a job's parameters, so the handler needs no job registry.

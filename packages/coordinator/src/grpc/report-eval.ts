@@ -1,4 +1,4 @@
-import type { grpc, ReportEvalRequest, ReportEvalResponse } from '@metatrain/proto';
+import type { grpc, ReportEvalRequest, ReportEvalResponse } from '@metatrain/contract';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import { toResponse } from './report-shard';
 import type { ReportSink } from './report-sink';

@@ -1,9 +1,8 @@
-import { encodeParams, MAX_CHUNK_BYTES, paramsEqual, type ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type TensorChunk } from '@metatrain/proto';
+import { encodeParams, paramsEqual, type ParamSet } from '@metatrain/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportShardHandler } from './report-shard';
 import { toShardReport } from './report-sink';
-import { reportPayload, reportShard, toTensorChunks } from '@metatrain/protocol';
+import { grpc, MAX_CHUNK_BYTES, type ReportHeader, reportPayload, reportShard, type ReportShardRequest, type ReportShardResponse, ReportStatus, type TensorChunk, toTensorChunks } from '@metatrain/contract';
 import { PermissionDeniedError } from './grpc-errors';
 import { FakeJobs, inSeconds, startWorkerService, type FakeJob, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';

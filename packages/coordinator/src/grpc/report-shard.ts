@@ -1,8 +1,7 @@
-import { DecodeError } from '@metatrain/metalearn';
-import { ReportStatus, type grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse } from '@metatrain/proto';
+import { DecodeError } from '@metatrain/core';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
-import { PayloadReceiver, type PayloadReceiverOptions } from '@metatrain/protocol';
+import { type grpc, PayloadReceiver, type PayloadReceiverOptions, type ReportHeader, type ReportShardRequest, type ReportShardResponse, ReportStatus } from '@metatrain/contract';
 import type { ReportSink } from './report-sink';
 
 /** Options of {@link reportShardHandler}. */

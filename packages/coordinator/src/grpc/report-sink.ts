@@ -1,6 +1,5 @@
-import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
-import { taskMetricsFromWire } from '@metatrain/protocol';
+import type { ParamSet } from '@metatrain/core';
+import { type ReportEvalRequest, type ReportHeader, taskMetricsFromWire } from '@metatrain/contract';
 import type { AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
 
 /**

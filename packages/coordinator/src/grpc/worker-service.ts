@@ -1,4 +1,4 @@
-import type { grpc, HeartbeatRequest, HeartbeatResponse, RegisterWorkerRequest, RegisterWorkerResponse, WorkerServiceServer } from '@metatrain/proto';
+import type { grpc, HeartbeatRequest, HeartbeatResponse, RegisterWorkerRequest, RegisterWorkerResponse, WorkerServiceServer } from '@metatrain/contract';
 import type { WorkerTable } from '../workers/worker-table';
 import { getParametersHandler } from './get-parameters';
 import { InvalidArgumentError, toStatusError, type InternalErrorHandler } from './grpc-errors';

@@ -1,5 +1,5 @@
-import { type EvalTaskMetrics, planEvalShards, type JobSpec, type ShardPlan, summarizeEval } from '@metatrain/metalearn';
-import type { EvalCompleted } from '@metatrain/proto';
+import { type EvalTaskMetrics, type JobSpec, planEvalShards, type ShardPlan, summarizeEval } from '@metatrain/core';
+import type { EvalCompleted } from '@metatrain/contract';
 import type { ShardQueue } from '../queue/shard-queue';
 import { EvalTracker } from '../rounds/eval-tracker';
 import type { AcceptOutcome, EvalReport } from '../rounds/shard-report';

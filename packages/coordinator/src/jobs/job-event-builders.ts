@@ -1,5 +1,5 @@
-import type { RoundSummary } from '@metatrain/metalearn';
-import { JobState, type JobEvent } from '@metatrain/proto';
+import type { RoundSummary } from '@metatrain/core';
+import { type JobEvent, JobState } from '@metatrain/contract';
 import type { JobStateName } from '../registry/job-record';
 import type { JobEventLog } from './job-events';
 

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@metatrain/proto';
+import type { JobEvent } from '@metatrain/contract';
 
 /** Receives each event of a job as it happens. */
 export type JobEventListener = (event: JobEvent) => void;

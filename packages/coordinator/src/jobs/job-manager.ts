@@ -1,15 +1,7 @@
-import {
-  type ComputeContext,
-  createComputeContext,
-  createTaskFamily,
-  type JobSpec,
-  type ParamSet,
-  parseSpecText,
-  SpecError,
-  SpecErrors,
-} from '@metatrain/metalearn';
-import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
-import { isStorageOutage } from '../errors';
+import { type ComputeContext, createComputeContext } from '@metatrain/metalearn';
+import { createTaskFamily, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
+import { isStorageOutage } from '@metatrain/storage';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { ParameterSource } from '../grpc/parameter-source';

@@ -1,22 +1,10 @@
-import {
-  applyRound,
-  type BlobStore,
-  CheckpointStore,
-  type ComputeContext,
-  evalDue,
-  exportModel,
-  fromCheckpoint,
-  initialState,
-  type MetaState,
-  type ParamSet,
-  planShards,
-  type RoundSummary,
-  toCheckpoint,
-} from '@metatrain/metalearn';
+import { applyRound, evalDue, type MetaState, type ParamSet, planShards, type RoundSummary } from '@metatrain/core';
+import { type BlobStore, CheckpointStore, fromCheckpoint, toCheckpoint } from '@metatrain/storage';
+import { type ComputeContext, exportModel, initialState } from '@metatrain/metalearn';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
 import type { JobRecord } from '../registry/job-record';
-import { isStorageOutage } from '../errors';
+import { isStorageOutage } from '@metatrain/storage';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
 import { RoundTracker } from '../rounds/round-tracker';
@@ -120,7 +108,7 @@ export class JobRunner {
     const saved = await checkpoints.loadLatest();
     if (saved) deps.log(`job ${record.id}: resuming from checkpoint round ${saved.round}`);
     else await checkpoints.saveSpec(JSON.stringify(ctx.spec));
-    const start = saved ? fromCheckpoint(ctx, saved) : initialState(ctx);
+    const start = saved ? fromCheckpoint(ctx.layout, saved) : initialState(ctx);
     const running = await deps.registry.updateJob(record.id, { state: 'RUNNING', round: start.round });
     publishState(deps.events, record.id, 'RUNNING');
     return new JobRunner(running, ctx, checkpoints, deps, start);

@@ -1,4 +1,4 @@
-import type { ShardPlan } from '@metatrain/metalearn';
+import type { ShardPlan } from '@metatrain/core';
 import type { AcceptOutcome } from '../rounds/shard-report';
 
 /** What a collector needs of a tracker (RoundTracker for a round, EvalTracker for an evaluation). */

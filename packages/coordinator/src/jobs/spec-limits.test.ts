@@ -1,4 +1,5 @@
-import { createComputeContext, createTaskFamily, type JobSpecInput, validateSpec } from '@metatrain/metalearn';
+import { createComputeContext } from '@metatrain/metalearn';
+import { createTaskFamily, type JobSpecInput, validateSpec } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SPEC_LIMITS, limitProblems, parameterCount } from './spec-limits';
 

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { PRIORITY_LIMIT } from 'bullmq';
-import type { ShardQueueKeys } from '@metatrain/protocol';
+import type { ShardQueueKeys } from '@metatrain/contract';
 
 /**
  * Fairness between jobs sharing the queue: start-time fair queuing on BullMQ priorities.

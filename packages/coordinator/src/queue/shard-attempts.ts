@@ -1,6 +1,6 @@
 import type { JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { type ShardQueueKeys, shardJobId, type ShardMessage } from '@metatrain/protocol';
+import { shardJobId, type ShardMessage, type ShardQueueKeys } from '@metatrain/contract';
 
 /** BullMQ states in which a job waits for a worker. */
 export const WAITING_STATES: ReadonlySet<string> = new Set(['waiting', 'prioritized', 'delayed', 'waiting-children']);

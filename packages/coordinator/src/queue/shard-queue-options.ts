@@ -1,5 +1,5 @@
-import { ConfigError } from '../errors';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
+import { ConfigError } from '@metatrain/core';
+import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/contract';
 
 /** How long BullMQ keeps finished jobs: whichever limit is hit first. */
 export interface Retention {

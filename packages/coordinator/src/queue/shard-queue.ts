@@ -1,9 +1,9 @@
-import type { ShardPlan } from '@metatrain/metalearn';
+import type { ShardPlan } from '@metatrain/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../connect-redis';
 import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
-import { shardQueueKeys, type ShardKind, type ShardQueueKeys, SHARD_JOB_NAME, parseShardMessage, type ShardMessage } from '@metatrain/protocol';
+import { parseShardMessage, SHARD_JOB_NAME, type ShardKind, type ShardMessage, shardQueueKeys, type ShardQueueKeys } from '@metatrain/contract';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
 import { compileShardQueueOptions, type CompiledShardQueueOptions, type ShardQueueOptions } from './shard-queue-options';
 

@@ -1,20 +1,5 @@
-import {
-  applyRound,
-  backendName,
-  computeShard,
-  createComputeContext,
-  createTaskFamily,
-  initialState,
-  paramsEqual,
-  planShards,
-  reduceShards,
-  runRoundInProcess,
-  selectBackend,
-  validateSpec,
-  type MetaState,
-  type RoundSummary,
-  type ShardResult,
-} from '@metatrain/metalearn';
+import { applyRound, createTaskFamily, type MetaState, paramsEqual, planShards, reduceShards, type RoundSummary, validateSpec } from '@metatrain/core';
+import { backendName, computeShard, createComputeContext, initialState, runRoundInProcess, selectBackend, type ShardResult } from '@metatrain/metalearn';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { RoundTracker } from './round-tracker';
 

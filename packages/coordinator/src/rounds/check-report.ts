@@ -1,4 +1,4 @@
-import type { ParamSet, ParamShape, ShardPlan } from '@metatrain/metalearn';
+import type { ParamSet, ParamShape, ShardPlan } from '@metatrain/core';
 import type { ReportedTaskMetrics } from './shard-report';
 
 // Each check returns why a report's content is unusable, or undefined when it is fine. The

@@ -1,4 +1,4 @@
-import { planShards } from '@metatrain/metalearn';
+import { planShards } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { EvalTracker } from './eval-tracker';
 import type { EvalReport } from './shard-report';

@@ -1,4 +1,4 @@
-import type { EvalTaskMetrics, ShardPlan } from '@metatrain/metalearn';
+import type { EvalTaskMetrics, ShardPlan } from '@metatrain/core';
 import { metricsProblem } from './check-report';
 import { HeldShards } from './held-shards';
 import type { AcceptOutcome, EvalReport } from './shard-report';

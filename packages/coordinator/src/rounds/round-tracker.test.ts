@@ -1,4 +1,4 @@
-import { planShards, type ParamSet, type ParamShape } from '@metatrain/metalearn';
+import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { RoundTracker } from './round-tracker';
 import type { ShardReport } from './shard-report';

@@ -1,4 +1,4 @@
-import type { ParamShape, ShardPlan } from '@metatrain/metalearn';
+import type { ParamShape, ShardPlan } from '@metatrain/core';
 import { layoutProblem, metricsProblem, nonFiniteProblem } from './check-report';
 import { HeldShards } from './held-shards';
 import type { AcceptedShard, AcceptOutcome, ShardReport } from './shard-report';

@@ -1,4 +1,5 @@
-import type { ParamSet, ShardResult } from '@metatrain/metalearn';
+import type { ParamSet } from '@metatrain/core';
+import type { ShardResult } from '@metatrain/metalearn';
 
 /**
  * Metrics of one task of a shard. `task` is the task's index within the round's meta-batch

@@ -1,5 +1,5 @@
-import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportHeader } from '@metatrain/proto';
+import type { ParamSet } from '@metatrain/core';
+import type { ReportHeader } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { PermissionDeniedError } from '../grpc/grpc-errors';
 import type { ShardReportStatus } from '../metrics/coordinator-metrics';

@@ -1,5 +1,5 @@
-import type { ParamSet } from '@metatrain/metalearn';
-import type { ReportEvalRequest, ReportHeader } from '@metatrain/proto';
+import type { ParamSet } from '@metatrain/core';
+import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
 import { PermissionDeniedError } from '../grpc/grpc-errors';
 import type { ReportSink } from '../grpc/report-sink';
 import { reportStatus, type ShardReportStatus } from '../metrics/coordinator-metrics';

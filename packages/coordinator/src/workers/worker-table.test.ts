@@ -1,4 +1,4 @@
-import { WorkerState } from '@metatrain/proto';
+import { WorkerState } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { WorkerTable } from './worker-table';
 

@@ -1,4 +1,4 @@
-import { type RegisterWorkerRequest, type WorkerInfo, WorkerState } from '@metatrain/proto';
+import { type RegisterWorkerRequest, type WorkerInfo, WorkerState } from '@metatrain/contract';
 import type { AcceptOutcome } from '../rounds/shard-report';
 
 /** Timing of worker leases, and the quarantine policy. */

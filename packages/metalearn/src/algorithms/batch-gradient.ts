@@ -1,20 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import './higher-order-gradients';
 import type { FunctionalModel, TensorMap } from '../models/model';
-import type { TaskKind } from '../tasks/task';
-import type { AlgorithmConfig } from './algorithm-config';
 import { innerLoop, type InnerLoopOptions } from './inner-loop';
 import { perTaskAccuracy, perTaskLoss } from './losses';
 import { prototypeLogits } from './prototypes';
 import type { TaskBatch } from './task-batch';
-
-/** Query-set loss (and accuracy, for classification) of one task before and after adaptation. */
-export interface TaskMetrics {
-  preLoss: number;
-  postLoss: number;
-  preAccuracy?: number;
-  postAccuracy?: number;
-}
+import type { AlgorithmConfig, TaskKind, TaskMetrics } from '@metatrain/core';
 
 export interface BatchGradient {
   /** the summed outer gradient (Reptile: summed θ − φ), one array per meta-parameter, in order */

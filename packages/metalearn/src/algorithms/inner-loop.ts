@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import './higher-order-gradients';
 import type { FunctionalModel, TensorMap } from '../models/model';
-import type { TaskKind } from '../tasks/task';
-import { LEARNED_LR_PREFIX } from './algorithm-config';
 import { perTaskLoss } from './losses';
 import type { StackedExamples } from './task-batch';
+import { LEARNED_LR_PREFIX, type TaskKind } from '@metatrain/core';
 
 export interface InnerLoopOptions {
   model: FunctionalModel;

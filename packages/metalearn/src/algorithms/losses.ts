@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TaskKind } from '../tasks/task';
+import { type TaskKind } from '@metatrain/core';
 
 /**
  * Loss of each task: [T]. Regression: mean squared error over examples and outputs.

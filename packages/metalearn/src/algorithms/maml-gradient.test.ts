@@ -1,12 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeContext, initialMetaParams, sampleTask } from '../executor/compute-context';
-import type { ParamSet } from '../params';
-import { createSinusoidFamily } from '../tasks/sinusoid';
-import { testSpec } from '../testing/specs';
+import { createComputeContext } from '../executor/compute-context';
 import { useTestBackend } from '../testing/tf-setup';
 import { batchGradient } from './batch-gradient';
 import { stackTasks, disposeBatch } from './task-batch';
+import { createSinusoidFamily, initialMetaParams, type ParamSet, sampleTask } from '@metatrain/core';
+import { testSpec } from '@metatrain/core/testing';
 
 beforeAll(() => useTestBackend('cpu'));
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Examples, Task, TaskFamily } from '../tasks/task';
+import { type Examples, type Task, type TaskFamily } from '@metatrain/core';
 
 /** One side (support or query) of T stacked tasks, as tensors. */
 export interface StackedExamples {

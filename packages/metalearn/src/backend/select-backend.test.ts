@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { SpecError } from '../errors';
-import { BackendError, backendName, selectBackend } from './select-backend';
+import { backendName, selectBackend } from './select-backend';
+import { BackendError, SpecError } from '@metatrain/core';
 
 /** Stands in for the native TensorFlow backend that tfjs-node registers. */
 class FakeTensorflowBackend extends tf.KernelBackend {

@@ -1,26 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 // Importing the wasm package registers the 'wasm' backend factory on the shared engine.
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-import { SpecError } from '../errors';
 import { removeListenersAddedSince, snapshotListeners } from './process-listeners';
-
-/** The compute backends a worker can run on, fastest first (DESIGN §4). */
-export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
-
-/** The environment variable that forces a backend (unset or empty: the fastest available). */
-export const BACKEND_ENV = 'METATRAIN_BACKEND';
-
-/** What `selectBackend` chose; reported by workers and shown by `metatrain workers`. */
-export interface BackendInfo {
-  name: BackendName;
-  /** The npm package that provides the backend, when it is not the built-in cpu one. */
-  package?: string;
-  /** 'gpu' or 'cpu' for tensorflow, e.g. 'wasm (simd, 1 thread)' for wasm, 'cpu' for cpu. */
-  device: string;
-  /** Why a faster backend was not used; absent when nothing was skipped. */
-  fallbackReason?: string;
-}
+import { BACKEND_ENV, BACKEND_NAMES, BackendError, type BackendInfo, type BackendName, SpecError } from '@metatrain/core';
 
 export interface SelectBackendOptions {
   /**
@@ -35,11 +17,6 @@ export interface SelectBackendOptions {
    * @default a dynamic import()
    */
   importModule?: (specifier: string) => Promise<unknown>;
-}
-
-/** A backend that was asked for (METATRAIN_BACKEND or `prefer`) cannot be used. */
-export class BackendError extends Error {
-  override readonly name = 'BackendError';
 }
 
 const TFJS_NODE_PACKAGES = ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node'] as const;

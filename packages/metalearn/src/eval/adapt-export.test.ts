@@ -1,22 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { InputError } from '../errors';
 import { createComputeContext, type ComputeContext } from '../executor/compute-context';
 import { initialState, runRoundInProcess } from '../executor/in-process-trainer';
 import { exportModel } from '../export/export-model';
 import { type LoadedExport, readExport } from '../export/read-export';
-import { Rng } from '../rng/counter-rng';
-import type { JobSpec } from '../spec/schema';
-import { createTaskFamily } from '../tasks/create-task-family';
-import { createSinusoidFamily, sampleSinusoid } from '../tasks/sinusoid';
-import type { Task, TaskFamily } from '../tasks/task';
-import { testSpec } from '../testing/specs';
-import { blobsFamily } from '../testing/toy-families';
 import { useTestBackend } from '../testing/tf-setup';
 import { adaptExport } from './adapt-export';
 import { adaptationFor } from './adaptation-for';
 import { adaptAndPredict } from './evaluate-tasks';
+import { createSinusoidFamily, createTaskFamily, InputError, type JobSpec, Rng, sampleSinusoid, type Task, type TaskFamily } from '@metatrain/core';
+import { blobsFamily, testSpec } from '@metatrain/core/testing';
 
 /** Trains `rounds` rounds in process and reads the export back, as `metatrain adapt` would. */
 async function trainedExport(spec: JobSpec, family: TaskFamily, rounds: number): Promise<{ ctx: ComputeContext; loaded: LoadedExport }> {

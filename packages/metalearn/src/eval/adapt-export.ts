@@ -1,15 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { LEARNED_LR_PREFIX } from '../algorithms/algorithm-config';
 import { perTaskCopies } from '../algorithms/inner-loop';
 import { perTaskLoss } from '../algorithms/losses';
 import { prototypeLogits } from '../algorithms/prototypes';
-import { DecodeError, InputError } from '../errors';
 import type { ExportMeta } from '../export/export-meta';
 import type { LoadedExport } from '../export/read-export';
 import { createModel } from '../models/create-model';
 import type { FunctionalModel, TensorMap } from '../models/model';
-import type { Examples, TaskFamily } from '../tasks/task';
 import { type AdaptQuery, checkAdaptInput, type ExportIo, exportIo, modelInputs, modelTargets } from './adapt-input';
+import { createModelLayout, DecodeError, type Examples, InputError, LEARNED_LR_PREFIX, type TaskFamily } from '@metatrain/core';
 
 /** Most inner steps one adaptation may take, as for `inner.steps` in a spec; keeps a request from holding the process for long. */
 export const MAX_ADAPT_STEPS = 100;
@@ -63,7 +61,7 @@ function shapeFamily(meta: ExportMeta): TaskFamily {
 
 function exportedModel(loaded: LoadedExport): FunctionalModel {
   const { meta } = loaded;
-  const model = createModel(meta.model, shapeFamily(meta), meta.adaptation.method !== 'prototypes');
+  const model = createModel(createModelLayout(meta.model, shapeFamily(meta), meta.adaptation.method !== 'prototypes'));
   const params = loaded.params.filter((p) => !p.name.startsWith(LEARNED_LR_PREFIX));
   const same = model.params.length === params.length && model.params.every((p, i) => p.name === params[i]?.name && p.shape.join() === params[i]?.shape.join());
   if (!same) throw new DecodeError(`export of ${meta.job}: its parameters do not match its model (${meta.model.kind})`);

@@ -1,6 +1,5 @@
-import { InputError } from '../errors';
 import type { ExportMeta } from '../export/export-meta';
-import type { Examples } from '../tasks/task';
+import { type Examples, InputError } from '@metatrain/core';
 
 /** Query examples to predict; targets are optional (without them there is no query loss). */
 export interface AdaptQuery {

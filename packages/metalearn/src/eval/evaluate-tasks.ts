@@ -1,12 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import { LEARNED_LR_PREFIX } from '../algorithms/algorithm-config';
 import { innerLoop } from '../algorithms/inner-loop';
 import { perTaskLoss } from '../algorithms/losses';
 import { prototypeLogits } from '../algorithms/prototypes';
 import { disposeBatch, stackTasks } from '../algorithms/task-batch';
 import type { FunctionalModel, TensorMap } from '../models/model';
-import type { ParamSet } from '../params';
-import type { Task, TaskFamily } from '../tasks/task';
+import { LEARNED_LR_PREFIX, type ParamSet, type Task, type TaskFamily } from '@metatrain/core';
 
 /** How a trained model adapts to a task at evaluation time. */
 export interface Adaptation {

@@ -1,9 +1,6 @@
 import type { FunctionalModel } from '../models/model';
-import type { ParamSet } from '../params';
-import { Purpose, Rng } from '../rng/counter-rng';
-import type { Task, TaskFamily } from '../tasks/task';
 import { type Adaptation, adaptAndPredict } from './evaluate-tasks';
-import { macroF1, meanCi95 } from './stats';
+import { macroF1, meanCi95, type ParamSet, Purpose, Rng, type Task, type TaskFamily } from '@metatrain/core';
 
 export interface MetricCi {
   mean: number;

@@ -1,23 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
-import { algorithmConfig, type AlgorithmConfig, LEARNED_LR_PREFIX } from '../algorithms/algorithm-config';
-import { batchGradient, type TaskMetrics } from '../algorithms/batch-gradient';
+import { createJobSetup, type IndexedTaskMetrics, type JobSetup, type JobSpec, type ParamSet, sampleTask, type ShardPlan, type Task, type TaskFamily } from '@metatrain/core';
+import { batchGradient } from '../algorithms/batch-gradient';
 import { disposeBatch, stackTasks } from '../algorithms/task-batch';
 import { createModel } from '../models/create-model';
-import type { FunctionalModel, ParamShape } from '../models/model';
-import type { ParamSet } from '../params';
-import { Purpose, Rng } from '../rng/counter-rng';
-import type { ShardPlan } from '../rounds/plan-round';
-import type { JobSpec } from '../spec/schema';
-import type { Task, TaskFamily, TaskSplit } from '../tasks/task';
+import type { FunctionalModel } from '../models/model';
 
-/** Everything needed to compute shards of a job: pure, no I/O after the family is loaded. */
-export interface ComputeContext {
-  spec: JobSpec;
-  family: TaskFamily;
+/** Everything needed to compute shards of a job: its setup plus the model's forward pass. Pure, no I/O after the family is loaded. */
+export interface ComputeContext extends Omit<JobSetup, 'model'> {
   model: FunctionalModel;
-  config: AlgorithmConfig;
-  /** the meta-parameters' layout: model parameters, then Meta-SGD's learned lrs */
-  layout: ParamShape[];
 }
 
 export interface ShardResult {
@@ -26,29 +16,13 @@ export interface ShardResult {
   /** summed outer gradient over the shard's tasks, in layout order */
   sum: ParamSet;
   /** per task, in task order */
-  metrics: Array<TaskMetrics & { task: number }>;
+  metrics: IndexedTaskMetrics[];
 }
 
+/** The compute context of `spec` on `family`. @throws SpecError when the model does not fit the family. */
 export function createComputeContext(spec: JobSpec, family: TaskFamily): ComputeContext {
-  const model = createModel(spec.model, family, spec.algorithm !== 'protonet');
-  const config = algorithmConfig(spec, model);
-  const lrs = config.learnedLrs ? model.params.map((p) => ({ name: LEARNED_LR_PREFIX + p.name, shape: [...p.shape] })) : [];
-  return { spec, family, model, config, layout: [...model.params, ...lrs] };
-}
-
-/** θ_0: the model's deterministic initialisation (plus Meta-SGD's lrs, all starting at inner.lr). */
-export function initialMetaParams(ctx: ComputeContext): ParamSet {
-  const params = ctx.model.init(Rng.for(ctx.spec.seed, Purpose.Init));
-  const lrs = ctx.layout
-    .filter((p) => p.name.startsWith(LEARNED_LR_PREFIX))
-    .map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.shape.reduce((a, b) => a * b, 1)).fill(ctx.spec.inner.lr) }));
-  return [...params, ...lrs];
-}
-
-/** Task i of round r: a pure function of (seed, r, i) and the split. */
-export function sampleTask(ctx: ComputeContext, round: number, index: number, split: TaskSplit = 'train'): Task {
-  const purpose = split === 'train' ? Purpose.TrainTask : Purpose.EvalTask;
-  return ctx.family.sample(Rng.for(ctx.spec.seed, purpose, round, index), split);
+  const setup = createJobSetup(spec, family);
+  return { ...setup, model: createModel(setup.model) };
 }
 
 function addInto(total: Float32Array[], part: Float32Array[]): void {

@@ -1,17 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Algorithm, JobSpec } from '../spec/schema';
-import { paramsEqual } from '../params';
-import type { MetaState } from '../rounds/apply-round';
-import { createSinusoidFamily } from '../tasks/sinusoid';
-import type { TaskFamily } from '../tasks/task';
-import { testSpec } from '../testing/specs';
-import { blobsFamily } from '../testing/toy-families';
 import { useTestBackend } from '../testing/tf-setup';
 import { createComputeContext } from './compute-context';
 import { initialState, runRoundInProcess } from './in-process-trainer';
 import { adaptationFor } from '../eval/adaptation-for';
 import { evaluateHeldOut } from '../eval/held-out';
+import { type Algorithm, createSinusoidFamily, type JobSpec, type MetaState, paramsEqual, type TaskFamily } from '@metatrain/core';
+import { blobsFamily, testSpec } from '@metatrain/core/testing';
 
 beforeAll(() => useTestBackend());
 

@@ -1,7 +1,5 @@
-import { initialOptimizerState } from '../optimizers/outer-optimizer';
-import { applyRound, type MetaState, type RoundSummary } from '../rounds/apply-round';
-import { planShards } from '../rounds/plan-round';
-import { type ComputeContext, computeShard, initialMetaParams } from './compute-context';
+import { applyRound, initialMetaParams, initialOptimizerState, type MetaState, planShards, type RoundSummary } from '@metatrain/core';
+import { type ComputeContext, computeShard } from './compute-context';
 
 /** The state of a job before its first round. */
 export function initialState(ctx: ComputeContext): MetaState {

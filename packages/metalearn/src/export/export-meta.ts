@@ -1,5 +1,4 @@
-import type { JobSpec, ModelSpec } from '../spec/schema';
-import type { Preprocessing, TaskKind } from '../tasks/task';
+import { type JobSpec, type ModelSpec, type Preprocessing, type TaskKind } from '@metatrain/core';
 
 /**
  * meta.json of an export: what someone who never saw the training spec needs to adapt the

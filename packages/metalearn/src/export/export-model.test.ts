@@ -1,13 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeContext, initialMetaParams } from '../executor/compute-context';
-import { paramsEqual } from '../params';
-import { createTaskFamily } from '../tasks/create-task-family';
-import { testSpec } from '../testing/specs';
+import { createComputeContext } from '../executor/compute-context';
 import { useTestBackend } from '../testing/tf-setup';
 import { exportModel } from './export-model';
 import { readExport } from './read-export';
+import { createTaskFamily, initialMetaParams, paramsEqual } from '@metatrain/core';
+import { testSpec } from '@metatrain/core/testing';
 
 const SMALL1 = fileURLToPath(new URL('../../../../../shared/datasets/omniglot/images_background_small1.zip', import.meta.url));
 

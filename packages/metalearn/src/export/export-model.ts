@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
-import { LEARNED_LR_PREFIX } from '../algorithms/algorithm-config';
-import { type ComputeContext, sampleTask } from '../executor/compute-context';
+import type { ComputeContext } from '../executor/compute-context';
 import type { TensorMap } from '../models/model';
-import type { NamedArray, ParamSet } from '../params';
 import { buildLayersModel, layersModelArtifacts } from './layers-model';
 import type { ExportMeta } from './export-meta';
+import { LEARNED_LR_PREFIX, type NamedArray, type ParamSet, sampleTask } from '@metatrain/core';
 
 /** Tasks whose images estimate the batch-norm moving statistics of an exported conv4. */
 const NORMALIZATION_TASKS = 16;

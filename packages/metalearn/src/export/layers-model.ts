@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ModelSpec } from '../spec/schema';
+import { type ModelSpec } from '@metatrain/core';
 
 /**
  * The TensorFlow.js LayersModel equivalent of a functional model, so an export loads with

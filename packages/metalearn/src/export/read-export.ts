@@ -1,7 +1,5 @@
-import { LEARNED_LR_PREFIX } from '../algorithms/algorithm-config';
-import { DecodeError } from '../errors';
-import { type ParamSet, sizeOf } from '../params';
 import type { ExportMeta } from './export-meta';
+import { DecodeError, LEARNED_LR_PREFIX, type ParamSet, sizeOf } from '@metatrain/core';
 
 interface WeightSpec {
   name: string;

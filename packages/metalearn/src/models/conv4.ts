@@ -1,19 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ParamSet } from '../params';
-import type { Rng } from '../rng/counter-rng';
+import { CONV4_BLOCKS, type Conv4Layout } from '@metatrain/core';
 import { conv3x3Same } from './conv3x3';
-import { filled, glorotUniform } from './init';
-import { dense, type FunctionalModel, type ParamShape, requireTensor, type TensorMap } from './model';
+import { dense, type FunctionalModel, requireTensor, type TensorMap } from './model';
 
-export interface Conv4Options {
-  /** [height, width, channels] */
-  inputShape: [number, number, number];
-  channels: number;
-  /** classifier width; 0 means no head (the flattened features are the embedding) */
-  outputs: number;
-}
-
-const BLOCKS = 4;
 const BN_EPSILON = 1e-3;
 
 /**
@@ -28,40 +17,16 @@ function maxPool2x2(x: tf.Tensor4D): tf.Tensor4D {
   return tf.max(tf.reshape(even, [n, ph, 2, pw, 2, c]), [2, 4]) as tf.Tensor4D;
 }
 
-/** Spatial size after one 3×3 'same' conv and a 2×2 'valid' max-pool. */
-function pooled(size: number): number {
-  return Math.floor(size / 2);
-}
-
 /**
  * The standard few-shot backbone: 4 × [3×3 conv, batch norm, ReLU, 2×2 max-pool], then an
  * optional dense head. Batch norm always uses the statistics of the current task's batch
  * (transductive, as in MAML's reference code), computed per task, so batching tasks
  * never mixes their statistics.
  */
-export function createConv4(options: Conv4Options): FunctionalModel {
+export function createConv4(layout: Conv4Layout): FunctionalModel {
+  const { options, params, headNames, features } = layout;
   const [height, width, inChannels] = options.inputShape;
-  let h = height;
-  let w = width;
-  const params: ParamShape[] = [];
-  for (let b = 0; b < BLOCKS; b++) {
-    const cin = b === 0 ? inChannels : options.channels;
-    params.push(
-      { name: `conv${b}/kernel`, shape: [3, 3, cin, options.channels] },
-      { name: `conv${b}/bias`, shape: [options.channels] },
-      { name: `bn${b}/gamma`, shape: [options.channels] },
-      { name: `bn${b}/beta`, shape: [options.channels] },
-    );
-    h = pooled(h);
-    w = pooled(w);
-  }
-  const features = h * w * options.channels;
-  if (features === 0) throw new Error(`conv4 needs inputs of at least 16×16, got ${height}×${width}`);
   const hasHead = options.outputs > 0;
-  if (hasHead) {
-    params.push({ name: 'dense/kernel', shape: [features, options.outputs] }, { name: 'dense/bias', shape: [options.outputs] });
-  }
-  const headNames = hasHead ? ['dense/kernel', 'dense/bias'] : [];
 
   function block(x: tf.Tensor4D, T: number, p: TensorMap, b: number, onMoments?: (m: tf.Tensor, v: tf.Tensor) => void): tf.Tensor4D {
     const kernel = requireTensor(p, `conv${b}/kernel`);
@@ -90,30 +55,13 @@ export function createConv4(options: Conv4Options): FunctionalModel {
   }
 
   return {
-    params,
-    headNames,
-    outputs: hasHead ? options.outputs : features,
+    ...layout,
     canBatch: (names) => names.every((n) => headNames.includes(n)),
-    init(rng: Rng): ParamSet {
-      return params.map(({ name, shape }) => {
-        const size = shape.reduce((a, c) => a * c, 1);
-        let values: Float32Array;
-        if (name.endsWith('/kernel') && shape.length === 4) {
-          const [kh = 3, kw = 3, cin = 1, cout = 1] = shape;
-          values = glorotUniform(rng, size, kh * kw * cin, kh * kw * cout);
-        } else if (name.endsWith('/kernel')) {
-          values = glorotUniform(rng, size, shape[0] ?? 1, shape[1] ?? 1);
-        } else {
-          values = filled(size, name.endsWith('/gamma') ? 1 : 0);
-        }
-        return { name, shape: [...shape], values };
-      });
-    },
     forward(p: TensorMap, x: tf.Tensor): tf.Tensor3D {
       const [T = 1, n = 1] = x.shape;
       const shared = squeezeTaskAxis(p);
       let y = tf.reshape(x, [T * n, height, width, inChannels]) as tf.Tensor4D;
-      for (let b = 0; b < BLOCKS; b++) y = block(y, T, shared, b);
+      for (let b = 0; b < CONV4_BLOCKS; b++) y = block(y, T, shared, b);
       const flat = tf.reshape(y, [T, n, features]) as tf.Tensor3D;
       if (!hasHead) return flat;
       return dense(flat, requireTensor(shared, 'dense/kernel'), requireTensor(shared, 'dense/bias'), tf);
@@ -122,7 +70,7 @@ export function createConv4(options: Conv4Options): FunctionalModel {
       const stats: Array<{ mean: Float32Array; variance: Float32Array }> = [];
       tf.tidy(() => {
         let y = tf.reshape(x, [-1, height, width, inChannels]) as tf.Tensor4D;
-        for (let b = 0; b < BLOCKS; b++) {
+        for (let b = 0; b < CONV4_BLOCKS; b++) {
           y = block(y, 1, p, b, (m, v) => stats.push({ mean: m.dataSync() as Float32Array, variance: v.dataSync() as Float32Array }));
         }
       });

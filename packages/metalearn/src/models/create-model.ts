@@ -1,24 +1,9 @@
-import { SpecError } from '../errors';
-import type { ModelSpec } from '../spec/schema';
-import type { TaskFamily } from '../tasks/task';
+import type { Conv4Layout, MlpLayout } from '@metatrain/core';
 import { createConv4 } from './conv4';
 import type { FunctionalModel } from './model';
 import { createMlp } from './mlp';
 
-/**
- * The model a spec asks for, shaped for its task family. `withHead: false` drops the final
- * layer, so the output is an embedding (Prototypical Networks).
- */
-export function createModel(spec: ModelSpec, family: TaskFamily, withHead = true): FunctionalModel {
-  const outputs = withHead ? family.outputSize : 0;
-  if (spec.kind === 'mlp') {
-    const inputs = family.inputShape.reduce((a, b) => a * b, 1);
-    if (!withHead && spec.hidden.length === 0) throw new SpecError('model.hidden', 'an embedding network needs at least one hidden layer');
-    return createMlp({ inputs, hidden: spec.hidden, outputs, activation: spec.activation });
-  }
-  const [h, w, c] = family.inputShape;
-  if (family.inputShape.length !== 3 || !h || !w || !c) {
-    throw new SpecError('model.kind', `conv4 needs image inputs [height, width, channels], got [${family.inputShape.join(', ')}]`);
-  }
-  return createConv4({ inputShape: [h, w, c], channels: spec.channels, outputs });
+/** The model of a layout (@metatrain/core's createModelLayout), with its forward pass. */
+export function createModel(layout: MlpLayout | Conv4Layout): FunctionalModel {
+  return layout.kind === 'mlp' ? createMlp(layout) : createConv4(layout);
 }

@@ -1,14 +1,8 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { ParamSet } from '../params';
-import type { Rng } from '../rng/counter-rng';
+import type { ModelLayout } from '@metatrain/core';
 
 /** Parameters by name. A tensor may carry a leading task axis T (per-task adapted copies). */
 export type TensorMap = Record<string, tf.Tensor>;
-
-export interface ParamShape {
-  name: string;
-  shape: number[];
-}
 
 /**
  * A functional model: parameters are passed in, so an inner loop can differentiate through
@@ -16,17 +10,9 @@ export interface ParamShape {
  * output is [T, n, outputs]. A parameter with a leading T axis is used per task; one
  * without it is shared by all T tasks.
  */
-export interface FunctionalModel {
-  /** parameter names and shapes, in the canonical order (reduction, codec, export) */
-  readonly params: ParamShape[];
-  /** parameters of the final layer; ANIL adapts only these */
-  readonly headNames: string[];
-  /** width of one example's output (embedding width when the model has no head) */
-  readonly outputs: number;
+export interface FunctionalModel extends ModelLayout {
   /** whether per-task copies of `names` can run as one batched computation over T tasks */
   canBatch(names: readonly string[]): boolean;
-  /** deterministic initialisation */
-  init(rng: Rng): ParamSet;
   forward(params: TensorMap, x: tf.Tensor): tf.Tensor3D;
   /**
    * Models with batch norm: per-layer mean and variance over the images of x ([N, ...]),

@@ -1,4 +1,4 @@
-import type { ParamSet } from '@metatrain/metalearn';
+import type { ParamSet } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { LruMap } from './lru-map';
 import { ParameterCache } from './parameter-cache';

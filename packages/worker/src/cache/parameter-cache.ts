@@ -1,4 +1,4 @@
-import type { ParamSet } from '@metatrain/metalearn';
+import type { ParamSet } from '@metatrain/core';
 import { LruMap } from './lru-map';
 
 /** Limits of a {@link ParameterCache}. */

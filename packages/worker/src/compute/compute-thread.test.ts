@@ -1,4 +1,5 @@
-import { BackendError, computeEvalShard, computeShard, createComputeContext, createTaskFamily, initialMetaParams, paramsEqual, parseSpecText, planShards, selectBackend, type ParamSet } from '@metatrain/metalearn';
+import { BackendError, createTaskFamily, initialMetaParams, paramsEqual, type ParamSet, parseSpecText, planShards } from '@metatrain/core';
+import { computeEvalShard, computeShard, createComputeContext, selectBackend } from '@metatrain/metalearn';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
 import { ComputeThread } from './compute-thread';

@@ -2,8 +2,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
-import { BackendError, type BackendInfo, type BackendName, type ParamSet, type ShardPlan } from '@metatrain/metalearn';
-import type { ShardKind } from '@metatrain/protocol';
+import { BackendError, type BackendInfo, type BackendName, type ParamSet, type ShardPlan } from '@metatrain/core';
+import type { ShardKind } from '@metatrain/contract';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
 import { transferable, type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
 

@@ -1,4 +1,5 @@
-import { type ComputeContext, computeEvalShard, computeShard, createComputeContext, createTaskFamily, parseSpecText } from '@metatrain/metalearn';
+import { type ComputeContext, computeEvalShard, computeShard, createComputeContext } from '@metatrain/metalearn';
+import { createTaskFamily, parseSpecText } from '@metatrain/core';
 import { LruMap } from '../cache/lru-map';
 import { ParameterCache, type ParameterCacheOptions } from '../cache/parameter-cache';
 import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed, type NeedsParameters } from './thread-protocol';

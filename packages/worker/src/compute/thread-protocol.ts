@@ -1,5 +1,5 @@
-import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/metalearn';
-import type { ShardKind } from '@metatrain/protocol';
+import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/core';
+import type { ShardKind } from '@metatrain/contract';
 
 // The messages between the worker's main thread and its compute thread. Parameter and sum
 // arrays travel as transferred Float32Array buffers (moved, not copied); everything else is

@@ -1,8 +1,8 @@
+import { ConfigError } from '@metatrain/core';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates (openssl), from the package that reads TLS files.
-import { makeTestCertificates, type TestCertificates } from '../../../proto/src/tls/testing/test-certificates';
-import { ConfigError } from '../errors';
+import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
 import { compileWorkerOptions, defaultWorkerId, WORKER_ENV, workerOptionsFromEnv } from './worker-options';
 
 describe('workerOptionsFromEnv', () => {

@@ -1,9 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName } from '@metatrain/metalearn';
-import { type ClientTls, readCertificates, readKeyPair, TlsFileError } from '@metatrain/proto';
-import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/protocol';
-import { ConfigError } from '../errors';
+import { BACKEND_NAMES, type BackendName, ConfigError } from '@metatrain/core';
+import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
 import type { ShardEvent } from '../shards/shard-event';
 

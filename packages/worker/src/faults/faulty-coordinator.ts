@@ -1,7 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { encodeParams, type ParamSet } from '@metatrain/metalearn';
-import type { ReportHeader, ReportShardResponse, TensorChunk } from '@metatrain/proto';
-import { toTensorChunks } from '@metatrain/protocol';
+import { encodeParams, type ParamSet } from '@metatrain/core';
+import { type ReportHeader, type ReportShardResponse, type TensorChunk, toTensorChunks } from '@metatrain/contract';
 import type { ShardCoordinator } from '../shards/shard-processor';
 import type { ReportFault, TestFaults } from './test-faults';
 

@@ -1,5 +1,5 @@
+import { ConfigError } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../errors';
 import { describeTestFaults, testFaultsFromEnv } from './test-faults';
 
 describe('testFaultsFromEnv', () => {

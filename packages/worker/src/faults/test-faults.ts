@@ -1,7 +1,7 @@
+import { ConfigError } from '@metatrain/core';
 // Test-only misbehaviour, for the fault-injection tests of test/faults/ (docs/RELIABILITY.md).
 // Read only when METATRAIN_TEST_MODE=1; otherwise the variables are ignored (with a log line),
 // so a stray variable in production cannot make a worker misbehave.
-import { ConfigError } from '../errors';
 
 /** How a report is corrupted: a NaN or an infinite value in the sum, a parameter of the wrong shape, a bit flipped after the checksum. */
 export type ReportFault = 'nan' | 'inf' | 'shape' | 'checksum';

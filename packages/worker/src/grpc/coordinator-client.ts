@@ -1,21 +1,5 @@
-import type { ParamSet } from '@metatrain/metalearn';
-import {
-  channelCredentials,
-  type ClientTls,
-  grpc,
-  JobServiceClient,
-  WorkerServiceClient,
-  type HeartbeatRequest,
-  type HeartbeatResponse,
-  type RegisterWorkerRequest,
-  type RegisterWorkerResponse,
-  type ReportEvalRequest,
-  type ReportEvalResponse,
-  type ReportHeader,
-  type ReportShardResponse,
-  type TensorChunk,
-} from '@metatrain/proto';
-import { fetchParameters, reportEval, reportPayload, reportShard } from '@metatrain/protocol';
+import type { ParamSet } from '@metatrain/core';
+import { channelCredentials, type ClientTls, fetchParameters, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceClient, type RegisterWorkerRequest, type RegisterWorkerResponse, reportEval, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, reportPayload, reportShard, type ReportShardResponse, type TensorChunk, WorkerServiceClient } from '@metatrain/contract';
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {

@@ -1,4 +1,4 @@
-import { grpc } from '@metatrain/proto';
+import { grpc } from '@metatrain/contract';
 
 // How the worker reads a failed call: which codes are worth trying again, which mean the
 // shard's job moved on. Pure; no I/O.

@@ -1,6 +1,6 @@
+import { ConfigError } from '@metatrain/core';
 import { HttpServer, type Readiness } from '@metatrain/http';
 import { WORKER_ENV, type CompiledWorkerOptions } from '../config/worker-options';
-import { ConfigError } from '../errors';
 import type { WorkerMetrics } from './worker-metrics';
 
 /** Where a worker is in its life, as `/readyz` reports it. */

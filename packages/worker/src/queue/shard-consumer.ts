@@ -1,6 +1,6 @@
 import { type Job, UnrecoverableError, WaitingError, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { parseShardMessage, type ShardMessage } from '@metatrain/protocol';
+import { parseShardMessage, type ShardMessage } from '@metatrain/contract';
 import { WorkerClosedError, WorkerRefusedError } from '../errors';
 import { untilAborted } from '../until-aborted';
 

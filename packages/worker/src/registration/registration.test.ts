@@ -1,4 +1,4 @@
-import { grpc, type HeartbeatRequest, type RegisterWorkerRequest } from '@metatrain/proto';
+import { grpc, type HeartbeatRequest, type RegisterWorkerRequest } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { RegistrationError, WorkerClosedError } from '../errors';
 import { Registration, type RegistrationClient } from './registration';

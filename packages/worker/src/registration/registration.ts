@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { grpc, type HeartbeatRequest, type HeartbeatResponse, type RegisterWorkerRequest, type RegisterWorkerResponse } from '@metatrain/proto';
+import { grpc, type HeartbeatRequest, type HeartbeatResponse, type RegisterWorkerRequest, type RegisterWorkerResponse } from '@metatrain/contract';
 import { RegistrationError, WorkerClosedError } from '../errors';
 import { describeRpcError, grpcCode } from '../grpc/rpc-errors';
 

@@ -1,6 +1,5 @@
-import type { ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportEvalRequest, type ReportHeader, type ReportShardResponse } from '@metatrain/proto';
-import type { ShardMessage } from '@metatrain/protocol';
+import type { ParamSet } from '@metatrain/core';
+import { grpc, type ReportEvalRequest, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError, WorkerClosedError } from '../errors';

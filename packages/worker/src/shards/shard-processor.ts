@@ -1,6 +1,5 @@
-import type { BackendInfo, ParamSet } from '@metatrain/metalearn';
-import { grpc, ReportStatus, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, type ReportEvalRequest } from '@metatrain/proto';
-import { type ShardMessage, taskMetricsToWire } from '@metatrain/protocol';
+import type { BackendInfo, ParamSet } from '@metatrain/core';
+import { grpc, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage, taskMetricsToWire } from '@metatrain/contract';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError, WorkerRefusedError } from '../errors';

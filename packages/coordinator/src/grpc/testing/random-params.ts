@@ -1,4 +1,4 @@
-import type { ParamSet, ParamShape } from '@metatrain/metalearn';
+import type { ParamSet, ParamShape } from '@metatrain/core';
 
 /**
  * Parameters with pseudo-random bit patterns: every finite float32 is possible, including -0

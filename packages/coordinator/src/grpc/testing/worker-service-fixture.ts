@@ -1,6 +1,5 @@
-import type { ParamSet, ParamShape } from '@metatrain/metalearn';
-import { planShards } from '@metatrain/metalearn';
-import { grpc, WorkerServiceClient, WorkerServiceService, type ReportEvalRequest, type ReportHeader, type WorkerServiceServer } from '@metatrain/proto';
+import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
+import { grpc, type ReportEvalRequest, type ReportHeader, WorkerServiceClient, type WorkerServiceServer, WorkerServiceService } from '@metatrain/contract';
 import { EvalTracker } from '../../rounds/eval-tracker';
 import { RoundTracker } from '../../rounds/round-tracker';
 import type { AcceptOutcome } from '../../rounds/shard-report';

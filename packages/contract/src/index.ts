@@ -1,0 +1,29 @@
+/**
+ * What the processes agree on, and the code that speaks it: the gRPC contract (`metatrain.v1`
+ * and `grpc.health.v1`, generated from `proto/` by `pnpm gen`), the chunked tensor streams of
+ * WorkerService, the worker's calls, TLS, and the shard queue's message, job ids and Redis
+ * keys. Light: no TensorFlow.js, no BullMQ.
+ */
+export * from './generated';
+
+export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './wire/chunks';
+export type { Chunk, ChunkAssemblerOptions } from './wire/chunks';
+export { fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
+export { PayloadReceiver } from './wire/payload-receiver';
+export type { PayloadReceiverOptions } from './wire/payload-receiver';
+export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';
+export { writeAll } from './wire/write-all';
+export type { MessageStream } from './wire/write-all';
+export { taskMetricsFromWire, taskMetricsToWire } from './wire/task-metrics';
+
+export { channelCredentials } from './tls/client-credentials';
+export type { ClientTls } from './tls/client-credentials';
+export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
+export type { KeyPair, PemFile } from './tls/pem-files';
+
+export { JOB_ID_PATTERN, parseShardMessage, SHARD_KINDS, ShardMessageError } from './queue/shard-message';
+export type { ShardKind, ShardMessage } from './queue/shard-message';
+export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
+export type { ShardJobRef } from './queue/shard-ids';
+export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
+export type { ShardQueueKeys } from './queue/queue-keys';

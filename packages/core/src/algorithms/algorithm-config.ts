@@ -1,0 +1,44 @@
+import type { ModelLayout } from '../models/model-layout';
+import type { JobSpec } from '../spec/schema';
+
+/** How a shard's tasks turn into a summed outer gradient: the algorithm, reduced to its knobs. */
+export interface AlgorithmConfig {
+  /**
+   * gradient: MAML, FOMAML, Meta-SGD, ANIL — sum of ∇θ L_query(adapted).
+   * reptile: sum of (θ − φ) after the inner loop.
+   * protonet: sum of ∇θ of the prototypical loss (no inner loop).
+   * pretrain: sum of ∇θ of the plain loss on support and query (the non-meta baseline).
+   */
+  mode: 'gradient' | 'reptile' | 'protonet' | 'pretrain';
+  /** parameters the inner loop adapts */
+  adaptNames: string[];
+  /** differentiate through the inner loop (second-order MAML) */
+  secondOrder: boolean;
+  /** Meta-SGD: meta-learned per-parameter inner learning rates, named `lr/<param>` */
+  learnedLrs: boolean;
+  innerSteps: number;
+  innerLr: number;
+}
+
+export const LEARNED_LR_PREFIX = 'lr/';
+
+export function algorithmConfig(spec: JobSpec, model: ModelLayout): AlgorithmConfig {
+  const all = model.params.map((p) => p.name);
+  const base = { innerSteps: spec.inner.steps, innerLr: spec.inner.lr, learnedLrs: false };
+  switch (spec.algorithm) {
+    case 'maml':
+      return { ...base, mode: 'gradient', adaptNames: all, secondOrder: !spec.inner.firstOrder };
+    case 'fomaml':
+      return { ...base, mode: 'gradient', adaptNames: all, secondOrder: false };
+    case 'metasgd':
+      return { ...base, mode: 'gradient', adaptNames: all, secondOrder: !spec.inner.firstOrder, learnedLrs: true };
+    case 'anil':
+      return { ...base, mode: 'gradient', adaptNames: model.headNames, secondOrder: !spec.inner.firstOrder };
+    case 'reptile':
+      return { ...base, mode: 'reptile', adaptNames: all, secondOrder: false };
+    case 'protonet':
+      return { ...base, mode: 'protonet', adaptNames: [], secondOrder: false };
+    case 'pretrain':
+      return { ...base, mode: 'pretrain', adaptNames: all, secondOrder: false };
+  }
+}

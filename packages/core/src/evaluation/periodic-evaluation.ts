@@ -1,0 +1,46 @@
+import type { IndexedTaskMetrics, TaskMetrics } from '../rounds/task-metrics';
+import { planShards, type ShardPlan } from '../rounds/plan-shards';
+import type { JobSpec } from '../spec/schema';
+import { meanCi95 } from './stats';
+
+// The periodic held-out evaluation of the spec's `eval: { everyRounds, tasks }`, in the pieces
+// `train` and the coordinator share: which versions are evaluated, how the tasks are split into
+// shards and how the results are summed up. What one shard computes is @metatrain/metalearn's
+// computeEvalShard. Both paths end in summarizeEval over the same per-task numbers, so their
+// metrics are equal bit for bit on one backend.
+
+/** The evaluation stream of periodic evaluation during training; `metatrain eval` uses 1. */
+export const TRAINING_EVAL_STREAM = 0;
+
+/** One held-out task's loss (and accuracy) before and after adaptation; `task` is its index in the stream. */
+export type EvalTaskMetrics = IndexedTaskMetrics;
+
+/** Means over the held-out tasks of one evaluation. */
+export interface EvalSummary {
+  tasks: number;
+  preLoss: number;
+  postLoss: number;
+  preAccuracy?: number;
+  postAccuracy?: number;
+}
+
+/** Whether parameter version `version` is evaluated: every `eval.everyRounds` rounds. */
+export function evalDue(spec: JobSpec, version: number): boolean {
+  return spec.eval !== undefined && version > 0 && version % spec.eval.everyRounds === 0;
+}
+
+/** The shards of one evaluation: `eval.tasks` held-out tasks, `shardSize` per shard, in task order. */
+export function planEvalShards(spec: JobSpec): ShardPlan[] {
+  return planShards(spec.eval?.tasks ?? 0, spec.shardSize);
+}
+
+/** The means over every task of an evaluation, given in task order (accuracy only when every task has one). */
+export function summarizeEval(metrics: readonly TaskMetrics[]): EvalSummary {
+  const mean = (values: number[]) => meanCi95(values).mean;
+  const summary: EvalSummary = { tasks: metrics.length, preLoss: mean(metrics.map((m) => m.preLoss)), postLoss: mean(metrics.map((m) => m.postLoss)) };
+  if (metrics.length > 0 && metrics.every((m) => m.preAccuracy !== undefined && m.postAccuracy !== undefined)) {
+    summary.preAccuracy = mean(metrics.map((m) => m.preAccuracy as number));
+    summary.postAccuracy = mean(metrics.map((m) => m.postAccuracy as number));
+  }
+  return summary;
+}

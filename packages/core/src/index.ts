@@ -1,0 +1,60 @@
+// What every process needs of a job without TensorFlow.js: the spec, errors, the RNG, the
+// task families, model layouts, the tensor codec and the arithmetic of rounds. The CLI's job
+// commands, the coordinator and the worker's main thread use this; computing shards is
+// @metatrain/metalearn's.
+export { CheckpointError, ConfigError, DecodeError, InputError, SpecError, SpecErrors } from './errors';
+export { Purpose, Rng } from './rng/counter-rng';
+export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosLike } from './params';
+export type { NamedArray, ParamSet } from './params';
+
+export { parseSpecText, validateSpec } from './spec/parse-spec';
+export { jobSpecSchema } from './spec/schema';
+export type { Algorithm, CsvTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
+
+export type { Examples, Preprocessing, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
+export { createTaskFamily, describeTaskFamily } from './tasks/create-task-family';
+export type { TaskFamilyMeta, TaskFamilyOptions } from './tasks/create-task-family';
+export { createSinusoidFamily, SINUSOID_RANGES, sampleSinusoid } from './tasks/sinusoid';
+export type { SinusoidParams } from './tasks/sinusoid';
+export { createOmniglotFamily } from './tasks/omniglot/omniglot-family';
+export type { OmniglotFamilyOptions } from './tasks/omniglot/omniglot-family';
+export { clearOmniglotCache } from './tasks/omniglot/dataset';
+export { createCsvFamily } from './tasks/csv/csv-family';
+export type { CsvFamilyOptions } from './tasks/csv/csv-family';
+export { CsvSyntaxError, parseCsv } from './tasks/csv/parse-csv';
+export type { CsvTable } from './tasks/csv/parse-csv';
+
+export type { ModelLayout, ParamShape } from './models/model-layout';
+export { mlpLayout } from './models/mlp-layout';
+export type { DenseLayer, MlpLayout, MlpOptions } from './models/mlp-layout';
+export { CONV4_BLOCKS, conv4Layout } from './models/conv4-layout';
+export type { Conv4Layout, Conv4Options } from './models/conv4-layout';
+export { createModelLayout } from './models/create-model-layout';
+export { algorithmConfig, LEARNED_LR_PREFIX } from './algorithms/algorithm-config';
+export type { AlgorithmConfig } from './algorithms/algorithm-config';
+export { createJobSetup, initialMetaParams, sampleTask } from './job-setup';
+export type { JobSetup } from './job-setup';
+
+export type { IndexedTaskMetrics, TaskMetrics } from './rounds/task-metrics';
+export { initialOptimizerState, outerLr, outerStep } from './rounds/outer-optimizer';
+export type { OptimizerState } from './rounds/outer-optimizer';
+export { planShards } from './rounds/plan-shards';
+export type { ShardPlan } from './rounds/plan-shards';
+export { reduceShards } from './rounds/reduce-shards';
+export { applyRound, summarize } from './rounds/apply-round';
+export type { MetaState, RoundSummary } from './rounds/apply-round';
+
+export { evalDue, planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from './evaluation/periodic-evaluation';
+export type { EvalSummary, EvalTaskMetrics } from './evaluation/periodic-evaluation';
+export { accuracy, macroF1, meanCi95 } from './evaluation/stats';
+export type { MeanCi } from './evaluation/stats';
+
+export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
+export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
+export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
+
+export { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, EXPORT_FILES, parseCheckpointEntry, storageKeys } from './storage-layout';
+export type { CheckpointPart, ExportFile } from './storage-layout';
+export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
+export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';
+export type { BackendInfo, BackendName } from './backend-info';
