@@ -4,9 +4,9 @@ import { writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { JobEventLog, JobManager, type JobObserver, JobRegistry, ShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
-import { applyRound, createTaskFamily, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
-import { createComputeContext, initialState, selectBackend } from '@metatrain/metalearn';
+import { JobEventLog, JobManager, type JobObserver, RedisJobRegistry, BullShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
+import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
+import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
 import { MemoryStore } from '@metatrain/storage';
 import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
 import type * as BullMQ from '../packages/coordinator/node_modules/bullmq';
@@ -15,14 +15,14 @@ import type * as IORedis from '../packages/coordinator/node_modules/ioredis';
 /**
  * The coordinator's own cost per round: from the last shard report of round r to the shards
  * of round r+1 enqueued (the `orchestrationOverhead` a JobObserver receives), through the
- * real JobManager, JobRegistry (Redis), ShardQueue (BullMQ) and WorkerService (gRPC), with
+ * real JobManager, RedisJobRegistry (Redis), BullShardQueue (BullMQ) and WorkerService (gRPC), with
  * simulated workers that report a zero sum the moment they take a shard. The workers run in
  * a child process, as real workers would, so their JavaScript does not share the
  * coordinator's event loop; Redis is shared, as in production.
  */
 
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
-// load the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
+// load the coordinator's copies (the very modules its BullShardQueue and RedisJobRegistry use).
 const fromCoordinator = createRequire(new URL('../packages/coordinator/package.json', import.meta.url));
 const { Worker: QueueWorker } = fromCoordinator('bullmq') as typeof BullMQ;
 const { Redis } = fromCoordinator('ioredis') as typeof IORedis;
@@ -86,7 +86,7 @@ class RecordingObserver implements JobObserver {
 
 interface Measured {
   observer: RecordingObserver;
-  /** Durations of ShardQueue.enqueueRound and of the per-round JobRegistry.updateJob, ms. */
+  /** Durations of BullShardQueue.enqueueRound and of the per-round RedisJobRegistry.updateJob, ms. */
   enqueueMs: number[];
   registryMs: number[];
 }
@@ -102,14 +102,14 @@ const median = (values: readonly number[]): number => percentile(ascending(value
 const ms = (value: number): string => value.toFixed(2);
 
 /** Runs one job of `rounds` rounds against `workers` simulated workers and records it all. */
-async function measure(workers: number, rounds: number, checkpointEvery: number, backend: string): Promise<Measured> {
+async function measure(workers: number, rounds: number, checkpointEvery: number): Promise<Measured> {
   const prefix = `mt-bench-overhead-${process.pid}-${randomUUID().slice(0, 8)}`;
   const log = (line: string): void => void process.stderr.write(`${line}\n`);
   const cleanup: Array<[string, () => Promise<unknown>]> = [];
   try {
-    const registry = await JobRegistry.create({ redisUrl: REDIS_URL, prefix: `${prefix}:registry` });
+    const registry = await RedisJobRegistry.create({ redisUrl: REDIS_URL, prefix: `${prefix}:registry` });
     cleanup.push(['redis keys', () => deleteKeys(prefix)], ['registry', () => registry.close()]);
-    const queue = await ShardQueue.create({ redisUrl: REDIS_URL, prefix });
+    const queue = await BullShardQueue.create({ redisUrl: REDIS_URL, prefix });
     cleanup.push(['queue', () => queue.close()]);
     const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
     timeCalls(queue, registry, measured);
@@ -122,7 +122,7 @@ async function measure(workers: number, rounds: number, checkpointEvery: number,
       events,
       observer: measured.observer,
       shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
-      backend,
+      exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
       dataDir: process.cwd(),
       log,
     });
@@ -148,11 +148,11 @@ async function measure(workers: number, rounds: number, checkpointEvery: number,
 }
 
 /** Records how long the two Redis-bound steps of the window take, on these instances only. */
-function timeCalls(queue: ShardQueue, registry: JobRegistry, into: Measured): void {
-  const enqueueRound = queue.enqueueRound.bind(queue);
-  queue.enqueueRound = async (...args) => {
+function timeCalls(queue: BullShardQueue, registry: RedisJobRegistry, into: Measured): void {
+  const enqueue = queue.enqueue.bind(queue);
+  queue.enqueue = async (...args) => {
     const started = performance.now();
-    const result = await enqueueRound(...args);
+    const result = await enqueue(...args);
     into.enqueueMs.push(performance.now() - started);
     return result;
   };
@@ -246,10 +246,10 @@ async function runFleet(config: FleetConfig): Promise<void> {
         const shard = parseShardMessage(job.data);
         const taskMetrics = [];
         for (let task = shard.start; task < shard.end; task++) {
-          const preLoss = 2 + Math.sin(shard.round + task); // a sinusoid task's MSE before adaptation is a few units
+          const preLoss = 2 + Math.sin(shard.version + task); // a sinusoid task's MSE before adaptation is a few units
           taskMetrics.push({ taskIndex: task, preLoss, postLoss: preLoss / 2 });
         }
-        const header = { jobId: shard.jobId, round: shard.round, shardIndex: shard.shard, parameterVersion: shard.parameterVersion, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
+        const header = { jobId: shard.jobId, version: shard.version, shardIndex: shard.shard, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
         const response = await reportShard(client, header, zeroSum, Date.now() + 10_000);
         if (response.status === ReportStatus.REJECTED) {
           send({ type: 'error', message: `${job.id}: REJECTED: ${response.reason}` });
@@ -285,18 +285,18 @@ function outerStep(): { ms: number; parameters: number } {
   let state = initialState(ctx);
   for (let i = 0; i < 300; i++) {
     const started = performance.now();
-    state = applyRound(parsed, { ...state, round: 0 }, shards).state;
+    state = applyRound(parsed, { ...state, version: 0 }, shards).state;
     samples.push(performance.now() - started);
   }
   return { ms: median(samples.slice(WARM_UP)), parameters: ctx.layout.reduce((n, p) => n + sizeOf(p.shape), 0) };
 }
 
 async function main(): Promise<void> {
-  const backend = await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
+  await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
   const rows: string[] = [];
   const parts: string[] = [];
   for (const workers of WORKER_COUNTS) {
-    const { observer, enqueueMs, registryMs } = await measure(workers, ROUNDS, ROUNDS + 1, backend.name);
+    const { observer, enqueueMs, registryMs } = await measure(workers, ROUNDS, ROUNDS + 1);
     const overhead = observer.overheads.slice(WARM_UP).map((o) => o.ms);
     const sorted = ascending(overhead);
     const steady = observer.completedAt.slice(WARM_UP);
@@ -310,7 +310,7 @@ async function main(): Promise<void> {
     parts.push(`| ${workers} | ${ms(p50)} | ${ms(median(enqueueMs.slice(WARM_UP + 1)))} | ${ms(median(registryMs.slice(WARM_UP)))} | ${ms(median(rest))} |`);
   }
 
-  const { observer } = await measure(CHECKPOINT_WORKERS, CHECKPOINT_ROUNDS, CHECKPOINT_EVERY, backend.name);
+  const { observer } = await measure(CHECKPOINT_WORKERS, CHECKPOINT_ROUNDS, CHECKPOINT_EVERY);
   const samples = observer.overheads.slice(WARM_UP);
   const isCheckpoint = (s: { afterRound: number }): boolean => (s.afterRound + 1) % CHECKPOINT_EVERY === 0;
   const withCheckpoint = samples.filter(isCheckpoint).map((s) => s.ms);
@@ -333,7 +333,7 @@ async function main(): Promise<void> {
     '',
     'Where the median goes (ms; medians of each part, so they need not add up exactly):',
     '',
-    '| workers | overhead | `ShardQueue.enqueueRound` | `JobRegistry.updateJob` | rest (outer step, events, scheduling) |',
+    '| workers | overhead | `BullShardQueue.enqueueRound` | `RedisJobRegistry.updateJob` | rest (outer step, events, scheduling) |',
     '|---:|---:|---:|---:|---:|',
     ...parts,
     '',

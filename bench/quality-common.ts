@@ -1,8 +1,8 @@
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { parseArgs } from 'node:util';
-import { adaptationFor, type ComputeContext, createComputeContext, evaluateHeldOut, type HeldOutReport, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
-import { createTaskFamily, type JobSpec, meanCi95, type MetaState, validateSpec } from '@metatrain/core';
+import { adaptationFor, type ComputeContext, createComputeContext, evaluateHeldOut, type HeldOutReport, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, initialState, type JobSpec, meanCi95, type MetaState, validateSpec } from '@metatrain/core';
 
 /** One measured row of docs/RESULTS.md. */
 export interface QualityResult {
@@ -30,13 +30,13 @@ export async function metaTrain(specInput: unknown, baseDir: string, logEvery = 
   let state = initialState(ctx);
   const started = performance.now();
   let window = 0;
-  while (state.round < spec.outer.iterations) {
+  while (state.version < spec.outer.iterations) {
     const out = runRoundInProcess(ctx, state);
     state = out.state;
     window += out.summary.postLoss;
-    if (state.round % logEvery === 0) {
+    if (state.version % logEvery === 0) {
       const elapsed = (performance.now() - started) / 1000;
-      process.stderr.write(`${spec.name} round ${state.round}/${spec.outer.iterations} mean post-loss ${(window / logEvery).toFixed(4)} (${elapsed.toFixed(0)} s)\n`);
+      process.stderr.write(`${spec.name} round ${state.version}/${spec.outer.iterations} mean post-loss ${(window / logEvery).toFixed(4)} (${elapsed.toFixed(0)} s)\n`);
       window = 0;
     }
   }

@@ -127,7 +127,7 @@ describe('metatrain job commands against a coordinator and two workers', () => {
     expect(status.stdout).toContain(`round:     ${ROUNDS}/${ROUNDS}\n`);
     expect(status.stdout).toMatch(/meta-loss: \d+\.\d+/);
     const json = JSON.parse((await cli(['status', jobId, '--json'])).stdout) as Record<string, unknown>;
-    expect(json).toMatchObject({ id: jobId, name: 'quick', algorithm: 'maml', taskFamily: 'sinusoid', state: 'SUCCEEDED', round: ROUNDS, totalRounds: ROUNDS, error: null });
+    expect(json).toMatchObject({ id: jobId, name: 'quick', algorithm: 'maml', taskFamily: 'sinusoid', state: 'SUCCEEDED', roundsCompleted: ROUNDS, totalRounds: ROUNDS, error: null });
     expect(typeof json.lastMetaLoss).toBe('number');
 
     const list = await cli(['list']);
@@ -213,7 +213,7 @@ describe('metatrain job commands against a coordinator and two workers', () => {
     const longId = submitted.stdout.trim();
     const watch = startCli(['watch', longId], env);
     // Let the watch see some rounds before the job is cancelled.
-    await expect.poll(async () => (JSON.parse((await cli(['status', longId, '--json'])).stdout) as { round: number }).round, { timeout: 60_000, interval: 300 }).toBeGreaterThan(2);
+    await expect.poll(async () => (JSON.parse((await cli(['status', longId, '--json'])).stdout) as { roundsCompleted: number }).roundsCompleted, { timeout: 60_000, interval: 300 }).toBeGreaterThan(2);
     const cancelled = await cli(['cancel', longId, '--reason', 'test is done']);
     expect(cancelled.code, cancelled.stderr).toBe(0);
     expect(cancelled.stdout).toBe(`job ${longId} CANCELLED\n`);

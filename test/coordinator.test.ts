@@ -44,7 +44,7 @@ describe('coordinator JobService', () => {
     const second = await submit(SPEC.replace('waits-for-workers', 'second-job'));
     expect(first.jobId).toMatch(/^waits-for-workers-[a-z0-9]{6}$/);
     const job = (await getJob(first.jobId)).job as Job;
-    expect(job).toMatchObject({ name: 'waits-for-workers', algorithm: 'maml', taskFamily: 'sinusoid', state: JobState.RUNNING, round: 0, totalRounds: 10 });
+    expect(job).toMatchObject({ name: 'waits-for-workers', algorithm: 'maml', taskFamily: 'sinusoid', state: JobState.RUNNING, roundsCompleted: 0, totalRounds: 10 });
     const listed = await call(client.listJobs.bind(client), { states: [JobState.RUNNING], pageSize: 0, pageToken: '' });
     const ids = listed.jobs.map((j) => j.id);
     expect(ids.indexOf(second.jobId)).toBeLessThan(ids.indexOf(first.jobId));

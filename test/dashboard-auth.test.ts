@@ -136,8 +136,8 @@ describe('dashboard with METATRAIN_TOKEN', () => {
     }
     const html = await get('/dashboard/', { cookie });
     expect(html.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
-    const jobs = (await (await get('/dashboard/api/jobs', { cookie })).json()) as Array<{ id: string; state: string; algorithm: string; round: number; totalRounds: number }>;
-    expect(jobs).toEqual([expect.objectContaining({ id: jobId, state: 'RUNNING', algorithm: 'maml', round: 0, totalRounds: 10 })]);
+    const jobs = (await (await get('/dashboard/api/jobs', { cookie })).json()) as Array<{ id: string; state: string; algorithm: string; roundsCompleted: number; totalRounds: number }>;
+    expect(jobs).toEqual([expect.objectContaining({ id: jobId, state: 'RUNNING', algorithm: 'maml', roundsCompleted: 0, totalRounds: 10 })]);
   });
 
   it('streams job lists and a job history over Server-Sent Events to a session or a bearer script', async () => {

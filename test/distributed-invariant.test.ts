@@ -44,7 +44,7 @@ async function exportedWeights(out: string): Promise<Buffer> {
 
 interface MetricsLine {
   round: number;
-  eval?: { tasks: number; preLoss: number; postLoss: number };
+  eval?: { version: number; tasks: number; preLoss: number; postLoss: number; preAccuracy?: number; postAccuracy?: number; evalMs: number; workers: number };
 }
 
 async function metricsLines(out: string): Promise<MetricsLine[]> {
@@ -74,7 +74,8 @@ describe('train, local with 1 worker and local with 2 workers', () => {
       expect((await exportedWeights(out('local1'))).equals(trained)).toBe(true);
       expect((await exportedWeights(out('local2'))).equals(trained)).toBe(true);
       const trainedLines = await metricsLines(out('train'));
-      const evals = (lines: MetricsLine[]) => lines.flatMap((l) => (l.eval ? [{ round: l.round, ...l.eval }] : []));
+      // An evaluation's results, without how long it took and how many workers shared it.
+      const evals = (lines: MetricsLine[]) => lines.flatMap(({ round, eval: e }) => (e ? [{ round, version: e.version, tasks: e.tasks, preLoss: e.preLoss, postLoss: e.postLoss, preAccuracy: e.preAccuracy, postAccuracy: e.postAccuracy }] : []));
       // Versions 4, 8 and 12, on the lines of rounds 3, 7 and 11; 5 held-out tasks in 3 shards each.
       expect(evals(trainedLines).map((e) => [e.round, e.tasks])).toEqual([[3, 5], [7, 5], [11, 5]]);
       expect(evals(trainedLines).every((e) => Number.isFinite(e.preLoss) && Number.isFinite(e.postLoss) && e.preLoss !== e.postLoss)).toBe(true);

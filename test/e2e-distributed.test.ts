@@ -136,8 +136,8 @@ describe('coordinator and two worker processes with S3 storage', () => {
     const [a, b] = await Promise.all([submitAndWait('e2e-left', spec('e2e-left', { iterations: 40 })), submitAndWait('e2e-right', spec('e2e-right', { iterations: 40 }))]);
     const times = [];
     for (const id of [a, b]) {
-      const status = JSON.parse((await cli(['status', id, '--json'])).stdout) as { state: string; round: number; createdAt: string; updatedAt: string };
-      expect(status).toMatchObject({ state: 'SUCCEEDED', round: 40 });
+      const status = JSON.parse((await cli(['status', id, '--json'])).stdout) as { state: string; roundsCompleted: number; createdAt: string; updatedAt: string };
+      expect(status).toMatchObject({ state: 'SUCCEEDED', roundsCompleted: 40 });
       times.push({ created: Date.parse(status.createdAt), finished: Date.parse(status.updatedAt) });
     }
     // Sharing the workers, they finish close together: one running first would finish

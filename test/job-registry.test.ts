@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, JobRegistry, LeaseKeeper, LeaseLostError, NotFoundError } from '@metatrain/coordinator';
+import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, LeaseKeeper, LeaseLostError, NotFoundError, RedisJobRegistry } from '@metatrain/coordinator';
 // Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, keyTtl } from '../packages/coordinator/src/queue/testing/queue-probe';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
@@ -19,12 +19,12 @@ afterAll(async () => {
 });
 
 /** Registries sharing one fresh prefix (the same Redis state), closed and deleted after the test. */
-async function openRegistries(count: number, url = server.url): Promise<JobRegistry[] & { prefix: string }> {
+async function openRegistries(count: number, url = server.url): Promise<RedisJobRegistry[] & { prefix: string }> {
   const prefix = uniquePrefix('registry');
   cleanup.push(() => deleteKeys(url, prefix));
-  const registries: JobRegistry[] = [];
+  const registries: RedisJobRegistry[] = [];
   for (let i = 0; i < count; i++) {
-    const registry = await JobRegistry.create({ redisUrl: url, prefix, onError: () => undefined });
+    const registry = await RedisJobRegistry.create({ redisUrl: url, prefix, onError: () => undefined });
     cleanup.push(() => registry.close());
     registries.push(registry);
   }
@@ -39,12 +39,12 @@ async function caught(promise: Promise<unknown>): Promise<Error> {
   return error;
 }
 
-describe('JobRegistry', () => {
+describe('RedisJobRegistry', () => {
   it('creates QUEUED jobs under unique ids, gets and lists them oldest first', async () => {
     const [registry] = await openRegistries(1);
     if (!registry) throw new Error('no registry');
     const first = await registry.createJob(newJob());
-    expect(first).toMatchObject({ name: 'sinusoid-maml', state: 'QUEUED', round: 0, totalRounds: 100, spec: 'name: sinusoid-maml\nalgorithm: maml\n' });
+    expect(first).toMatchObject({ name: 'sinusoid-maml', state: 'QUEUED', roundsCompleted: 0, totalRounds: 100, spec: 'name: sinusoid-maml\nalgorithm: maml\n' });
     expect(first.id).toMatch(/^sinusoid-maml-[a-z0-9]{6}$/);
     expect(first.createdAt).toBe(first.updatedAt);
     expect(await registry.getJob(first.id)).toEqual(first);
@@ -73,17 +73,17 @@ describe('JobRegistry', () => {
 
     const running = await registry.updateJob(id, { state: 'RUNNING' });
     expect(running.state).toBe('RUNNING');
-    const progressed = await registry.updateJob(id, { round: 40, lastMetaLoss: 0.51, backends: ['wasm'] });
-    expect(progressed).toMatchObject({ state: 'RUNNING', round: 40, lastMetaLoss: 0.51, backends: ['wasm'] });
+    const progressed = await registry.updateJob(id, { roundsCompleted: 40, lastMetaLoss: 0.51, backends: ['wasm'] });
+    expect(progressed).toMatchObject({ state: 'RUNNING', roundsCompleted: 40, lastMetaLoss: 0.51, backends: ['wasm'] });
     expect(progressed.updatedAt).toBeGreaterThanOrEqual(running.updatedAt);
-    await expect(registry.updateJob(id, { round: 101 })).rejects.toThrow(/^round: expected an integer in \[0, 100\], got 101$/);
+    await expect(registry.updateJob(id, { roundsCompleted: 101 })).rejects.toThrow(/^roundsCompleted: expected an integer in \[0, 100\], got 101$/);
     await expect(registry.updateJob(id, { error: 'boom' })).rejects.toThrow(/^error: only a FAILED or CANCELLED job has an error/);
 
-    await registry.updateJob(id, { state: 'SUCCEEDED', round: 100 });
+    await registry.updateJob(id, { state: 'SUCCEEDED', roundsCompleted: 100 });
     const final = await caught(registry.updateJob(id, { state: 'RUNNING' }));
     expect(final.message).toBe(`state: job ${id} is SUCCEEDED, which is final; it cannot change to RUNNING`);
-    await expect(registry.updateJob(id, { round: 3 })).rejects.toThrow(/SUCCEEDED, which is final; it cannot change$/);
-    expect(await registry.updateJob(id, { state: 'SUCCEEDED' })).toMatchObject({ state: 'SUCCEEDED', round: 100 });
+    await expect(registry.updateJob(id, { roundsCompleted: 3 })).rejects.toThrow(/SUCCEEDED, which is final; it cannot change$/);
+    expect(await registry.updateJob(id, { state: 'SUCCEEDED' })).toMatchObject({ state: 'SUCCEEDED', roundsCompleted: 100 });
 
     const cancelled = await registry.createJob(newJob());
     await registry.updateJob(cancelled.id, { state: 'CANCELLED', error: 'cancelled by user' });
@@ -110,7 +110,7 @@ describe('JobRegistry', () => {
     const [before, after] = await openRegistries(2);
     if (!before || !after) throw new Error('no registries');
     const job = await before.createJob(newJob());
-    const updated = await before.updateJob(job.id, { state: 'RUNNING', round: 5 });
+    const updated = await before.updateJob(job.id, { state: 'RUNNING', roundsCompleted: 5 });
     await before.close();
     await before.close(); // idempotent
     expect(await after.getJob(job.id)).toEqual(updated);
@@ -191,7 +191,7 @@ describe('JobRegistry across a Redis restart', () => {
 });
 
 describe('LeaseKeeper', () => {
-  async function keeperOn(registry: JobRegistry, events: string[]) {
+  async function keeperOn(registry: RedisJobRegistry, events: string[]) {
     const keeper = await LeaseKeeper.create({
       registry,
       owner: 'keeper-a',

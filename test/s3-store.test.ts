@@ -98,12 +98,12 @@ describe(`S3Store`, () => {
     expect(await whole.list('')).toEqual(['jobs/x/LATEST', 'team-a/jobs/x/LATEST']);
   });
 
-  it('runs metalearn CheckpointStore end to end: keep 2 of 3, loadLatest, fall back past a corrupted part', async () => {
+  it('runs CheckpointStore end to end: keep 2 of 3, loadLatest, fall back past a corrupted part', async () => {
     const store = await openStore('ckpt');
     const skipped: string[] = [];
     const ckpts = new CheckpointStore(store, 'sinusoid-maml', { keep: 2, onSkip: (round, why) => skipped.push(`${round}: ${why}`) });
     const checkpoint = (round: number): Checkpoint => ({
-      round,
+      version: round,
       params: [{ name: 'w', shape: [2], values: Float32Array.from([round, -0.5]) }],
       optimizer: [{ name: 'adam/m/w', shape: [2], values: Float32Array.from([0.25, round]) }],
       state: { step: round },
@@ -111,16 +111,16 @@ describe(`S3Store`, () => {
     await ckpts.saveSpec({ name: 'sinusoid-maml' });
     for (const round of [100, 200, 300]) await ckpts.save(checkpoint(round));
 
-    expect(await ckpts.rounds()).toEqual([200, 300]);
+    expect(await ckpts.versions()).toEqual([200, 300]);
     expect(await store.list('jobs/sinusoid-maml/ckpt/00000100/')).toEqual([]);
     const latest = await ckpts.loadLatest();
-    expect(latest?.round).toBe(300);
+    expect(latest?.version).toBe(300);
     expect(Array.from(latest!.params[0]!.values)).toEqual([300, -0.5]);
     expect(latest!.state).toEqual({ step: 300 });
 
     await store.put('jobs/sinusoid-maml/ckpt/00000300/params.bin', bytes('not the bytes the manifest hashed'));
     const fallback = await new CheckpointStore(store, 'sinusoid-maml', { onSkip: (r, why) => skipped.push(`${r}: ${why}`) }).loadLatest();
-    expect(fallback?.round).toBe(200);
+    expect(fallback?.version).toBe(200);
     expect(skipped).toEqual([expect.stringMatching(/^300: round 300: params.bin has \d+ bytes, the manifest says \d+$/)]);
   });
 

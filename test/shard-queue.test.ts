@@ -1,6 +1,6 @@
 import { planShards, type ShardPlan } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
+import { BullShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
 import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/contract';
 // Test-only BullMQ access; not part of the package's exports.
 import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
@@ -22,7 +22,7 @@ afterAll(async () => {
 /** A queue and a probe on a fresh prefix, closed and deleted after the test. */
 async function openQueue(options: Partial<ShardQueueOptions> = {}, url = server.url) {
   const prefix = uniquePrefix('queue');
-  const queue = await ShardQueue.create({ redisUrl: url, prefix, ...options });
+  const queue = await BullShardQueue.create({ redisUrl: url, prefix, ...options });
   cleanup.push(() => deleteKeys(url, prefix));
   cleanup.push(() => queue.close());
   const probe = await QueueProbe.create(url, prefix, queue.queueName);
@@ -30,14 +30,14 @@ async function openQueue(options: Partial<ShardQueueOptions> = {}, url = server.
   return { queue, probe, prefix };
 }
 
-describe('ShardQueue', () => {
+describe('BullShardQueue', () => {
   it('gives BullMQ 5 key names for the wait list and the prioritized set, and shards land in the latter', async () => {
     const { queue, probe, prefix } = await openQueue();
     expect(shardQueueKeys(prefix, 'shards')).toMatchObject({ wait: `${prefix}:shards:wait`, prioritized: `${prefix}:shards:prioritized` });
     expect(probe.bullmqKeys).toEqual({ wait: queue.keys.wait, prioritized: queue.keys.prioritized, active: queue.keys.active, delayed: queue.keys.delayed });
     expect(shardQueueKeys()).toMatchObject({ wait: 'metatrain:shards:wait', prioritized: 'metatrain:shards:prioritized' });
 
-    await queue.enqueueRound('job-a', 0, planShards(10, 4), 0);
+    await queue.enqueue('job-a', 'train', 0, planShards(10, 4));
     expect(await probe.zcard(queue.keys.prioritized)).toBe(3);
     expect(await probe.llen(queue.keys.wait)).toBe(0);
   });
@@ -45,28 +45,28 @@ describe('ShardQueue', () => {
   it('enqueues one job per shard with deterministic ids, and the same round twice adds nothing', async () => {
     const { queue, probe } = await openQueue();
     const plan = planShards(25, 10);
-    const first = await queue.enqueueRound('sine-abc123', 7, plan, 7);
+    const first = await queue.enqueue('sine-abc123', 'train', 7, plan);
     expect(first).toEqual({ added: ['sine-abc123-r7-s0', 'sine-abc123-r7-s1', 'sine-abc123-r7-s2'], pending: [] });
-    const again = await queue.enqueueRound('sine-abc123', 7, plan, 7);
+    const again = await queue.enqueue('sine-abc123', 'train', 7, plan);
     expect(again).toEqual({ added: [], pending: first.added });
     expect(await probe.jobCount()).toBe(3);
 
     const taken = await probe.take();
     expect(taken?.id).toBe('sine-abc123-r7-s0');
-    expect(parseShardMessage(taken?.data)).toEqual({ kind: 'train', jobId: 'sine-abc123', round: 7, shard: 0, start: 0, end: 10, parameterVersion: 7 });
-    expect(parseShardJobId('sine-abc123-r7-s2-a3')).toEqual({ kind: 'train', jobId: 'sine-abc123', round: 7, shard: 2, attempt: 3 });
+    expect(parseShardMessage(taken?.data)).toEqual({ kind: 'train', jobId: 'sine-abc123', version: 7, shard: 0, start: 0, end: 10 });
+    expect(parseShardJobId('sine-abc123-r7-s2-a3')).toEqual({ kind: 'train', jobId: 'sine-abc123', version: 7, shard: 2, attempt: 3 });
     expect(shardJobId('sine-abc123', 7, 2, 3)).toBe('sine-abc123-r7-s2-a3');
-    expect(parseShardJobId('sine-abc123-r8-e1')).toEqual({ kind: 'eval', jobId: 'sine-abc123', round: 8, shard: 1, attempt: 0 });
+    expect(parseShardJobId('sine-abc123-r8-e1')).toEqual({ kind: 'eval', jobId: 'sine-abc123', version: 8, shard: 1, attempt: 0 });
     expect(shardJobId('sine-abc123', 8, 1, 2, 'eval')).toBe('sine-abc123-r8-e1-a2');
   });
 
   it('enqueues evaluation shards beside the round of the same version, under ids of their own, idempotently', async () => {
     const { queue, probe } = await openQueue();
     const plan = planShards(4, 2);
-    expect((await queue.enqueueRound('sine-ev', 4, plan, 4)).added).toEqual(['sine-ev-r4-s0', 'sine-ev-r4-s1']);
-    expect((await queue.enqueueRound('sine-ev', 4, plan, 4, 'eval')).added).toEqual(['sine-ev-r4-e0', 'sine-ev-r4-e1']);
-    expect((await queue.enqueueRound('sine-ev', 4, plan, 4, 'eval')).added).toEqual([]);
-    expect((await queue.reenqueue('sine-ev', 4, [plan[1] as ShardPlan], 4, 'eval')).pending).toEqual(['sine-ev-r4-e1']);
+    expect((await queue.enqueue('sine-ev', 'train', 4, plan)).added).toEqual(['sine-ev-r4-s0', 'sine-ev-r4-s1']);
+    expect((await queue.enqueue('sine-ev', 'eval', 4, plan)).added).toEqual(['sine-ev-r4-e0', 'sine-ev-r4-e1']);
+    expect((await queue.enqueue('sine-ev', 'eval', 4, plan)).added).toEqual([]);
+    expect((await queue.reenqueue('sine-ev', 'eval', 4, [plan[1] as ShardPlan])).pending).toEqual(['sine-ev-r4-e1']);
     const kinds: string[] = [];
     for (let t = await probe.take(); t; t = await probe.take()) kinds.push(`${t.id} ${parseShardMessage(t.data).kind}`);
     expect(kinds.sort()).toEqual(['sine-ev-r4-e0 eval', 'sine-ev-r4-e1 eval', 'sine-ev-r4-s0 train', 'sine-ev-r4-s1 train']);
@@ -101,7 +101,7 @@ describe('ShardQueue', () => {
   it('re-enqueues missing shards whatever became of their earlier jobs, each message unchanged', async () => {
     const { queue, probe } = await openQueue({ attempts: 1 });
     const plan = planShards(12, 3); // 4 shards
-    await queue.enqueueRound('job-b', 2, plan, 2);
+    await queue.enqueue('job-b', 'train', 2, plan);
     const straggler = await probe.take(); // s0 stays active: its worker is slow
     const done = await probe.take(); // s1 finished, but its report was lost
     const failed = await probe.take(); // s2 failed for good
@@ -109,17 +109,17 @@ describe('ShardQueue', () => {
     await probe.complete(done);
     await probe.fail(failed);
 
-    const result = await queue.reenqueue('job-b', 2, plan, 2);
+    const result = await queue.reenqueue('job-b', 'train', 2, plan);
     expect(result.added).toEqual(['job-b-r2-s0-a1', 'job-b-r2-s1-a1', 'job-b-r2-s2-a1']);
     expect(result.pending).toEqual(['job-b-r2-s3']); // still waiting: moved to the front instead
     // Re-enqueueing again while the attempts wait adds nothing.
-    expect((await queue.reenqueue('job-b', 2, plan, 2)).added).toEqual([]);
+    expect((await queue.reenqueue('job-b', 'train', 2, plan)).added).toEqual([]);
 
-    await queue.enqueueRound('job-other', 0, planShards(2, 1), 0); // fair-share priorities: behind the retries
+    await queue.enqueue('job-other', 'train', 0, planShards(2, 1)); // fair-share priorities: behind the retries
     const order: { id: string; message: unknown }[] = [];
     for (let t = await probe.take(); t; t = await probe.take()) order.push({ id: t.id, message: parseShardMessage(t.data) });
     expect(order.map((o) => o.id)).toEqual(['job-b-r2-s0-a1', 'job-b-r2-s1-a1', 'job-b-r2-s2-a1', 'job-b-r2-s3', 'job-other-r0-s0', 'job-other-r0-s1']);
-    expect(order[0]?.message).toEqual({ kind: 'train', jobId: 'job-b', round: 2, shard: 0, start: 0, end: 3, parameterVersion: 2 });
+    expect(order[0]?.message).toEqual({ kind: 'train', jobId: 'job-b', version: 2, shard: 0, start: 0, end: 3 });
     expect(order[2]?.message).toMatchObject({ shard: 2, start: 6, end: 9 });
     // The straggler's own job can still complete; its report would then be a DUPLICATE.
     await probe.complete(straggler);
@@ -128,36 +128,36 @@ describe('ShardQueue', () => {
 
   it('re-enqueueing a shard that is backing off after a failure runs it now', async () => {
     const { queue, probe } = await openQueue({ attempts: 2, backoffMs: 60_000 });
-    await queue.enqueueRound('job-g', 0, planShards(2, 1), 0);
+    await queue.enqueue('job-g', 'train', 0, planShards(2, 1));
     const failing = await probe.take();
     if (failing) await probe.fail(failing);
     expect(await probe.state('job-g-r0-s0')).toBe('delayed');
-    expect(await queue.reenqueue('job-g', 0, planShards(2, 1).slice(0, 1), 0)).toEqual({ added: [], pending: ['job-g-r0-s0'] });
+    expect(await queue.reenqueue('job-g', 'train', 0, planShards(2, 1).slice(0, 1))).toEqual({ added: [], pending: ['job-g-r0-s0'] });
     expect((await probe.take())?.id).toBe('job-g-r0-s0');
   });
 
   it('on enqueueing a round again after its jobs finished (a coordinator restart) adds new attempts', async () => {
     const { queue, probe } = await openQueue();
     const plan = planShards(4, 2);
-    await queue.enqueueRound('job-c', 0, plan, 0);
+    await queue.enqueue('job-c', 'train', 0, plan);
     expect(await probe.drain()).toEqual(['job-c-r0-s0', 'job-c-r0-s1']);
-    expect((await queue.enqueueRound('job-c', 0, plan, 0)).added).toEqual(['job-c-r0-s0-a1', 'job-c-r0-s1-a1']);
-    expect((await queue.enqueueRound('job-c', 0, plan, 0)).added).toEqual([]);
+    expect((await queue.enqueue('job-c', 'train', 0, plan)).added).toEqual(['job-c-r0-s0-a1', 'job-c-r0-s1-a1']);
+    expect((await queue.enqueue('job-c', 'train', 0, plan)).added).toEqual([]);
   });
 
   it('refuses a bad shard before adding anything, naming the field', async () => {
     const { queue, probe } = await openQueue();
     const plan = [{ index: 0, start: 0, end: 5 }, { index: 1, start: 5, end: 5 }];
-    await expect(queue.enqueueRound('job-d', 0, plan, 0)).rejects.toThrow(/shard message: end: must be greater than start \(5\), got 5/);
-    await expect(queue.enqueueRound('job:d', 0, planShards(2, 1), 0)).rejects.toThrow(/jobId/);
-    await expect(queue.enqueueRound('job-d', -1, planShards(2, 1), 0)).rejects.toThrow(/round: expected a non-negative integer, got number -1/);
+    await expect(queue.enqueue('job-d', 'train', 0, plan)).rejects.toThrow(/shard message: end: must be greater than start \(5\), got 5/);
+    await expect(queue.enqueue('job:d', 'train', 0, planShards(2, 1))).rejects.toThrow(/jobId/);
+    await expect(queue.enqueue('job-d', 'train', -1, planShards(2, 1))).rejects.toThrow(/version: expected a non-negative integer, got number -1/);
     expect(await probe.jobCount()).toBe(0);
   });
 
   it('counts waiting, prioritized, active and delayed shards', async () => {
     const { queue, probe } = await openQueue({ attempts: 2, backoffMs: 60_000 });
     expect(await queue.depth()).toEqual({ waiting: 0, prioritized: 0, active: 0, delayed: 0, total: 0 });
-    await queue.enqueueRound('job-e', 0, planShards(5, 1), 0);
+    await queue.enqueue('job-e', 'train', 0, planShards(5, 1));
     await probe.take();
     const failing = await probe.take();
     if (failing) await probe.fail(failing); // first of 2 attempts: back off for a minute
@@ -167,21 +167,21 @@ describe('ShardQueue', () => {
 
   it('interleaves two jobs enqueued together, and a job with few shards does not starve one with many', async () => {
     const { queue, probe } = await openQueue();
-    await queue.enqueueRound('big', 0, planShards(6, 1), 0);
-    await queue.enqueueRound('small', 0, planShards(3, 1), 0);
+    await queue.enqueue('big', 'train', 0, planShards(6, 1));
+    await queue.enqueue('small', 'train', 0, planShards(3, 1));
     expect(await probe.drain()).toEqual(['big-r0-s0', 'small-r0-s0', 'big-r0-s1', 'small-r0-s1', 'big-r0-s2', 'small-r0-s2', 'big-r0-s3', 'big-r0-s4', 'big-r0-s5']);
 
     // Rounds: "small" has one shard per round and comes back as soon as it is served. Under
     // priority-by-shard-index it would always be first; here "big" keeps its turn.
-    await queue.enqueueRound('big', 1, planShards(4, 1), 1);
-    await queue.enqueueRound('small', 1, planShards(1, 1), 1);
+    await queue.enqueue('big', 'train', 1, planShards(4, 1));
+    await queue.enqueue('small', 'train', 1, planShards(1, 1));
     const order: string[] = [];
     for (let round = 2; order.length < 8; round++) {
       const taken = await probe.take();
       if (!taken) break;
       order.push(taken.id);
       await probe.complete(taken);
-      if (taken.id.startsWith('small-')) await queue.enqueueRound('small', round, planShards(1, 1), round);
+      if (taken.id.startsWith('small-')) await queue.enqueue('small', 'train', round, planShards(1, 1));
     }
     expect(order.filter((id) => id.startsWith('big-'))).toEqual(['big-r1-s0', 'big-r1-s1', 'big-r1-s2', 'big-r1-s3']);
     expect(order.slice(0, 4).filter((id) => id.startsWith('big-')).length).toBe(2);
@@ -189,8 +189,8 @@ describe('ShardQueue', () => {
 
   it('removes the waiting shards of a cancelled job, not its running ones nor another job\'s', async () => {
     const { queue, probe } = await openQueue();
-    await queue.enqueueRound('doomed', 0, planShards(3, 1), 0);
-    await queue.enqueueRound('doomed-r0', 0, planShards(2, 1), 0); // a job id that extends the other
+    await queue.enqueue('doomed', 'train', 0, planShards(3, 1));
+    await queue.enqueue('doomed-r0', 'train', 0, planShards(2, 1)); // a job id that extends the other
     const running = await probe.take();
     expect(running?.id).toBe('doomed-r0-s0');
     expect(await queue.removeJob('doomed')).toBe(2);
@@ -208,27 +208,28 @@ describe('ShardQueue', () => {
     const own = await startRedisServer({ private: true, appendOnly: true });
     cleanup.push(() => own.close());
     const { queue, probe } = await openQueue({}, own.url);
-    await queue.enqueueRound('job-f', 0, planShards(4, 2), 0);
+    await queue.enqueue('job-f', 'train', 0, planShards(4, 2));
     await own.restart?.();
     expect(await queue.depth()).toMatchObject({ prioritized: 2, total: 2 });
-    expect((await queue.enqueueRound('job-f', 1, planShards(2, 2), 1)).added).toEqual(['job-f-r1-s0']);
+    expect((await queue.enqueue('job-f', 'train', 1, planShards(2, 2))).added).toEqual(['job-f-r1-s0']);
     expect(await probe.drain()).toEqual(['job-f-r0-s0', 'job-f-r0-s1', 'job-f-r1-s0']);
   });
 });
 
 describe('parseShardMessage', () => {
-  const good = { jobId: 'sine-abc123', round: 3, shard: 1, start: 5, end: 10, parameterVersion: 3 };
+  const good = { kind: 'train', jobId: 'sine-abc123', version: 3, shard: 1, start: 5, end: 10 };
   it.each([
     [null, '(message)', 'expected an object, got null'],
     [[1, 2], '(message)', 'expected an object, got an array'],
     [{ ...good, jobId: undefined }, 'jobId', 'got nothing'],
     [{ ...good, jobId: 'a:b' }, 'jobId', 'got "a:b"'],
-    [{ ...good, round: -1 }, 'round', 'got number -1'],
+    [{ ...good, version: -1 }, 'version', 'got number -1'],
     [{ ...good, shard: 1.5 }, 'shard', 'got number 1.5'],
     [{ ...good, start: '5' }, 'start', 'got "5"'],
     [{ ...good, end: 5 }, 'end', 'must be greater than start (5), got 5'],
-    [{ ...good, parameterVersion: Number.NaN }, 'parameterVersion', 'got number NaN'],
+    [{ ...good, version: Number.NaN }, 'version', 'got number NaN'],
     [{ ...good, kind: 'grad' }, 'kind', 'expected "train" or "eval", got "grad"'],
+    [{ ...good, kind: undefined }, 'kind', 'got nothing'],
   ])('rejects %j naming %s', (value, field, reason) => {
     let error: unknown;
     try {
@@ -242,7 +243,7 @@ describe('parseShardMessage', () => {
     expect((error as ShardMessageError).message).toContain(reason);
   });
   it('accepts a good message and ignores unknown fields', () => {
-    expect(parseShardMessage({ ...good, traceId: 'x' })).toEqual({ ...good, kind: 'train' });
+    expect(parseShardMessage({ ...good, traceId: 'x' })).toEqual(good);
     expect(parseShardMessage({ ...good, kind: 'eval' })).toEqual({ ...good, kind: 'eval' });
   });
 });

@@ -1,5 +1,5 @@
-import { createComputeContext, initialState } from '@metatrain/metalearn';
-import { createTaskFamily, parseSpecText } from '@metatrain/core';
+import { createComputeContext } from '@metatrain/metalearn';
+import { createTaskFamily, initialState, parseSpecText } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only Redis access (tests in test/ cannot import ioredis themselves).
 import { deleteKeys } from '../packages/coordinator/src/queue/testing/queue-probe';
@@ -41,7 +41,7 @@ async function startCoordinator(port: number): Promise<TestCoordinator> {
   const coordinator = await TestCoordinator.create({ port, heartbeatIntervalMs: 200 });
   cleanup.push(() => coordinator.close());
   const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
-  coordinator.addJob('proc-abc123', SPEC, { round: 0, params: initialState(ctx).params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
+  coordinator.addJob('proc-abc123', SPEC, { version: 0, params: initialState(ctx).params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
   return coordinator;
 }
 

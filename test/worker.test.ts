@@ -1,6 +1,6 @@
-import { PermissionDeniedError, ShardQueue } from '@metatrain/coordinator';
-import { type ComputeContext, computeShard, createComputeContext, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
-import { applyRound, ConfigError, createTaskFamily, paramsEqual, parseSpecText, planShards } from '@metatrain/core';
+import { PermissionDeniedError, BullShardQueue } from '@metatrain/coordinator';
+import { type ComputeContext, computeShard, createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { applyRound, ConfigError, createTaskFamily, initialState, paramsEqual, parseSpecText, planShards } from '@metatrain/core';
 import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
@@ -11,7 +11,7 @@ import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/
 import { TestCoordinator, type TestJob } from './support/test-coordinator';
 
 // The worker against real Redis (BullMQ) and a real gRPC server built from the coordinator's
-// WorkerService pieces: shards enqueued by the coordinator's ShardQueue are computed in the
+// WorkerService pieces: shards enqueued by the coordinator's BullShardQueue are computed in the
 // worker's thread and reported, and the sums equal `computeShard` in this process bit for bit
 // (both on the wasm backend).
 
@@ -49,8 +49,8 @@ async function setUp(jobId = 'sine-abc123', { port = 0, prefix = uniquePrefix('w
   const coordinator = await TestCoordinator.create({ port, heartbeatIntervalMs: 100 });
   cleanup.push(() => coordinator.close());
   const state = initialState(ctx);
-  const job = coordinator.addJob(jobId, SPEC, { round: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
-  const queue = await ShardQueue.create({ redisUrl: redis.url, prefix, backoffMs: 20 });
+  const job = coordinator.addJob(jobId, SPEC, { version: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
+  const queue = await BullShardQueue.create({ redisUrl: redis.url, prefix, backoffMs: 20 });
   cleanup.push(() => deleteKeys(redis.url, prefix));
   cleanup.push(() => queue.close());
   const probe = await QueueProbe.create(redis.url, prefix, queue.queueName);
@@ -92,11 +92,11 @@ function expectBitExact(job: TestJob): void {
 }
 
 describe('Worker', () => {
-  it('computes a round enqueued by ShardQueue, bit for bit as computeShard does in process, with the token on every call', async () => {
+  it('computes a round enqueued by BullShardQueue, bit for bit as computeShard does in process, with the token on every call', async () => {
     const setup = await setUp();
     const { worker, events } = await startWorker(setup, { token: 's3cret', workerId: 'worker-a' });
     expect(worker.backend.name).toBe('wasm');
-    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
     await until(() => setup.job.tracker.isComplete(), 'all shards');
 
     expectBitExact(setup.job);
@@ -106,7 +106,7 @@ describe('Worker', () => {
 
     const headers = setup.job.reports.map((r) => r.header);
     expect(headers.map((h) => h.shardIndex).sort()).toEqual([0, 1, 2, 3]);
-    expect(headers.every((h) => h.workerId === 'worker-a' && h.backend === 'wasm' && h.parameterVersion === 0 && h.computeMs > 0)).toBe(true);
+    expect(headers.every((h) => h.workerId === 'worker-a' && h.backend === 'wasm' && h.version === 0 && h.computeMs > 0)).toBe(true);
     expect(headers.find((h) => h.shardIndex === 3)?.taskMetrics.map((m) => m.taskIndex)).toEqual([6]);
     expect(setup.coordinator.registrations).toMatchObject([{ workerId: 'worker-a', backend: 'wasm', device: worker.backend.device }]);
     // One spec and one parameter fetch for the whole round: both are cached.
@@ -126,7 +126,7 @@ describe('Worker', () => {
     setup.coordinator.beforeVerdict = () => new Promise((resolve) => setTimeout(() => resolve(undefined), 150));
     await startWorker(setup, { workerId: 'worker-a' });
     await startWorker(setup, { workerId: 'worker-b' });
-    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
     await until(() => setup.job.tracker.isComplete(), 'all shards');
 
     expect(setup.job.tracker.workers()).toEqual(['worker-a', 'worker-b']);
@@ -145,7 +145,7 @@ describe('Worker', () => {
         release = () => resolve(undefined);
       });
     const { worker } = await startWorker(setup);
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(() => held, 'the report');
     const id = `${setup.jobId}-r0-s0`;
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -161,7 +161,7 @@ describe('Worker', () => {
     let rejections = 0;
     setup.coordinator.beforeVerdict = () => (rejections++ === 0 ? { rejected: 'task_metrics: simulated' } : undefined);
     const { events, logs } = await startWorker(setup);
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     const id = `${setup.jobId}-r0-s0`;
     await until(async () => (await setup.probe.state(id)) === 'completed', 'completion after the retry');
     expect(setup.job.reports.map((r) => r.outcome)).toEqual([{ rejected: 'task_metrics: simulated' }, 'ACCEPTED']);
@@ -172,8 +172,8 @@ describe('Worker', () => {
   it('completes without a result a shard whose job is gone or whose parameters are no longer held', async () => {
     const setup = await setUp();
     const { events, logs } = await startWorker(setup);
-    await setup.queue.enqueueRound('gone-job', 0, plan.slice(0, 1), 0);
-    await setup.queue.enqueueRound(setup.jobId, 5, plan.slice(0, 1), 5); // version 5 is not held
+    await setup.queue.enqueue('gone-job', 'train', 0, plan.slice(0, 1));
+    await setup.queue.enqueue(setup.jobId, 'train', 5, plan.slice(0, 1)); // version 5 is not held
     await until(() => events.length === 2, 'two shard events');
     expect(await setup.probe.state('gone-job-r0-s0')).toBe('completed');
     expect(await setup.probe.state(`${setup.jobId}-r5-s0`)).toBe('completed');
@@ -191,17 +191,17 @@ describe('Worker', () => {
   it('fails a message that is not a shard message, without retries, and goes on', async () => {
     const setup = await setUp();
     const { logs } = await startWorker(setup);
-    await setup.probe.add('junk-1', { jobId: 'x', round: -1 }, 3);
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await setup.probe.add('junk-1', { kind: 'train', jobId: 'x', version: -1 }, 3);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(async () => (await setup.probe.state('junk-1')) === 'failed', 'the bad message to fail');
     await until(() => setup.job.tracker.has(0), 'the next shard');
-    expect(logs).toContain('worker: failed queue job junk-1: shard message: round: expected a non-negative integer, got number -1');
+    expect(logs).toContain('worker: failed queue job junk-1: shard message: version: expected a non-negative integer, got number -1');
   });
 
   it('heartbeats its progress, and registers again when the coordinator forgot it', async () => {
     const setup = await setUp();
     const { worker } = await startWorker(setup, { workerId: 'worker-hb' });
-    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
     await until(() => setup.job.tracker.isComplete(), 'all shards');
     await until(() => setup.coordinator.heartbeats.some((h) => h.shardsDone === 4 && h.currentShard === ''), 'a heartbeat with the shards done');
     expect(worker.shardsDone).toBe(4);
@@ -233,7 +233,7 @@ describe('Worker', () => {
     for (let i = 0; i < 3; i++) setup.coordinator.workers.reportAnswered('worker-q', { rejected: 'sum: bad' });
     await until(() => logs.some((l) => l.startsWith('worker: quarantined by the coordinator')), 'the quarantine line');
     expect(logs).toContain('worker: quarantined by the coordinator (3 reports in a row were refused; the last: sum: bad); taking no shards until it lifts the quarantine');
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(await setup.probe.state(`${setup.jobId}-r0-s0`)).toBe('prioritized'); // left for others
     expect(events).toEqual([]); // not even computed
@@ -248,7 +248,7 @@ describe('Worker', () => {
     const setup = await setUp();
     setup.coordinator.beforeVerdict = () => Promise.reject(new PermissionDeniedError('header.worker_id', 'worker worker-r is quarantined: 3 reports in a row were refused'));
     const { logs, events } = await startWorker(setup, { workerId: 'worker-r' });
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 2), 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 2));
     await until(() => events.length === 1, 'the refused report');
     expect(events[0]).toMatchObject({ outcome: 'handed-back', reason: 'PERMISSION_DENIED: header.worker_id: worker worker-r is quarantined: 3 reports in a row were refused' });
     // The event comes as the shard is handed back; the log line once Redis has it back.
@@ -287,7 +287,7 @@ describe('Worker', () => {
     const worker = await creating;
     expect(worker.httpAddress).toBe(address);
     expect(await answer('/readyz')).toEqual([200, 'ready\n']);
-    await setup.queue.enqueueRound(setup.jobId, 0, plan, 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
     await until(() => events.length === plan.length, 'shard events');
     const [status, text] = await answer('/metrics', token);
     expect(status).toBe(200);
@@ -323,8 +323,8 @@ describe('Worker', () => {
     const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize };
     for (const round of [2, 3, 1]) {
       // Round 1 comes last, as after a resume: the worker holds versions 2 and 3 by then.
-      const job = setup.coordinator.addJob(setup.jobId, SPEC, { round, params, ...layout });
-      await setup.queue.enqueueRound(setup.jobId, round, plan.slice(0, 1), round);
+      const job = setup.coordinator.addJob(setup.jobId, SPEC, { version: round, params, ...layout });
+      await setup.queue.enqueue(setup.jobId, 'train', round, plan.slice(0, 1));
       await until(() => job.tracker.has(0), `shard 0 of round ${round}`);
     }
   });
@@ -338,7 +338,7 @@ describe('Worker', () => {
       return new Promise((resolve) => cleanup.push(() => Promise.resolve(resolve(undefined))));
     };
     const { worker, events, logs } = await startWorker(setup, { shutdownGraceMs: 100 });
-    await setup.queue.enqueueRound(setup.jobId, 0, plan.slice(0, 1), 0);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(() => held, 'the report');
     await worker.close();
     const id = `${setup.jobId}-r0-s0`;

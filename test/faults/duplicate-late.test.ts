@@ -42,9 +42,8 @@ describe('duplicate and late reports', () => {
     const send = async (result: ShardResult, sum: ParamSet = result.sum): Promise<{ status: ReportStatus; reason: string }> => {
       const header: ReportHeader = {
         jobId,
-        round: result.round,
+        version: result.round,
         shardIndex: result.shard,
-        parameterVersion: result.round,
         workerId: 'probe',
         backend: 'wasm',
         taskMetrics: result.metrics.map((m) => ({ taskIndex: m.task, preLoss: m.preLoss, postLoss: m.postLoss })),
@@ -61,7 +60,7 @@ describe('duplicate and late reports', () => {
     const doubled = s0.sum.map((p) => ({ ...p, values: p.values.map((v) => v * 2) }));
     expect(await send(s0, doubled)).toMatchObject({ status: ReportStatus.DUPLICATE });
     expect(await send(s1)).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
-    await cluster.waitForJob(jobId, (job) => job.round >= 1);
+    await cluster.waitForJob(jobId, (job) => job.roundsCompleted >= 1);
 
     // Round 0 is closed: a late copy of its shard is STALE, whatever it holds.
     expect(await send(s1)).toMatchObject({ status: ReportStatus.STALE, reason: expect.stringContaining('closed') });

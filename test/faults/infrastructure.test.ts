@@ -31,7 +31,7 @@ beforeAll(async () => {
 afterAll(() => cluster?.close());
 
 const accepted = () => cluster.metric('metatrain_shards_reported_total{status="accepted"}');
-const roundAtLeast = (jobId: string, round: number) => cluster.waitForJob(jobId, (job) => job.round >= round);
+const roundAtLeast = (jobId: string, round: number) => cluster.waitForJob(jobId, (job) => job.roundsCompleted >= round);
 
 describe('the coordinator killed with kill -9 mid-job and started again', () => {
   it('resumes from the newest complete checkpoint, the workers come back by themselves, same bits', async () => {
@@ -39,7 +39,7 @@ describe('the coordinator killed with kill -9 mid-job and started again', () => 
     const jobId = await cluster.api.submit(SPEC('coordinator-crash', 2));
     await roundAtLeast(jobId, 5);
     await cluster.killCoordinator();
-    const newest = (await cluster.latestCheckpoint(jobId)).round;
+    const newest = (await cluster.latestCheckpoint(jobId)).version;
     expect(newest).toBeGreaterThanOrEqual(4);
 
     const output: string[] = [];
@@ -103,7 +103,7 @@ describe('the S3 endpoint away during checkpoints, then checkpoints damaged befo
     await roundAtLeast(jobId, 7);
     await cluster.killCoordinator();
     const checkpoints = cluster.checkpoints(jobId);
-    const complete = await checkpoints.rounds();
+    const complete = await checkpoints.versions();
     const newest = complete.at(-1) ?? 0;
     expect(complete.slice(-3)).toEqual([newest - 2, newest - 1, newest]); // keep: 4 (5 when killed before pruning)
     // A crash between the parts and the manifest leaves the parts without their manifest …

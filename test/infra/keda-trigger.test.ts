@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { compileCoordinatorOptions, Coordinator, COORDINATOR_ENV, coordinatorOptionsFromEnv, QUEUE_DEPTH_PATH, ShardQueue } from '@metatrain/coordinator';
+import { compileCoordinatorOptions, Coordinator, COORDINATOR_ENV, coordinatorOptionsFromEnv, QUEUE_DEPTH_PATH, BullShardQueue } from '@metatrain/coordinator';
 import { planShards } from '@metatrain/core';
 import { shardQueueKeys } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,7 +74,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
     let redis: RedisTestServer;
     let storageDir: string;
     let coordinator: Coordinator;
-    let queue: ShardQueue;
+    let queue: BullShardQueue;
     let probe: QueueProbe;
     const token = () => overlay.key('Secret', tokenRef().name, tokenRef().key) ?? '';
     const scalerReads = async (headers: Record<string, string> = { authorization: `Bearer ${token()}` }) => {
@@ -89,7 +89,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
       const env = { ...manifestEnv, REDIS_URL: redis.url, STORAGE_URL: pathToFileURL(storageDir).href, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1' };
       coordinator = await Coordinator.create({ ...coordinatorOptionsFromEnv(env), log: () => undefined });
       // The producer side as the workers' settings name the queue.
-      queue = await ShardQueue.create({ redisUrl: redis.url, prefix: workerEnv.METATRAIN_QUEUE_PREFIX, queueName: workerEnv.METATRAIN_QUEUE_NAME });
+      queue = await BullShardQueue.create({ redisUrl: redis.url, prefix: workerEnv.METATRAIN_QUEUE_PREFIX, queueName: workerEnv.METATRAIN_QUEUE_NAME });
       probe = await QueueProbe.create(redis.url, queue.prefix, queue.queueName);
     });
     afterAll(async () => {
@@ -105,7 +105,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
       expect(probe.bullmqKeys).toEqual({ wait: keys.wait, prioritized: keys.prioritized, active: keys.active, delayed: keys.delayed });
       expect(await scalerReads()).toEqual({ status: 200, value: 0 });
       const plan = planShards(10, 2);
-      await queue.enqueueRound('keda-abc123', 0, plan, 0);
+      await queue.enqueue('keda-abc123', 'train', 0, plan);
       expect(await scalerReads()).toEqual({ status: 200, value: plan.length });
       expect(await probe.zcard(keys.prioritized)).toBe(plan.length);
       expect(await probe.llen(keys.wait)).toBe(0); // what KEDA's redis list scaler would read

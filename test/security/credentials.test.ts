@@ -104,7 +104,7 @@ describe('with every credential set', () => {
     expect(submitted.code, submitted.stderr).toBe(0);
     jobId = submitted.stdout.trim();
     const [status, workers, exported] = await Promise.all([cli(['status', jobId, '--json']), cli(['workers', '--json']), cli(['export', jobId, '--out', join(dir, 'export')])]);
-    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'SUCCEEDED', round: 12 });
+    expect(JSON.parse(status.stdout)).toMatchObject({ state: 'SUCCEEDED', roundsCompleted: 12 });
     expect(JSON.parse(workers.stdout)).toEqual([expect.objectContaining({ id: 'mtls-worker', shardsDone: 24 })]);
     expect(exported.code, exported.stderr).toBe(0);
   });

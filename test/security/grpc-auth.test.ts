@@ -25,7 +25,7 @@ let jobId: string;
 /** A well-formed report of shard `shard` of round 0: zero sums, finite metrics. The tracker would accept it. */
 function validReport(shard: number): ReportShardRequest[] {
   const taskMetrics = [0, 1].map((k) => ({ taskIndex: shard * 2 + k, preLoss: 1, postLoss: 0.5 }));
-  return reportMessages({ jobId, round: 0, shardIndex: shard, parameterVersion: 0, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 }, zeroSum(SPEC));
+  return reportMessages({ jobId, version: 0, shardIndex: shard, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 }, zeroSum(SPEC));
 }
 
 /** Every JobService and WorkerService RPC, each with a request that would succeed (or do harm) with the token. */
@@ -87,7 +87,7 @@ describe('a coordinator with METATRAIN_TOKEN', () => {
 
     expect(await cluster.snapshot()).toEqual(before);
     const job = (await unary(jobs, jobs.getJob, { jobId }, bearer(TOKEN))).job;
-    expect(job).toMatchObject({ state: JobState.RUNNING, round: 0 });
+    expect(job).toMatchObject({ state: JobState.RUNNING, roundsCompleted: 0 });
     expect((await unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN))).jobs.map((j) => j.id)).toEqual([jobId]);
     expect((await unary(jobs, jobs.listWorkers, {}, bearer(TOKEN))).workers).toEqual([]);
     const metrics = await (await fetch(`http://${cluster.coordinator.httpAddress}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();

@@ -26,7 +26,7 @@ let jobId: string;
 const sum: ParamSet = zeroSum(SPEC);
 
 const taskMetrics = [0, 1].map((taskIndex) => ({ taskIndex, preLoss: 1, postLoss: 1 }));
-const headerOf = (overrides: Partial<ReportHeader> = {}): ReportHeader => ({ jobId, round: 0, shardIndex: 0, parameterVersion: 0, workerId: 'hostile', backend: 'wasm', taskMetrics, computeMs: 1, ...overrides });
+const headerOf = (overrides: Partial<ReportHeader> = {}): ReportHeader => ({ jobId, version: 0, shardIndex: 0, workerId: 'hostile', backend: 'wasm', taskMetrics, computeMs: 1, ...overrides });
 const header = (overrides: Partial<ReportHeader> = {}): ReportShardRequest => ({ payload: { $case: 'header', value: headerOf(overrides) } });
 const chunk = (value: TensorChunk): ReportShardRequest => ({ payload: { $case: 'chunk', value } });
 /** The shard's (zero) sum in chunks of `bytes`: 3 chunks for the 25 parameters at 40 bytes. */
@@ -119,7 +119,7 @@ describe('hostile gRPC input', () => {
 
   it('wrote nothing, kept the job where it was, and is still serving', async () => {
     expect(await cluster.snapshot()).toEqual(before);
-    expect((await unary(jobs, jobs.getJob, { jobId })).job).toMatchObject({ state: JobState.RUNNING, round: 0 });
+    expect((await unary(jobs, jobs.getJob, { jobId })).job).toMatchObject({ state: JobState.RUNNING, roundsCompleted: 0 });
     expect((await unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' })).jobs).toHaveLength(1);
     const health = new HealthClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
     try {

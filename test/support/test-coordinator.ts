@@ -1,4 +1,4 @@
-import { type AcceptOutcome, type EvalTracker, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, RoundTracker, toEvalReport, toShardReport, WorkerTable } from '@metatrain/coordinator';
+import { type AcceptOutcome, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, ShardTracker, toEvalReport, toShardReport, WorkerTable } from '@metatrain/coordinator';
 import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
 import { type GetJobRequest, type GetJobResponse, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceService, JobState, type RegisterWorkerRequest, type RegisterWorkerResponse, type ReportEvalRequest, type ReportHeader, WorkerServiceService } from '@metatrain/contract';
 
@@ -12,9 +12,9 @@ import { type GetJobRequest, type GetJobResponse, grpc, type HeartbeatRequest, t
 export interface TestJob {
   specText: string;
   versions: Map<number, ParamSet>;
-  tracker: RoundTracker;
+  tracker: ShardTracker;
   /** The evaluation the job collects, if the test set one; ReportEval is STALE without. */
-  evaluation?: EvalTracker;
+  evaluation?: ShardTracker;
   /** Every report handed to the sink, in arrival order, with the tracker's verdict. */
   reports: Array<{ header: ReportHeader; sum: ParamSet; outcome: AcceptOutcome }>;
 }
@@ -65,10 +65,10 @@ export class TestCoordinator {
     return coordinator;
   }
 
-  /** Adds a job collecting `round`, holding parameter version `round` = `params`. */
-  addJob(jobId: string, specText: string, options: { round: number; params: ParamSet; layout: ParamShape[]; metaBatchSize: number; shardSize: number }): TestJob {
-    const tracker = new RoundTracker({ round: options.round, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
-    const job: TestJob = { specText, versions: new Map([[options.round, options.params]]), tracker, reports: [] };
+  /** Adds a job collecting round `version`, holding parameter version `version` = `params`. */
+  addJob(jobId: string, specText: string, options: { version: number; params: ParamSet; layout: ParamShape[]; metaBatchSize: number; shardSize: number }): TestJob {
+    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
+    const job: TestJob = { specText, versions: new Map([[options.version, options.params]]), tracker, reports: [] };
     this.jobs.set(jobId, job);
     return job;
   }
@@ -128,7 +128,7 @@ export class TestCoordinator {
       }
       const now = Date.now();
       callback(null, {
-        job: { id: call.request.jobId, name: call.request.jobId, algorithm: '', taskFamily: '', state: JobState.RUNNING, round: job.tracker.round, totalRounds: 0, createdAtMs: now, updatedAtMs: now, error: '', spec: job.specText },
+        job: { id: call.request.jobId, name: call.request.jobId, algorithm: '', taskFamily: '', state: JobState.RUNNING, roundsCompleted: job.tracker.version, totalRounds: 0, createdAtMs: now, updatedAtMs: now, error: '', spec: job.specText },
       });
     };
     const unimplemented = (call: { emit(event: 'error', error: unknown): unknown }, callback?: (error: unknown) => void): void => {

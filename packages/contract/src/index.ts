@@ -21,8 +21,8 @@ export type { ClientTls } from './tls/client-credentials';
 export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
 export type { KeyPair, PemFile } from './tls/pem-files';
 
-export { JOB_ID_PATTERN, parseShardMessage, SHARD_KINDS, ShardMessageError } from './queue/shard-message';
-export type { ShardKind, ShardMessage } from './queue/shard-message';
+export { JOB_ID_PATTERN, parseShardMessage, ShardMessageError } from './queue/shard-message';
+export type { ShardMessage } from './queue/shard-message';
 export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
 export type { ShardJobRef } from './queue/shard-ids';
 export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';

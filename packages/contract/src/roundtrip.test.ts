@@ -62,7 +62,7 @@ function echoService(stored: Map<string, Report>): WorkerServiceServer {
         cb(null, { status: ReportStatus.ACCEPTED, reason: sha256(concat(chunks.map((c) => c.data))) });
       });
     },
-    reportEval: (call, cb) => cb(null, { status: ReportStatus.ACCEPTED, reason: `${call.request.taskMetrics.length} tasks of version ${call.request.parameterVersion}` }),
+    reportEval: (call, cb) => cb(null, { status: ReportStatus.ACCEPTED, reason: `${call.request.taskMetrics.length} tasks of version ${call.request.version}` }),
     getParameters: (call) => {
       const chunks = stored.get(call.request.jobId)?.chunks;
       if (!chunks) {
@@ -102,9 +102,8 @@ describe('WorkerService over grpc-js', () => {
           $case: 'header',
           value: {
             jobId,
-            round: 3,
             shardIndex: 1,
-            parameterVersion: 3,
+            version: 3,
             workerId: 'w1',
             backend: 'cpu',
             taskMetrics: [{ taskIndex: 5, preLoss: 2.5, postLoss: 0.5, postAccuracy: 0.8 }],
@@ -133,7 +132,7 @@ describe('WorkerService over grpc-js', () => {
     expect(reply.status).toBe(ReportStatus.ACCEPTED);
     expect(reply.reason).toBe(sha256(payload));
     const header = stored.get('job-a')?.header;
-    expect(header).toMatchObject({ jobId: 'job-a', round: 3, shardIndex: 1, parameterVersion: 3, computeMs: 12.5 });
+    expect(header).toMatchObject({ jobId: 'job-a', version: 3, shardIndex: 1, computeMs: 12.5 });
     // proto3 `optional` keeps presence: an unset accuracy stays undefined, not 0.
     expect(header?.taskMetrics).toEqual([{ taskIndex: 5, preLoss: 2.5, postLoss: 0.5, postAccuracy: 0.8 }]);
     expect(header?.taskMetrics[0]?.preAccuracy).toBeUndefined();

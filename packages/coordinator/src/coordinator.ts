@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DecodeError } from '@metatrain/core';
-import { type LoadedExport, readExport, selectBackend } from '@metatrain/metalearn';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/contract';
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
 import { redactUrl } from './config/redact-url';
 import { adaptHandler } from './grpc/adapt-handler';
-import { FailedPreconditionError } from './grpc/grpc-errors';
+import { lazyExporter } from './compute/load-metalearn';
+import { exportSource } from './grpc/export-source';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
@@ -18,8 +17,8 @@ import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
-import { ShardQueue } from './queue/shard-queue';
-import { JobRegistry } from './registry/job-registry';
+import { BullShardQueue } from './queue/bull-shard-queue';
+import { RedisJobRegistry } from './registry/redis-job-registry';
 import { LeaseKeeper } from './registry/lease-keeper';
 import { retryUntilConnected } from './retry-until-connected';
 import { openStorage, type OpenedStorage } from '@metatrain/storage';
@@ -41,9 +40,9 @@ export class Coordinator {
     private readonly options: CompiledCoordinatorOptions,
     private readonly parts: {
       storage: OpenedStorage;
-      registry: JobRegistry;
+      registry: RedisJobRegistry;
       lease: LeaseKeeper;
-      queue: ShardQueue;
+      queue: BullShardQueue;
       jobs: JobManager;
       grpcServer: grpc.Server;
       http: HttpServer;
@@ -67,14 +66,13 @@ export class Coordinator {
   static async create(input: CoordinatorOptions): Promise<Coordinator> {
     const options = compileCoordinatorOptions(input);
     const { log } = options;
-    const backend = await selectBackend({ log });
     // Every storage call retries transient failures with backoff; each retry gets a line, so an
     // outage is visible while it lasts.
     const onRetry = (r: { operation: string; target: string; attempt: number; delayMs: number; reason: string }) =>
       log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
     const s3 = { onRetry, retry: { deadlineMs: options.storageRetryDeadlineMs } };
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3 }), log);
-    const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => JobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
+    const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => RedisJobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
     const owner = `${hostname()}-${process.pid}-${randomUUID().slice(0, 8)}`;
     // The jobs exist only once the queue is open; the lease is taken before, so a standby
     // coordinator waits here without touching the queue.
@@ -87,7 +85,7 @@ export class Coordinator {
       onLost: async () => ref.jobs?.suspend(),
       onRetaken: async () => ref.jobs?.resumeAll(),
     });
-    const queue = await retryUntilConnected('the shard queue', () => ShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
+    const queue = await retryUntilConnected('the shard queue', () => BullShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
 
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
@@ -99,30 +97,17 @@ export class Coordinator {
       events,
       observer: metrics,
       shardDeadlineMs: options.shardDeadlineMs,
-      backend: backend.name,
+      exporter: lazyExporter(log),
       dataDir: options.dataDir,
       limits: options.limits,
       log,
     });
     ref.jobs = jobs;
-    const loadExport = async (jobId: string): Promise<LoadedExport> => {
-      const record = await jobs.get(jobId);
-      const read = (name: string) => storage.store.get(`jobs/${record.id}/export/${name}`);
-      const [modelJson, weightsBin, metaJson] = await Promise.all([read('model.json'), read('weights.bin'), read('meta.json')]);
-      if (!modelJson || !weightsBin || !metaJson) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state})`);
-      try {
-        return readExport({ modelJson, weightsBin, metaJson });
-      } catch (err) {
-        if (err instanceof DecodeError) throw new FailedPreconditionError('job_id', `job ${record.id}: its export is unreadable: ${err.message}`);
-        throw err;
-      }
-    };
-
     const grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
     });
-    grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler({ loadExport }) }));
+    grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler(exportSource(jobs, storage.store, log), { log }) }));
     grpcServer.addService(
       WorkerServiceService,
       workerServiceHandlers({
@@ -157,7 +142,7 @@ export class Coordinator {
     const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
     const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
-    log(`coordinator: storage ${storage.location}, backend ${backend.name}, grpc ${describeSecurity(options)}`);
+    log(`coordinator: storage ${storage.location}, grpc ${describeSecurity(options)}`);
     return coordinator;
   }
 

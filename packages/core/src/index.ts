@@ -32,20 +32,21 @@ export type { Conv4Layout, Conv4Options } from './models/conv4-layout';
 export { createModelLayout } from './models/create-model-layout';
 export { algorithmConfig, LEARNED_LR_PREFIX } from './algorithms/algorithm-config';
 export type { AlgorithmConfig } from './algorithms/algorithm-config';
-export { createJobSetup, initialMetaParams, sampleTask } from './job-setup';
-export type { JobSetup } from './job-setup';
+export { createJobSetup, initialMetaParams, initialState, sampleTask } from './job-setup';
+export type { JobLayout, JobSetup } from './job-setup';
 
 export type { IndexedTaskMetrics, TaskMetrics } from './rounds/task-metrics';
 export { initialOptimizerState, outerLr, outerStep } from './rounds/outer-optimizer';
 export type { OptimizerState } from './rounds/outer-optimizer';
-export { planShards } from './rounds/plan-shards';
-export type { ShardPlan } from './rounds/plan-shards';
+export { planShards, SHARD_KINDS } from './rounds/plan-shards';
+export type { ShardKind, ShardPlan } from './rounds/plan-shards';
 export { reduceShards } from './rounds/reduce-shards';
 export { applyRound, summarize } from './rounds/apply-round';
-export type { MetaState, RoundSummary } from './rounds/apply-round';
+export type { MetaState } from './rounds/apply-round';
+export type { EvalMetrics, EvalSummary, RoundMetrics, RoundSummary } from './rounds/round-metrics';
 
-export { evalDue, planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from './evaluation/periodic-evaluation';
-export type { EvalSummary, EvalTaskMetrics } from './evaluation/periodic-evaluation';
+export { planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from './evaluation/periodic-evaluation';
+export type { EvalTaskMetrics } from './evaluation/periodic-evaluation';
 export { accuracy, macroF1, meanCi95 } from './evaluation/stats';
 export type { MeanCi } from './evaluation/stats';
 

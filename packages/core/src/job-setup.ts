@@ -1,3 +1,5 @@
+import type { MetaState } from './rounds/apply-round';
+import { initialOptimizerState } from './rounds/outer-optimizer';
 import { algorithmConfig, type AlgorithmConfig, LEARNED_LR_PREFIX } from './algorithms/algorithm-config';
 import type { Conv4Layout } from './models/conv4-layout';
 import { createModelLayout } from './models/create-model-layout';
@@ -8,19 +10,24 @@ import { Purpose, Rng } from './rng/counter-rng';
 import type { JobSpec } from './spec/schema';
 import type { Task, TaskFamily, TaskSplit } from './tasks/task';
 
+/** What the job loop and the checkpoints need of a job: its spec, the meta-parameters' layout and the model's initialisation. */
+export interface JobLayout {
+  spec: JobSpec;
+  /** the meta-parameters' layout: model parameters, then Meta-SGD's learned lrs */
+  layout: ParamShape[];
+  model: ModelLayout;
+}
+
 /**
  * What a job's spec builds without TensorFlow.js: its task family, the model's layout, the
  * algorithm's knobs and the meta-parameters' layout. Enough to plan, check and reduce rounds,
  * start and resume from checkpoints; computing shards needs the model's forward pass too
  * (@metatrain/metalearn's ComputeContext).
  */
-export interface JobSetup {
-  spec: JobSpec;
+export interface JobSetup extends JobLayout {
   family: TaskFamily;
   model: MlpLayout | Conv4Layout;
   config: AlgorithmConfig;
-  /** the meta-parameters' layout: model parameters, then Meta-SGD's learned lrs */
-  layout: ParamShape[];
 }
 
 /** The setup of `spec` on `family`. @throws SpecError when the model does not fit the family. */
@@ -32,7 +39,7 @@ export function createJobSetup(spec: JobSpec, family: TaskFamily): JobSetup {
 }
 
 /** θ_0: the model's deterministic initialisation (plus Meta-SGD's lrs, all starting at inner.lr). */
-export function initialMetaParams(setup: Pick<JobSetup, 'spec' | 'layout'> & { model: ModelLayout }): ParamSet {
+export function initialMetaParams(setup: JobLayout): ParamSet {
   const params = setup.model.init(Rng.for(setup.spec.seed, Purpose.Init));
   const lrs = setup.layout
     .filter((p) => p.name.startsWith(LEARNED_LR_PREFIX))
@@ -44,4 +51,10 @@ export function initialMetaParams(setup: Pick<JobSetup, 'spec' | 'layout'> & { m
 export function sampleTask(setup: Pick<JobSetup, 'spec' | 'family'>, round: number, index: number, split: TaskSplit = 'train'): Task {
   const purpose = split === 'train' ? Purpose.TrainTask : Purpose.EvalTask;
   return setup.family.sample(Rng.for(setup.spec.seed, purpose, round, index), split);
+}
+
+/** The state of a job before its first round: θ_0 and a fresh outer optimizer. */
+export function initialState(setup: JobLayout): MetaState {
+  const params = initialMetaParams(setup);
+  return { version: 0, params, optimizer: initialOptimizerState(setup.spec.outer.optimizer, params) };
 }

@@ -5,9 +5,9 @@
 export { createModel } from './models/create-model';
 export type { FunctionalModel, TensorMap } from './models/model';
 
-export { computeShard, createComputeContext } from './executor/compute-context';
-export type { ComputeContext, ShardResult } from './executor/compute-context';
-export { initialState, runRoundInProcess } from './executor/in-process-trainer';
+export { computeShard, createComputeContext } from './compute/compute-shard';
+export type { ComputeContext, ShardResult } from './compute/compute-shard';
+export { runRoundInProcess } from './compute/run-round-in-process';
 
 export { exportModel } from './export/export-model';
 export type { ExportInfo } from './export/export-model';

@@ -1,7 +1,7 @@
 /**
  * The storage seam: a flat key → bytes map with '/'-separated keys, the shape of an S3 bucket.
- * The coordinator stores checkpoints through it; DirectoryStore implements it on a local
- * directory, an S3 store (another package) on a bucket.
+ * Checkpoints, specs and exports go through it; DirectoryStore implements it on a local
+ * directory, S3Store on a bucket, MemoryStore in memory (tests).
  */
 export interface BlobStore {
   /** Writes the whole value; readers see either the old value or the new one, never a mix. */
@@ -12,6 +12,8 @@ export interface BlobStore {
   list(prefix: string): Promise<string[]>;
   /** Removes the key; deleting a missing key is not an error. */
   delete(key: string): Promise<void>;
+  /** Where `key` (or a prefix ending in '/') lives, for people: a `file://` or `s3://` URL. */
+  locate(key: string): string;
 }
 
 /**

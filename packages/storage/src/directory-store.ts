@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, readdir, rename, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { assertValidKey, type BlobStore } from './blob-store';
 
 /** Temporary files being written start with this; list() never shows them. */
@@ -62,6 +63,10 @@ export class DirectoryStore implements BlobStore {
     const keys: string[] = [];
     await walk(join(this.root, base), base, keys);
     return keys.filter((k) => k.startsWith(prefix)).sort();
+  }
+
+  locate(key: string): string {
+    return pathToFileURL(join(this.root, key)).href;
   }
 
   async delete(key: string): Promise<void> {

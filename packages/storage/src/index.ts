@@ -16,5 +16,4 @@ export type { StorageErrorDetails } from './errors';
 
 export { CheckpointStore } from './checkpoints/checkpoint-store';
 export type { Checkpoint, CheckpointStoreOptions } from './checkpoints/checkpoint-store';
-export { fromCheckpoint, toCheckpoint } from './checkpoints/meta-checkpoint';
 export { decodeNamedArrays, encodeNamedArrays } from './checkpoints/named-arrays';

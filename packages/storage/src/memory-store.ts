@@ -23,4 +23,8 @@ export class MemoryStore implements BlobStore {
     assertValidKey(key);
     this.#blobs.delete(key);
   }
+
+  locate(key: string): string {
+    return `memory:${key}`;
+  }
 }

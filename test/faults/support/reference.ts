@@ -1,6 +1,6 @@
 import type { Checkpoint } from '@metatrain/storage';
-import { createComputeContext, initialState, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
-import { createTaskFamily, type MetaState, paramsEqual, parseSpecText } from '@metatrain/core';
+import { createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
+import { createTaskFamily, initialState, type MetaState, paramsEqual, parseSpecText } from '@metatrain/core';
 import { expect } from 'vitest';
 
 /**
@@ -13,13 +13,13 @@ export async function referenceState(specText: string): Promise<MetaState> {
   const spec = parseSpecText(specText);
   const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
   let state = initialState(ctx);
-  while (state.round < spec.outer.iterations) state = runRoundInProcess(ctx, state).state;
+  while (state.version < spec.outer.iterations) state = runRoundInProcess(ctx, state).state;
   return state;
 }
 
 /** The job's final checkpoint holds the reference's parameters and optimizer state, bit for bit. */
 export function expectReferenceBits(final: Checkpoint, reference: MetaState): void {
-  expect(final.round).toBe(reference.round);
+  expect(final.version).toBe(reference.version);
   expect(paramsEqual(final.params, reference.params), 'parameters differ from the undisturbed run').toBe(true);
   expect(paramsEqual(final.optimizer, reference.optimizer.slots), 'optimizer state differs from the undisturbed run').toBe(true);
 }

@@ -8,25 +8,25 @@ import { JobClient } from './job-client';
 
 // The client against a real grpc-js server on 127.0.0.1:0 that plays the coordinator.
 
-const job = (id: string, state: JobState, round = 0): Job => ({
+const job = (id: string, state: JobState, roundsCompleted = 0): Job => ({
   id,
   name: id.split('-')[0] ?? id,
   algorithm: 'maml',
   taskFamily: 'sinusoid',
   state,
-  round,
+  roundsCompleted,
   totalRounds: 3,
   createdAtMs: 1,
   updatedAtMs: 2,
   error: state === JobState.FAILED ? 'worker exploded' : '',
-  lastMetaLoss: round > 0 ? 0.5 : undefined,
+  lastMetaLoss: roundsCompleted > 0 ? 0.5 : undefined,
   spec: '',
 });
 const stateEvent = (jobId: string, state: JobState): JobEvent => ({ jobId, timeMs: 0, kind: { $case: 'stateChanged', value: { state, error: '' } } });
 const roundEvent = (jobId: string, round: number): JobEvent => ({
   jobId,
   timeMs: 0,
-  kind: { $case: 'roundCompleted', value: { round, metaLoss: 1, preAdaptationLoss: 1, postAdaptationLoss: 1, tasksPerSecond: 10, roundMs: 5, workers: 1, backends: ['wasm'] } },
+  kind: { $case: 'roundCompleted', value: { round, tasks: 5, metaLoss: 1, preLoss: 1, postLoss: 1, outerLr: 0.001, tasksPerSecond: 10, roundMs: 5, workers: 1, backends: ['wasm'] } },
 });
 
 /** Jobs of the fake coordinator: the watch history each one replays and the state GetJob reports at the end. */

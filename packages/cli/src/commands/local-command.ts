@@ -1,9 +1,9 @@
 import { readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createComputeContext, selectBackend } from '@metatrain/metalearn';
-import { createTaskFamily, type EvalSummary, type JobSpec, outerLr, TRAINING_EVAL_STREAM } from '@metatrain/core';
+import { storageKeys } from '@metatrain/core';
 import { type JobEvent, JobState } from '@metatrain/contract';
+import { selectBackend } from '@metatrain/metalearn';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { JobClient, tokenFromEnv } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';
@@ -11,61 +11,26 @@ import { followJob } from '../jobs/follow-job';
 import { stateName } from '../jobs/job-format';
 import { startLocalCluster } from '../local/local-cluster';
 import { parseFlags, positiveInt } from '../parse-flags';
-import { formatReport } from '../run/format-report';
-import { readExportDir } from '../run/read-export-dir';
-import { learningCurvesSvg } from '../run/learning-curves';
 import { loadSpec } from '../run/load-spec';
 import type { MetricsLine } from '../run/metrics-log';
-import { heldOutEval, lossWindows } from '../run/train-run';
+import { finishedRunReport } from '../run/run-report';
 import { createProgress } from '../ui/progress-bar';
 
 const USAGE = 'usage: metatrain local <spec.yaml> [--workers N] [--out <dir>]';
-
-/** A RoundCompleted event as a line of metrics.jsonl, the same fields `train` writes. */
-function metricsLine(spec: JobSpec, event: JobEvent): MetricsLine | undefined {
-  if (event.kind?.$case !== 'roundCompleted') return undefined;
-  const r = event.kind.value;
-  const line: MetricsLine = {
-    round: r.round,
-    tasks: spec.outer.metaBatchSize,
-    metaLoss: r.metaLoss,
-    preLoss: r.preAdaptationLoss,
-    postLoss: r.postAdaptationLoss,
-    lr: outerLr(spec.outer.lr, spec.outer.anneal, r.round, spec.outer.iterations),
-    ms: r.roundMs,
-    tasksPerSecond: r.tasksPerSecond,
-  };
-  if (r.postAdaptationAccuracy !== undefined) {
-    line.preAccuracy = r.preAdaptationAccuracy;
-    line.postAccuracy = r.postAdaptationAccuracy;
-  }
-  return line;
-}
-
-/** An EvalCompleted event as the `eval` field of a metrics line, as `train` writes it (summarizeEval's shape). */
-function evalSummary(event: JobEvent): { round: number; summary: EvalSummary } | undefined {
-  if (event.kind?.$case !== 'evalCompleted') return undefined;
-  const e = event.kind.value;
-  const summary: EvalSummary = { tasks: e.tasks, preLoss: e.preAdaptationLoss, postLoss: e.postAdaptationLoss };
-  if (e.postAdaptationAccuracy !== undefined) {
-    summary.preAccuracy = e.preAdaptationAccuracy;
-    summary.postAccuracy = e.postAdaptationAccuracy;
-  }
-  return { round: e.round, summary };
-}
 
 /**
  * Passes events through while keeping the metrics lines they carry, one per round (a round
  * seen twice keeps its first line). The evaluation of version v goes on the line of round
  * v - 1, whose end made v: where `train` puts it.
  */
-async function* recordRounds(events: AsyncIterable<JobEvent>, spec: JobSpec, lines: Map<number, MetricsLine>): AsyncGenerator<JobEvent> {
+async function* recordRounds(events: AsyncIterable<JobEvent>, lines: Map<number, MetricsLine>): AsyncGenerator<JobEvent> {
   for await (const event of events) {
-    const line = metricsLine(spec, event);
-    if (line && !lines.has(line.round)) lines.set(line.round, line);
-    const evaluated = evalSummary(event);
-    const evaluatedLine = evaluated && lines.get(evaluated.round - 1);
-    if (evaluated && evaluatedLine) evaluatedLine.eval ??= evaluated.summary;
+    const kind = event.kind;
+    if (kind?.$case === 'roundCompleted' && !lines.has(kind.value.round)) lines.set(kind.value.round, kind.value);
+    if (kind?.$case === 'evalCompleted') {
+      const line = lines.get(kind.value.version - 1);
+      if (line) line.eval ??= kind.value;
+    }
     yield event;
   }
 }
@@ -98,7 +63,7 @@ export async function localCommand(args: string[]): Promise<number> {
     log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es); dashboard at ${cluster.dashboard}`);
     const byRound = new Map<number, MetricsLine>();
     const progress = createProgress({ total: spec.outer.iterations, label: spec.name });
-    const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), spec, byRound), progress);
+    const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), byRound), progress);
     const lines = [...byRound.values()].sort((a, b) => a.round - b.round);
     if (controller.signal.aborted) {
       log(`stopped; the job's last checkpoint is in ${outDir}`);
@@ -107,16 +72,12 @@ export async function localCommand(args: string[]): Promise<number> {
     if (followed.state !== JobState.SUCCEEDED) {
       throw new CliFailure(`job ${jobId} ${followed.state === undefined ? 'ended unseen' : stateName(followed.state)}${followed.error ? `: ${followed.error}` : ''}`);
     }
-    const family = createTaskFamily(spec.tasks, { baseDir });
     await writeFile(join(outDir, 'metrics.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    await writeFile(join(outDir, 'learning-curves.svg'), learningCurvesSvg(spec.name, lines, family.kind === 'regression'));
     // With directory storage in the out dir the export is already there; else download it.
-    const exportDir = join(outDir, 'jobs', jobId, 'export');
+    const exportDir = join(outDir, storageKeys.export(jobId));
     if (process.env.STORAGE_URL) await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
-    // The same held-out evaluation as `train` prints, on the exported parameters.
     await selectBackend({ log });
-    const heldOut = heldOutEval(createComputeContext(spec, family), (await readExportDir(exportDir)).params, 100, TRAINING_EVAL_STREAM);
-    process.stdout.write(formatReport(spec, outDir, { rounds: spec.outer.iterations, exportDir, metaLoss: lossWindows(lines), heldOut }));
+    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, exportDir));
     return 0;
   } finally {
     process.off('SIGINT', stop);

@@ -1,7 +1,7 @@
 import { UsageError } from '../cli-errors';
 import { parseFlags } from '../parse-flags';
-import { formatReport } from '../run/format-report';
 import { loadSpec } from '../run/load-spec';
+import { finishedRunReport } from '../run/run-report';
 import { trainRun } from '../run/train-run';
 
 /** `metatrain train <spec> [--out dir] [--resume]`: a whole job in this process. */
@@ -12,21 +12,21 @@ export async function trainCommand(args: string[]): Promise<number> {
   const { spec, baseDir } = await loadSpec(specPath);
   const outDir = values.out ?? `runs/${spec.name}`;
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  let stopRequested = false;
-  const onSigint = () => {
-    if (stopRequested) process.exit(130);
-    stopRequested = true;
-    log('\nstopping after this round (Ctrl-C again to quit at once)…');
+  const stop = new AbortController();
+  const onSignal = () => {
+    if (stop.signal.aborted) process.exit(130);
+    stop.abort();
+    log('\nstopping with a checkpoint of the last complete round (Ctrl-C again to quit at once)…');
   };
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigint);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
-    const result = await trainRun({ spec, baseDir, outDir, resume: values.resume, log, shouldStop: () => stopRequested });
+    const result = await trainRun({ spec, baseDir, outDir, resume: values.resume, log, stop: stop.signal });
     if (result.interrupted) return 130;
-    process.stdout.write(formatReport(spec, outDir, { ...result, rounds: result.state.round }));
+    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, result.exportDir));
     return 0;
   } finally {
-    process.off('SIGINT', onSigint);
-    process.off('SIGTERM', onSigint);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
 }

@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DecodeError, sha256Hex } from '@metatrain/core';
+import { DecodeError, EXPORT_FILES, sha256Hex } from '@metatrain/core';
 import { ChunkAssembler, type ExportModelResponse } from '@metatrain/contract';
-
-/** The files of an export (DESIGN.md §3); meta.json marks a directory as an export, so it is written last. */
-export const EXPORT_FILES = ['model.json', 'weights.bin', 'meta.json'] as const;
 
 /** Largest export accepted; protects memory from a confused server. */
 const MAX_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1;

@@ -4,11 +4,11 @@ import { createProgress } from '../ui/progress-bar';
 import { followJob } from './follow-job';
 
 function round(r: number, metaLoss: number, extra: Partial<RoundCompleted> = {}): JobEvent {
-  const value: RoundCompleted = { round: r, metaLoss, preAdaptationLoss: 0, postAdaptationLoss: 0, tasksPerSecond: 400, roundMs: 10, workers: 2, backends: ['wasm'], ...extra };
+  const value: RoundCompleted = { round: r, tasks: 4, metaLoss, preLoss: 0, postLoss: 0, outerLr: 0.001, tasksPerSecond: 400, roundMs: 10, workers: 2, backends: ['wasm'], ...extra };
   return { jobId: 'j', timeMs: 0, kind: { $case: 'roundCompleted', value } };
 }
 const state = (s: JobState, error = ''): JobEvent => ({ jobId: 'j', timeMs: 0, kind: { $case: 'stateChanged', value: { state: s, error } } });
-const checkpoint = (r: number): JobEvent => ({ jobId: 'j', timeMs: 0, kind: { $case: 'checkpointWritten', value: { round: r, location: 'file:///x' } } });
+const checkpoint = (r: number): JobEvent => ({ jobId: 'j', timeMs: 0, kind: { $case: 'checkpointWritten', value: { version: r, location: 'file:///x' } } });
 
 async function* from(events: JobEvent[]): AsyncGenerator<JobEvent> {
   for (const e of events) yield e;

@@ -11,7 +11,7 @@ const job = (overrides: Partial<Job> = {}): Job => ({
   algorithm: 'maml',
   taskFamily: 'sinusoid',
   state: JobState.RUNNING,
-  round: 120,
+  roundsCompleted: 120,
   totalRounds: 1000,
   createdAtMs: NOW - 3 * 3600_000,
   updatedAtMs: NOW - 5_000,
@@ -41,7 +41,7 @@ describe('job formatting', () => {
   });
 
   it('lists jobs as an aligned table', () => {
-    const text = formatJobTable([job(), job({ id: 'omni-zz9', name: 'omni', algorithm: 'protonet', taskFamily: 'omniglot', state: JobState.QUEUED, round: 0, lastMetaLoss: undefined, createdAtMs: NOW - 30_000 })], NOW);
+    const text = formatJobTable([job(), job({ id: 'omni-zz9', name: 'omni', algorithm: 'protonet', taskFamily: 'omniglot', state: JobState.QUEUED, roundsCompleted: 0, lastMetaLoss: undefined, createdAtMs: NOW - 30_000 })], NOW);
     expect(text).toBe(
       [
         'ID            NAME   ALGORITHM   FAMILY     STATE     ROUND      META-LOSS   AGE',
@@ -64,7 +64,7 @@ describe('job formatting', () => {
   });
 
   it('gives --json states by name, ISO times and nulls', () => {
-    expect(jobToJson(job({ lastMetaLoss: undefined }))).toMatchObject({ state: 'RUNNING', lastMetaLoss: null, error: null, createdAt: '2025-01-02T09:00:00.000Z', round: 120, totalRounds: 1000 });
+    expect(jobToJson(job({ lastMetaLoss: undefined }))).toMatchObject({ state: 'RUNNING', lastMetaLoss: null, error: null, createdAt: '2025-01-02T09:00:00.000Z', roundsCompleted: 120, totalRounds: 1000 });
   });
 
   it('parses --state lists case-insensitively and reports unknown names', () => {

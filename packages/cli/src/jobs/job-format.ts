@@ -33,7 +33,7 @@ export function lossText(value: number | undefined): string {
   return Math.abs(value) >= 1e4 || (value !== 0 && Math.abs(value) < 1e-3) ? value.toExponential(3) : value.toPrecision(4);
 }
 
-const roundText = (job: Job) => `${job.round}/${job.totalRounds}`;
+const roundText = (job: Job) => `${job.roundsCompleted}/${job.totalRounds}`;
 const time = (ms: number) => (ms ? new Date(ms).toISOString() : '-');
 
 /** `metatrain list`: one row per job, newest first as the coordinator sends them. */
@@ -67,7 +67,7 @@ export function jobToJson(job: Job): Record<string, unknown> {
     algorithm: job.algorithm,
     taskFamily: job.taskFamily,
     state: stateName(job.state),
-    round: job.round,
+    roundsCompleted: job.roundsCompleted,
     totalRounds: job.totalRounds,
     lastMetaLoss: job.lastMetaLoss ?? null,
     createdAt: job.createdAtMs ? new Date(job.createdAtMs).toISOString() : null,

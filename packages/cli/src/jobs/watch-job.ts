@@ -16,7 +16,7 @@ export interface WatchJobOptions {
 export const EXIT_INTERRUPTED = 130;
 
 function summary(job: Job): string {
-  const line = `job ${job.id} ${stateName(job.state)}: round ${job.round}/${job.totalRounds}, meta-loss ${lossText(job.lastMetaLoss)}`;
+  const line = `job ${job.id} ${stateName(job.state)}: round ${job.roundsCompleted}/${job.totalRounds}, meta-loss ${lossText(job.lastMetaLoss)}`;
   return job.error ? `${line}: ${job.error}` : line;
 }
 
@@ -31,7 +31,7 @@ export async function watchUntilDone(client: JobClient, jobId: string, options: 
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const progress = createProgress({ total: job.totalRounds, label: job.name || job.id, start: job.round, ...(options.progressStream ? { stream: options.progressStream } : {}) });
+    const progress = createProgress({ total: job.totalRounds, label: job.name || job.id, start: job.roundsCompleted, ...(options.progressStream ? { stream: options.progressStream } : {}) });
     const followed = await followJob(client.watchJob(job.id, controller.signal), progress);
     if (controller.signal.aborted) {
       process.stderr.write(`stopped watching job ${job.id}; it keeps running ('metatrain cancel ${job.id}' stops it)\n`);
@@ -39,7 +39,7 @@ export async function watchUntilDone(client: JobClient, jobId: string, options: 
     }
     // The last word is the coordinator's record: final round, meta-loss and error.
     const latest = await client.getJob(job.id).catch((err: unknown) => {
-      if (followed.state !== undefined && isFinalState(followed.state)) return { ...job, state: followed.state, error: followed.error, round: followed.rounds ?? job.round };
+      if (followed.state !== undefined && isFinalState(followed.state)) return { ...job, state: followed.state, error: followed.error, round: followed.rounds ?? job.roundsCompleted };
       throw err;
     });
     if (!isFinalState(latest.state)) {

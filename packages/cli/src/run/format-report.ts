@@ -1,9 +1,14 @@
 import type { HeldOutReport, MetricCi } from '@metatrain/metalearn';
 import type { JobSpec } from '@metatrain/core';
-import type { TrainRunResult } from './train-run';
 
 /** What a finished run reports: `train`'s result, or `local`'s. */
-export type RunReport = Pick<TrainRunResult, 'exportDir' | 'metaLoss' | 'heldOut'> & { rounds: number };
+export interface RunReport {
+  rounds: number;
+  exportDir: string;
+  /** Mean meta-loss over the first and the last rounds. */
+  metaLoss?: { start: { rounds: number; mean: number }; end: { rounds: number; mean: number } };
+  heldOut?: HeldOutReport;
+}
 
 function ci(m: MetricCi | undefined, percent = false): string {
   if (!m) return '-';

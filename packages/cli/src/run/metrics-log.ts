@@ -1,21 +1,34 @@
 import { appendFile, readFile, writeFile } from 'node:fs/promises';
-import type { EvalSummary, RoundSummary } from '@metatrain/core';
+import type { EvalMetrics, JobSpec, RoundMetrics } from '@metatrain/core';
+import { evalDue } from '@metatrain/job-loop';
 
-/** One line of metrics.jsonl: a finished round, optionally with a held-out evaluation. */
-export interface MetricsLine extends RoundSummary {
-  ms: number;
-  tasksPerSecond: number;
-  eval?: EvalSummary;
-}
+/**
+ * One line of metrics.jsonl: a finished round, with the periodic evaluation of the version it
+ * made when one was due (round r makes version r + 1).
+ */
+export type MetricsLine = RoundMetrics & { eval?: EvalMetrics };
 
-/** Appends rounds to metrics.jsonl; on resume drops the rounds the checkpoint does not cover. */
+/**
+ * metrics.jsonl as a run goes: a line per round as it completes. A round whose version is due
+ * for evaluation waits for it, so its line carries it. On resume the rounds the checkpoint
+ * does not cover are dropped, and a last line still owed its evaluation waits for it again.
+ */
 export class MetricsLog {
-  private constructor(readonly path: string) {}
+  private held: MetricsLine | undefined;
 
-  static async open(path: string, resumeFromRound: number): Promise<MetricsLog> {
-    const kept = (await MetricsLog.read(path)).filter((l) => l.round < resumeFromRound);
-    await writeFile(path, kept.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    return new MetricsLog(path);
+  private constructor(
+    readonly path: string,
+    private readonly spec: JobSpec,
+  ) {}
+
+  /** Opens the log of a run that starts at parameter version `version`. */
+  static async open(path: string, spec: JobSpec, version: number): Promise<MetricsLog> {
+    const log = new MetricsLog(path, spec);
+    const kept = (await MetricsLog.read(path)).filter((l) => l.round < version);
+    const last = kept[kept.length - 1];
+    if (last && last.round === version - 1 && last.eval === undefined && evalDue(spec, version)) log.held = kept.pop();
+    await writeFile(path, kept.map(toText).join(''));
+    return log;
   }
 
   static async read(path: string): Promise<MetricsLine[]> {
@@ -37,7 +50,24 @@ export class MetricsLog {
       });
   }
 
-  async append(lines: MetricsLine[]): Promise<void> {
-    if (lines.length > 0) await appendFile(this.path, lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+  async round(metrics: RoundMetrics): Promise<void> {
+    await this.flush();
+    if (evalDue(this.spec, metrics.round + 1)) this.held = metrics;
+    else await appendFile(this.path, toText(metrics));
   }
+
+  async evaluation(metrics: EvalMetrics): Promise<void> {
+    if (this.held?.round === metrics.version - 1) this.held = { ...this.held, eval: metrics };
+    await this.flush();
+  }
+
+  /** Writes a line still waiting for its evaluation (the run stopped before it). */
+  async flush(): Promise<void> {
+    if (this.held) await appendFile(this.path, toText(this.held));
+    this.held = undefined;
+  }
+}
+
+function toText(line: MetricsLine): string {
+  return `${JSON.stringify(line)}\n`;
 }

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { EXPORT_FILES, type ExportFile, storageKeys } from '@metatrain/core';
 import { CheckpointStore } from '@metatrain/storage';
 import { type WorkerInfo, WorkerState } from '@metatrain/contract';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
@@ -7,9 +8,6 @@ import { eventJson } from './event-json';
 import { sendJson } from './http-io';
 import { jobSummary, type JobSummary } from './job-summary';
 import { SseStream } from './sse';
-
-/** The export files a job page offers for download, as ExportModel streams them. */
-export const EXPORT_FILES = ['model.json', 'weights.bin', 'meta.json'] as const;
 
 /** How long the jobs stream gathers events before it sends a new list. */
 const JOBS_DEBOUNCE_MS = 250;
@@ -23,8 +21,8 @@ export interface JobDetail {
   job: JobSummary;
   /** The spec as submitted. */
   spec: string;
-  /** Complete checkpoints, oldest first. */
-  checkpoints: Array<{ round: number; location: string }>;
+  /** Complete checkpoints, oldest first: the parameter version each holds, and where it lives. */
+  checkpoints: Array<{ version: number; location: string }>;
   /** The export files that exist (all three once the job SUCCEEDED). */
   exportFiles: string[];
 }
@@ -55,13 +53,13 @@ export class DashboardApi {
   async job(jobId: string): Promise<JobDetail> {
     const record = await this.sources.jobs.get(jobId);
     const { storage } = this.sources;
-    const rounds = await new CheckpointStore(storage, record.id).rounds();
-    const exported = new Set(await storage.list(`jobs/${record.id}/export/`));
+    const versions = await new CheckpointStore(storage, record.id).versions();
+    const exported = new Set(await storage.list(storageKeys.export(record.id)));
     return {
       job: jobSummary(record, this.sources.events.events(record.id), this.now()),
       spec: record.spec,
-      checkpoints: rounds.map((round) => ({ round, location: `jobs/${record.id}/ckpt/${round}` })),
-      exportFiles: EXPORT_FILES.filter((name) => exported.has(`jobs/${record.id}/export/${name}`)),
+      checkpoints: versions.map((version) => ({ version, location: storage.locate(storageKeys.checkpoint(record.id, version)) })),
+      exportFiles: EXPORT_FILES.filter((name) => exported.has(storageKeys.exportFile(record.id, name))),
     };
   }
 
@@ -124,9 +122,9 @@ export class DashboardApi {
   }
 
   /** Sends one export file as a download. @throws {NotFoundError}, FailedPreconditionError before the job has an export. */
-  async exportFile(response: ServerResponse, jobId: string, name: string): Promise<void> {
+  async exportFile(response: ServerResponse, jobId: string, name: ExportFile): Promise<void> {
     const record = await this.sources.jobs.get(jobId);
-    const bytes = await this.sources.storage.get(`jobs/${record.id}/export/${name}`);
+    const bytes = await this.sources.storage.get(storageKeys.exportFile(record.id, name));
     if (!bytes) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state})`);
     response.writeHead(200, {
       'content-type': name.endsWith('.json') ? 'application/json' : 'application/octet-stream',

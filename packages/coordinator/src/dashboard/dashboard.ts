@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { HttpServer } from '@metatrain/http';
-import { DashboardApi, EXPORT_FILES, sendRequestError } from './api-routes';
+import { EXPORT_FILES, type ExportFile } from '@metatrain/core';
+import { DashboardApi, sendRequestError } from './api-routes';
 import type { DashboardSources } from './dashboard-sources';
 import { BodyError, readForm, redirect, sendHtml, sendJson } from './http-io';
 import { jobPage, jobsPage, loginPage, type PageContext, workersPage } from './pages';
@@ -130,7 +131,7 @@ export class Dashboard {
 
   private async exportFile(response: ServerResponse, jobId: string, file: string): Promise<void> {
     if (!(EXPORT_FILES as readonly string[]).includes(file)) return sendJson(response, 404, { error: `no export file ${file}; there are ${EXPORT_FILES.join(', ')}` });
-    await this.api.exportFile(response, jobId, file);
+    await this.api.exportFile(response, jobId, file as ExportFile);
   }
 
   private async asset(response: ServerResponse, name: string): Promise<void> {

@@ -1,13 +1,14 @@
+import type { EvalMetrics, RoundMetrics } from '@metatrain/core';
 import { type JobEvent, JobState } from '@metatrain/contract';
 
 // A job event as the dashboard's pages receive it over Server-Sent Events: plain JSON with
-// the state as its name, and only the fields the pages draw.
+// the state as its name, and the same field names as metrics.jsonl.
 
-/** One event of a job, as JSON. */
+/** One event of a job, as JSON: the event's own record (RoundMetrics, EvalMetrics, …) with its type and time. */
 export type EventJson =
-  | { type: 'round'; time: number; round: number; metaLoss: number; preLoss: number; postLoss: number; preAccuracy?: number; postAccuracy?: number; tasksPerSecond: number; roundMs: number; workers: number }
-  | { type: 'eval'; time: number; round: number; tasks: number; preLoss: number; postLoss: number; preAccuracy?: number; postAccuracy?: number; evalMs: number }
-  | { type: 'checkpoint'; time: number; round: number; location: string }
+  | ({ type: 'round'; time: number } & RoundMetrics)
+  | ({ type: 'eval'; time: number } & EvalMetrics)
+  | { type: 'checkpoint'; time: number; version: number; location: string }
   | { type: 'state'; time: number; state: string; error: string };
 
 /** The name of a wire job state (`RUNNING`, …). */
@@ -20,36 +21,12 @@ export function eventJson(event: JobEvent): EventJson | undefined {
   const time = event.timeMs;
   const kind = event.kind;
   switch (kind?.$case) {
-    case 'roundCompleted': {
-      const r = kind.value;
-      return {
-        type: 'round',
-        time,
-        round: r.round,
-        metaLoss: r.metaLoss,
-        preLoss: r.preAdaptationLoss,
-        postLoss: r.postAdaptationLoss,
-        ...(r.postAdaptationAccuracy !== undefined ? { preAccuracy: r.preAdaptationAccuracy, postAccuracy: r.postAdaptationAccuracy } : {}),
-        tasksPerSecond: r.tasksPerSecond,
-        roundMs: r.roundMs,
-        workers: r.workers,
-      };
-    }
-    case 'evalCompleted': {
-      const e = kind.value;
-      return {
-        type: 'eval',
-        time,
-        round: e.round,
-        tasks: e.tasks,
-        preLoss: e.preAdaptationLoss,
-        postLoss: e.postAdaptationLoss,
-        ...(e.postAdaptationAccuracy !== undefined ? { preAccuracy: e.preAdaptationAccuracy, postAccuracy: e.postAdaptationAccuracy } : {}),
-        evalMs: e.evalMs,
-      };
-    }
+    case 'roundCompleted':
+      return { type: 'round', time, ...kind.value };
+    case 'evalCompleted':
+      return { type: 'eval', time, ...kind.value };
     case 'checkpointWritten':
-      return { type: 'checkpoint', time, round: kind.value.round, location: kind.value.location };
+      return { type: 'checkpoint', time, version: kind.value.version, location: kind.value.location };
     case 'stateChanged':
       return { type: 'state', time, state: stateName(kind.value.state), error: kind.value.error };
     default:

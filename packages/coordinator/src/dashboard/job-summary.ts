@@ -10,7 +10,7 @@ export interface JobSummary {
   state: string;
   algorithm: string;
   taskFamily: string;
-  round: number;
+  roundsCompleted: number;
   totalRounds: number;
   /** Mean of the last rounds' tasks per second; absent before the first round. */
   tasksPerSecond?: number;
@@ -27,8 +27,8 @@ export interface JobSummary {
 const WINDOW = 20;
 
 /**
- * The summary of `record`, brought up to date by its events: the registry's round is written
- * just after the RoundCompleted event, so the newest event wins.
+ * The summary of `record`, brought up to date by its events: the registry's rounds completed
+ * are written just after the RoundCompleted event, so the newest event wins.
  */
 export function jobSummary(record: JobRecord, events: readonly JobEvent[], now: number): JobSummary {
   const job = toJob(record);
@@ -36,7 +36,7 @@ export function jobSummary(record: JobRecord, events: readonly JobEvent[], now: 
   for (const e of events) if (e.kind?.$case === 'roundCompleted') rounds.push({ time: e.timeMs, ...e.kind.value });
   const recent = rounds.slice(-WINDOW);
   const last = recent[recent.length - 1];
-  const round = Math.max(record.round, last ? last.round + 1 : 0);
+  const roundsCompleted = Math.max(record.roundsCompleted, last ? last.round + 1 : 0);
   const final = isFinal(record.state);
   const summary: JobSummary = {
     id: job.id,
@@ -44,7 +44,7 @@ export function jobSummary(record: JobRecord, events: readonly JobEvent[], now: 
     state: record.state,
     algorithm: job.algorithm,
     taskFamily: job.taskFamily,
-    round,
+    roundsCompleted,
     totalRounds: job.totalRounds,
     elapsedMs: (final ? record.updatedAt : now) - record.createdAt,
     createdAtMs: record.createdAt,
@@ -56,7 +56,7 @@ export function jobSummary(record: JobRecord, events: readonly JobEvent[], now: 
   const first = recent[0];
   if (!final && first && last && last.time > first.time) {
     const msPerRound = (last.time - first.time) / (recent.length - 1);
-    summary.etaMs = Math.max(0, (job.totalRounds - round) * msPerRound);
+    summary.etaMs = Math.max(0, (job.totalRounds - roundsCompleted) * msPerRound);
   }
   return summary;
 }

@@ -74,7 +74,7 @@ export function jobPage(context: PageContext, jobId: string): string {
 <h2>Export</h2>
 <p id="export">Not yet: the export is written when the job succeeds.</p>
 <h2>Checkpoints</h2>
-<table id="checkpoints"><thead><tr><th>Round</th><th>Location</th></tr></thead><tbody></tbody></table>
+<table id="checkpoints"><thead><tr><th>Version</th><th>Location</th></tr></thead><tbody></tbody></table>
 <h2>Spec</h2>
 <pre id="spec"></pre>
 </section>`,

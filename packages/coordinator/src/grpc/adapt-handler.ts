@@ -1,6 +1,7 @@
-import { adaptExport, type AdaptQuery, exportIo, type ExportIo, type LoadedExport, MAX_ADAPT_STEPS } from '@metatrain/metalearn';
+import type { AdaptQuery, ExportIo, LoadedExport } from '@metatrain/metalearn';
 import { bytesLEToFloat32, bytesLEToInt32, type Examples, InputError, wordsToBytesLE } from '@metatrain/core';
 import { type AdaptRequest, type AdaptResponse, DataType, type grpc, type Tensor } from '@metatrain/contract';
+import { loadMetalearn } from '../compute/load-metalearn';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 
 /** Where Adapt finds a job's trained meta-model. */
@@ -15,6 +16,8 @@ export interface AdaptExportSource {
 export interface AdaptHandlerOptions {
   /** Receives failures that are the server's fault. @default logInternalError */
   onInternalError?: InternalErrorHandler;
+  /** Receives the line saying which backend computes adaptations. @default stderr */
+  log?: (line: string) => void;
 }
 
 /** A request tensor checked against its own shape; its element type is checked later, against the model. */
@@ -73,15 +76,16 @@ function wireField(field: string): string {
   return field.replace('.', '_');
 }
 
-function checkOptions(request: AdaptRequest): { steps?: number; lr?: number } {
+function checkOptions(request: AdaptRequest, MAX_ADAPT_STEPS: number): { steps?: number; lr?: number } {
   if (request.steps > MAX_ADAPT_STEPS) throw new InvalidArgumentError('steps', `${request.steps} is more than ${MAX_ADAPT_STEPS}`);
   if (!Number.isFinite(request.lr) || request.lr < 0) throw new InvalidArgumentError('lr', `must be a positive number (0: the job's inner lr), got ${request.lr}`);
   return { ...(request.steps > 0 ? { steps: request.steps } : {}), ...(request.lr > 0 ? { lr: request.lr } : {}) };
 }
 
-async function adapt(source: AdaptExportSource, request: AdaptRequest): Promise<AdaptResponse> {
+async function adapt(source: AdaptExportSource, request: AdaptRequest, log: (line: string) => void): Promise<AdaptResponse> {
+  const { adaptExport, exportIo, MAX_ADAPT_STEPS } = await loadMetalearn(log);
   if (request.jobId === '') throw new InvalidArgumentError('job_id', 'must not be empty');
-  const options = checkOptions(request);
+  const options = checkOptions(request, MAX_ADAPT_STEPS);
   const supportInputs = wireTensor('support_inputs', request.supportInputs);
   const supportTargets = wireTensor('support_targets', request.supportTargets);
   const queryInputs = wireTensor('query_inputs', request.queryInputs);
@@ -128,8 +132,9 @@ async function adapt(source: AdaptExportSource, request: AdaptRequest): Promise<
  */
 export function adaptHandler(source: AdaptExportSource, options: AdaptHandlerOptions = {}): grpc.handleUnaryCall<AdaptRequest, AdaptResponse> {
   const onInternal = options.onInternalError ?? logInternalError;
+  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   return (call, callback) => {
-    adapt(source, call.request).then(
+    adapt(source, call.request, log).then(
       (response) => callback(null, response),
       (error: unknown) => callback(toStatusError(error, onInternal)),
     );

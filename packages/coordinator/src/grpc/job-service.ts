@@ -1,5 +1,5 @@
 import type { BlobStore } from '@metatrain/storage';
-import { type JobSpec, parseSpecText, sha256Hex } from '@metatrain/core';
+import { EXPORT_FILES, type JobSpec, parseSpecText, sha256Hex, storageKeys } from '@metatrain/core';
 import { type ExportModelResponse, type grpc, type Job, type JobServiceServer, JobState, splitIntoChunks, type WatchJobResponse, writeAll } from '@metatrain/contract';
 import type { JobEventLog } from '../jobs/job-events';
 import type { JobManager } from '../jobs/job-manager';
@@ -19,8 +19,6 @@ export interface JobServiceDeps {
   onInternalError?: InternalErrorHandler;
 }
 
-/** Export files, in the order ExportModel streams them. */
-export const EXPORT_FILES = ['model.json', 'weights.bin', 'meta.json'] as const;
 const DEFAULT_PAGE_SIZE = 100;
 const FINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED];
 const MAX_SPEC_BYTES = 1024 * 1024;
@@ -39,7 +37,7 @@ export function toJob(record: JobRecord): Job {
     algorithm: spec?.algorithm ?? '',
     taskFamily: spec?.tasks.family ?? '',
     state: toProtoState(record.state),
-    round: record.round,
+    roundsCompleted: record.roundsCompleted,
     totalRounds: record.totalRounds,
     createdAtMs: record.createdAt,
     updatedAtMs: record.updatedAt,
@@ -141,7 +139,7 @@ async function exportModel(call: grpc.ServerWritableStream<{ jobId: string }, Ex
   const record = await deps.jobs.get(jobIdOf(call.request));
   const files: Array<[string, Uint8Array]> = [];
   for (const name of EXPORT_FILES) {
-    const bytes = await deps.storage.get(`jobs/${record.id}/export/${name}`);
+    const bytes = await deps.storage.get(storageKeys.exportFile(record.id, name));
     if (!bytes) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state}; a job exports when it succeeds)`);
     files.push([name, bytes]);
   }

@@ -19,9 +19,8 @@ function header(overrides: Partial<ReportHeader> = {}): ReportHeader {
   const shardIndex = overrides.shardIndex ?? 0;
   return {
     jobId: 'job-1',
-    round: ROUND,
     shardIndex,
-    parameterVersion: overrides.round ?? ROUND,
+    version: ROUND,
     workerId: 'worker-a',
     backend: 'wasm',
     // 6 tasks in shards of 2: shard s holds tasks 2s and 2s + 1.
@@ -37,7 +36,7 @@ describe('ReportShard', () => {
   let service: WorkerServiceFixture;
 
   beforeAll(async () => {
-    job = jobs.add('job-1', { round: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
+    job = jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
     // The limit leaves room for the 8 MiB sum but not for the oversized declaration below.
     service = await startWorkerService({
       getParameters: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
@@ -97,7 +96,7 @@ describe('ReportShard', () => {
   });
 
   it('answers STALE to a report for round r-1', async () => {
-    const reply = await reportShard(service.client, header({ round: ROUND - 1, shardIndex: 2 }), randomParams(layout, 13), inSeconds(30));
+    const reply = await reportShard(service.client, header({ version: ROUND - 1, shardIndex: 2 }), randomParams(layout, 13), inSeconds(30));
     expect(reply.status).toBe(ReportStatus.STALE);
     expect(job.tracker.has(2)).toBe(false);
   });
@@ -140,7 +139,7 @@ describe('ReportShard', () => {
     const reportsBefore = job.reports.length;
     await expect(sendRaw(messages)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining(details) });
     expect(job.reports).toHaveLength(reportsBefore); // a broken stream never reaches the sink
-    const stale = await reportShard(service.client, header({ round: ROUND - 1 }), small, inSeconds(30));
+    const stale = await reportShard(service.client, header({ version: ROUND - 1 }), small, inSeconds(30));
     expect(stale.status).toBe(ReportStatus.STALE);
   });
 });
@@ -151,7 +150,7 @@ describe('ReportShard with a sink that hears of unreadable reports', () => {
   let service: WorkerServiceFixture;
 
   beforeAll(async () => {
-    jobs.add('job-1', { round: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
+    jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
     const sink = {
       reportShard: (h: ReportHeader, sum: ParamSet) => jobs.reportShard(h, sum),
       reportEval: () => 'STALE' as const,

@@ -1,6 +1,6 @@
 import type { ParamSet } from '@metatrain/core';
 import { type ReportEvalRequest, type ReportHeader, taskMetricsFromWire } from '@metatrain/contract';
-import type { AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
+import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 
 /**
  * Where ReportShard hands a well-formed report (header + decoded, checksum-verified sum), so
@@ -8,13 +8,13 @@ import type { AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-rep
  */
 export interface ReportSink {
   /**
-   * Files one shard report and says what became of it (RoundTracker.accept's answer).
+   * Files one shard report and says what became of it (ShardTracker.accept's answer).
    *
    * @throws NotFoundError (./grpc-errors) when there is no job `header.jobId`.
    */
   reportShard(header: ReportHeader, sum: ParamSet): AcceptOutcome | Promise<AcceptOutcome>;
   /**
-   * Files one evaluation shard report (EvalTracker.accept's answer).
+   * Files one evaluation shard report (ShardTracker.accept's answer).
    *
    * @throws NotFoundError (./grpc-errors) when there is no job `request.jobId`.
    */
@@ -27,12 +27,12 @@ export interface ReportSink {
   reportUnreadable?(header: ReportHeader, reason: string): void;
 }
 
-/** The tracker's view of a wire report: task_index becomes `task`, absent accuracies stay absent. */
+/** The tracker's view of a ReportShard: task_index becomes `task`, absent accuracies stay absent. */
 export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport {
   return {
-    round: header.round,
+    kind: 'train',
+    version: header.version,
     shard: header.shardIndex,
-    parameterVersion: header.parameterVersion,
     sum,
     metrics: header.taskMetrics.map(taskMetricsFromWire),
     workerId: header.workerId,
@@ -40,11 +40,13 @@ export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport 
   };
 }
 
-/** The evaluation tracker's view of a ReportEval request. */
-export function toEvalReport(request: ReportEvalRequest): EvalReport {
+/** The tracker's view of a ReportEval request: an evaluation shard has no sum. */
+export function toEvalReport(request: ReportEvalRequest): ShardReport {
   return {
-    version: request.parameterVersion,
+    kind: 'eval',
+    version: request.version,
     shard: request.shardIndex,
+    sum: [],
     metrics: request.taskMetrics.map(taskMetricsFromWire),
     workerId: request.workerId,
     backend: request.backend,

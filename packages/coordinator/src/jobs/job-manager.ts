@@ -1,9 +1,6 @@
-import { type ComputeContext, createComputeContext } from '@metatrain/metalearn';
-import { createTaskFamily, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
+import { createJobSetup, createTaskFamily, type JobSetup, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
-import { isStorageOutage } from '@metatrain/storage';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
-import { retryUntilConnected } from '../retry-until-connected';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
@@ -52,7 +49,7 @@ export class JobManager implements ParameterSource, ReportSink {
       spec = parseSpecText(specText);
       // A missing dataset or an impossible episode fails here, not in a worker. Building the
       // context allocates no parameters, so an oversized model is refused before it costs memory.
-      const problems = limitProblems(this.context(spec), this.limits);
+      const problems = limitProblems(this.setup(spec), this.limits);
       if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
@@ -95,11 +92,6 @@ export class JobManager implements ParameterSource, ReportSink {
     return record;
   }
 
-  /** The built compute context of a job's spec, for the Adapt RPC and the workers' shapes. */
-  async computeContext(jobId: string): Promise<ComputeContext> {
-    return this.context(parseSpecText((await this.get(jobId)).spec));
-  }
-
   async getParameters(jobId: string, version: number): Promise<ParamSet | undefined> {
     const runner = this.runners.get(jobId);
     if (runner) return runner.parameters(version);
@@ -117,7 +109,7 @@ export class JobManager implements ParameterSource, ReportSink {
 
   async reportEval(request: ReportEvalRequest): Promise<AcceptOutcome> {
     const runner = this.runners.get(request.jobId);
-    if (runner) return runner.reportEval(toEvalReport(request));
+    if (runner) return runner.report(toEvalReport(request));
     await this.get(request.jobId);
     return 'STALE';
   }
@@ -139,17 +131,16 @@ export class JobManager implements ParameterSource, ReportSink {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
-  private context(spec: JobSpec): ComputeContext {
-    return createComputeContext(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir }));
+  private setup(spec: JobSpec): JobSetup {
+    return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir }));
   }
 
   private async start(record: JobRecord): Promise<void> {
     if (this.closing || this.runners.has(record.id)) return;
     let runner: JobRunner;
     try {
-      // Reading its checkpoints may meet a storage outage: wait for it rather than fail the job.
-      const ctx = this.context(parseSpecText(record.spec));
-      runner = await retryUntilConnected(`storage (job ${record.id}: resume)`, () => JobRunner.start(record, ctx, this.deps), this.deps.log, this.closed.signal, isStorageOutage);
+      // Reading its checkpoints may meet a storage outage: the runner waits for it, until close().
+      runner = await JobRunner.start(record, this.setup(parseSpecText(record.spec)), this.deps, this.closed.signal);
     } catch (err) {
       if (this.closing) return; // shut down while waiting: the job stays as it is for the next coordinator
       // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails

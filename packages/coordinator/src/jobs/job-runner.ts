@@ -1,44 +1,36 @@
-import { applyRound, evalDue, type MetaState, type ParamSet, planShards, type RoundSummary } from '@metatrain/core';
-import { type BlobStore, CheckpointStore, fromCheckpoint, toCheckpoint } from '@metatrain/storage';
-import { type ComputeContext, exportModel, initialState } from '@metatrain/metalearn';
+import type { JobSetup, ParamSet, RoundMetrics } from '@metatrain/core';
+import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
+import { type BlobStore, isStorageOutage } from '@metatrain/storage';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
-import type { JobRecord } from '../registry/job-record';
-import { isStorageOutage } from '@metatrain/storage';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
-import { RoundTracker } from '../rounds/round-tracker';
-import type { AcceptedShard, AcceptOutcome, EvalReport, ShardReport } from '../rounds/shard-report';
-import { Evaluation } from './evaluation';
-import { publishState, roundEvent } from './job-event-builders';
+import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
+import { publishState } from './job-event-builders';
 import type { JobEventLog } from './job-events';
-import { ShardCollector } from './shard-collector';
-
-type RoundCollector = ShardCollector<ShardReport, AcceptedShard[]>;
+import { QueueShards, type QueueShardsObserver } from './queue-shards';
+import type { JobRecord } from '../registry/job-record';
 
 /** What the jobs report as they go; `CoordinatorMetrics` implements it. */
-export interface JobObserver {
+export interface JobObserver extends QueueShardsObserver {
   jobSubmitted(): void;
   roundCompleted(round: { jobId: string; round: number; tasks: number; seconds: number; metaLoss: number }): void;
-  /** Last shard report → next round enqueued: the coordinator's own share of a round. */
-  orchestrationOverhead(seconds: number): void;
-  shardsReenqueued(count: number): void;
   checkpointWritten(): void;
   /** The job ended (any final state): its per-job series can go. */
   jobFinished(jobId: string): void;
 }
 
-/** Everything a job's round loop works with, shared by all jobs of a coordinator. */
+/** Everything a job's loop works with, shared by all jobs of a coordinator. */
 export interface JobRunnerDeps {
   registry: JobRegistry;
   queue: ShardQueue;
   storage: BlobStore;
   events: JobEventLog;
   observer: JobObserver;
-  /** Straggler deadline: missing shards of a round are enqueued again this often. */
+  /** The export of a job's final parameters (loads TensorFlow.js when first called). */
+  exporter: (setup: JobSetup) => ModelExporter;
+  /** Straggler deadline: missing shards are enqueued again this often. */
   shardDeadlineMs: number;
-  /** Backend of this process, recorded in checkpoints and exports when no worker reported. */
-  backend: string;
   /** Where the job's relative data paths resolve; recorded in the export. */
   dataDir: string;
   log: (line: string) => void;
@@ -48,105 +40,86 @@ export interface JobRunnerDeps {
 export type RunnerExit = 'final' | 'stopped';
 
 /**
- * Runs the rounds of one job (DESIGN.md §2): publishes θ_r, enqueues the round's shards,
- * collects the reports, reduces them in shard order, steps the outer optimizer, emits a
- * round event, checkpoints when due, and at the end exports the model.
- *
- * With `eval:` in the spec, the round loop waits for the periodic evaluation: after the round
- * that makes version v (v a multiple of eval.everyRounds) and its checkpoint, the evaluation
- * shards of v are enqueued and collected before round v is planned. Waiting keeps the order
- * simple and the results exact: v stays the current version while it is evaluated (nothing to
- * pin), no evaluation can straddle a checkpoint, a report belongs to exactly one open
- * collection, and a stop during the evaluation leaves the checkpoint at v, whose resume
- * evaluates v again. Its cost is the evaluation's latency once every everyRounds rounds, spread
- * over all workers like a round's shards.
+ * One running job of the coordinator: the job loop (@metatrain/job-loop) with its shards on
+ * the queue (QueueShards), its progress written to the registry and published as events. The
+ * loop decides everything else — resume, evaluation, checkpoints, export — exactly as `train`.
  */
 export class JobRunner {
-  private state: MetaState;
-  private readonly versions = new Map<number, ParamSet>();
-  private collector: RoundCollector | undefined;
-  private evaluation: Evaluation | undefined;
-  /** The current version is due for evaluation and has not been evaluated. */
-  private evalPending: boolean;
-  private cancelled = false;
-  private stopping = false;
-  private abandoned = false;
-  /** Aborted by cancel() and stop(): ends a wait for storage (one last attempt is still made). */
-  private readonly interruption = new AbortController();
-  private checkpointedRound: number;
-  private backends: Set<string>;
-  /** When the previous round's last shard arrived (performance.now()). */
-  private lastReportAt: number | undefined;
   /** Resolves when the loop has ended. */
   readonly done: Promise<RunnerExit>;
+  private abandoned = false;
 
   private constructor(
-    private readonly record: JobRecord,
-    private readonly ctx: ComputeContext,
-    private readonly checkpoints: CheckpointStore,
+    readonly jobId: string,
+    private readonly loop: JobLoop,
+    private readonly shards: QueueShards,
     private readonly deps: JobRunnerDeps,
-    start: MetaState,
   ) {
-    this.state = start;
-    this.checkpointedRound = start.round;
-    this.backends = new Set(record.backends ?? []);
-    // A resumed version due for evaluation is evaluated unless the registry says it was.
-    this.evalPending = evalDue(ctx.spec, start.round) && record.evaluatedRound !== start.round;
-    this.publishVersion();
-    this.done = this.loop();
+    this.done = this.run();
   }
 
   /**
-   * Starts (or, after a coordinator restart, resumes from its newest complete checkpoint)
-   * the job `record`, whose spec `ctx` was built from.
+   * Starts (or, after a coordinator restart, resumes from its newest complete checkpoint) the
+   * job `record`, set up from its spec. A storage outage while resuming, checkpointing or
+   * exporting makes the job wait for the endpoint (a line per attempt) until `signal` aborts,
+   * rather than fail it.
    */
-  static async start(record: JobRecord, ctx: ComputeContext, deps: JobRunnerDeps): Promise<JobRunner> {
-    const checkpoints = new CheckpointStore(deps.storage, record.id, {
-      keep: ctx.spec.checkpoint.keep,
-      onSkip: (round, reason) => deps.log(`job ${record.id}: checkpoint ${round} skipped: ${reason}`),
+  static async start(record: JobRecord, setup: JobSetup, deps: JobRunnerDeps, signal: AbortSignal): Promise<JobRunner> {
+    const jobId = record.id;
+    const log = (line: string) => deps.log(`job ${jobId}: ${line}`);
+    const storageStep: StorageStep = (what, step, stepSignal) =>
+      retryUntilConnected(`storage (job ${jobId}: ${what})`, step, deps.log, AbortSignal.any([signal, stepSignal]), isStorageOutage);
+    const shards = new QueueShards({ jobId, layout: setup.layout, queue: deps.queue, observer: deps.observer, shardDeadlineMs: deps.shardDeadlineMs, log: deps.log });
+    const backends = new Set(record.backends ?? []);
+    const loop = await JobLoop.open({
+      jobId,
+      setup,
+      shards,
+      storage: deps.storage,
+      exportModel: deps.exporter(setup),
+      existing: 'resume',
+      backends: [...backends],
+      dataDir: deps.dataDir,
+      storageStep,
+      observer: {
+        started: ({ version, resumed }) => (resumed ? log(`resuming from checkpoint round ${version}`) : undefined),
+        checkpointSkipped: (version, reason) => log(`checkpoint ${version} skipped: ${reason}`),
+        roundCompleted: async (round: RoundMetrics) => {
+          for (const backend of round.backends) backends.add(backend);
+          deps.observer.roundCompleted({ jobId, round: round.round, tasks: round.tasks, seconds: round.roundMs / 1000, metaLoss: round.metaLoss });
+          deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'roundCompleted', value: round } });
+          await deps.registry.updateJob(jobId, { roundsCompleted: round.round + 1, lastMetaLoss: round.metaLoss, backends: [...backends].sort() });
+        },
+        evalCompleted: (evaluation) => deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: evaluation } }),
+        checkpointWritten: (version, location) => {
+          deps.observer.checkpointWritten();
+          deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'checkpointWritten', value: { version, location } } });
+        },
+      },
     });
-    const saved = await checkpoints.loadLatest();
-    if (saved) deps.log(`job ${record.id}: resuming from checkpoint round ${saved.round}`);
-    else await checkpoints.saveSpec(JSON.stringify(ctx.spec));
-    const start = saved ? fromCheckpoint(ctx.layout, saved) : initialState(ctx);
-    const running = await deps.registry.updateJob(record.id, { state: 'RUNNING', round: start.round });
-    publishState(deps.events, record.id, 'RUNNING');
-    return new JobRunner(running, ctx, checkpoints, deps, start);
-  }
-
-  get jobId(): string {
-    return this.record.id;
+    await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
+    publishState(deps.events, jobId, 'RUNNING');
+    return new JobRunner(jobId, loop, shards, deps);
   }
 
   /** θ at `version` while it is the current or the previous version; else undefined. */
   parameters(version: number): ParamSet | undefined {
-    return this.versions.get(version);
+    return this.shards.parameters(version);
   }
 
-  /** Files a worker's report against the open round. */
+  /** Files a worker's report (a round's shard, or an evaluation's). */
   report(report: ShardReport): AcceptOutcome {
-    if (this.collector && report.round === this.collector.round) return this.collector.accept(report);
-    if (report.round < this.state.round) return 'STALE';
-    return { rejected: `round: ${report.round} is not open (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
-  }
-
-  /** Files a worker's evaluation report against the open evaluation. */
-  reportEval(report: EvalReport): AcceptOutcome {
-    if (this.evaluation && report.version === this.evaluation.version) return this.evaluation.accept(report);
-    if (report.version <= this.state.round) return 'STALE';
-    return { rejected: `parameter_version: ${report.version} is not being evaluated (job ${this.jobId} is at round ${this.state.round})`, notOpenYet: true };
+    return this.shards.accept(report, this.loop.version);
   }
 
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
   cancel(): void {
-    this.cancelled = true;
-    this.interruptWaits();
+    this.loop.cancel();
   }
 
-  /** Stops the loop for a coordinator shutdown; the job stays RUNNING for the next one. */
+  /** Stops the loop for a coordinator shutdown, with a checkpoint; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
-    this.stopping = true;
-    this.interruptWaits();
+    this.loop.stop();
     return this.done;
   }
 
@@ -157,50 +130,16 @@ export class JobRunner {
    */
   abandon(): Promise<RunnerExit> {
     this.abandoned = true;
-    return this.stop();
+    this.loop.abandon();
+    return this.done;
   }
 
-  /** Ends every wait of the loop: for shards, for an evaluation, for storage. */
-  private interruptWaits(): void {
-    this.collector?.interrupt();
-    this.evaluation?.interrupt();
-    this.interruption.abort();
-  }
-
-  private get interrupted(): boolean {
-    return this.cancelled || this.stopping;
-  }
-
-  /**
-   * Runs a storage step, waiting out an outage longer than the store's own retries (a line
-   * per attempt, until the loop is interrupted): a job is not failed for the endpoint being
-   * away, however long.
-   */
-  private stored<T>(what: string, step: () => Promise<T>): Promise<T> {
-    return retryUntilConnected(`storage (job ${this.jobId}: ${what})`, step, this.deps.log, this.interruption.signal, isStorageOutage);
-  }
-
-  private async loop(): Promise<RunnerExit> {
+  private async run(): Promise<RunnerExit> {
     try {
-      const total = this.ctx.spec.outer.iterations;
-      for (;;) {
-        if (this.evalPending && !this.interrupted && !(await this.evaluate())) break;
-        if (this.state.round >= total || this.interrupted) break;
-        const summary = await this.runRound();
-        if (!summary) break;
-        this.evalPending = evalDue(this.ctx.spec, this.state.round);
-        if (this.state.round % this.ctx.spec.checkpoint.everyRounds === 0 || this.state.round === total) await this.checkpoint();
-      }
-      if (this.cancelled) return 'final';
-      if (this.stopping) {
-        if (!this.abandoned && this.checkpointedRound !== this.state.round) await this.checkpoint();
-        return 'stopped';
-      }
-      await this.finish();
-      return 'final';
+      const end = await this.loop.run();
+      if (end === 'succeeded') await this.succeed();
+      return end === 'stopped' ? 'stopped' : 'final';
     } catch (err) {
-      if (this.cancelled) return 'final';
-      if (this.stopping) return 'stopped'; // e.g. stopped while waiting for storage: resumed from the last checkpoint
       if (err instanceof LeaseLostError) {
         this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
         return 'stopped';
@@ -208,7 +147,6 @@ export class JobRunner {
       await this.fail(err);
       return 'final';
     } finally {
-      this.interruptWaits();
       this.deps.observer.jobFinished(this.jobId);
       if (!this.abandoned) {
         await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
@@ -216,76 +154,10 @@ export class JobRunner {
     }
   }
 
-  /** One round; undefined when it was interrupted before all shards were in. */
-  private async runRound(): Promise<RoundSummary | undefined> {
-    const { spec, layout } = this.ctx;
-    const round = this.state.round;
-    const started = performance.now();
-    const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
-    const tracker = new RoundTracker({ round, layout, shards: plan });
-    const collector: RoundCollector = new ShardCollector(round, tracker, plan, this.deps.shardDeadlineMs, (missing) => {
-      this.deps.observer.shardsReenqueued(missing.length);
-      this.deps.queue.reenqueue(this.jobId, round, missing, round).catch((err: unknown) => this.deps.log(`job ${this.jobId}: re-enqueue failed: ${String(err)}`));
-    });
-    this.collector = collector;
-    await this.deps.queue.enqueueRound(this.jobId, round, plan, round);
-    if (this.lastReportAt !== undefined) this.deps.observer.orchestrationOverhead((performance.now() - this.lastReportAt) / 1000);
-    const end = await collector.wait();
-    if ('interrupted' in end) return undefined;
-    this.lastReportAt = end.lastReportAt;
-    const { state, summary } = applyRound(spec, this.state, end.complete);
-    this.state = state;
-    this.publishVersion();
-    const seconds = (performance.now() - started) / 1000;
-    for (const b of collector.backends()) this.backends.add(b);
-    this.deps.observer.roundCompleted({ jobId: this.jobId, round: summary.round, tasks: summary.tasks, seconds, metaLoss: summary.metaLoss });
-    this.deps.events.publish(roundEvent(this.jobId, summary, seconds, collector));
-    await this.deps.registry.updateJob(this.jobId, { round: state.round, lastMetaLoss: summary.metaLoss, backends: [...this.backends].sort() });
-    return summary;
-  }
-
-  /** Evaluates the current version and publishes the result; false when interrupted first. */
-  private async evaluate(): Promise<boolean> {
-    const evaluation = new Evaluation(this.jobId, this.ctx.spec, this.state.round, this.deps);
-    this.evaluation = evaluation;
-    const result = await evaluation.run().finally(() => (this.evaluation = undefined));
-    if (!result) return false;
-    this.evalPending = false;
-    this.deps.events.publish({ jobId: this.jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: result } });
-    await this.deps.registry.updateJob(this.jobId, { evaluatedRound: result.round });
-    // The next round's orchestration overhead starts now, not at the last train report.
-    this.lastReportAt = performance.now();
-    return true;
-  }
-
-  /** Makes θ_r fetchable and forgets versions older than θ_{r-1}. */
-  private publishVersion(): void {
-    const round = this.state.round;
-    this.versions.set(round, this.state.params);
-    for (const v of this.versions.keys()) if (v < round - 1) this.versions.delete(v);
-  }
-
-  private get backendLabel(): string {
-    return [...this.backends].sort().join('+') || this.deps.backend;
-  }
-
-  private async checkpoint(): Promise<void> {
-    await this.stored(`checkpoint ${this.state.round}`, () => this.checkpoints.save(toCheckpoint(this.state, this.backendLabel)));
-    this.checkpointedRound = this.state.round;
-    this.deps.observer.checkpointWritten();
-    this.deps.events.publish({
-      jobId: this.jobId,
-      timeMs: Date.now(),
-      kind: { $case: 'checkpointWritten', value: { round: this.state.round, location: `jobs/${this.jobId}/ckpt/${this.state.round}` } },
-    });
-  }
-
-  private async finish(): Promise<void> {
-    const files = await exportModel(this.ctx, this.state.params, { rounds: this.state.round, backend: this.backendLabel, dataDir: this.deps.dataDir });
-    for (const [name, bytes] of files) await this.stored(`export ${name}`, () => this.deps.storage.put(`jobs/${this.jobId}/export/${name}`, bytes));
+  private async succeed(): Promise<void> {
     await this.deps.registry.updateJob(this.jobId, { state: 'SUCCEEDED' });
     publishState(this.deps.events, this.jobId, 'SUCCEEDED');
-    this.deps.log(`job ${this.jobId}: succeeded after ${this.state.round} rounds`);
+    this.deps.log(`job ${this.jobId}: succeeded after ${this.loop.version} rounds`);
   }
 
   private async fail(err: unknown): Promise<void> {

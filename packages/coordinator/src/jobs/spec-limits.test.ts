@@ -1,9 +1,8 @@
-import { createComputeContext } from '@metatrain/metalearn';
-import { createTaskFamily, type JobSpecInput, validateSpec } from '@metatrain/core';
+import { createJobSetup, createTaskFamily, type JobSpecInput, validateSpec } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SPEC_LIMITS, limitProblems, parameterCount } from './spec-limits';
 
-/** The compute context of a sinusoid MAML spec with `overrides`; builds no parameters. */
+/** The setup of a sinusoid MAML spec with `overrides`; builds no parameters. */
 function context(overrides: Partial<JobSpecInput> = {}) {
   const spec = validateSpec({
     name: 'limits',
@@ -13,7 +12,7 @@ function context(overrides: Partial<JobSpecInput> = {}) {
     outer: { lr: 0.001, metaBatchSize: 25, iterations: 10 },
     ...overrides,
   });
-  return createComputeContext(spec, createTaskFamily(spec.tasks));
+  return createJobSetup(spec, createTaskFamily(spec.tasks));
 }
 
 describe('limitProblems', () => {

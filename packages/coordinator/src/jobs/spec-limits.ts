@@ -1,4 +1,4 @@
-import type { ComputeContext } from '@metatrain/metalearn';
+import type { JobSetup } from '@metatrain/core';
 
 /**
  * How big a job this coordinator accepts at SubmitJob (docs/SECURITY.md). A spec may be valid
@@ -38,12 +38,12 @@ export const SPEC_LIMIT_ENV = {
 const BYTES_PER_PARAMETER = 4;
 
 /** Number of meta-parameters of a job: what travels in every GetParameters and ReportShard. */
-export function parameterCount(ctx: ComputeContext): number {
+export function parameterCount(ctx: JobSetup): number {
   return ctx.layout.reduce((n, p) => n + p.shape.reduce((a, b) => a * b, 1), 0);
 }
 
 /** One line per limit `ctx` exceeds, naming the spec field, the limit and its variable. */
-export function limitProblems(ctx: ComputeContext, limits: SpecLimits): string[] {
+export function limitProblems(ctx: JobSetup, limits: SpecLimits): string[] {
   const { spec, family } = ctx;
   const n = (value: number) => value.toLocaleString('en-US');
   const limit = (name: keyof SpecLimits) => `this coordinator's limit of ${n(limits[name])} (${SPEC_LIMIT_ENV[name]})`;

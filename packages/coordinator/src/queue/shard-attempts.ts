@@ -13,7 +13,7 @@ export interface LatestAttempt {
   state: JobState | 'unknown';
 }
 
-const field = (m: ShardMessage) => `r${m.round}-${m.kind === 'eval' ? 'e' : 's'}${m.shard}`;
+const field = (m: ShardMessage) => `r${m.version}-${m.kind === 'eval' ? 'e' : 's'}${m.shard}`;
 
 /**
  * Finds the newest job of a shard. The attempt counter lives in Redis, beside the queue, so a
@@ -22,7 +22,7 @@ const field = (m: ShardMessage) => `r${m.round}-${m.kind === 'eval' ? 'e' : 's'}
 export async function latestAttempt(queue: Queue, redis: Redis, keys: ShardQueueKeys, message: ShardMessage): Promise<LatestAttempt> {
   const raw = await redis.hget(keys.attempts(message.jobId), field(message));
   const attempt = raw === null ? 0 : Number(raw);
-  const id = shardJobId(message.jobId, message.round, message.shard, attempt, message.kind);
+  const id = shardJobId(message.jobId, message.version, message.shard, attempt, message.kind);
   return { attempt, id, state: await queue.getJobState(id) };
 }
 
@@ -32,5 +32,5 @@ export async function latestAttempt(queue: Queue, redis: Redis, keys: ShardQueue
  */
 export async function nextAttemptId(redis: Redis, keys: ShardQueueKeys, message: ShardMessage, first: boolean): Promise<string> {
   const attempt = first ? 0 : await redis.hincrby(keys.attempts(message.jobId), field(message), 1);
-  return shardJobId(message.jobId, message.round, message.shard, attempt, message.kind);
+  return shardJobId(message.jobId, message.version, message.shard, attempt, message.kind);
 }

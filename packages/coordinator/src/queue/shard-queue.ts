@@ -1,11 +1,4 @@
-import type { ShardPlan } from '@metatrain/core';
-import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { openRedis } from '../connect-redis';
-import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
-import { parseShardMessage, SHARD_JOB_NAME, type ShardKind, type ShardMessage, shardQueueKeys, type ShardQueueKeys } from '@metatrain/contract';
-import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
-import { compileShardQueueOptions, type CompiledShardQueueOptions, type ShardQueueOptions } from './shard-queue-options';
+import type { ShardKind, ShardPlan } from '@metatrain/core';
 
 /** What an enqueue did, by BullMQ job id. */
 export interface EnqueueResult {
@@ -27,178 +20,18 @@ export interface QueueDepth {
   total: number;
 }
 
-/** Reports connection trouble; the default writes one line to stderr. */
-export type QueueErrorHandler = (error: Error) => void;
-
-const logQueueError: QueueErrorHandler = (error) => process.stderr.write(`shard-queue: ${error.message}\n`);
-
 /**
- * The producer side of the shard queue (DESIGN.md §2, step 1): one BullMQ queue per
- * coordinator deployment, one job per shard, carrying a {@link ShardMessage}.
- *
- * "First result wins" is kept by the coordinator, not here: a shard may run more than once
- * (BullMQ's stalled-job recovery, or an attempt added by {@link reenqueue}), every copy
- * reports under the same (job, round, shard), and the round tracker accepts the first valid
- * report and answers DUPLICATE to the rest (STALE once the round has closed). The bits cannot
- * differ, since the tasks of a shard depend only on (seed, round, task index).
+ * Where a job's shards wait for workers (BullShardQueue on Redis; MemoryShardQueue in unit
+ * tests). "First result wins" is kept by the coordinator's trackers, not here: a shard may run
+ * more than once, and every copy reports under the same (job, version, shard).
  */
-export class ShardQueue {
-  /** The Redis keys of this queue (for the KEDA scaler and for tests). */
-  readonly keys: ShardQueueKeys;
-  /** The key prefix and the queue name, as configured. */
-  readonly prefix: string;
-  readonly queueName: string;
-  private closing: Promise<void> | undefined;
-
-  private constructor(
-    private readonly queue: Queue,
-    private readonly redis: Redis,
-    options: CompiledShardQueueOptions,
-  ) {
-    this.prefix = options.prefix;
-    this.queueName = options.queueName;
-    this.keys = shardQueueKeys(options.prefix, options.queueName);
-  }
-
-  /**
-   * Connects to Redis (failing if the first connection attempt fails; later outages are
-   * retried by ioredis, and commands wait for the reconnection) and opens the queue.
-   */
-  static async create(options: ShardQueueOptions, onError: QueueErrorHandler = logQueueError): Promise<ShardQueue> {
-    const compiled = compileShardQueueOptions(options);
-    // `report` listens until the queue does: without a listener ioredis prints errors itself.
-    const { redis, report } = await openRedis(compiled.redisUrl, onError);
-    const { attempts, backoffMs, keepCompleted, keepFailed } = compiled;
-    const queue = new Queue(compiled.queueName, {
-      connection: redis,
-      prefix: compiled.prefix,
-      defaultJobOptions: {
-        attempts,
-        backoff: { type: 'exponential', delay: backoffMs },
-        removeOnComplete: { age: keepCompleted.ageSeconds, count: keepCompleted.count },
-        removeOnFail: { age: keepFailed.ageSeconds, count: keepFailed.count },
-      },
-    });
-    queue.on('error', report);
-    // BullMQ listens on the connection and re-emits its errors on the queue: one report each.
-    redis.off('error', report);
-    try {
-      await queue.waitUntilReady();
-    } catch (err) {
-      await queue.close().catch(onError);
-      redis.disconnect();
-      throw err;
-    }
-    return new ShardQueue(queue, redis, compiled);
-  }
-
-  /**
-   * Enqueues the shards of round `round` of `jobId`, one job per shard with the id
-   * `{jobId}-r{round}-s{shard}`, at fair-share priorities (fair-share.ts). Idempotent: a
-   * shard whose job is waiting or running is left alone. A shard whose last job has
-   * finished — the coordinator restarted and is collecting the round again — gets a new
-   * attempt, since its earlier result went to the previous coordinator.
-   *
-   * `kind: 'eval'` enqueues the shards of the periodic evaluation of version `round` instead
-   * (ids `{jobId}-r{round}-e{shard}`), on the same terms.
-   */
-  async enqueueRound(jobId: string, round: number, plan: readonly ShardPlan[], parameterVersion: number, kind: ShardKind = 'train'): Promise<EnqueueResult> {
-    const messages = plan.map((s) => toMessage(kind, jobId, round, s, parameterVersion));
-    const latest = await Promise.all(messages.map((m) => latestAttempt(this.queue, this.redis, this.keys, m)));
-    const result: EnqueueResult = { added: [], pending: [] };
-    const toAdd: { message: ShardMessage; first: boolean }[] = [];
-    latest.forEach((last, i) => {
-      const message = messages[i] as ShardMessage;
-      if (last.state === 'completed' || last.state === 'failed' || last.state === 'unknown') {
-        toAdd.push({ message, first: last.state === 'unknown' && last.attempt === 0 });
-      } else {
-        result.pending.push(last.id);
-      }
-    });
-    const priorities = await reserveFairPriorities(this.redis, this.keys, jobId, toAdd.length);
-    const jobs = await Promise.all(
-      toAdd.map(async ({ message, first }, i) => ({
-        name: SHARD_JOB_NAME,
-        data: message,
-        opts: { jobId: await nextAttemptId(this.redis, this.keys, message, first), priority: priorities[i] ?? RETRY_PRIORITY },
-      })),
-    );
-    // One round trip for the round (BullMQ 5.81 pipelines addBulk; not a transaction).
-    await this.queue.addBulk(jobs);
-    result.added.push(...jobs.map((j) => j.opts.jobId));
-    return result;
-  }
-
-  /**
-   * Re-enqueues shards of a round that are overdue (DESIGN.md §2, stragglers). Each shard
-   * whose last job is running (a straggler), finished or gone gets a new attempt
-   * `{jobId}-r{round}-s{shard}-a{n}` at the front of the queue; one whose last job is still
-   * waiting (or backing off after a failure) is moved to the front instead, as a second copy
-   * would only wait beside it.
-   * `shards` are the plan entries of the missing shards (the message carries their task range).
-   */
-  async reenqueue(jobId: string, round: number, shards: readonly ShardPlan[], parameterVersion: number, kind: ShardKind = 'train'): Promise<EnqueueResult> {
-    const result: EnqueueResult = { added: [], pending: [] };
-    for (const message of shards.map((s) => toMessage(kind, jobId, round, s, parameterVersion))) {
-      const last = await latestAttempt(this.queue, this.redis, this.keys, message);
-      if (WAITING_STATES.has(last.state)) {
-        const job = await this.queue.getJob(last.id);
-        await job?.changePriority({ priority: RETRY_PRIORITY });
-        // A job backing off after a failure would sit out its delay: run it now instead.
-        if (last.state === 'delayed') await job?.promote();
-        result.pending.push(last.id);
-      } else {
-        const id = await nextAttemptId(this.redis, this.keys, message, false);
-        await this.queue.add(SHARD_JOB_NAME, message, { jobId: id, priority: RETRY_PRIORITY });
-        result.added.push(id);
-      }
-    }
-    return result;
-  }
-
-  /** Shard jobs waiting, prioritized, active and delayed (all jobs of all rounds). */
-  async depth(): Promise<QueueDepth> {
-    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'active', 'delayed');
-    const depth = { waiting: counts.waiting ?? 0, prioritized: counts.prioritized ?? 0, active: counts.active ?? 0, delayed: counts.delayed ?? 0 };
-    return { ...depth, total: depth.waiting + depth.prioritized + depth.active + depth.delayed };
-  }
-
-  /**
-   * Removes the shards of `jobId` that no worker holds (waiting, prioritized, delayed) and the
-   * job's bookkeeping; for cancel and for a finished job's leftover copies. Shards already
-   * running finish, and their reports are refused by the coordinator. Returns how many jobs
-   * were removed.
-   */
-  async removeJob(jobId: string): Promise<number> {
-    const candidates = await this.queue.getJobs(['prioritized', 'waiting', 'delayed']);
-    let removed = 0;
-    for (const job of candidates) {
-      const data: unknown = job.data;
-      // Match on the payload, not an id prefix: job "a" must not take job "a-r1"'s shards.
-      if (typeof data === 'object' && data !== null && (data as Partial<ShardMessage>).jobId === jobId && job.id) {
-        removed += await this.queue.remove(job.id);
-      }
-    }
-    await this.redis.del(this.keys.attempts(jobId));
-    await forgetFairShare(this.redis, this.keys, jobId);
-    return removed;
-  }
-
-  /** Closes the queue and its connection; idempotent. Each step runs even if one before failed. */
-  close(): Promise<void> {
-    return (this.closing ??= (async () => {
-      const errors: unknown[] = [];
-      await this.queue.close().catch((err: unknown) => errors.push(err));
-      await this.redis.quit().catch((err: unknown) => {
-        errors.push(err);
-        this.redis.disconnect();
-      });
-      if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'shard-queue: close failed');
-    })());
-  }
-}
-
-/** Builds and checks the message of one shard, so bad input fails before anything is added. */
-function toMessage(kind: ShardKind, jobId: string, round: number, shard: ShardPlan, parameterVersion: number): ShardMessage {
-  return parseShardMessage({ kind, jobId, round, shard: shard.index, start: shard.start, end: shard.end, parameterVersion });
+export interface ShardQueue {
+  /** Adds the shards of `jobId` computed from `version` (a round, or its evaluation); idempotent. */
+  enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult>;
+  /** Asks again for overdue shards, at the front of the queue. */
+  reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult>;
+  /** Removes the job's shards no worker holds; returns how many. */
+  removeJob(jobId: string): Promise<number>;
+  /** Shards not yet done, by state. */
+  depth(): Promise<QueueDepth>;
 }

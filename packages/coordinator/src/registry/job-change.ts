@@ -1,42 +1,36 @@
 import { InvalidArgumentError } from '../grpc/grpc-errors';
 import type { JobRecord, JobStateName } from './job-record';
+import { checkTransition, isFinal } from './job-transitions';
 
 /** The fields of a job the coordinator changes as the job runs; all optional. */
 export interface JobChange {
   state?: JobStateName;
-  round?: number;
+  roundsCompleted?: number;
   /** Why the job failed or was cancelled; only with the state FAILED or CANCELLED. */
   error?: string;
   lastMetaLoss?: number;
   backends?: string[];
-  evaluatedRound?: number;
 }
 
 /**
  * Checks the fields of `change` and returns the record with them applied (the state
  * transition is job-transitions.ts's to check). `updatedAt` never goes backwards, even if
- * the clock does. The round may go back: resuming falls back to an older checkpoint when the
- * newest is incomplete.
+ * the clock does. The rounds completed may go back: resuming falls back to an older checkpoint
+ * when the newest is incomplete.
  * @throws {InvalidArgumentError} naming the bad field.
  */
 export function checkChange(current: JobRecord, change: JobChange): JobRecord {
   const next: JobRecord = { ...current, updatedAt: Math.max(Date.now(), current.updatedAt) };
   if (change.state !== undefined) next.state = change.state;
-  if (change.round !== undefined) {
-    if (!Number.isSafeInteger(change.round) || change.round < 0 || change.round > current.totalRounds) {
-      throw new InvalidArgumentError('round', `expected an integer in [0, ${current.totalRounds}], got ${change.round}`);
+  if (change.roundsCompleted !== undefined) {
+    if (!Number.isSafeInteger(change.roundsCompleted) || change.roundsCompleted < 0 || change.roundsCompleted > current.totalRounds) {
+      throw new InvalidArgumentError('roundsCompleted', `expected an integer in [0, ${current.totalRounds}], got ${change.roundsCompleted}`);
     }
-    next.round = change.round;
+    next.roundsCompleted = change.roundsCompleted;
   }
   if (change.lastMetaLoss !== undefined) {
     if (!Number.isFinite(change.lastMetaLoss)) throw new InvalidArgumentError('lastMetaLoss', `expected a finite number, got ${change.lastMetaLoss}`);
     next.lastMetaLoss = change.lastMetaLoss;
-  }
-  if (change.evaluatedRound !== undefined) {
-    if (!Number.isSafeInteger(change.evaluatedRound) || change.evaluatedRound < 0 || change.evaluatedRound > current.totalRounds) {
-      throw new InvalidArgumentError('evaluatedRound', `expected an integer in [0, ${current.totalRounds}], got ${change.evaluatedRound}`);
-    }
-    next.evaluatedRound = change.evaluatedRound;
   }
   if (change.backends !== undefined) {
     if (!change.backends.every((b) => typeof b === 'string' && b.length > 0)) throw new InvalidArgumentError('backends', 'expected non-empty strings');
@@ -49,4 +43,18 @@ export function checkChange(current: JobRecord, change: JobChange): JobRecord {
     next.error = change.error;
   }
   return next;
+}
+
+/**
+ * The record after `change`, or `current` itself when nothing changes. A state change must be
+ * allowed (job-transitions.ts); a final job refuses every change, except that asking for the
+ * state it is already in, and nothing else, returns it unchanged (cancelling twice is harmless).
+ * @throws {InvalidTransitionError}; {@link InvalidArgumentError} for a bad field.
+ */
+export function applyJobChange(current: JobRecord, change: JobChange): JobRecord {
+  const state = change.state ?? current.state;
+  const fields = Object.values(change).filter((v) => v !== undefined).length;
+  if (change.state === current.state && fields === 1 && isFinal(current.state)) return current;
+  checkTransition(current.id, current.state, state);
+  return checkChange(current, change);
 }

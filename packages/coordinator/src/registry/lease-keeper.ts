@@ -1,10 +1,10 @@
 import { retryUntilConnected } from '../retry-until-connected';
-import type { JobRegistry } from './job-registry';
+import type { RedisJobRegistry } from './redis-job-registry';
 import type { LeaseLossReason, RegistryLease } from './lease';
 
 /** What a {@link LeaseKeeper} needs. */
 export interface LeaseKeeperOptions {
-  registry: JobRegistry;
+  registry: RedisJobRegistry;
   /** This coordinator's owner id: unique per process. */
   owner: string;
   ttlMs: number;

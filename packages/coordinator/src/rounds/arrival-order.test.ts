@@ -1,10 +1,10 @@
-import { applyRound, createTaskFamily, type MetaState, paramsEqual, planShards, reduceShards, type RoundSummary, validateSpec } from '@metatrain/core';
-import { backendName, computeShard, createComputeContext, initialState, runRoundInProcess, selectBackend, type ShardResult } from '@metatrain/metalearn';
+import { applyRound, createTaskFamily, initialState, type MetaState, paramsEqual, planShards, reduceShards, type RoundSummary, validateSpec } from '@metatrain/core';
+import { backendName, computeShard, createComputeContext, runRoundInProcess, selectBackend, type ShardResult } from '@metatrain/metalearn';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { RoundTracker } from './round-tracker';
+import { ShardTracker } from './shard-tracker';
 
-// DESIGN.md §2: θ_{r+1} is a pure function of (spec, r), whoever computed which shard, in
-// whatever order the reports arrived, with whatever duplicates in between.
+// θ_{r+1} is a pure function of (spec, r), whoever computed which shard, in whatever order the
+// reports arrived, with whatever duplicates in between (docs/ARCHITECTURE.md, the invariant).
 const spec = validateSpec({
   name: 'arrival-order',
   algorithm: 'maml',
@@ -21,7 +21,7 @@ function permutations<T>(items: readonly T[]): T[][] {
   return items.flatMap((item, i) => permutations([...items.slice(0, i), ...items.slice(i + 1)]).map((rest) => [item, ...rest]));
 }
 
-describe('a round collected by RoundTracker', () => {
+describe('a round collected by ShardTracker', () => {
   const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
   const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
   let state: MetaState;
@@ -32,14 +32,14 @@ describe('a round collected by RoundTracker', () => {
     // Whichever backend this machine picks: bit-exactness is claimed within one backend.
     await selectBackend({ log: () => undefined });
     state = initialState(ctx);
-    results = plan.map((s) => computeShard(ctx, state.params, state.round, s));
+    results = plan.map((s) => computeShard(ctx, state.params, state.version, s));
     reference = runRoundInProcess(ctx, state);
   });
 
   const reportOf = (r: ShardResult, workerId: string) => ({
-    round: r.round,
+    kind: 'train' as const,
+    version: r.round,
     shard: r.shard,
-    parameterVersion: r.round,
     sum: r.sum,
     metrics: r.metrics,
     workerId,
@@ -57,7 +57,7 @@ describe('a round collected by RoundTracker', () => {
     const orders = permutations(results);
     expect(orders).toHaveLength(24);
     for (const order of orders) {
-      const tracker = new RoundTracker({ round: 0, layout: ctx.layout, shards: plan });
+      const tracker = new ShardTracker({ kind: 'train', version: 0, layout: ctx.layout, shards: plan });
       order.forEach((result, k) => {
         expect(tracker.accept(reportOf(result, `worker-${k}`))).toBe('ACCEPTED');
         // A late duplicate with other bits (another backend, say) must not replace the first.

@@ -1,5 +1,4 @@
-import type { ParamSet, ParamShape, ShardPlan } from '@metatrain/core';
-import type { ReportedTaskMetrics } from './shard-report';
+import type { IndexedTaskMetrics, ParamSet, ParamShape, ShardPlan } from '@metatrain/core';
 
 // Each check returns why a report's content is unusable, or undefined when it is fine. The
 // reasons go back to the worker (ReportShardResponse.reason), so they use the wire's field names.
@@ -40,13 +39,13 @@ export function nonFiniteProblem(sum: ParamSet): string | undefined {
  * Whether `metrics` has one finite entry per task of `plan`, in task order: the round summary
  * averages them over the meta-batch, so a missing or repeated task would skew it silently.
  */
-export function metricsProblem(metrics: readonly ReportedTaskMetrics[], plan: ShardPlan): string | undefined {
+export function metricsProblem(metrics: readonly IndexedTaskMetrics[], plan: ShardPlan): string | undefined {
   const tasks = plan.end - plan.start;
   if (metrics.length !== tasks) {
     return `task_metrics: ${metrics.length} entries, shard ${plan.index} has ${tasks} tasks (${plan.start}..${plan.end - 1})`;
   }
   for (let k = 0; k < metrics.length; k++) {
-    const m = metrics[k] as ReportedTaskMetrics;
+    const m = metrics[k] as IndexedTaskMetrics;
     if (m.task !== plan.start + k) return `task_metrics[${k}].task_index: ${m.task}, expected ${plan.start + k}`;
     for (const key of ['preLoss', 'postLoss', 'preAccuracy', 'postAccuracy'] as const) {
       const v = m[key];

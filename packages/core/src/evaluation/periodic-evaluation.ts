@@ -1,11 +1,12 @@
+import type { EvalSummary } from '../rounds/round-metrics';
 import type { IndexedTaskMetrics, TaskMetrics } from '../rounds/task-metrics';
 import { planShards, type ShardPlan } from '../rounds/plan-shards';
 import type { JobSpec } from '../spec/schema';
 import { meanCi95 } from './stats';
 
 // The periodic held-out evaluation of the spec's `eval: { everyRounds, tasks }`, in the pieces
-// `train` and the coordinator share: which versions are evaluated, how the tasks are split into
-// shards and how the results are summed up. What one shard computes is @metatrain/metalearn's
+// every process shares: how the tasks are split into shards and how the results are summed up.
+// When a version is evaluated is the job loop's (@metatrain/job-loop's cadence). What one shard computes is @metatrain/metalearn's
 // computeEvalShard. Both paths end in summarizeEval over the same per-task numbers, so their
 // metrics are equal bit for bit on one backend.
 
@@ -14,20 +15,6 @@ export const TRAINING_EVAL_STREAM = 0;
 
 /** One held-out task's loss (and accuracy) before and after adaptation; `task` is its index in the stream. */
 export type EvalTaskMetrics = IndexedTaskMetrics;
-
-/** Means over the held-out tasks of one evaluation. */
-export interface EvalSummary {
-  tasks: number;
-  preLoss: number;
-  postLoss: number;
-  preAccuracy?: number;
-  postAccuracy?: number;
-}
-
-/** Whether parameter version `version` is evaluated: every `eval.everyRounds` rounds. */
-export function evalDue(spec: JobSpec, version: number): boolean {
-  return spec.eval !== undefined && version > 0 && version % spec.eval.everyRounds === 0;
-}
 
 /** The shards of one evaluation: `eval.tasks` held-out tasks, `shardSize` per shard, in task order. */
 export function planEvalShards(spec: JobSpec): ShardPlan[] {

@@ -1,3 +1,4 @@
+import type { RoundSummary } from './round-metrics';
 import type { TaskMetrics } from './task-metrics';
 import { outerLr, outerStep, type OptimizerState } from './outer-optimizer';
 import type { ParamSet } from '../params';
@@ -6,37 +7,25 @@ import { reduceShards } from './reduce-shards';
 
 /** What a job carries from one round to the next; a checkpoint stores exactly this. */
 export interface MetaState {
-  /** the next round to run (= number of rounds done) */
-  round: number;
+  /** The parameter version: rounds completed so far, and the next round to run. */
+  version: number;
   params: ParamSet;
   optimizer: OptimizerState;
-}
-
-/** Means over the round's tasks; accuracies only for classification. */
-export interface RoundSummary {
-  round: number;
-  tasks: number;
-  /** the meta-objective: mean query loss after adaptation */
-  metaLoss: number;
-  preLoss: number;
-  postLoss: number;
-  preAccuracy?: number;
-  postAccuracy?: number;
-  lr: number;
 }
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
 }
 
-export function summarize(round: number, metrics: TaskMetrics[], lr: number): RoundSummary {
+/** Means over the round's tasks; accuracies only when every task has one (classification). */
+export function summarize(round: number, metrics: TaskMetrics[], outerLr: number): RoundSummary {
   const summary: RoundSummary = {
     round,
     tasks: metrics.length,
     metaLoss: mean(metrics.map((m) => m.postLoss)),
     preLoss: mean(metrics.map((m) => m.preLoss)),
     postLoss: mean(metrics.map((m) => m.postLoss)),
-    lr,
+    outerLr,
   };
   if (metrics.every((m) => m.postAccuracy !== undefined)) {
     summary.preAccuracy = mean(metrics.map((m) => m.preAccuracy ?? NaN));
@@ -55,17 +44,17 @@ export function applyRound(
   shards: ReadonlyArray<{ sum: ParamSet; metrics: TaskMetrics[] }>,
 ): { state: MetaState; summary: RoundSummary } {
   const tasks = shards.reduce((n, s) => n + s.metrics.length, 0);
-  if (tasks !== spec.outer.metaBatchSize) throw new Error(`round ${state.round} has ${tasks} task results, expected ${spec.outer.metaBatchSize}`);
+  if (tasks !== spec.outer.metaBatchSize) throw new Error(`round ${state.version} has ${tasks} task results, expected ${spec.outer.metaBatchSize}`);
   const grad = reduceShards(
     shards.map((s) => s.sum),
     tasks,
   );
-  const lr = outerLr(spec.outer.lr, spec.outer.anneal, state.round, spec.outer.iterations);
+  const lr = outerLr(spec.outer.lr, spec.outer.anneal, state.version, spec.outer.iterations);
   const next = outerStep(state.params, grad, state.optimizer, lr);
   const summary = summarize(
-    state.round,
+    state.version,
     shards.flatMap((s) => s.metrics),
     lr,
   );
-  return { state: { round: state.round + 1, params: next.params, optimizer: next.state }, summary };
+  return { state: { version: state.version + 1, params: next.params, optimizer: next.state }, summary };
 }

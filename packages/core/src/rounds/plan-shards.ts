@@ -1,3 +1,12 @@
+/**
+ * What a shard computes: `train`, the outer-gradient sum of tasks of a round; `eval`, the
+ * periodic held-out evaluation of one parameter version (metrics only, never the parameters).
+ */
+export type ShardKind = 'train' | 'eval';
+
+/** Every {@link ShardKind}. */
+export const SHARD_KINDS: readonly ShardKind[] = ['train', 'eval'];
+
 /** A contiguous range of a round's tasks, computed and reported as one unit. */
 export interface ShardPlan {
   index: number;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeContext } from '../executor/compute-context';
+import { createComputeContext } from '../compute/compute-shard';
 import { useTestBackend } from '../testing/tf-setup';
 import { batchGradient } from './batch-gradient';
 import { stackTasks, disposeBatch } from './task-batch';

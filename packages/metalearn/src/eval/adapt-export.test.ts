@@ -1,15 +1,15 @@
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeContext, type ComputeContext } from '../executor/compute-context';
-import { initialState, runRoundInProcess } from '../executor/in-process-trainer';
+import { createComputeContext, type ComputeContext } from '../compute/compute-shard';
+import { runRoundInProcess } from '../compute/run-round-in-process';
 import { exportModel } from '../export/export-model';
 import { type LoadedExport, readExport } from '../export/read-export';
 import { useTestBackend } from '../testing/tf-setup';
 import { adaptExport } from './adapt-export';
 import { adaptationFor } from './adaptation-for';
 import { adaptAndPredict } from './evaluate-tasks';
-import { createSinusoidFamily, createTaskFamily, InputError, type JobSpec, Rng, sampleSinusoid, type Task, type TaskFamily } from '@metatrain/core';
+import { createSinusoidFamily, createTaskFamily, initialState, InputError, type JobSpec, Rng, sampleSinusoid, type Task, type TaskFamily } from '@metatrain/core';
 import { blobsFamily, testSpec } from '@metatrain/core/testing';
 
 /** Trains `rounds` rounds in process and reads the export back, as `metatrain adapt` would. */

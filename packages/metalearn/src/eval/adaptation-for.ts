@@ -1,4 +1,4 @@
-import type { ComputeContext } from '../executor/compute-context';
+import type { ComputeContext } from '../compute/compute-shard';
 import type { Adaptation } from './evaluate-tasks';
 
 /** How a job's meta-model adapts to a new task: the training inner loop, or class prototypes (ProtoNets). */

@@ -1,5 +1,5 @@
 import { type EvalSummary, type EvalTaskMetrics, type ParamSet, planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from '@metatrain/core';
-import type { ComputeContext } from '../executor/compute-context';
+import type { ComputeContext } from '../compute/compute-shard';
 import { adaptationFor } from './adaptation-for';
 import { evaluateHeldOutTasks, type TaskRange } from './held-out';
 

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createComputeContext } from '../executor/compute-context';
+import { createComputeContext } from '../compute/compute-shard';
 import { useTestBackend } from '../testing/tf-setup';
 import { exportModel } from './export-model';
 import { readExport } from './read-export';

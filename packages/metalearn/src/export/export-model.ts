@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { ComputeContext } from '../executor/compute-context';
+import type { ComputeContext } from '../compute/compute-shard';
 import type { TensorMap } from '../models/model';
 import { buildLayersModel, layersModelArtifacts } from './layers-model';
 import type { ExportMeta } from './export-meta';

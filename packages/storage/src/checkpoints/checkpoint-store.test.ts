@@ -11,7 +11,7 @@ import { MemoryStore } from '../memory-store';
 function checkpoint(round: number): Checkpoint {
   const nan = new Float32Array(new Uint32Array([0x7fa00001]).buffer)[0]!;
   return {
-    round,
+    version: round,
     params: [
       { name: 'w', shape: [2, 2], values: Float32Array.from([round, 0.1, -0, nan]) },
       { name: 'b', shape: [2], values: Float32Array.from([1 / 3, 1e-30]) },
@@ -38,6 +38,9 @@ class RecordingStore implements BlobStore {
   async delete(key: string) {
     this.ops.push(`delete ${key}`);
     await this.inner.delete(key);
+  }
+  locate(key: string) {
+    return this.inner.locate(key);
   }
 }
 
@@ -69,7 +72,7 @@ describe('CheckpointStore', () => {
 
     const loaded = await new CheckpointStore(new DirectoryStore(root), 'job-1').loadLatest();
     const want = checkpoint(500);
-    expect(loaded?.round).toBe(500);
+    expect(loaded?.version).toBe(500);
     expect(paramsEqual(loaded!.params, want.params)).toBe(true);
     expect(paramsEqual(loaded!.optimizer, want.optimizer)).toBe(true);
     expect(loaded!.state).toEqual(want.state);
@@ -88,7 +91,7 @@ describe('CheckpointStore', () => {
     await ckpts.save(checkpoint(2));
     await store.delete('jobs/j/ckpt/00000002/MANIFEST.json');
     const loaded = await ckpts.loadLatest();
-    expect(loaded?.round).toBe(1);
+    expect(loaded?.version).toBe(1);
     expect(paramsEqual(loaded!.params, checkpoint(1).params)).toBe(true);
     expect(skipped).toEqual([[2, 'round 2: no MANIFEST.json (incomplete checkpoint)']]);
   });
@@ -103,7 +106,7 @@ describe('CheckpointStore', () => {
     const bytes = (await store.get(key))!;
     bytes[bytes.length - 3]! ^= 0x01;
     await store.put(key, bytes);
-    expect((await ckpts.loadLatest())?.round).toBe(1);
+    expect((await ckpts.loadLatest())?.version).toBe(1);
     expect(skipped).toEqual([[2, 'round 2: params.bin fails its sha256 check']]);
   });
 
@@ -115,7 +118,7 @@ describe('CheckpointStore', () => {
     await store.put('jobs/j/ckpt/00000002/state.json', new TextEncoder().encode('{}'));
     await expect(ckpts.load(3)).rejects.toThrow('round 3: optimizer.bin is missing');
     await expect(ckpts.load(2)).rejects.toThrow(/round 2: state.json has 2 bytes, the manifest says \d+/);
-    expect((await ckpts.loadLatest())?.round).toBe(1);
+    expect((await ckpts.loadLatest())?.version).toBe(1);
   });
 
   it('does not trust LATEST: a complete newer round counts, a missing LATEST is fine', async () => {
@@ -124,20 +127,20 @@ describe('CheckpointStore', () => {
     await ckpts.save(checkpoint(7));
     await ckpts.save(checkpoint(8));
     await store.put('jobs/j/LATEST', new TextEncoder().encode('7\n')); // as if we crashed before LATEST
-    expect((await ckpts.loadLatest())?.round).toBe(8);
+    expect((await ckpts.loadLatest())?.version).toBe(8);
     await store.delete('jobs/j/LATEST');
-    expect((await ckpts.loadLatest())?.round).toBe(8);
+    expect((await ckpts.loadLatest())?.version).toBe(8);
   });
 
   it('keeps the newest `keep` complete checkpoints', async () => {
     const store = new MemoryStore();
     const ckpts = new CheckpointStore(store, 'j', { keep: 2 });
     for (const r of [100, 200, 300]) await ckpts.save(checkpoint(r));
-    expect(await ckpts.rounds()).toEqual([200, 300]);
+    expect(await ckpts.versions()).toEqual([200, 300]);
     expect(await store.list('jobs/j/ckpt/00000100/')).toEqual([]);
     expect(await store.list('jobs/j/ckpt/00000200/')).toHaveLength(4);
     await ckpts.save(checkpoint(400));
-    expect(await ckpts.rounds()).toEqual([300, 400]);
+    expect(await ckpts.versions()).toEqual([300, 400]);
   });
 
   it('writes the parts, then the manifest, then LATEST, then prunes manifest-first', async () => {
@@ -176,6 +179,7 @@ describe('CheckpointStore', () => {
       put: (k, b) => inner.put(k, b),
       list: (p) => inner.list(p),
       delete: (k) => inner.delete(k),
+      locate: (k) => inner.locate(k),
       get: async (k) => {
         if (k.includes('00000002')) throw new Error('connect ECONNREFUSED');
         return inner.get(k);

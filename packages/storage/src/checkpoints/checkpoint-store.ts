@@ -3,9 +3,9 @@ import { assertValidKey, type BlobStore } from '../blob-store';
 import { buildManifest, parseManifest } from './manifest';
 import { decodeNamedArrays, encodeNamedArrays } from './named-arrays';
 
-/** Everything needed to resume a job after `round` rounds. */
+/** Everything needed to resume a job at parameter version `version` (after `version` rounds). */
 export interface Checkpoint {
-  round: number;
+  version: number;
   params: ParamSet;
   /** The outer optimizer's state as named arrays (Adam moments, ...). */
   optimizer: ParamSet;
@@ -17,7 +17,7 @@ export interface CheckpointStoreOptions {
   /** How many complete checkpoints save() keeps. @default 3 */
   keep?: number;
   /** Told about each checkpoint loadLatest() passes over, and why. @default ignore */
-  onSkip?: (round: number, reason: string) => void;
+  onSkip?: (version: number, reason: string) => void;
 }
 
 const MANIFEST = CHECKPOINT_MANIFEST;
@@ -31,7 +31,7 @@ const MANIFEST = CHECKPOINT_MANIFEST;
 export class CheckpointStore {
   readonly #store: BlobStore;
   readonly #keep: number;
-  readonly #onSkip: (round: number, reason: string) => void;
+  readonly #onSkip: (version: number, reason: string) => void;
 
   constructor(
     store: BlobStore,
@@ -70,92 +70,92 @@ export class CheckpointStore {
 
   /** Writes the parts, then the manifest, then LATEST; then prunes to the newest `keep`. */
   async save(ckpt: Checkpoint): Promise<void> {
-    if (!Number.isSafeInteger(ckpt.round) || ckpt.round < 0) {
-      throw new CheckpointError(`checkpoint round must be a non-negative integer, got ${ckpt.round}`);
+    if (!Number.isSafeInteger(ckpt.version) || ckpt.version < 0) {
+      throw new CheckpointError(`checkpoint version must be a non-negative integer, got ${ckpt.version}`);
     }
     const parts: Record<CheckpointPart, Uint8Array> = {
       'params.bin': encodeNamedArrays(ckpt.params),
       'optimizer.bin': encodeNamedArrays(ckpt.optimizer),
       'state.json': new TextEncoder().encode(`${JSON.stringify(ckpt.state)}\n`),
     };
-    const dir = this.#roundDir(ckpt.round);
-    // Rewriting a round: make it incomplete first, so no reader trusts a half-replaced set.
+    const dir = this.#dir(ckpt.version);
+    // Rewriting a checkpoint: make it incomplete first, so no reader trusts a half-replaced set.
     await this.#store.delete(`${dir}${MANIFEST}`);
     await Promise.all(CHECKPOINT_PARTS.map((p) => this.#store.put(`${dir}${p}`, parts[p])));
-    const manifest = buildManifest(this.jobId, ckpt.round, parts);
+    const manifest = buildManifest(this.jobId, ckpt.version, parts);
     await this.#store.put(`${dir}${MANIFEST}`, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    await this.#store.put(storageKeys.latest(this.jobId), new TextEncoder().encode(`${ckpt.round}\n`));
+    await this.#store.put(storageKeys.latest(this.jobId), new TextEncoder().encode(`${ckpt.version}\n`));
     await this.#prune();
   }
 
   /**
    * The newest checkpoint that is complete and intact, or undefined when there is none. Looks
-   * at every round directory (LATEST may lag or be lost), newest first; a checkpoint without a
+   * at every checkpoint directory (LATEST may lag or be lost), newest first; a checkpoint without a
    * manifest, with a missing part or a checksum mismatch is reported to onSkip and passed
    * over. Storage errors are not integrity problems: they propagate.
    */
   async loadLatest(): Promise<Checkpoint | undefined> {
-    const rounds = [...(await this.#listRounds()).keys()].sort((a, b) => b - a);
-    for (const round of rounds) {
+    const versions = [...(await this.#listVersions()).keys()].sort((a, b) => b - a);
+    for (const version of versions) {
       try {
-        return await this.load(round);
+        return await this.load(version);
       } catch (err) {
         if (!(err instanceof CheckpointError)) throw err;
-        this.#onSkip(round, err.message);
+        this.#onSkip(version, err.message);
       }
     }
     return undefined;
   }
 
-  /** Loads and verifies one round; throws CheckpointError when it is incomplete or corrupted. */
-  async load(round: number): Promise<Checkpoint> {
-    const dir = this.#roundDir(round);
+  /** Loads and verifies one checkpoint; throws CheckpointError when it is incomplete or corrupted. */
+  async load(version: number): Promise<Checkpoint> {
+    const dir = this.#dir(version);
     const manifestBytes = await this.#store.get(`${dir}${MANIFEST}`);
-    if (!manifestBytes) throw new CheckpointError(`round ${round}: no ${MANIFEST} (incomplete checkpoint)`);
-    const manifest = parsePart(round, undefined, () => parseManifest(manifestBytes, round));
+    if (!manifestBytes) throw new CheckpointError(`round ${version}: no ${MANIFEST} (incomplete checkpoint)`);
+    const manifest = parsePart(version, undefined, () => parseManifest(manifestBytes, version));
     const bytes = await Promise.all(CHECKPOINT_PARTS.map((p) => this.#store.get(`${dir}${p}`)));
     const parts = {} as Record<CheckpointPart, Uint8Array>;
     CHECKPOINT_PARTS.forEach((part, i) => {
       const got = bytes[i];
       const want = manifest.parts[part];
-      if (!got) throw new CheckpointError(`round ${round}: ${part} is missing`);
+      if (!got) throw new CheckpointError(`round ${version}: ${part} is missing`);
       if (got.length !== want.bytes) {
-        throw new CheckpointError(`round ${round}: ${part} has ${got.length} bytes, the manifest says ${want.bytes}`);
+        throw new CheckpointError(`round ${version}: ${part} has ${got.length} bytes, the manifest says ${want.bytes}`);
       }
-      if (sha256Hex(got) !== want.sha256) throw new CheckpointError(`round ${round}: ${part} fails its sha256 check`);
+      if (sha256Hex(got) !== want.sha256) throw new CheckpointError(`round ${version}: ${part} fails its sha256 check`);
       parts[part] = got;
     });
     return {
-      round,
-      params: parsePart(round, 'params.bin', () => decodeNamedArrays(parts['params.bin'])),
-      optimizer: parsePart(round, 'optimizer.bin', () => decodeNamedArrays(parts['optimizer.bin'])),
-      state: parsePart(round, 'state.json', () => parseState(parts['state.json'])),
+      version,
+      params: parsePart(version, 'params.bin', () => decodeNamedArrays(parts['params.bin'])),
+      optimizer: parsePart(version, 'optimizer.bin', () => decodeNamedArrays(parts['optimizer.bin'])),
+      state: parsePart(version, 'state.json', () => parseState(parts['state.json'])),
     };
   }
 
-  /** Rounds that have a manifest (complete unless corrupted), oldest first. */
-  async rounds(): Promise<number[]> {
-    const dirs = await this.#listRounds();
+  /** Versions that have a manifest (complete unless corrupted), oldest first. */
+  async versions(): Promise<number[]> {
+    const dirs = await this.#listVersions();
     return [...dirs].filter(([, files]) => files.has(MANIFEST)).map(([r]) => r).sort((a, b) => a - b);
   }
 
-  /** Deletes every round older than the `keep`-th newest one with a manifest. */
+  /** Deletes every checkpoint older than the `keep`-th newest one with a manifest. */
   async #prune(): Promise<void> {
-    const dirs = await this.#listRounds();
+    const dirs = await this.#listVersions();
     const complete = [...dirs].filter(([, files]) => files.has(MANIFEST)).map(([r]) => r).sort((a, b) => b - a);
     const oldestKept = complete[this.#keep - 1];
     if (oldestKept === undefined) return;
-    for (const [round, files] of dirs) {
-      if (round >= oldestKept) continue;
-      const dir = this.#roundDir(round);
+    for (const [version, files] of dirs) {
+      if (version >= oldestKept) continue;
+      const dir = this.#dir(version);
       // Manifest first: a half-deleted checkpoint must look incomplete, not corrupted-but-listed.
       if (files.has(MANIFEST)) await this.#store.delete(`${dir}${MANIFEST}`);
       await Promise.all([...files].filter((f) => f !== MANIFEST).map((f) => this.#store.delete(`${dir}${f}`)));
     }
   }
 
-  /** Round → names of the files in its directory (any depth below is ignored). */
-  async #listRounds(): Promise<Map<number, Set<string>>> {
+  /** Version → names of the files in its directory (any depth below is ignored). */
+  async #listVersions(): Promise<Map<number, Set<string>>> {
     const ckptPrefix = storageKeys.checkpoints(this.jobId);
     const dirs = new Map<number, Set<string>>();
     for (const key of await this.#store.list(ckptPrefix)) {
@@ -168,8 +168,8 @@ export class CheckpointStore {
     return dirs;
   }
 
-  #roundDir(round: number): string {
-    return storageKeys.checkpoint(this.jobId, round);
+  #dir(version: number): string {
+    return storageKeys.checkpoint(this.jobId, version);
   }
 }
 
@@ -179,12 +179,12 @@ function parseState(bytes: Uint8Array): Record<string, unknown> {
   return state as Record<string, unknown>;
 }
 
-/** Runs a pure parser; its failure means the content is bad, reported as the round's problem. */
-function parsePart<T>(round: number, part: string | undefined, parse: () => T): T {
+/** Runs a pure parser; its failure means the content is bad, reported as the checkpoint's problem. */
+function parsePart<T>(version: number, part: string | undefined, parse: () => T): T {
   try {
     return parse();
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    throw new CheckpointError(`round ${round}: ${part ? `${part}: ` : ''}${message}`);
+    throw new CheckpointError(`round ${version}: ${part ? `${part}: ` : ''}${message}`);
   }
 }

@@ -6,24 +6,24 @@ export const MANIFEST_FORMAT = 'metatrain-checkpoint/1';
 export interface Manifest {
   format: typeof MANIFEST_FORMAT;
   jobId: string;
-  round: number;
+  version: number;
   createdAt: string;
   parts: Record<CheckpointPart, { sha256: string; bytes: number }>;
 }
 
-export function buildManifest(jobId: string, round: number, parts: Record<CheckpointPart, Uint8Array>): Manifest {
+export function buildManifest(jobId: string, version: number, parts: Record<CheckpointPart, Uint8Array>): Manifest {
   const entries = CHECKPOINT_PARTS.map((p) => [p, { sha256: sha256Hex(parts[p]), bytes: parts[p].length }] as const);
   return {
     format: MANIFEST_FORMAT,
     jobId,
-    round,
+    version,
     createdAt: new Date().toISOString(),
     parts: Object.fromEntries(entries) as Manifest['parts'],
   };
 }
 
-/** Parses and checks MANIFEST.json of `round`; throws CheckpointError naming what is wrong. */
-export function parseManifest(bytes: Uint8Array, round: number): Manifest {
+/** Parses and checks MANIFEST.json of `version`; throws CheckpointError naming what is wrong. */
+export function parseManifest(bytes: Uint8Array, version: number): Manifest {
   let m: Partial<Manifest> | null;
   try {
     m = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as Partial<Manifest> | null;
@@ -33,7 +33,7 @@ export function parseManifest(bytes: Uint8Array, round: number): Manifest {
   if (typeof m !== 'object' || m === null || m.format !== MANIFEST_FORMAT) {
     throw new CheckpointError(`MANIFEST.json is not a ${MANIFEST_FORMAT} manifest`);
   }
-  if (m.round !== round) throw new CheckpointError(`MANIFEST.json says round ${String(m.round)}, its directory ${round}`);
+  if (m.version !== version) throw new CheckpointError(`MANIFEST.json says version ${String(m.version)}, its directory ${version}`);
   const parts = m.parts as Record<string, { sha256?: unknown; bytes?: unknown } | undefined> | undefined;
   for (const part of CHECKPOINT_PARTS) {
     const entry = parts?.[part];

@@ -110,6 +110,10 @@ export class S3Store implements BlobStore {
     return keys.sort();
   }
 
+  locate(key: string): string {
+    return `s3://${this.bucket}/${this.prefix}${key}`;
+  }
+
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     // S3 answers a delete of a missing key with success, as BlobStore wants.

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
 import { BackendError, type BackendInfo, type BackendName, type ParamSet, type ShardPlan } from '@metatrain/core';
-import type { ShardKind } from '@metatrain/contract';
+import type { ShardKind } from '@metatrain/core';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
 import { transferable, type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
 
@@ -24,9 +24,9 @@ export interface ShardTask {
   shardKind: ShardKind;
   jobId: string;
   specText: string;
-  round: number;
+  /** The parameter version the shard computes from (a train shard's round). */
+  version: number;
   shard: ShardPlan;
-  parameterVersion: number;
 }
 
 /** A shard's result as the thread computed it. */
@@ -163,7 +163,7 @@ export class ComputeThread {
 
   /**
    * Computes one shard. Asks `fetchParameters` for the parameters only when the thread does
-   * not hold `task.parameterVersion` yet.
+   * not hold `task.version` yet.
    * @throws ComputeThreadError when the thread fails the shard or dies (a new one is started),
    *   WorkerClosedError after close(), and whatever `fetchParameters` throws.
    */

@@ -33,8 +33,8 @@ export class ShardComputer {
   /** Computes the shard of `request`, or says which parameters it needs first. Never throws. */
   handle(request: ComputeRequest): ComputeDone | NeedsParameters | ComputeFailed {
     try {
-      if (request.params) this.parameters.put(request.jobId, request.parameterVersion, request.params);
-      const params = this.parameters.get(request.jobId, request.parameterVersion);
+      if (request.params) this.parameters.put(request.jobId, request.version, request.params);
+      const params = this.parameters.get(request.jobId, request.version);
       if (!params) return { kind: 'needs-parameters', id: request.id };
       const ctx = this.context(request.jobId, request.specText);
       const started = performance.now();
@@ -42,7 +42,7 @@ export class ShardComputer {
         const metrics = computeEvalShard(ctx, params, request.shard);
         return { kind: 'computed', id: request.id, sum: [], metrics, computeMs: performance.now() - started };
       }
-      const result = computeShard(ctx, params, request.round, request.shard);
+      const result = computeShard(ctx, params, request.version, request.shard);
       const computeMs = performance.now() - started;
       return { kind: 'computed', id: request.id, sum: result.sum, metrics: result.metrics, computeMs };
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/core';
-import type { ShardKind } from '@metatrain/contract';
+import type { ShardKind } from '@metatrain/core';
 
 // The messages between the worker's main thread and its compute thread. Parameter and sum
 // arrays travel as transferred Float32Array buffers (moved, not copied); everything else is
@@ -24,9 +24,9 @@ export interface ComputeRequest {
   jobId: string;
   /** The job's spec text (GetJob); compute contexts are cached per job id and spec. */
   specText: string;
-  round: number;
+  /** The parameter version the shard computes from (a train shard's round). */
+  version: number;
   shard: ShardPlan;
-  parameterVersion: number;
   /**
    * The parameters, when the main thread fetched them because the thread said it lacked
    * them; the thread keeps them for later shards of the same version.

@@ -11,10 +11,11 @@ export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'fai
 
 /** One processed shard, for logs and tests. */
 export interface ShardEvent {
-  /** The BullMQ job id (`{jobId}-r{round}-s{shard}[-a{n}]`). */
+  /** The BullMQ job id (`{jobId}-r{version}-s{shard}[-a{n}]`, `-e{shard}` for an evaluation shard). */
   queueJobId: string;
   jobId: string;
-  round: number;
+  /** The parameter version the shard computed from (a train shard's round). */
+  version: number;
   shard: number;
   outcome: ShardOutcome;
   /** Why, for every outcome but `accepted`. */

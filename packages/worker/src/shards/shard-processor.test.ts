@@ -7,7 +7,7 @@ import type { ShardEvent } from './shard-event';
 import { ShardProcessor, type ShardCompute, type ShardCoordinator } from './shard-processor';
 
 const rpcError = (code: grpc.status, details: string): Error => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-const message: ShardMessage = { kind: 'train', jobId: 'job-a', round: 3, shard: 1, start: 2, end: 4, parameterVersion: 3 };
+const message: ShardMessage = { kind: 'train', jobId: 'job-a', version: 3, shard: 1, start: 2, end: 4 };
 const sum: ParamSet = [{ name: 'w', shape: [1], values: new Float32Array([0.5]) }];
 
 class FakeCoordinator implements ShardCoordinator {
@@ -69,13 +69,12 @@ describe('ShardProcessor', () => {
   it('computes, reports with the full header, and completes on ACCEPTED', async () => {
     const { coordinator, compute, events, shards } = processor();
     expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
-    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', round: 3, parameterVersion: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', version: 3, shard: { index: 1, start: 2, end: 4 } }]);
     expect(coordinator.headers).toEqual([
       {
         jobId: 'job-a',
-        round: 3,
+        version: 3,
         shardIndex: 1,
-        parameterVersion: 3,
         workerId: 'w-1',
         backend: 'wasm',
         taskMetrics: [
@@ -85,20 +84,20 @@ describe('ShardProcessor', () => {
         computeMs: 12,
       },
     ]);
-    expect(events).toMatchObject([{ queueJobId: 'job-a-r3-s1', jobId: 'job-a', round: 3, shard: 1, outcome: 'accepted', computeMs: 12 }]);
+    expect(events).toMatchObject([{ queueJobId: 'job-a-r3-s1', jobId: 'job-a', version: 3, shard: 1, outcome: 'accepted', computeMs: 12 }]);
     expect(shards.shardsDone).toBe(1);
   });
 
   it('reports an evaluation shard with ReportEval: per-task metrics, no sum', async () => {
     const { coordinator, compute, shards } = processor();
-    const evalMessage: ShardMessage = { ...message, kind: 'eval', round: 3, shard: 0, start: 2, end: 4 };
+    const evalMessage: ShardMessage = { ...message, kind: 'eval', version: 3, shard: 0, start: 2, end: 4 };
     expect(await shards.process('job-a-r3-e0', evalMessage, signal())).toEqual({ outcome: 'accepted' });
     expect(compute.tasks[0]?.shardKind).toBe('eval');
     expect(coordinator.headers).toEqual([]);
     expect(coordinator.evals).toEqual([
       {
         jobId: 'job-a',
-        parameterVersion: 3,
+        version: 3,
         shardIndex: 0,
         workerId: 'w-1',
         backend: 'wasm',

@@ -77,7 +77,7 @@ export class ShardProcessor {
       this.options.onShard({
         queueJobId,
         jobId: message.jobId,
-        round: message.round,
+        version: message.version,
         shard: message.shard,
         outcome,
         ...(reason !== undefined ? { reason } : {}),
@@ -124,22 +124,22 @@ export class ShardProcessor {
 
   private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
     const { coordinator, compute } = this.options;
-    const { jobId, round, parameterVersion } = message;
+    const { jobId, version } = message;
     let specText = this.specs.get(jobId);
     if (specText === undefined) {
       specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
       this.specs.set(jobId, specText);
     }
-    const task: ShardTask = { shardKind: message.kind, jobId, specText, round, parameterVersion, shard: { index: message.shard, start: message.start, end: message.end } };
-    return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, parameterVersion), signal, GRACE_OVER));
+    const task: ShardTask = { shardKind: message.kind, jobId, specText, version, shard: { index: message.shard, start: message.start, end: message.end } };
+    return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
   }
 
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
     const { coordinator, workerId, compute } = this.options;
-    const common = { jobId: message.jobId, parameterVersion: message.parameterVersion, shardIndex: message.shard, workerId, backend: compute.backend.name };
+    const common = { jobId: message.jobId, version: message.version, shardIndex: message.shard, workerId, backend: compute.backend.name };
     const taskMetrics = computed.metrics.map(taskMetricsToWire);
     if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
-    const header: ReportHeader = { ...common, round: message.round, taskMetrics, computeMs: computed.computeMs };
+    const header: ReportHeader = { ...common, taskMetrics, computeMs: computed.computeMs };
     return coordinator.reportShard(header, computed.sum);
   }
 }

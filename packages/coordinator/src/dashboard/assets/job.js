@@ -89,14 +89,14 @@ function showFacts() {
   const job = detail.job;
   const last = rounds.get(Math.max(-1, ...rounds.keys()));
   const lastEval = evals.get(Math.max(-1, ...evals.keys()));
-  const round = Math.max(job.round, last ? last.round + 1 : 0);
-  const heldOut = lastEval ? `${mt.number(lastEval.preLoss)} → ${mt.number(lastEval.postLoss)} (round ${lastEval.round})` : '–';
+  const roundsCompleted = Math.max(job.roundsCompleted, last ? last.round + 1 : 0);
+  const heldOut = lastEval ? `${mt.number(lastEval.preLoss)} → ${mt.number(lastEval.postLoss)} (version ${lastEval.version})` : '–';
   const stateNode = mt.el('div', {}, [mt.el('dt', { text: 'State' }), mt.el('dd', {}, [mt.stateBadge(state ?? job.state)])]);
   document.getElementById('facts').replaceChildren(
     stateNode,
     fact('Algorithm', job.algorithm),
     fact('Tasks', job.taskFamily),
-    mt.el('div', {}, [mt.el('dt', { text: 'Round' }), mt.el('dd', { id: 'round', text: `${round} / ${job.totalRounds}` })]),
+    mt.el('div', {}, [mt.el('dt', { text: 'Round' }), mt.el('dd', { id: 'round', text: `${roundsCompleted} / ${job.totalRounds}` })]),
     fact('Tasks/s', mt.number(last?.tasksPerSecond ?? job.tasksPerSecond, 3)),
     fact('Elapsed', mt.duration(job.elapsedMs)),
     fact('Left', mt.duration(job.etaMs)),
@@ -111,7 +111,7 @@ function showFacts() {
 function showDetail() {
   document.getElementById('spec').textContent = detail.spec;
   document.querySelector('#checkpoints tbody').replaceChildren(
-    ...[...detail.checkpoints].reverse().map((c) => mt.el('tr', {}, [mt.el('td', { class: 'num', text: c.round }), mt.el('td', { text: c.location })])),
+    ...[...detail.checkpoints].reverse().map((c) => mt.el('tr', {}, [mt.el('td', { class: 'num', text: c.version }), mt.el('td', { text: c.location })])),
   );
   const exportNode = document.getElementById('export');
   if (detail.exportFiles.length > 0) {
@@ -144,7 +144,7 @@ refresh().then(() => {
   mt.follow(`${api}/events`, {
     'job-event'(event) {
       if (event.type === 'round') rounds.set(event.round, event);
-      else if (event.type === 'eval') evals.set(event.round, event);
+      else if (event.type === 'eval') evals.set(event.version, event);
       else {
         if (event.type === 'state') state = event.state;
         void refresh();

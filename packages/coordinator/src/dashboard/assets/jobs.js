@@ -9,7 +9,7 @@ function jobRow(job) {
     mt.el('td', {}, [mt.stateBadge(job.state)]),
     mt.el('td', { text: job.algorithm }),
     mt.el('td', { text: job.taskFamily }),
-    mt.el('td', { class: 'num', text: `${job.round} / ${job.totalRounds}` }),
+    mt.el('td', { class: 'num', text: `${job.roundsCompleted} / ${job.totalRounds}` }),
     mt.el('td', { class: 'num', text: mt.number(job.tasksPerSecond, 3) }),
     mt.el('td', { class: 'num', text: mt.duration(job.elapsedMs) }),
     mt.el('td', { class: 'num', text: mt.duration(job.etaMs) }),

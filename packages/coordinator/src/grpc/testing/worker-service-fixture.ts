@@ -1,7 +1,6 @@
 import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportHeader, WorkerServiceClient, type WorkerServiceServer, WorkerServiceService } from '@metatrain/contract';
-import { EvalTracker } from '../../rounds/eval-tracker';
-import { RoundTracker } from '../../rounds/round-tracker';
+import { ShardTracker } from '../../rounds/shard-tracker';
 import type { AcceptOutcome } from '../../rounds/shard-report';
 import { NotFoundError } from '../grpc-errors';
 import type { ParameterSource } from '../parameter-source';
@@ -13,19 +12,19 @@ export const inSeconds = (seconds: number): Date => new Date(Date.now() + second
 /** One job of {@link FakeJobs}: the versions it holds and the round it is collecting. */
 export interface FakeJob {
   versions: Map<number, ParamSet>;
-  tracker: RoundTracker;
+  tracker: ShardTracker;
   /** The evaluation it is collecting, if any (set by the test). */
-  evaluation?: EvalTracker;
+  evaluation?: ShardTracker;
   /** Every report the sink was handed, in arrival order. */
   reports: Array<{ header: ReportHeader; sum: ParamSet }>;
 }
 
-/** A stand-in for the job registry: parameters by version, one RoundTracker per job. */
+/** A stand-in for the job registry: parameters by version, one ShardTracker per job. */
 export class FakeJobs implements ParameterSource, ReportSink {
   readonly jobs = new Map<string, FakeJob>();
 
-  add(jobId: string, options: { round: number; layout: ParamShape[]; metaBatchSize: number; shardSize: number; versions?: Map<number, ParamSet> }): FakeJob {
-    const tracker = new RoundTracker({ round: options.round, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
+  add(jobId: string, options: { version: number; layout: ParamShape[]; metaBatchSize: number; shardSize: number; versions?: Map<number, ParamSet> }): FakeJob {
+    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
     const job = { versions: options.versions ?? new Map(), tracker, reports: [] };
     this.jobs.set(jobId, job);
     return job;

@@ -9,7 +9,7 @@ if (!port) throw new Error('runs as a worker thread only');
 const send = (reply: ThreadReply): void => port.postMessage(reply);
 port.on('message', (request: ThreadRequest) => {
   if (request.jobId === 'crash') throw new Error('simulated crash');
-  if (!request.params && request.parameterVersion > 0) send({ kind: 'needs-parameters', id: request.id });
+  if (!request.params && request.version > 0) send({ kind: 'needs-parameters', id: request.id });
   else send({ kind: 'computed', id: request.id, sum: request.params ?? [], metrics: [], computeMs: 0 });
 });
 send({ kind: 'ready', backend: { name: 'cpu', device: 'cpu' } });

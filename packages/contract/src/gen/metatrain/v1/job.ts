@@ -139,8 +139,8 @@ export interface Job {
   /** sinusoid | omniglot | csv | ... */
   taskFamily: string;
   state: JobState;
-  /** Rounds completed so far; the current parameters are version `round`. */
-  round: number;
+  /** Rounds completed so far; the current parameters are version `rounds_completed`. */
+  roundsCompleted: number;
   /** outer.iterations of the spec. */
   totalRounds: number;
   /** Unix epoch milliseconds. */
@@ -226,9 +226,15 @@ export interface JobStateChanged {
   error: string;
 }
 
-/** One finished round r: parameters went from version r to r + 1. */
+/**
+ * One finished round r: parameters went from version r to r + 1. The same record, field for
+ * field, is a line of metrics.jsonl (@metatrain/core's RoundMetrics).
+ */
 export interface RoundCompleted {
-  /** The round that completed (0-based); the job's parameters are now version round + 1. */
+  /**
+   * The round that completed (0-based): it computed from version `round`, so the job's
+   * parameters are now version round + 1.
+   */
   round: number;
   /**
    * Mean query loss over the round's tasks, after adaptation (the quantity the outer step
@@ -236,44 +242,49 @@ export interface RoundCompleted {
    */
   metaLoss: number;
   /** Mean query loss before / after the inner-loop adaptation. */
-  preAdaptationLoss: number;
-  postAdaptationLoss: number;
+  preLoss: number;
+  postLoss: number;
   /** Mean query accuracy before / after adaptation; unset for regression task families. */
-  preAdaptationAccuracy?: number | undefined;
-  postAdaptationAccuracy?:
+  preAccuracy?: number | undefined;
+  postAccuracy?:
     | number
     | undefined;
   /** Tasks of this round divided by its wall-clock latency. */
   tasksPerSecond: number;
-  /** Wall-clock time from planning the round to writing the new parameters. */
+  /** Wall-clock time from planning the round to the new parameters. */
   roundMs: number;
-  /** Distinct workers that reported shards of this round (1 for the in-process executor). */
+  /** Distinct workers that reported shards of this round (1 in one process). */
   workers: number;
   /** Compute backends that reported this round's shards (tensorflow, wasm, cpu). */
   backends: string[];
+  /** Tasks in the round (the meta-batch). */
+  tasks: number;
+  /** The outer learning rate of the round's step (Reptile: its epsilon). */
+  outerLr: number;
 }
 
 /**
  * A periodic held-out evaluation (the spec's `eval: { everyRounds, tasks }`), computed by the
  * workers as evaluation shards: the parameters of version `round` adapted to `tasks` fresh
  * tasks of the held-out split. It never changes the parameters. A job evaluates version v
- * right after RoundCompleted{round: v - 1} and before its next round starts; a coordinator that
- * resumes a job at a version due for evaluation evaluates it again (same tasks, same numbers).
+ * right after RoundCompleted{round: v - 1}, before checkpointing v and before its next round
+ * starts; a job resumed from a checkpoint whose evaluation was cut short evaluates it again
+ * (same tasks, same numbers). Field for field @metatrain/core's EvalMetrics.
  */
 export interface EvalCompleted {
-  /** Rounds completed when evaluated: the parameters are version `round`. */
-  round: number;
+  /** The parameter version evaluated (= rounds completed). */
+  version: number;
   /** Held-out tasks evaluated. */
   tasks: number;
   /** Mean query loss over the held-out tasks before / after adaptation. */
-  preAdaptationLoss: number;
-  postAdaptationLoss: number;
+  preLoss: number;
+  postLoss: number;
   /** Mean query accuracy before / after adaptation; unset for regression task families. */
-  preAdaptationAccuracy?: number | undefined;
-  postAdaptationAccuracy?:
+  preAccuracy?: number | undefined;
+  postAccuracy?:
     | number
     | undefined;
-  /** Wall-clock time from enqueueing the evaluation shards to the last result. */
+  /** Wall-clock time from planning the evaluation to its last result. */
   evalMs: number;
   /** Distinct workers that reported the evaluation's shards. */
   workers: number;
@@ -281,11 +292,14 @@ export interface EvalCompleted {
 
 export interface CheckpointWritten {
   /**
-   * Rounds completed when the checkpoint was taken: it holds parameter version `round` (the
-   * state right after RoundCompleted{round: round - 1}); a resume continues with round `round`.
+   * The parameter version the checkpoint holds (the state right after
+   * RoundCompleted{round: version - 1}); a resume continues with round `version`.
    */
-  round: number;
-  /** Where the checkpoint lives, e.g. s3://bucket/jobs/{jobId}/ckpt/{round}/ or a file:// URL. */
+  version: number;
+  /**
+   * Where the checkpoint lives: s3://bucket/[prefix/]jobs/{jobId}/ckpt/{version, 8 digits}/ or
+   * the file:// URL of that directory.
+   */
   location: string;
 }
 
@@ -376,7 +390,7 @@ export interface WorkerInfo {
   hostname: string;
   version: string;
   state: WorkerState;
-  /** "{jobId}-r{round}-s{shard}" (or "-e{shard}" for an evaluation shard) while computing, empty when idle */
+  /** "{jobId}-r{version}-s{shard}" (or "-e{shard}" for an evaluation shard of that version) while computing, empty when idle */
   currentShard: string;
   shardsDone: number;
   registeredAtMs: number;
@@ -391,7 +405,7 @@ function createBaseJob(): Job {
     algorithm: "",
     taskFamily: "",
     state: 0,
-    round: 0,
+    roundsCompleted: 0,
     totalRounds: 0,
     createdAtMs: 0,
     updatedAtMs: 0,
@@ -418,8 +432,8 @@ export const Job: MessageFns<Job> = {
     if (message.state !== 0) {
       writer.uint32(40).int32(message.state);
     }
-    if (message.round !== 0) {
-      writer.uint32(48).uint32(message.round);
+    if (message.roundsCompleted !== 0) {
+      writer.uint32(48).uint32(message.roundsCompleted);
     }
     if (message.totalRounds !== 0) {
       writer.uint32(56).uint32(message.totalRounds);
@@ -500,7 +514,7 @@ export const Job: MessageFns<Job> = {
               break;
             }
 
-            message.round = reader.uint32();
+            message.roundsCompleted = reader.uint32();
             continue;
           }
           case 7: {
@@ -574,7 +588,11 @@ export const Job: MessageFns<Job> = {
         ? globalThis.String(object.task_family)
         : "",
       state: isSet(object.state) ? jobStateFromJSON(object.state) : 0,
-      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      roundsCompleted: isSet(object.roundsCompleted)
+        ? globalThis.Number(object.roundsCompleted)
+        : isSet(object.rounds_completed)
+        ? globalThis.Number(object.rounds_completed)
+        : 0,
       totalRounds: isSet(object.totalRounds)
         ? globalThis.Number(object.totalRounds)
         : isSet(object.total_rounds)
@@ -617,8 +635,8 @@ export const Job: MessageFns<Job> = {
     if (message.state !== 0) {
       obj.state = jobStateToJSON(message.state);
     }
-    if (message.round !== 0) {
-      obj.round = Math.round(message.round);
+    if (message.roundsCompleted !== 0) {
+      obj.roundsCompleted = Math.round(message.roundsCompleted);
     }
     if (message.totalRounds !== 0) {
       obj.totalRounds = Math.round(message.totalRounds);
@@ -651,7 +669,7 @@ export const Job: MessageFns<Job> = {
     message.algorithm = object.algorithm ?? "";
     message.taskFamily = object.taskFamily ?? "";
     message.state = object.state ?? 0;
-    message.round = object.round ?? 0;
+    message.roundsCompleted = object.roundsCompleted ?? 0;
     message.totalRounds = object.totalRounds ?? 0;
     message.createdAtMs = object.createdAtMs ?? 0;
     message.updatedAtMs = object.updatedAtMs ?? 0;
@@ -1748,14 +1766,16 @@ function createBaseRoundCompleted(): RoundCompleted {
   return {
     round: 0,
     metaLoss: 0,
-    preAdaptationLoss: 0,
-    postAdaptationLoss: 0,
-    preAdaptationAccuracy: undefined,
-    postAdaptationAccuracy: undefined,
+    preLoss: 0,
+    postLoss: 0,
+    preAccuracy: undefined,
+    postAccuracy: undefined,
     tasksPerSecond: 0,
     roundMs: 0,
     workers: 0,
     backends: [],
+    tasks: 0,
+    outerLr: 0,
   };
 }
 
@@ -1767,17 +1787,17 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     if (message.metaLoss !== 0) {
       writer.uint32(17).double(message.metaLoss);
     }
-    if (message.preAdaptationLoss !== 0) {
-      writer.uint32(25).double(message.preAdaptationLoss);
+    if (message.preLoss !== 0) {
+      writer.uint32(25).double(message.preLoss);
     }
-    if (message.postAdaptationLoss !== 0) {
-      writer.uint32(33).double(message.postAdaptationLoss);
+    if (message.postLoss !== 0) {
+      writer.uint32(33).double(message.postLoss);
     }
-    if (message.preAdaptationAccuracy !== undefined) {
-      writer.uint32(41).double(message.preAdaptationAccuracy);
+    if (message.preAccuracy !== undefined) {
+      writer.uint32(41).double(message.preAccuracy);
     }
-    if (message.postAdaptationAccuracy !== undefined) {
-      writer.uint32(49).double(message.postAdaptationAccuracy);
+    if (message.postAccuracy !== undefined) {
+      writer.uint32(49).double(message.postAccuracy);
     }
     if (message.tasksPerSecond !== 0) {
       writer.uint32(57).double(message.tasksPerSecond);
@@ -1790,6 +1810,12 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     }
     for (const v of message.backends) {
       writer.uint32(82).string(v!);
+    }
+    if (message.tasks !== 0) {
+      writer.uint32(88).uint32(message.tasks);
+    }
+    if (message.outerLr !== 0) {
+      writer.uint32(97).double(message.outerLr);
     }
     return writer;
   },
@@ -1828,7 +1854,7 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
               break;
             }
 
-            message.preAdaptationLoss = reader.double();
+            message.preLoss = reader.double();
             continue;
           }
           case 4: {
@@ -1836,7 +1862,7 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
               break;
             }
 
-            message.postAdaptationLoss = reader.double();
+            message.postLoss = reader.double();
             continue;
           }
           case 5: {
@@ -1844,7 +1870,7 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
               break;
             }
 
-            message.preAdaptationAccuracy = reader.double();
+            message.preAccuracy = reader.double();
             continue;
           }
           case 6: {
@@ -1852,7 +1878,7 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
               break;
             }
 
-            message.postAdaptationAccuracy = reader.double();
+            message.postAccuracy = reader.double();
             continue;
           }
           case 7: {
@@ -1887,6 +1913,22 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
             message.backends.push(reader.string());
             continue;
           }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.tasks = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 97) {
+              break;
+            }
+
+            message.outerLr = reader.double();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1907,25 +1949,25 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
         : isSet(object.meta_loss)
         ? globalThis.Number(object.meta_loss)
         : 0,
-      preAdaptationLoss: isSet(object.preAdaptationLoss)
-        ? globalThis.Number(object.preAdaptationLoss)
-        : isSet(object.pre_adaptation_loss)
-        ? globalThis.Number(object.pre_adaptation_loss)
+      preLoss: isSet(object.preLoss)
+        ? globalThis.Number(object.preLoss)
+        : isSet(object.pre_loss)
+        ? globalThis.Number(object.pre_loss)
         : 0,
-      postAdaptationLoss: isSet(object.postAdaptationLoss)
-        ? globalThis.Number(object.postAdaptationLoss)
-        : isSet(object.post_adaptation_loss)
-        ? globalThis.Number(object.post_adaptation_loss)
+      postLoss: isSet(object.postLoss)
+        ? globalThis.Number(object.postLoss)
+        : isSet(object.post_loss)
+        ? globalThis.Number(object.post_loss)
         : 0,
-      preAdaptationAccuracy: isSet(object.preAdaptationAccuracy)
-        ? globalThis.Number(object.preAdaptationAccuracy)
-        : isSet(object.pre_adaptation_accuracy)
-        ? globalThis.Number(object.pre_adaptation_accuracy)
+      preAccuracy: isSet(object.preAccuracy)
+        ? globalThis.Number(object.preAccuracy)
+        : isSet(object.pre_accuracy)
+        ? globalThis.Number(object.pre_accuracy)
         : undefined,
-      postAdaptationAccuracy: isSet(object.postAdaptationAccuracy)
-        ? globalThis.Number(object.postAdaptationAccuracy)
-        : isSet(object.post_adaptation_accuracy)
-        ? globalThis.Number(object.post_adaptation_accuracy)
+      postAccuracy: isSet(object.postAccuracy)
+        ? globalThis.Number(object.postAccuracy)
+        : isSet(object.post_accuracy)
+        ? globalThis.Number(object.post_accuracy)
         : undefined,
       tasksPerSecond: isSet(object.tasksPerSecond)
         ? globalThis.Number(object.tasksPerSecond)
@@ -1941,6 +1983,12 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
       backends: globalThis.Array.isArray(object?.backends)
         ? object.backends.map((e: any) => globalThis.String(e))
         : [],
+      tasks: isSet(object.tasks) ? globalThis.Number(object.tasks) : 0,
+      outerLr: isSet(object.outerLr)
+        ? globalThis.Number(object.outerLr)
+        : isSet(object.outer_lr)
+        ? globalThis.Number(object.outer_lr)
+        : 0,
     };
   },
 
@@ -1952,17 +2000,17 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     if (message.metaLoss !== 0) {
       obj.metaLoss = floatToJson(message.metaLoss);
     }
-    if (message.preAdaptationLoss !== 0) {
-      obj.preAdaptationLoss = floatToJson(message.preAdaptationLoss);
+    if (message.preLoss !== 0) {
+      obj.preLoss = floatToJson(message.preLoss);
     }
-    if (message.postAdaptationLoss !== 0) {
-      obj.postAdaptationLoss = floatToJson(message.postAdaptationLoss);
+    if (message.postLoss !== 0) {
+      obj.postLoss = floatToJson(message.postLoss);
     }
-    if (message.preAdaptationAccuracy !== undefined) {
-      obj.preAdaptationAccuracy = floatToJson(message.preAdaptationAccuracy);
+    if (message.preAccuracy !== undefined) {
+      obj.preAccuracy = floatToJson(message.preAccuracy);
     }
-    if (message.postAdaptationAccuracy !== undefined) {
-      obj.postAdaptationAccuracy = floatToJson(message.postAdaptationAccuracy);
+    if (message.postAccuracy !== undefined) {
+      obj.postAccuracy = floatToJson(message.postAccuracy);
     }
     if (message.tasksPerSecond !== 0) {
       obj.tasksPerSecond = floatToJson(message.tasksPerSecond);
@@ -1976,6 +2024,12 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     if (message.backends?.length) {
       obj.backends = message.backends;
     }
+    if (message.tasks !== 0) {
+      obj.tasks = Math.round(message.tasks);
+    }
+    if (message.outerLr !== 0) {
+      obj.outerLr = floatToJson(message.outerLr);
+    }
     return obj;
   },
 
@@ -1986,26 +2040,28 @@ export const RoundCompleted: MessageFns<RoundCompleted> = {
     const message = createBaseRoundCompleted();
     message.round = object.round ?? 0;
     message.metaLoss = object.metaLoss ?? 0;
-    message.preAdaptationLoss = object.preAdaptationLoss ?? 0;
-    message.postAdaptationLoss = object.postAdaptationLoss ?? 0;
-    message.preAdaptationAccuracy = object.preAdaptationAccuracy ?? undefined;
-    message.postAdaptationAccuracy = object.postAdaptationAccuracy ?? undefined;
+    message.preLoss = object.preLoss ?? 0;
+    message.postLoss = object.postLoss ?? 0;
+    message.preAccuracy = object.preAccuracy ?? undefined;
+    message.postAccuracy = object.postAccuracy ?? undefined;
     message.tasksPerSecond = object.tasksPerSecond ?? 0;
     message.roundMs = object.roundMs ?? 0;
     message.workers = object.workers ?? 0;
     message.backends = object.backends?.map((e) => e) || [];
+    message.tasks = object.tasks ?? 0;
+    message.outerLr = object.outerLr ?? 0;
     return message;
   },
 };
 
 function createBaseEvalCompleted(): EvalCompleted {
   return {
-    round: 0,
+    version: 0,
     tasks: 0,
-    preAdaptationLoss: 0,
-    postAdaptationLoss: 0,
-    preAdaptationAccuracy: undefined,
-    postAdaptationAccuracy: undefined,
+    preLoss: 0,
+    postLoss: 0,
+    preAccuracy: undefined,
+    postAccuracy: undefined,
     evalMs: 0,
     workers: 0,
   };
@@ -2013,23 +2069,23 @@ function createBaseEvalCompleted(): EvalCompleted {
 
 export const EvalCompleted: MessageFns<EvalCompleted> = {
   encode(message: EvalCompleted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.round !== 0) {
-      writer.uint32(8).uint32(message.round);
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
     }
     if (message.tasks !== 0) {
       writer.uint32(16).uint32(message.tasks);
     }
-    if (message.preAdaptationLoss !== 0) {
-      writer.uint32(25).double(message.preAdaptationLoss);
+    if (message.preLoss !== 0) {
+      writer.uint32(25).double(message.preLoss);
     }
-    if (message.postAdaptationLoss !== 0) {
-      writer.uint32(33).double(message.postAdaptationLoss);
+    if (message.postLoss !== 0) {
+      writer.uint32(33).double(message.postLoss);
     }
-    if (message.preAdaptationAccuracy !== undefined) {
-      writer.uint32(41).double(message.preAdaptationAccuracy);
+    if (message.preAccuracy !== undefined) {
+      writer.uint32(41).double(message.preAccuracy);
     }
-    if (message.postAdaptationAccuracy !== undefined) {
-      writer.uint32(49).double(message.postAdaptationAccuracy);
+    if (message.postAccuracy !== undefined) {
+      writer.uint32(49).double(message.postAccuracy);
     }
     if (message.evalMs !== 0) {
       writer.uint32(57).double(message.evalMs);
@@ -2058,7 +2114,7 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
               break;
             }
 
-            message.round = reader.uint32();
+            message.version = reader.uint32();
             continue;
           }
           case 2: {
@@ -2074,7 +2130,7 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
               break;
             }
 
-            message.preAdaptationLoss = reader.double();
+            message.preLoss = reader.double();
             continue;
           }
           case 4: {
@@ -2082,7 +2138,7 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
               break;
             }
 
-            message.postAdaptationLoss = reader.double();
+            message.postLoss = reader.double();
             continue;
           }
           case 5: {
@@ -2090,7 +2146,7 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
               break;
             }
 
-            message.preAdaptationAccuracy = reader.double();
+            message.preAccuracy = reader.double();
             continue;
           }
           case 6: {
@@ -2098,7 +2154,7 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
               break;
             }
 
-            message.postAdaptationAccuracy = reader.double();
+            message.postAccuracy = reader.double();
             continue;
           }
           case 7: {
@@ -2131,27 +2187,27 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
 
   fromJSON(object: any): EvalCompleted {
     return {
-      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       tasks: isSet(object.tasks) ? globalThis.Number(object.tasks) : 0,
-      preAdaptationLoss: isSet(object.preAdaptationLoss)
-        ? globalThis.Number(object.preAdaptationLoss)
-        : isSet(object.pre_adaptation_loss)
-        ? globalThis.Number(object.pre_adaptation_loss)
+      preLoss: isSet(object.preLoss)
+        ? globalThis.Number(object.preLoss)
+        : isSet(object.pre_loss)
+        ? globalThis.Number(object.pre_loss)
         : 0,
-      postAdaptationLoss: isSet(object.postAdaptationLoss)
-        ? globalThis.Number(object.postAdaptationLoss)
-        : isSet(object.post_adaptation_loss)
-        ? globalThis.Number(object.post_adaptation_loss)
+      postLoss: isSet(object.postLoss)
+        ? globalThis.Number(object.postLoss)
+        : isSet(object.post_loss)
+        ? globalThis.Number(object.post_loss)
         : 0,
-      preAdaptationAccuracy: isSet(object.preAdaptationAccuracy)
-        ? globalThis.Number(object.preAdaptationAccuracy)
-        : isSet(object.pre_adaptation_accuracy)
-        ? globalThis.Number(object.pre_adaptation_accuracy)
+      preAccuracy: isSet(object.preAccuracy)
+        ? globalThis.Number(object.preAccuracy)
+        : isSet(object.pre_accuracy)
+        ? globalThis.Number(object.pre_accuracy)
         : undefined,
-      postAdaptationAccuracy: isSet(object.postAdaptationAccuracy)
-        ? globalThis.Number(object.postAdaptationAccuracy)
-        : isSet(object.post_adaptation_accuracy)
-        ? globalThis.Number(object.post_adaptation_accuracy)
+      postAccuracy: isSet(object.postAccuracy)
+        ? globalThis.Number(object.postAccuracy)
+        : isSet(object.post_accuracy)
+        ? globalThis.Number(object.post_accuracy)
         : undefined,
       evalMs: isSet(object.evalMs)
         ? globalThis.Number(object.evalMs)
@@ -2164,23 +2220,23 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
 
   toJSON(message: EvalCompleted): unknown {
     const obj: any = {};
-    if (message.round !== 0) {
-      obj.round = Math.round(message.round);
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
     }
     if (message.tasks !== 0) {
       obj.tasks = Math.round(message.tasks);
     }
-    if (message.preAdaptationLoss !== 0) {
-      obj.preAdaptationLoss = floatToJson(message.preAdaptationLoss);
+    if (message.preLoss !== 0) {
+      obj.preLoss = floatToJson(message.preLoss);
     }
-    if (message.postAdaptationLoss !== 0) {
-      obj.postAdaptationLoss = floatToJson(message.postAdaptationLoss);
+    if (message.postLoss !== 0) {
+      obj.postLoss = floatToJson(message.postLoss);
     }
-    if (message.preAdaptationAccuracy !== undefined) {
-      obj.preAdaptationAccuracy = floatToJson(message.preAdaptationAccuracy);
+    if (message.preAccuracy !== undefined) {
+      obj.preAccuracy = floatToJson(message.preAccuracy);
     }
-    if (message.postAdaptationAccuracy !== undefined) {
-      obj.postAdaptationAccuracy = floatToJson(message.postAdaptationAccuracy);
+    if (message.postAccuracy !== undefined) {
+      obj.postAccuracy = floatToJson(message.postAccuracy);
     }
     if (message.evalMs !== 0) {
       obj.evalMs = floatToJson(message.evalMs);
@@ -2196,12 +2252,12 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
   },
   fromPartial(object: DeepPartial<EvalCompleted>): EvalCompleted {
     const message = createBaseEvalCompleted();
-    message.round = object.round ?? 0;
+    message.version = object.version ?? 0;
     message.tasks = object.tasks ?? 0;
-    message.preAdaptationLoss = object.preAdaptationLoss ?? 0;
-    message.postAdaptationLoss = object.postAdaptationLoss ?? 0;
-    message.preAdaptationAccuracy = object.preAdaptationAccuracy ?? undefined;
-    message.postAdaptationAccuracy = object.postAdaptationAccuracy ?? undefined;
+    message.preLoss = object.preLoss ?? 0;
+    message.postLoss = object.postLoss ?? 0;
+    message.preAccuracy = object.preAccuracy ?? undefined;
+    message.postAccuracy = object.postAccuracy ?? undefined;
     message.evalMs = object.evalMs ?? 0;
     message.workers = object.workers ?? 0;
     return message;
@@ -2209,13 +2265,13 @@ export const EvalCompleted: MessageFns<EvalCompleted> = {
 };
 
 function createBaseCheckpointWritten(): CheckpointWritten {
-  return { round: 0, location: "" };
+  return { version: 0, location: "" };
 }
 
 export const CheckpointWritten: MessageFns<CheckpointWritten> = {
   encode(message: CheckpointWritten, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.round !== 0) {
-      writer.uint32(8).uint32(message.round);
+    if (message.version !== 0) {
+      writer.uint32(8).uint32(message.version);
     }
     if (message.location !== "") {
       writer.uint32(18).string(message.location);
@@ -2241,7 +2297,7 @@ export const CheckpointWritten: MessageFns<CheckpointWritten> = {
               break;
             }
 
-            message.round = reader.uint32();
+            message.version = reader.uint32();
             continue;
           }
           case 2: {
@@ -2266,15 +2322,15 @@ export const CheckpointWritten: MessageFns<CheckpointWritten> = {
 
   fromJSON(object: any): CheckpointWritten {
     return {
-      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       location: isSet(object.location) ? globalThis.String(object.location) : "",
     };
   },
 
   toJSON(message: CheckpointWritten): unknown {
     const obj: any = {};
-    if (message.round !== 0) {
-      obj.round = Math.round(message.round);
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
     }
     if (message.location !== "") {
       obj.location = message.location;
@@ -2287,7 +2343,7 @@ export const CheckpointWritten: MessageFns<CheckpointWritten> = {
   },
   fromPartial(object: DeepPartial<CheckpointWritten>): CheckpointWritten {
     const message = createBaseCheckpointWritten();
-    message.round = object.round ?? 0;
+    message.version = object.version ?? 0;
     message.location = object.location ?? "";
     return message;
   },

@@ -40,7 +40,7 @@ export enum ReportStatus {
   STALE = 3,
   /**
    * REJECTED - Well-formed but unusable (layout differs from the job's parameters, wrong task count,
-   * parameter version not equal to round, non-finite values); reason says why. The worker
+   * a shard index out of range, non-finite values); reason says why. The worker
    * fails the queue job with the reason.
    */
   REJECTED = 4,
@@ -121,7 +121,7 @@ export interface RegisterWorkerResponse {
 export interface HeartbeatRequest {
   workerId: string;
   /**
-   * Queue job id of the shard being computed ({jobId}-r{round}-s{shard}, or
+   * Queue job id of the shard being computed ({jobId}-r{version}-s{shard}, or
    * {jobId}-r{version}-e{shard} for an evaluation shard); empty when idle.
    */
   currentShard: string;
@@ -140,7 +140,7 @@ export interface HeartbeatResponse {
 
 export interface GetParametersRequest {
   jobId: string;
-  /** Parameter version = number of rounds completed; round r is computed from version r. */
+  /** The parameter version (= rounds completed); round r is computed from version r. */
   version: number;
 }
 
@@ -155,10 +155,9 @@ export interface ReportShardRequest {
 
 export interface ReportHeader {
   jobId: string;
-  round: number;
+  /** The round: the parameter version the shard was computed from. */
+  version: number;
   shardIndex: number;
-  /** The parameter version the shard was computed from; must equal round. */
-  parameterVersion: number;
   workerId: string;
   /** Compute backend that produced the result: tensorflow | wasm | cpu. */
   backend: string;
@@ -171,8 +170,8 @@ export interface ReportHeader {
 /** The result of one evaluation shard: held-out tasks adapted from one parameter version. */
 export interface ReportEvalRequest {
   jobId: string;
-  /** The parameter version evaluated (rounds completed). */
-  parameterVersion: number;
+  /** The parameter version evaluated (= rounds completed). */
+  version: number;
   /** Shard index within the evaluation. */
   shardIndex: number;
   workerId: string;
@@ -199,7 +198,7 @@ export interface ReportEvalResponse {
 
 /** Losses are on the task's query set. */
 export interface TaskMetrics {
-  /** Index of the task within the round's meta-batch. */
+  /** Index of the task within the round's meta-batch (or within the evaluation). */
   taskIndex: number;
   preLoss: number;
   postLoss: number;
@@ -994,16 +993,7 @@ export const ReportShardRequest: MessageFns<ReportShardRequest> = {
 };
 
 function createBaseReportHeader(): ReportHeader {
-  return {
-    jobId: "",
-    round: 0,
-    shardIndex: 0,
-    parameterVersion: 0,
-    workerId: "",
-    backend: "",
-    taskMetrics: [],
-    computeMs: 0,
-  };
+  return { jobId: "", version: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
 }
 
 export const ReportHeader: MessageFns<ReportHeader> = {
@@ -1011,14 +1001,11 @@ export const ReportHeader: MessageFns<ReportHeader> = {
     if (message.jobId !== "") {
       writer.uint32(10).string(message.jobId);
     }
-    if (message.round !== 0) {
-      writer.uint32(16).uint32(message.round);
+    if (message.version !== 0) {
+      writer.uint32(32).uint32(message.version);
     }
     if (message.shardIndex !== 0) {
       writer.uint32(24).uint32(message.shardIndex);
-    }
-    if (message.parameterVersion !== 0) {
-      writer.uint32(32).uint32(message.parameterVersion);
     }
     if (message.workerId !== "") {
       writer.uint32(42).string(message.workerId);
@@ -1056,12 +1043,12 @@ export const ReportHeader: MessageFns<ReportHeader> = {
             message.jobId = reader.string();
             continue;
           }
-          case 2: {
-            if (tag !== 16) {
+          case 4: {
+            if (tag !== 32) {
               break;
             }
 
-            message.round = reader.uint32();
+            message.version = reader.uint32();
             continue;
           }
           case 3: {
@@ -1070,14 +1057,6 @@ export const ReportHeader: MessageFns<ReportHeader> = {
             }
 
             message.shardIndex = reader.uint32();
-            continue;
-          }
-          case 4: {
-            if (tag !== 32) {
-              break;
-            }
-
-            message.parameterVersion = reader.uint32();
             continue;
           }
           case 5: {
@@ -1131,16 +1110,11 @@ export const ReportHeader: MessageFns<ReportHeader> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
-      round: isSet(object.round) ? globalThis.Number(object.round) : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       shardIndex: isSet(object.shardIndex)
         ? globalThis.Number(object.shardIndex)
         : isSet(object.shard_index)
         ? globalThis.Number(object.shard_index)
-        : 0,
-      parameterVersion: isSet(object.parameterVersion)
-        ? globalThis.Number(object.parameterVersion)
-        : isSet(object.parameter_version)
-        ? globalThis.Number(object.parameter_version)
         : 0,
       workerId: isSet(object.workerId)
         ? globalThis.String(object.workerId)
@@ -1166,14 +1140,11 @@ export const ReportHeader: MessageFns<ReportHeader> = {
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
     }
-    if (message.round !== 0) {
-      obj.round = Math.round(message.round);
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
     }
     if (message.shardIndex !== 0) {
       obj.shardIndex = Math.round(message.shardIndex);
-    }
-    if (message.parameterVersion !== 0) {
-      obj.parameterVersion = Math.round(message.parameterVersion);
     }
     if (message.workerId !== "") {
       obj.workerId = message.workerId;
@@ -1196,9 +1167,8 @@ export const ReportHeader: MessageFns<ReportHeader> = {
   fromPartial(object: DeepPartial<ReportHeader>): ReportHeader {
     const message = createBaseReportHeader();
     message.jobId = object.jobId ?? "";
-    message.round = object.round ?? 0;
+    message.version = object.version ?? 0;
     message.shardIndex = object.shardIndex ?? 0;
-    message.parameterVersion = object.parameterVersion ?? 0;
     message.workerId = object.workerId ?? "";
     message.backend = object.backend ?? "";
     message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
@@ -1208,7 +1178,7 @@ export const ReportHeader: MessageFns<ReportHeader> = {
 };
 
 function createBaseReportEvalRequest(): ReportEvalRequest {
-  return { jobId: "", parameterVersion: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
+  return { jobId: "", version: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
 }
 
 export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
@@ -1216,8 +1186,8 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
     if (message.jobId !== "") {
       writer.uint32(10).string(message.jobId);
     }
-    if (message.parameterVersion !== 0) {
-      writer.uint32(16).uint32(message.parameterVersion);
+    if (message.version !== 0) {
+      writer.uint32(16).uint32(message.version);
     }
     if (message.shardIndex !== 0) {
       writer.uint32(24).uint32(message.shardIndex);
@@ -1263,7 +1233,7 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
               break;
             }
 
-            message.parameterVersion = reader.uint32();
+            message.version = reader.uint32();
             continue;
           }
           case 3: {
@@ -1325,11 +1295,7 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
-      parameterVersion: isSet(object.parameterVersion)
-        ? globalThis.Number(object.parameterVersion)
-        : isSet(object.parameter_version)
-        ? globalThis.Number(object.parameter_version)
-        : 0,
+      version: isSet(object.version) ? globalThis.Number(object.version) : 0,
       shardIndex: isSet(object.shardIndex)
         ? globalThis.Number(object.shardIndex)
         : isSet(object.shard_index)
@@ -1359,8 +1325,8 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
     }
-    if (message.parameterVersion !== 0) {
-      obj.parameterVersion = Math.round(message.parameterVersion);
+    if (message.version !== 0) {
+      obj.version = Math.round(message.version);
     }
     if (message.shardIndex !== 0) {
       obj.shardIndex = Math.round(message.shardIndex);
@@ -1386,7 +1352,7 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
   fromPartial(object: DeepPartial<ReportEvalRequest>): ReportEvalRequest {
     const message = createBaseReportEvalRequest();
     message.jobId = object.jobId ?? "";
-    message.parameterVersion = object.parameterVersion ?? 0;
+    message.version = object.version ?? 0;
     message.shardIndex = object.shardIndex ?? 0;
     message.workerId = object.workerId ?? "";
     message.backend = object.backend ?? "";

@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { useTestBackend } from '../testing/tf-setup';
-import { createComputeContext } from './compute-context';
-import { initialState, runRoundInProcess } from './in-process-trainer';
+import { createComputeContext } from './compute-shard';
+import { runRoundInProcess } from './run-round-in-process';
 import { adaptationFor } from '../eval/adaptation-for';
 import { evaluateHeldOut } from '../eval/held-out';
-import { type Algorithm, createSinusoidFamily, type JobSpec, type MetaState, paramsEqual, type TaskFamily } from '@metatrain/core';
+import { type Algorithm, createSinusoidFamily, initialState, type JobSpec, type MetaState, paramsEqual, type TaskFamily } from '@metatrain/core';
 import { blobsFamily, testSpec } from '@metatrain/core/testing';
 
 beforeAll(() => useTestBackend());

@@ -1,7 +1,7 @@
 import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
-import { RoundTracker } from './round-tracker';
 import type { ShardReport } from './shard-report';
+import { ShardTracker } from './shard-tracker';
 
 const layout: ParamShape[] = [
   { name: 'dense/kernel', shape: [2, 3] },
@@ -18,12 +18,12 @@ function report(shard: number, overrides: Partial<ShardReport> = {}): ShardRepor
   const s = plan[shard] ?? { start: 0, end: 1 };
   const metrics = [];
   for (let t = s.start; t < s.end; t++) metrics.push({ task: t, preLoss: 2, postLoss: 1 });
-  return { round: 7, shard, parameterVersion: 7, sum: sumOf(shard + 1), metrics, workerId: `w${shard}`, backend: 'cpu', ...overrides };
+  return { kind: 'train', version: 7, shard, sum: sumOf(shard + 1), metrics, workerId: `w${shard}`, backend: 'cpu', ...overrides };
 }
 
-const tracker = (): RoundTracker => new RoundTracker({ round: 7, layout, shards: plan });
+const tracker = (): ShardTracker => new ShardTracker({ kind: 'train', version: 7, layout, shards: plan });
 
-describe('RoundTracker', () => {
+describe('ShardTracker of a round', () => {
   it('collects every shard once and hands them back sorted by shard index', () => {
     const t = tracker();
     expect(t.shardCount).toBe(3);
@@ -59,13 +59,13 @@ describe('RoundTracker', () => {
 
   it('answers STALE to a closed round, whatever the report holds', () => {
     const t = tracker();
-    expect(t.accept(report(0, { round: 6, parameterVersion: 6 }))).toBe('STALE');
-    expect(t.accept(report(9, { round: 0, parameterVersion: 0, sum: [] }))).toBe('STALE');
+    expect(t.accept(report(0, { version: 6 }))).toBe('STALE');
+    expect(t.accept(report(9, { version: 0, sum: [] }))).toBe('STALE');
     expect(t.missingShards()).toEqual([0, 1, 2]);
   });
 
   it.each([
-    ['a parameter version other than the round', { parameterVersion: 6 }, 'parameter_version: 6, round 7 is computed from version 7'],
+    ['an evaluation report', { kind: 'eval' as const }, 'kind: a eval report, the job is collecting round 7'],
     ['a shard index past the plan', { shard: 3 }, 'shard_index: 3 is out of range (round 7 has 3 shards)'],
     ['a negative shard index', { shard: -1 }, 'shard_index: -1 is out of range'],
     ['a fractional shard index', { shard: 0.5 }, 'shard_index: 0.5 is out of range'],
@@ -85,7 +85,7 @@ describe('RoundTracker', () => {
 
   it('rejects a round not open yet, marked as no fault of the report', () => {
     const t = tracker();
-    expect(t.accept(report(0, { round: 8, parameterVersion: 8 }))).toEqual({ rejected: 'round: 8 is not open (the job is collecting round 7)', notOpenYet: true });
+    expect(t.accept(report(0, { version: 8 }))).toEqual({ rejected: 'version: 8 is not open (the job is collecting round 7)', notOpenYet: true });
     expect(t.missingShards()).toEqual([0, 1, 2]);
   });
 
@@ -112,15 +112,48 @@ describe('RoundTracker', () => {
   it('is not affected by later changes to the layout or plan it was given', () => {
     const myLayout = layout.map((p) => ({ ...p, shape: [...p.shape] }));
     const myPlan = plan.map((s) => ({ ...s }));
-    const t = new RoundTracker({ round: 7, layout: myLayout, shards: myPlan });
+    const t = new ShardTracker({ kind: 'train', version: 7, layout: myLayout, shards: myPlan });
     myLayout[0]!.shape[0] = 5;
     myPlan[0]!.end = 1;
     expect(t.accept(report(0))).toBe('ACCEPTED');
   });
 
   it('refuses a plan it cannot index by shard number', () => {
-    expect(() => new RoundTracker({ round: 0, layout, shards: [] })).toThrow('at least one shard');
-    expect(() => new RoundTracker({ round: 0, layout, shards: [plan[1]!] })).toThrow('entry 0 has index 1');
-    expect(() => new RoundTracker({ round: -1, layout, shards: plan })).toThrow('non-negative integer');
+    expect(() => new ShardTracker({ kind: 'train', version: 0, layout, shards: [] })).toThrow('at least one shard');
+    expect(() => new ShardTracker({ kind: 'train', version: 0, layout, shards: [plan[1]!] })).toThrow('entry 0 has index 1');
+    expect(() => new ShardTracker({ kind: 'train', version: -1, layout, shards: plan })).toThrow('non-negative integer');
+  });
+});
+
+const evalPlan = planShards(5, 2); // tasks 0-1, 2-3, 4
+const evalReport = (shard: number, extra: Partial<ShardReport> = {}): ShardReport => {
+  const p = evalPlan[shard] ?? { start: 0, end: 1 };
+  const metrics = Array.from({ length: p.end - p.start }, (_, k) => ({ task: p.start + k, preLoss: 2 + p.start + k, postLoss: 1 + p.start + k }));
+  return { kind: 'eval', version: 8, shard, sum: [], metrics, workerId: `w-${shard % 2}`, backend: 'wasm', ...extra };
+};
+
+describe('ShardTracker of an evaluation', () => {
+  it('completes with every task in task order whatever the arrival order, first report winning', () => {
+    const tracker = new ShardTracker({ kind: 'eval', version: 8, layout, shards: evalPlan });
+    expect(tracker.accept(evalReport(2))).toBe('ACCEPTED');
+    expect(tracker.accept(evalReport(0))).toBe('ACCEPTED');
+    expect(tracker.accept(evalReport(0, { workerId: 'w-late', metrics: evalReport(0).metrics.map((m) => ({ ...m, postLoss: 99 })) }))).toBe('DUPLICATE');
+    expect(tracker.isComplete()).toBe(false);
+    expect(tracker.missingShards()).toEqual([1]);
+    expect(() => tracker.complete()).toThrow('the evaluation of version 8 is incomplete: missing shards 1');
+    expect(tracker.accept(evalReport(1))).toBe('ACCEPTED');
+    expect(tracker.complete().flatMap((s) => s.metrics).map((m) => [m.task, m.postLoss])).toEqual([[0, 1], [1, 2], [2, 3], [3, 4], [4, 5]]);
+    expect(tracker.workers()).toEqual(['w-0', 'w-1']);
+    expect(tracker.backends()).toEqual(['wasm']);
+  });
+
+  it('answers an older version STALE and rejects what does not fit, naming the field', () => {
+    const tracker = new ShardTracker({ kind: 'eval', version: 8, layout, shards: evalPlan });
+    expect(tracker.accept(evalReport(0, { version: 4 }))).toBe('STALE');
+    expect(tracker.accept(evalReport(0, { version: 12 }))).toEqual({ rejected: 'version: 12 is not being evaluated (the job is evaluating version 8)', notOpenYet: true });
+    expect(tracker.accept(evalReport(3))).toEqual({ rejected: 'shard_index: 3 is out of range (the evaluation of version 8 has 3 shards)' });
+    expect(tracker.accept(evalReport(1, { metrics: evalReport(1).metrics.slice(1) }))).toEqual({ rejected: 'task_metrics: 1 entries, shard 1 has 2 tasks (2..3)' });
+    expect(tracker.accept(evalReport(1, { metrics: evalReport(1).metrics.map((m) => ({ ...m, postLoss: Number.NaN })) }))).toEqual({ rejected: 'task_metrics[0].post_loss: NaN is not finite' });
+    expect(tracker.missingShards()).toEqual([0, 1, 2]);
   });
 });

@@ -1,0 +1,226 @@
+import { type EvalMetrics, EXPORT_FILES, type JobSpecInput, type ParamSet, paramsEqual, type RoundMetrics, sizeOf, storageKeys } from '@metatrain/core';
+import { createJobSetup, createSinusoidFamily } from '@metatrain/core';
+import { testSpec } from '@metatrain/core/testing';
+import { type BlobStore, CheckpointStore, MemoryStore } from '@metatrain/storage';
+import { describe, expect, it } from 'vitest';
+import { CheckpointsExistError, SpecMismatchError } from './errors';
+import { type JobEnd, JobLoop, type JobLoopOptions, type ModelExporter } from './job-loop';
+import type { CollectedShards, ShardCollection, ShardRunner } from './shard-runner';
+
+/**
+ * Shards computed by a formula of (version, shard, params): deterministic like real shards, a
+ * thousand times faster. `hold` pauses a collection until the test releases it.
+ */
+class FormulaShards implements ShardRunner {
+  readonly collections: string[] = [];
+  private held: { key: string; release: () => void } | undefined;
+
+  constructor(private readonly holdAt?: string) {}
+
+  async collect(collection: ShardCollection, signal: AbortSignal): Promise<CollectedShards | undefined> {
+    const key = `${collection.kind} ${collection.version}`;
+    this.collections.push(key);
+    if (key === this.holdAt) {
+      await new Promise<void>((release) => {
+        this.held = { key, release };
+        signal.addEventListener('abort', () => release(), { once: true });
+      });
+      if (signal.aborted) return undefined;
+    }
+    const shards = collection.shards.map((plan) => ({
+      shard: plan.index,
+      sum: collection.kind === 'train' ? collection.params.map((p) => ({ ...p, values: p.values.map((v, k) => Math.sin(v + k + plan.index + collection.version)) })) : [],
+      metrics: Array.from({ length: plan.end - plan.start }, (_, i) => ({ task: plan.start + i, preLoss: 2 + collection.version, postLoss: 1 + plan.index })),
+      workerId: `w${plan.index % 2}`,
+      backend: 'cpu',
+    }));
+    return { shards, workers: ['w0', 'w1'].slice(0, Math.min(2, shards.length)), backends: ['cpu'] };
+  }
+
+  /** Resolves once a collection is held. */
+  async waitUntilHeld(): Promise<void> {
+    while (!this.held) await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+}
+
+/** A store that records the keys it is asked to write, in order. */
+class RecordingStore extends MemoryStore {
+  readonly writes: string[] = [];
+  override async put(key: string, bytes: Uint8Array): Promise<void> {
+    this.writes.push(key);
+    await super.put(key, bytes);
+  }
+}
+
+const exporter: ModelExporter = async (params, info) =>
+  new Map(EXPORT_FILES.map((name) => [name, new TextEncoder().encode(JSON.stringify({ name, info, first: params[0]?.values[0] }))]));
+
+const SPEC: Partial<JobSpecInput> = { outer: { lr: 0.01, metaBatchSize: 8, iterations: 6 }, checkpoint: { everyRounds: 2, keep: 5 }, eval: { everyRounds: 3, tasks: 4 } };
+
+/** What a loop told its observer, as short strings in order. */
+function recorder() {
+  const said: string[] = [];
+  const rounds: RoundMetrics[] = [];
+  const evals: EvalMetrics[] = [];
+  const observer: JobLoopOptions['observer'] = {
+    started: ({ version, resumed }) => void said.push(`started ${version}${resumed ? ' resumed' : ''}`),
+    roundCompleted: (m) => void (rounds.push(m), said.push(`round ${m.round}`)),
+    evalCompleted: (m) => void (evals.push(m), said.push(`eval ${m.version}`)),
+    checkpointWritten: (version, location) => void said.push(`checkpoint ${version} ${location}`),
+  };
+  return { said, rounds, evals, observer };
+}
+
+function options(storage: BlobStore, shards: ShardRunner, extra: Partial<JobLoopOptions> = {}, spec = testSpec(SPEC)): JobLoopOptions {
+  return { jobId: 'job-1', setup: createJobSetup(spec, createSinusoidFamily(spec.tasks as never)), shards, storage, exportModel: exporter, existing: 'resume', ...extra };
+}
+
+async function finalParams(storage: BlobStore): Promise<ParamSet> {
+  const latest = await new CheckpointStore(storage, 'job-1').loadLatest();
+  if (!latest) throw new Error('no checkpoint');
+  return latest.params;
+}
+
+describe('JobLoop', () => {
+  it('runs rounds, evaluates and checkpoints on their cadence, exports at the end, and says so in order', async () => {
+    const storage = new RecordingStore();
+    const { said, rounds, evals, observer } = recorder();
+    const loop = await JobLoop.open(options(storage, new FormulaShards(), { observer, backends: ['wasm'] }));
+    expect(await loop.run()).toBe('succeeded');
+    const ckpt = (v: number) => `checkpoint ${v} memory:${storageKeys.checkpoint('job-1', v)}`;
+    expect(said).toEqual(['started 0', 'round 0', 'round 1', ckpt(2), 'round 2', 'eval 3', 'round 3', ckpt(4), 'round 4', 'round 5', 'eval 6', ckpt(6)]);
+    expect(loop.version).toBe(6);
+    expect(rounds.map((r) => [r.round, r.tasks, r.workers, r.backends])).toEqual([0, 1, 2, 3, 4, 5].map((r) => [r, 8, 2, ['cpu']]));
+    expect(rounds.every((r) => r.roundMs >= 0 && r.tasksPerSecond > 0 && r.outerLr === 0.01)).toBe(true);
+    expect(evals.map((e) => [e.version, e.tasks, e.preLoss, e.postLoss, e.workers])).toEqual([
+      [3, 4, 5, 1, 1],
+      [6, 4, 8, 1, 1],
+    ]);
+    // The export comes last, meta.json last of all, labelled with every backend that computed the job.
+    const exportKeys = EXPORT_FILES.map((name) => storageKeys.exportFile('job-1', name));
+    expect(storage.writes.slice(-3)).toEqual(exportKeys);
+    const meta = JSON.parse(new TextDecoder().decode(await storage.get(exportKeys[2] as string))) as { info: unknown };
+    expect(meta.info).toEqual({ rounds: 6, backend: 'cpu+wasm' });
+    expect(storage.writes[0]).toBe(storageKeys.spec('job-1'));
+  });
+
+  it('resumes from its newest checkpoint and ends with the bits of an uninterrupted run', async () => {
+    const straight = new MemoryStore();
+    await (await JobLoop.open(options(straight, new FormulaShards()))).run();
+
+    const storage = new MemoryStore();
+    const held = new FormulaShards('train 5');
+    const first = await JobLoop.open(options(storage, held));
+    const running = first.run();
+    await held.waitUntilHeld();
+    first.abandon(); // as a crash: nothing more is written
+    expect(await running).toBe('stopped');
+    expect(await new CheckpointStore(storage, 'job-1').versions()).toEqual([2, 4]);
+
+    const { said, observer } = recorder();
+    const again = await JobLoop.open(options(storage, new FormulaShards(), { observer }));
+    expect(await again.run()).toBe('succeeded');
+    expect(said.slice(0, 3)).toEqual(['started 4 resumed', 'round 4', 'round 5']);
+    expect(paramsEqual(await finalParams(storage), await finalParams(straight))).toBe(true);
+    expect(await storage.get(storageKeys.exportFile('job-1', 'weights.bin'))).toEqual(await straight.get(storageKeys.exportFile('job-1', 'weights.bin')));
+  });
+
+  it('on stop() checkpoints the current version and drops the round in flight', async () => {
+    const storage = new MemoryStore();
+    const held = new FormulaShards('train 3');
+    const loop = await JobLoop.open(options(storage, held));
+    const running = loop.run();
+    await held.waitUntilHeld();
+    loop.stop();
+    expect(await running).toBe('stopped');
+    expect(await new CheckpointStore(storage, 'job-1').versions()).toEqual([2, 3]);
+    expect(await storage.list(storageKeys.export('job-1'))).toEqual([]);
+  });
+
+  it.each<[string, (loop: JobLoop) => void, JobEnd]>([
+    ['cancel()', (loop) => loop.cancel(), 'cancelled'],
+    ['abandon()', (loop) => loop.abandon(), 'stopped'],
+  ])('on %s writes nothing more', async (_what, end, expected) => {
+    const storage = new RecordingStore();
+    const held = new FormulaShards('train 3');
+    const loop = await JobLoop.open(options(storage, held));
+    const running = loop.run();
+    await held.waitUntilHeld();
+    const writes = storage.writes.length;
+    end(loop);
+    expect(await running).toBe(expected);
+    expect(storage.writes.length).toBe(writes);
+  });
+
+  it('evaluates again on resume a version whose evaluation a stop cut short, before any round', async () => {
+    const storage = new MemoryStore();
+    const held = new FormulaShards('eval 3');
+    const loop = await JobLoop.open(options(storage, held));
+    const running = loop.run();
+    await held.waitUntilHeld();
+    loop.stop();
+    expect(await running).toBe('stopped');
+    expect((await new CheckpointStore(storage, 'job-1').loadLatest())?.state).toMatchObject({ version: 3, evaluated: false });
+
+    const { said, observer } = recorder();
+    await (await JobLoop.open(options(storage, new FormulaShards(), { observer }))).run();
+    expect(said.slice(0, 3)).toEqual(['started 3 resumed', 'eval 3', 'round 3']);
+  });
+
+  it('does not evaluate again a resumed version whose evaluation came before its checkpoint', async () => {
+    const storage = new MemoryStore();
+    const spec = testSpec({ ...SPEC, checkpoint: { everyRounds: 3, keep: 5 } });
+    const held = new FormulaShards('train 4');
+    const loop = await JobLoop.open(options(storage, held, {}, spec));
+    const running = loop.run();
+    await held.waitUntilHeld();
+    loop.abandon();
+    await running;
+    const { said, observer } = recorder();
+    await (await JobLoop.open(options(storage, new FormulaShards(), { observer }, spec))).run();
+    expect(said.slice(0, 2)).toEqual(['started 3 resumed', 'round 3']);
+  });
+
+  it('refuses existing checkpoints when told to, and checkpoints of another spec always', async () => {
+    const storage = new MemoryStore();
+    await (await JobLoop.open(options(storage, new FormulaShards()))).run();
+    await expect(JobLoop.open(options(storage, new FormulaShards(), { existing: 'refuse' }))).rejects.toEqual(new CheckpointsExistError('job-1', 6));
+    const other = testSpec({ ...SPEC, seed: 99 });
+    await expect(JobLoop.open(options(storage, new FormulaShards(), {}, other))).rejects.toBeInstanceOf(SpecMismatchError);
+  });
+
+  it('runs every checkpoint and export write through storageStep, and fails the run when one fails', async () => {
+    const steps: string[] = [];
+    const storage = new MemoryStore();
+    const loop = await JobLoop.open(
+      options(storage, new FormulaShards(), {
+        storageStep: async (what, step) => {
+          steps.push(what);
+          if (what === 'checkpoint 4') throw new Error('the bucket is gone');
+          return step();
+        },
+      }),
+    );
+    await expect(loop.run()).rejects.toThrow('the bucket is gone');
+    expect(steps).toEqual(['resume', 'spec', 'checkpoint 2', 'checkpoint 4']);
+  });
+
+  it('starts a fresh job from θ0 in the layout of its spec', async () => {
+    const spec = testSpec(SPEC);
+    const setup = createJobSetup(spec, createSinusoidFamily(spec.tasks as never));
+    const formula = new FormulaShards();
+    const collected: ShardCollection[] = [];
+    const shards: ShardRunner = { collect: (c, signal) => (collected.push(c), formula.collect(c, signal)) };
+    await (await JobLoop.open({ ...options(new MemoryStore(), shards), setup })).run();
+    expect(collected[0]).toMatchObject({ kind: 'train', version: 0, shards: [{ index: 0, start: 0, end: 4 }, { index: 1, start: 4, end: 8 }] });
+    expect(collected[0]?.params.map((p) => [p.name, p.values.length])).toEqual(setup.layout.map((p) => [p.name, sizeOf(p.shape)]));
+    expect(collected.map((c) => `${c.kind} ${c.version}`)).toEqual(['train 0', 'train 1', 'train 2', 'eval 3', 'train 3', 'train 4', 'train 5', 'eval 6']);
+  });
+
+  it('fails, rather than exports, when shards come back without results it did not ask to stop', async () => {
+    const storage = new MemoryStore();
+    const loop = await JobLoop.open(options(storage, { collect: async () => undefined }));
+    await expect(loop.run()).rejects.toThrow('round 0: the shards ended without results, and the job was not stopped');
+    expect(await storage.list(storageKeys.export('job-1'))).toEqual([]);
+  });
+});
