@@ -25,7 +25,7 @@ const iterations = Number(args.iterations ?? 1500);
 const channels = Number(args.channels ?? 32);
 const metaBatchSize = Number(args['meta-batch'] ?? 4);
 const evalTasks = Number(args['eval-tasks'] ?? 200);
-const DATA = fileURLToPath(new URL('../../shared/datasets/omniglot/', import.meta.url));
+const DATA = fileURLToPath(new URL('../datasets/omniglot/', import.meta.url));
 
 /** Training episodes: 5-way 1-shot with 5 queries per class (evaluation uses 15). */
 function tasksSpec(ways: number, shots: number, queryShots: number) {

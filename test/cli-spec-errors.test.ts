@@ -1,8 +1,9 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OMNIGLOT_ZIPS } from '@metatrain/core/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OMNIGLOT_DIR, runCli } from './support/run-cli';
+import { runCli } from './support/run-cli';
 
 let dir: string;
 beforeAll(async () => {
@@ -34,7 +35,7 @@ describe('metatrain train refuses a bad spec before any work', () => {
     ['invalid YAML', 'name: [unclosed', 'not valid YAML'],
     [
       'more shots than a class has examples',
-      base.replace('tasks: { family: sinusoid, shots: 5 }', `tasks: { family: omniglot, path: ${OMNIGLOT_DIR}/images_background_small1.zip, shots: 10, queryShots: 15 }`).replace('kind: mlp, hidden: [8]', 'kind: conv4, channels: 4'),
+      base.replace('tasks: { family: sinusoid, shots: 5 }', `tasks: { family: omniglot, path: ${OMNIGLOT_ZIPS.small1}, shots: 10, queryShots: 15 }`).replace('kind: mlp, hidden: [8]', 'kind: conv4, channels: 4'),
       'tasks.shots',
     ],
     ['a missing dataset file', base.replace('tasks: { family: sinusoid, shots: 5 }', 'tasks: { family: omniglot, path: no-such.zip, shots: 1 }'), 'tasks.path'],

@@ -1,4 +1,6 @@
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix, resolve } from 'node:path';
+import { parseSpecText } from '@metatrain/core';
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { parseStorageConfig } from '@metatrain/storage';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
@@ -8,7 +10,8 @@ import { INFRA, readYamlMapping, REPO } from './support/yaml-files';
 
 // infra/compose.yaml: it parses, every service is configured with variables the code reads,
 // the ones the stack needs are there and point at the right services, the images are the
-// Dockerfile's, and the grace periods cover the shutdown the code does.
+// Dockerfile's, the grace periods cover the shutdown the code does, and the example specs'
+// data is mounted where their relative paths lead.
 
 interface ComposeService {
   image?: string;
@@ -19,6 +22,7 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   stop_grace_period?: string;
   profiles?: string[];
+  volumes?: string[];
 }
 
 const compose = readYamlMapping(join(INFRA, 'compose.yaml')) as { services: Record<string, ComposeService> };
@@ -76,6 +80,26 @@ describe('infra/compose.yaml', () => {
   it('publishes the coordinator ports it listens on, on localhost', () => {
     const coordinator = compileCoordinatorOptions(coordinatorOptionsFromEnv(env('coordinator')));
     expect(services.coordinator?.ports).toEqual([`127.0.0.1:${coordinator.grpcPort}:${coordinator.grpcPort}`, `127.0.0.1:${coordinator.httpPort}:${coordinator.httpPort}`]);
+  });
+
+  it('mounts, read-only, the files every example spec names, where its paths resolve against METATRAIN_DATA_DIR', () => {
+    const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
+    const dataPaths = examples.flatMap((file) => {
+      const tasks = parseSpecText(readFileSync(join(REPO, 'examples', file), 'utf8')).tasks as { path?: string | string[]; testPath?: string | string[] };
+      return [tasks.path ?? [], tasks.testPath ?? []].flat().map((path) => ({ file, path }));
+    });
+    expect(dataPaths.map((d) => d.path)).toContain('../datasets/omniglot/images_background_small1.zip'); // outside examples/
+    for (const name of ['coordinator', ...WORKERS]) {
+      // "host:container:ro", host relative to infra/ as Compose reads it.
+      const mounts = (services[name]?.volumes ?? []).map((v) => substitute(v).split(':')).map(([host, container, mode]) => ({ host: resolve(INFRA, host ?? ''), container: container ?? '', mode }));
+      for (const m of mounts) expect(m.mode, `${name} ${m.container}`).toBe('ro');
+      for (const { file, path } of dataPaths) {
+        const inContainer = posix.resolve(env(name).METATRAIN_DATA_DIR ?? '', path);
+        const mount = mounts.find((m) => inContainer.startsWith(`${m.container}/`));
+        const onHost = mount && join(mount.host, posix.relative(mount.container, inContainer));
+        expect(onHost && existsSync(onHost), `${name}: ${file}: ${path} is ${inContainer}, which no volume holds`).toBe(true);
+      }
+    }
   });
 
   it('runs Redis with AOF and noeviction', () => {

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { SpecError } from '../errors';
 import { Purpose, Rng } from '../rng/counter-rng';
 import { parseSpecText } from '../spec/parse-spec';
+import { omniglotDir } from '../testing/omniglot-data';
 import { createTaskFamily, describeTaskFamily } from './create-task-family';
 
 const repoRoot = resolve(import.meta.dirname, '../../../..');
@@ -24,9 +25,9 @@ describe('createTaskFamily', () => {
 
     const omniglot = createTaskFamily(
       tasksOf(
-        '{ family: omniglot, path: ../shared/datasets/omniglot/images_background_small1.zip, shots: 1, rotations: true }',
+        '{ family: omniglot, path: images_background_small1.zip, shots: 1, rotations: true }',
       ),
-      { baseDir: repoRoot },
+      { baseDir: omniglotDir },
     );
     expect([omniglot.family, omniglot.outputSize, omniglot.supportSize, omniglot.querySize]).toEqual([
       'omniglot',

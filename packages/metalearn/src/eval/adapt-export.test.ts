@@ -1,5 +1,4 @@
 import * as tf from '@tensorflow/tfjs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createComputeContext, type ComputeContext } from '../compute/compute-shard';
 import { runRoundInProcess } from '../compute/run-round-in-process';
@@ -10,7 +9,7 @@ import { adaptExport } from './adapt-export';
 import { adaptationFor } from './adaptation-for';
 import { adaptAndPredict } from './evaluate-tasks';
 import { createSinusoidFamily, createTaskFamily, initialState, InputError, type JobSpec, Rng, sampleSinusoid, type Task, type TaskFamily } from '@metatrain/core';
-import { blobsFamily, testSpec } from '@metatrain/core/testing';
+import { blobsFamily, OMNIGLOT_ZIPS, testSpec } from '@metatrain/core/testing';
 
 /** Trains `rounds` rounds in process and reads the export back, as `metatrain adapt` would. */
 async function trainedExport(spec: JobSpec, family: TaskFamily, rounds: number): Promise<{ ctx: ComputeContext; loaded: LoadedExport }> {
@@ -165,10 +164,8 @@ describe('adaptExport on classification exports', () => {
 });
 
 describe('adaptExport on a conv4 export', () => {
-  const SMALL1 = fileURLToPath(new URL('../../../../../shared/datasets/omniglot/images_background_small1.zip', import.meta.url));
-
   it('adapts image inputs [28, 28, 1] with task batch statistics', async () => {
-    const spec = testSpec({ model: { kind: 'conv4', channels: 4 }, tasks: { family: 'omniglot', path: SMALL1, ways: 5, shots: 1, queryShots: 2 }, inner: { steps: 1, lr: 0.4 } });
+    const spec = testSpec({ model: { kind: 'conv4', channels: 4 }, tasks: { family: 'omniglot', path: OMNIGLOT_ZIPS.small1, ways: 5, shots: 1, queryShots: 2 }, inner: { steps: 1, lr: 0.4 } });
     const family = createTaskFamily(spec.tasks);
     const { loaded } = await trainedExport(spec, family, 2);
     const task = family.sample(new Rng([97, 7, 0]), 'test');

@@ -1,14 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createComputeContext } from '../compute/compute-shard';
 import { useTestBackend } from '../testing/tf-setup';
 import { exportModel } from './export-model';
 import { readExport } from './read-export';
 import { createTaskFamily, initialMetaParams, paramsEqual } from '@metatrain/core';
-import { testSpec } from '@metatrain/core/testing';
-
-const SMALL1 = fileURLToPath(new URL('../../../../../shared/datasets/omniglot/images_background_small1.zip', import.meta.url));
+import { OMNIGLOT_ZIPS, testSpec } from '@metatrain/core/testing';
 
 beforeAll(() => useTestBackend());
 
@@ -30,7 +27,7 @@ async function exportAndLoad(spec: ReturnType<typeof testSpec>) {
 }
 
 const omniglot = (algorithm: 'maml' | 'protonet') =>
-  testSpec({ algorithm, model: { kind: 'conv4', channels: 4 }, tasks: { family: 'omniglot', path: SMALL1, ways: 5, shots: 1, queryShots: 1 } });
+  testSpec({ algorithm, model: { kind: 'conv4', channels: 4 }, tasks: { family: 'omniglot', path: OMNIGLOT_ZIPS.small1, ways: 5, shots: 1, queryShots: 1 } });
 
 describe('exportModel', () => {
   it('exports conv4 as a LayersModel with batch-norm moving statistics, read back exactly', async () => {

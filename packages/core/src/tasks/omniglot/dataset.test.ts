@@ -1,14 +1,13 @@
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { unzipSync } from 'fflate';
 import { describe, expect, it } from 'vitest';
 import { SpecError } from '../../errors';
+import { omniglotDir as dataDir, OMNIGLOT_ZIPS } from '../../testing/omniglot-data';
 import { loadOmniglotZip } from './dataset';
 
-const repoRoot = resolve(import.meta.dirname, '../../../../..');
-const dataDir = resolve(repoRoot, '../shared/datasets/omniglot');
-const small1 = join(dataDir, 'images_background_small1.zip');
+const small1 = OMNIGLOT_ZIPS.small1;
 
 /** Characters per alphabet, counted from the zip's file names alone. */
 function listCharacters(path: string): Map<string, number> {

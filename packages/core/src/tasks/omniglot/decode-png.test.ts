@@ -1,13 +1,12 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
+import { OMNIGLOT_ZIPS } from '../../testing/omniglot-data';
 import { decodeInk, decodeInkWithPngjs } from './decode-png';
 import { readOmniglotZip } from './read-zip';
 
-const repoRoot = resolve(import.meta.dirname, '../../../../..');
-const small1 = resolve(repoRoot, '../shared/datasets/omniglot/images_background_small1.zip');
+const small1 = OMNIGLOT_ZIPS.small1;
 
 function encode(
   width: number,

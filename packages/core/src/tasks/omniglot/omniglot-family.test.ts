@@ -1,4 +1,4 @@
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Purpose, Rng } from '../../rng/counter-rng';
 import type { OmniglotTasksSpec } from '../../spec/schema';
@@ -6,9 +6,7 @@ import { loadOmniglotZip } from './dataset';
 import { createOmniglotFamily } from './omniglot-family';
 import { copyRotated } from './resize';
 import { specError } from '../../testing/catch-spec-error';
-
-const repoRoot = resolve(import.meta.dirname, '../../../../..');
-const dataDir = resolve(repoRoot, '../shared/datasets/omniglot');
+import { omniglotDir as dataDir } from '../../testing/omniglot-data';
 
 function spec(overrides: Partial<OmniglotTasksSpec> = {}): OmniglotTasksSpec {
   return {
