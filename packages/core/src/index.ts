@@ -1,7 +1,8 @@
 // What every process needs of a job without TensorFlow.js: the spec, errors, the RNG, the
-// task families, model layouts, the tensor codec and the arithmetic of rounds. The CLI's job
-// commands, the coordinator and the worker's main thread use this; computing shards is
-// @metatrain/metalearn's.
+// task families, model layouts, the tensor codec and the arithmetic of rounds; also how every
+// process reads its settings (zod, errors naming the variable) and retries (one backoff loop).
+// The CLI's job commands, the coordinator and the worker's main thread use this; computing
+// shards is @metatrain/metalearn's.
 export { CheckpointError, ConfigError, DecodeError, InputError, SpecError, SpecErrors } from './errors';
 export { Purpose, Rng } from './rng/counter-rng';
 export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosLike } from './params';
@@ -59,3 +60,11 @@ export type { CheckpointPart, ExportFile } from './storage-layout';
 export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
 export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';
 export type { BackendInfo, BackendName } from './backend-info';
+
+export { parseConfig, parseEnv } from './config/parse-config';
+export type { Env, EnvFields, EnvOptions } from './config/parse-config';
+export { gotInput, integerText, redisUrlSetting } from './config/settings';
+export { backoffDelay } from './retry/backoff';
+export type { Backoff } from './retry/backoff';
+export { retry, RetryDeadlineError } from './retry/retry';
+export type { RetryClock, RetryInfo, RetryPolicy } from './retry/retry';

@@ -9,7 +9,7 @@ export { S3Store } from './s3/s3-store';
 export type { S3Endpoint, S3StoreOptions } from './s3/s3-options';
 export { openStorage, parseStorageConfig } from './storage-from-url';
 export type { OpenedStorage, StorageConfig, StorageEnv } from './storage-from-url';
-export { compileRetryOptions, RetryDeadlineError, transientReason, withRetry } from './retry-policy';
+export { compileRetryOptions, transientReason, withRetry } from './retry-policy';
 export type { CompiledRetryOptions, RetryEnvironment, RetryOptions } from './retry-policy';
 export { isStorageOutage, StorageError } from './errors';
 export type { StorageErrorDetails } from './errors';

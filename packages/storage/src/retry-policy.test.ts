@@ -1,12 +1,6 @@
+import { RetryDeadlineError } from '@metatrain/core';
 import { describe, expect, it } from 'vitest';
-import {
-  backoffDelay,
-  compileRetryOptions,
-  RetryDeadlineError,
-  transientReason,
-  withRetry,
-  type RetryEnvironment,
-} from './retry-policy';
+import { compileRetryOptions, transientReason, withRetry, type RetryEnvironment } from './retry-policy';
 
 const withCode = (code: string, message = code) => Object.assign(new Error(message), { code });
 
@@ -38,17 +32,6 @@ describe('transientReason', () => {
     undefined,
   ])('does not retry %s', (err) => {
     expect(transientReason(err)).toBeUndefined();
-  });
-});
-
-describe('backoffDelay', () => {
-  const options = compileRetryOptions({ initialDelayMs: 100, maxDelayMs: 1_000 });
-
-  it('doubles from the initial delay up to the cap, with half of it jittered', () => {
-    expect([1, 2, 3, 4, 5, 9].map((r) => backoffDelay(r, options, () => 0))).toEqual([50, 100, 200, 400, 500, 500]);
-    expect([1, 2, 3, 4, 5, 9].map((r) => backoffDelay(r, options, () => 0.999999))).toEqual(
-      [100, 200, 400, 800, 1000, 1000].map((d) => expect.closeTo(d, 2)),
-    );
   });
 });
 

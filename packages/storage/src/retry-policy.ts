@@ -1,6 +1,8 @@
+import { retry, type RetryClock } from '@metatrain/core';
+
 /**
- * When and how long to retry a storage request. Pure apart from the injectable clock, so the
- * whole policy is unit-tested without a network.
+ * When and how long to retry a storage request: @metatrain/core's retry loop, with equal
+ * jitter, a deadline, and the S3-specific judgement of which failures are transient.
  */
 
 /** Retry tuning; every field is optional. */
@@ -73,67 +75,19 @@ export function transientReason(err: unknown, depth = 0): string | undefined {
   return undefined;
 }
 
-/**
- * The backoff before retry number `retry` (1 for the first retry): exponential, capped, with
- * "equal jitter" — half fixed, half random — so clients that failed together spread out, yet
- * none hammers a dead server with near-zero waits.
- */
-export function backoffDelay(retry: number, options: CompiledRetryOptions, random: () => number): number {
-  const cap = Math.min(options.maxDelayMs, options.initialDelayMs * 2 ** Math.max(0, retry - 1));
-  return cap / 2 + random() * (cap / 2);
-}
-
-/** Thrown by withRetry when a transient failure outlasts the deadline. */
-export class RetryDeadlineError extends Error {
-  override readonly name = 'RetryDeadlineError';
-  constructor(
-    readonly lastError: unknown,
-    readonly reason: string,
-    readonly attempts: number,
-    readonly elapsedMs: number,
-  ) {
-    super(`still failing (${reason}) after ${attempts} attempts in ${(elapsedMs / 1000).toFixed(1)} s`);
-  }
-}
-
-/** The clock and randomness withRetry uses; tests replace them. */
-export interface RetryEnvironment {
-  now(): number;
-  sleep(ms: number): Promise<void>;
-  random(): number;
+/** The clock and randomness withRetry uses (tests replace them), and who hears of each retry. */
+export interface RetryEnvironment extends RetryClock {
   /** Told about each retry before its backoff. */
   onRetry?(info: { attempt: number; delayMs: number; reason: string }): void;
 }
 
-const realEnvironment: RetryEnvironment = {
-  now: () => performance.now(),
-  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-  random: Math.random,
-};
-
 /**
  * Runs `operation` until it succeeds, fails with a non-transient error (rethrown as is, at
- * once), or a transient failure would need a retry past the deadline (RetryDeadlineError).
- * Only for idempotent operations: an attempt may have taken effect before its error arrived.
+ * once), or a transient failure would need a retry past the deadline (RetryDeadlineError, from
+ * @metatrain/core). Only for idempotent operations: an attempt may have taken effect before
+ * its error arrived.
  */
-export async function withRetry<T>(
-  operation: (attempt: number) => Promise<T>,
-  options: CompiledRetryOptions,
-  env: Partial<RetryEnvironment> = {},
-): Promise<T> {
-  const { now, sleep, random, onRetry } = { ...realEnvironment, ...env };
-  const start = now();
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await operation(attempt);
-    } catch (err) {
-      const reason = transientReason(err);
-      if (reason === undefined) throw err;
-      const delayMs = backoffDelay(attempt, options, random);
-      const elapsed = now() - start;
-      if (elapsed + delayMs > options.deadlineMs) throw new RetryDeadlineError(err, reason, attempt, elapsed);
-      onRetry?.({ attempt, delayMs, reason });
-      await sleep(delayMs);
-    }
-  }
+export function withRetry<T>(operation: (attempt: number) => Promise<T>, options: CompiledRetryOptions, env: Partial<RetryEnvironment> = {}): Promise<T> {
+  const { onRetry, ...clock } = env;
+  return retry(operation, { ...options, jitter: 'equal', transientReason, onRetry }, clock);
 }

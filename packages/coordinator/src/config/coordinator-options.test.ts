@@ -47,4 +47,39 @@ describe('coordinator TLS and limits options', () => {
       expect.arrayContaining(['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CLIENT_CA', 'MAX_META_BATCH_SIZE', 'MAX_MODEL_PARAMETERS', 'MAX_TASK_EXAMPLES', 'MAX_ROUND_BYTES', 'METATRAIN_TOKEN']),
     );
   });
+
+  it('fills in the documented defaults', () => {
+    const compiled = compileCoordinatorOptions({});
+    expect(compiled).toMatchObject({
+      redisUrl: 'redis://127.0.0.1:6379',
+      storage: {},
+      grpcPort: 50051,
+      httpPort: 8080,
+      host: '0.0.0.0',
+      dataDir: process.cwd(),
+      token: undefined,
+      queuePrefix: 'metatrain',
+      queueName: 'shards',
+      shardDeadlineMs: 120_000,
+      leaseTtlMs: 15_000,
+      workerHeartbeatMs: 5_000,
+      workerLeaseMs: 15_000,
+      quarantineAfter: 3,
+      storageRetryDeadlineMs: 30_000,
+      limits: DEFAULT_SPEC_LIMITS,
+    });
+    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ GRPC_PORT: '0', QUARANTINE_AFTER: '0', METATRAIN_TOKEN: '' }))).toMatchObject({ grpcPort: 0, quarantineAfter: 0, token: undefined });
+  });
+
+  it('names the option at fault, or the variable it was read from', () => {
+    expect(() => compileCoordinatorOptions({ grpcPort: 70000 })).toThrow(new ConfigError('grpcPort', 'expected a port number 0-65535, got 70000'));
+    expect(() => compileCoordinatorOptions({ leaseTtlMs: 0 })).toThrow(new ConfigError('leaseTtlMs', 'expected a positive integer of milliseconds, got 0'));
+    expect(() => compileCoordinatorOptions({ quarantineAfter: -1 })).toThrow(new ConfigError('quarantineAfter', 'expected a non-negative integer, got -1'));
+    expect(() => compileCoordinatorOptions({ redisUrl: 'http://user:secret@redis' })).toThrow(new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL'));
+    expect(() => compileCoordinatorOptions({ token: '' })).toThrow(new ConfigError('token', 'is empty; leave it unset to serve without a token'));
+    expect(() => coordinatorOptionsFromEnv({ HTTP_PORT: '65536' })).toThrow(new ConfigError('HTTP_PORT', 'expected a port number 0-65535, got 65536'));
+    expect(() => coordinatorOptionsFromEnv({ SHARD_DEADLINE_MS: '2m' })).toThrow(new ConfigError('SHARD_DEADLINE_MS', 'expected a non-negative integer, got "2m"'));
+    expect(() => coordinatorOptionsFromEnv({ WORKER_LEASE_MS: '0' })).toThrow(new ConfigError('WORKER_LEASE_MS', 'expected a positive integer of milliseconds, got 0'));
+    expect(() => coordinatorOptionsFromEnv({ REDIS_URL: 'http://user:secret@redis' })).toThrow(new ConfigError('REDIS_URL', 'expected a redis:// or rediss:// URL'));
+  });
 });

@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, ConfigError } from '@metatrain/core';
+import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
+import type { StorageEnv } from '@metatrain/storage';
+import { z } from 'zod';
 import type { ServerTls } from '../auth/server-credentials';
 import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';
-import type { StorageEnv } from '@metatrain/storage';
 
 /** The coordinator's configuration (docs/RUNNING.md); `coordinatorOptionsFromEnv` reads it. */
 export interface CoordinatorOptions {
@@ -84,42 +85,43 @@ export const COORDINATOR_ENV = {
   ...SPEC_LIMIT_ENV,
 } as const;
 
+const port = z.number({ error: gotInput('expected a port number 0-65535') }).int().min(0).max(65535);
+const milliseconds = z.number({ error: gotInput('expected a positive integer of milliseconds') }).int().min(1);
+const count = z.number({ error: gotInput('expected a non-negative integer') }).int().min(0);
+const limit = z.number({ error: gotInput('expected a positive integer') }).int().min(1);
+const limitOr = (name: keyof SpecLimits) => limit.default(DEFAULT_SPEC_LIMITS[name]);
+
+/** The options that are checked, with their defaults; the others are taken as given. */
+const checkedOptions = z.object({
+  redisUrl: redisUrlSetting.default('redis://127.0.0.1:6379'),
+  grpcPort: port.default(50051),
+  httpPort: port.default(8080),
+  host: z.string().default('0.0.0.0'),
+  token: z.string().min(1, { error: 'is empty; leave it unset to serve without a token' }).optional(),
+  queuePrefix: z.string().default(DEFAULT_QUEUE_PREFIX),
+  queueName: z.string().default(DEFAULT_QUEUE_NAME),
+  shardDeadlineMs: milliseconds.default(120_000),
+  leaseTtlMs: milliseconds.default(15_000),
+  workerHeartbeatMs: milliseconds.default(5_000),
+  workerLeaseMs: milliseconds.default(15_000),
+  quarantineAfter: count.default(3),
+  storageRetryDeadlineMs: milliseconds.default(30_000),
+  limits: z
+    .object({ maxMetaBatchSize: limitOr('maxMetaBatchSize'), maxModelParameters: limitOr('maxModelParameters'), maxTaskExamples: limitOr('maxTaskExamples'), maxRoundBytes: limitOr('maxRoundBytes') })
+    .prefault({}),
+});
+
 /** Fills in the defaults and checks every value, naming the option at fault (the variable, for TLS files). */
 export function compileCoordinatorOptions(options: CoordinatorOptions): CompiledCoordinatorOptions {
-  const compiled: CompiledCoordinatorOptions = {
-    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
+  const checked = parseConfig(checkedOptions, options);
+  return {
+    ...checked,
+    token: checked.token,
     storage: options.storage ?? {},
-    grpcPort: options.grpcPort ?? 50051,
-    httpPort: options.httpPort ?? 8080,
-    host: options.host ?? '0.0.0.0',
     dataDir: resolve(options.dataDir ?? process.cwd()),
-    token: options.token,
-    queuePrefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX,
-    queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
-    shardDeadlineMs: options.shardDeadlineMs ?? 120_000,
-    leaseTtlMs: options.leaseTtlMs ?? 15_000,
-    workerHeartbeatMs: options.workerHeartbeatMs ?? 5_000,
-    workerLeaseMs: options.workerLeaseMs ?? 15_000,
-    quarantineAfter: options.quarantineAfter ?? 3,
-    storageRetryDeadlineMs: options.storageRetryDeadlineMs ?? 30_000,
     tls: compileTls(options),
-    limits: { ...DEFAULT_SPEC_LIMITS, ...options.limits },
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
-  for (const field of ['grpcPort', 'httpPort'] as const) {
-    const port = compiled[field];
-    if (!Number.isSafeInteger(port) || port < 0 || port > 65535) throw new ConfigError(field, `expected a port number 0-65535, got ${port}`);
-  }
-  for (const field of ['shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'storageRetryDeadlineMs'] as const) {
-    if (!Number.isSafeInteger(compiled[field]) || compiled[field] < 1) throw new ConfigError(field, `expected a positive integer of milliseconds, got ${compiled[field]}`);
-  }
-  if (!Number.isSafeInteger(compiled.quarantineAfter) || compiled.quarantineAfter < 0) throw new ConfigError('quarantineAfter', `expected a non-negative integer, got ${compiled.quarantineAfter}`);
-  for (const [field, limit] of Object.entries(compiled.limits)) {
-    if (!Number.isSafeInteger(limit) || limit < 1) throw new ConfigError(`limits.${field}`, `expected a positive integer, got ${limit}`);
-  }
-  if (!/^rediss?:\/\//.test(compiled.redisUrl)) throw new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL');
-  if (compiled.token === '') throw new ConfigError('token', 'is empty; leave it unset to serve without a token');
-  return compiled;
 }
 
 /** The storage variables (storage-from-url.ts), passed on as they are. */
@@ -150,33 +152,22 @@ function compileTls(options: CoordinatorOptions): ServerTls | undefined {
   }
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string): number | undefined {
-  const text = env[name];
-  if (text === undefined || text === '') return undefined;
-  if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer, got ${JSON.stringify(text)}`);
-  return Number(text);
-}
+const integerIn = (range: z.ZodType<number, number>) => integerText('expected a non-negative integer').pipe(range);
+// A limit of 0 would refuse every job: refused as the variable was written.
+const limitText = z.string().refine((text) => !/^0+$/.test(text), { error: gotInput('expected a positive integer') }).pipe(integerIn(limit));
 
-type EnvName = (typeof COORDINATOR_ENV)[keyof typeof COORDINATOR_ENV];
-
-// Names typed as EnvName: a variable missing from COORDINATOR_ENV does not compile.
-const value = (env: NodeJS.ProcessEnv, name: EnvName): string | undefined => (env[name] === '' ? undefined : env[name]);
+/** How the options that are not plain text are read: compileCoordinatorOptions's checks, naming the variable. */
+const fromText = {
+  redisUrl: redisUrlSetting,
+  grpcPort: integerIn(port), httpPort: integerIn(port), quarantineAfter: integerIn(count),
+  shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds),
+  workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds),
+  maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText,
+} satisfies EnvFields<typeof COORDINATOR_ENV>;
 
 /** Reads the coordinator's environment (docs/RUNNING.md). @throws {ConfigError} naming the variable. */
-export function coordinatorOptionsFromEnv(env: NodeJS.ProcessEnv): CoordinatorOptions {
-  const options: CoordinatorOptions = { storage: Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]])) };
-  const set = <K extends keyof CoordinatorOptions>(key: K, v: CoordinatorOptions[K] | undefined) => {
-    if (v !== undefined) options[key] = v;
-  };
-  const names = COORDINATOR_ENV;
-  for (const key of ['redisUrl', 'host', 'dataDir', 'token', 'queuePrefix', 'queueName', 'tlsCertFile', 'tlsKeyFile', 'tlsClientCaFile'] as const) set(key, value(env, names[key]));
-  for (const key of ['grpcPort', 'httpPort', 'shardDeadlineMs', 'leaseTtlMs', 'workerHeartbeatMs', 'workerLeaseMs', 'quarantineAfter', 'storageRetryDeadlineMs'] as const) set(key, integer(env, names[key]));
-  const limits: Partial<SpecLimits> = {};
-  for (const key of Object.keys(SPEC_LIMIT_ENV) as Array<keyof SpecLimits>) {
-    const limit = integer(env, names[key]);
-    if (limit === 0) throw new ConfigError(names[key], 'expected a positive integer, got "0"');
-    if (limit !== undefined) limits[key] = limit;
-  }
-  if (Object.keys(limits).length > 0) options.limits = limits;
-  return options;
+export function coordinatorOptionsFromEnv(env: Env): CoordinatorOptions {
+  const { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, ...options } = parseEnv(env, COORDINATOR_ENV, fromText);
+  const storage = Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]]));
+  return { ...options, storage, limits: { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes } };
 }

@@ -1,5 +1,6 @@
-import { ConfigError } from '@metatrain/core';
+import { gotInput, parseConfig, redisUrlSetting } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX } from '@metatrain/contract';
+import { z } from 'zod';
 
 /** How long BullMQ keeps finished jobs: whichever limit is hit first. */
 export interface Retention {
@@ -35,24 +36,25 @@ export interface ShardQueueOptions {
 /** {@link ShardQueueOptions} with every default filled in and checked. */
 export type CompiledShardQueueOptions = Required<ShardQueueOptions>;
 
+const retention = z.object({
+  ageSeconds: z.number({ error: gotInput('expected a non-negative number of seconds') }).min(0),
+  count: z.number({ error: gotInput('expected a non-negative integer') }).int().min(0),
+});
+
+const checkedOptions = z.object({
+  redisUrl: redisUrlSetting,
+  prefix: z.string().min(1, { error: 'must not be empty' }).default(DEFAULT_QUEUE_PREFIX),
+  queueName: z.string().refine((name) => name !== '' && !name.includes(':'), { error: 'must be non-empty and contain no ":"' }).default(DEFAULT_QUEUE_NAME),
+  attempts: z.number({ error: ({ input }) => `must be a positive integer, got ${String(input)}` }).int().min(1).default(3),
+  backoffMs: z.number({ error: ({ input }) => `must be ≥ 0, got ${String(input)}` }).min(0).default(1000),
+  keepCompleted: retention.prefault({ ageSeconds: 3600, count: 1000 }),
+  keepFailed: retention.prefault({ ageSeconds: 86_400, count: 1000 }),
+});
+
 /**
  * Fills in the defaults and checks the values.
  * @throws {ConfigError} naming the option at fault (never echoing the URL, which may hold a password).
  */
 export function compileShardQueueOptions(options: ShardQueueOptions): CompiledShardQueueOptions {
-  const compiled: CompiledShardQueueOptions = {
-    redisUrl: options.redisUrl,
-    prefix: options.prefix ?? DEFAULT_QUEUE_PREFIX,
-    queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
-    attempts: options.attempts ?? 3,
-    backoffMs: options.backoffMs ?? 1000,
-    keepCompleted: options.keepCompleted ?? { ageSeconds: 3600, count: 1000 },
-    keepFailed: options.keepFailed ?? { ageSeconds: 86_400, count: 1000 },
-  };
-  if (!/^rediss?:\/\//.test(compiled.redisUrl)) throw new ConfigError('redisUrl', 'expected a redis:// or rediss:// URL');
-  if (!compiled.prefix) throw new ConfigError('prefix', 'must not be empty');
-  if (!compiled.queueName || compiled.queueName.includes(':')) throw new ConfigError('queueName', 'must be non-empty and contain no ":"');
-  if (!Number.isSafeInteger(compiled.attempts) || compiled.attempts < 1) throw new ConfigError('attempts', `must be a positive integer, got ${compiled.attempts}`);
-  if (!Number.isFinite(compiled.backoffMs) || compiled.backoffMs < 0) throw new ConfigError('backoffMs', `must be ≥ 0, got ${compiled.backoffMs}`);
-  return compiled;
+  return parseConfig(checkedOptions, options);
 }

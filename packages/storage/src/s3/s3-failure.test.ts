@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { StorageError } from '../errors';
-import { RetryDeadlineError } from '../retry-policy';
+import { RetryDeadlineError } from '@metatrain/core';
 import { toStorageError } from './s3-failure';
 
 const context = { operation: 'put', target: 'jobs/a/LATEST', bucket: 'metatrain', endpoint: 'http://127.0.0.1:9000', attempts: 1, secrets: ['s3cr3t-KEY'] };

@@ -1,5 +1,5 @@
+import { RetryDeadlineError } from '@metatrain/core';
 import { StorageError } from '../errors';
-import { RetryDeadlineError } from '../retry-policy';
 
 /** What the S3 call was about, for the message. */
 export interface S3FailureContext {

@@ -98,6 +98,14 @@ describe('compileWorkerOptions', () => {
     expect(() => compileWorkerOptions({ coordinatorAddress: '[::1]:50051', token: '' })).toThrow(new ConfigError('token', 'must not be empty'));
   });
 
+  it('checks the options as their variables are checked', () => {
+    expect(() => compileWorkerOptions({ coordinatorAddress: 'localhost' })).toThrow(new ConfigError('coordinatorAddress', 'expected host:port, got "localhost"'));
+    expect(() => compileWorkerOptions({ workerId: '-x' })).toThrow(new ConfigError('workerId', `expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got "-x"`));
+    expect(() => compileWorkerOptions({ httpPort: 65536 })).toThrow(new ConfigError('httpPort', 'expected a port from 0 to 65535, got 65536'));
+    expect(() => compileWorkerOptions({ queuePrefix: '' })).toThrow(new ConfigError('queuePrefix', 'must not be empty'));
+    expect(compileWorkerOptions({ httpPort: 0, shutdownGraceMs: 0 })).toMatchObject({ httpPort: 0, shutdownGraceMs: 0, rpcTimeoutMs: 10_000, transferTimeoutMs: 120_000 });
+  });
+
   it('accepts IPv6 addresses and resolves the data directory', () => {
     expect(compileWorkerOptions({ coordinatorAddress: '[::1]:50051', dataDir: 'data' })).toMatchObject({ coordinatorAddress: '[::1]:50051', dataDir: `${process.cwd()}/data` });
   });
@@ -132,6 +140,8 @@ describe('TLS options', () => {
     expect(compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_TLS: 'false' })).tls).toBeUndefined();
     expect(compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_TLS: 'TRUE' })).tls).toEqual({ ca: undefined, keyPair: undefined });
     expect(() => workerOptionsFromEnv({ METATRAIN_TLS: 'maybe' })).toThrow(new ConfigError('METATRAIN_TLS', 'expected true or false, got "maybe"'));
+    expect(workerOptionsFromEnv({ METATRAIN_TLS: ' Yes ' })).toEqual({ tls: true });
+    expect(workerOptionsFromEnv({ METATRAIN_TLS: '0' })).toEqual({ tls: false });
   });
 
   it('names the variable of a missing, unreadable or mismatched file', () => {

@@ -1,7 +1,8 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
+import { z } from 'zod';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
 import type { ShardEvent } from '../shards/shard-event';
 
@@ -113,51 +114,43 @@ export const WORKER_LOG_ENV = 'METATRAIN_LOG';
  */
 export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV)];
 
-type EnvOption = keyof typeof WORKER_ENV;
-
 // The coordinator's rule for worker ids (it answers INVALID_ARGUMENT otherwise).
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 const HOST_PORT = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._-]+):(\d{1,5})$/;
 
-/** Why `value` is not a valid `option`, or undefined when it is. Shared by both entry points. */
-function problem(option: EnvOption | 'rpcTimeoutMs' | 'transferTimeoutMs', value: unknown): string | undefined {
-  switch (option) {
-    case 'coordinatorAddress': {
-      const port = HOST_PORT.exec(String(value))?.[1];
-      return port !== undefined && Number(port) >= 1 && Number(port) <= 65535 ? undefined : `expected host:port, got ${JSON.stringify(value)}`;
-    }
-    case 'redisUrl':
-      // Never echo the URL: it may hold a password.
-      return /^rediss?:\/\/\S*$/.test(String(value)) ? undefined : 'expected a redis:// or rediss:// URL';
-    case 'backend':
-      return (BACKEND_NAMES as readonly unknown[]).includes(value) ? undefined : `expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(value)}`;
-    case 'workerId':
-      return WORKER_ID.test(String(value)) ? undefined : `expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got ${JSON.stringify(value)}`;
-    case 'queuePrefix':
-    case 'httpHost':
-      return value !== '' ? undefined : 'must not be empty';
-    case 'httpPort':
-      return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= 65535 ? undefined : `expected a port from 0 to 65535, got ${String(value)}`;
-    case 'queueName':
-      return value !== '' && !String(value).includes(':') ? undefined : `must be non-empty and contain no ":", got ${JSON.stringify(value)}`;
-    case 'shutdownGraceMs':
-      return Number.isSafeInteger(value) && (value as number) >= 0 ? undefined : `expected a non-negative integer of milliseconds, got ${String(value)}`;
-    case 'lockDurationMs':
-    case 'stalledIntervalMs':
-    case 'rpcTimeoutMs':
-    case 'transferTimeoutMs':
-      return Number.isSafeInteger(value) && (value as number) > 0 ? undefined : `expected a positive integer of milliseconds, got ${String(value)}`;
-    case 'token':
-      return value !== '' ? undefined : 'must not be empty';
-    case 'tls':
-      return typeof value === 'boolean' ? undefined : `expected true or false, got ${JSON.stringify(value)}`;
-    case 'dataDir':
-    case 'tlsCaFile':
-    case 'tlsCertFile':
-    case 'tlsKeyFile':
-      return undefined;
-  }
+/** `host:port` with a port from 1 to 65535; an IPv6 host in brackets. */
+function isHostPort(text: string): boolean {
+  const port = Number(HOST_PORT.exec(text)?.[1]);
+  return port >= 1 && port <= 65535;
 }
+
+const address = z.string({ error: gotInput('expected host:port') }).refine(isHostPort);
+const backend = z.enum(BACKEND_NAMES, { error: gotInput(`expected one of ${BACKEND_NAMES.join(', ')}`) });
+const workerId = z.string().regex(WORKER_ID, { error: gotInput(`expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`) });
+const notEmpty = z.string().min(1, { error: 'must not be empty' });
+const queueName = z.string({ error: gotInput('must be non-empty and contain no ":"') }).refine((name) => name !== '' && !name.includes(':'));
+const graceMs = z.number({ error: gotInput('expected a non-negative integer of milliseconds') }).int().min(0);
+const milliseconds = z.number({ error: gotInput('expected a positive integer of milliseconds') }).int().min(1);
+const port = z.number({ error: gotInput('expected a port from 0 to 65535') }).int().min(0).max(65535);
+
+/** The options that are checked, with their defaults; the others are taken as given. */
+const checkedOptions = z.object({
+  tls: z.boolean({ error: gotInput('expected true or false') }).optional(),
+  coordinatorAddress: address.default('127.0.0.1:50051'),
+  redisUrl: redisUrlSetting.default('redis://127.0.0.1:6379'),
+  workerId: workerId.default(() => defaultWorkerId()),
+  queuePrefix: notEmpty.default(DEFAULT_QUEUE_PREFIX),
+  queueName: queueName.default(DEFAULT_QUEUE_NAME),
+  httpHost: notEmpty.default('0.0.0.0'),
+  shutdownGraceMs: graceMs.default(30_000),
+  lockDurationMs: milliseconds.default(30_000),
+  stalledIntervalMs: milliseconds.default(30_000),
+  rpcTimeoutMs: milliseconds.default(10_000),
+  transferTimeoutMs: milliseconds.default(120_000),
+  backend: backend.optional(),
+  token: notEmpty.optional(),
+  httpPort: port.optional(),
+});
 
 /** `{hostname}-{pid}`, with characters a worker id cannot hold replaced. */
 export function defaultWorkerId(host = hostname(), pid = process.pid): string {
@@ -170,52 +163,28 @@ export function defaultWorkerId(host = hostname(), pid = process.pid): string {
  * @throws {ConfigError} naming the option at fault.
  */
 export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
-  const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
-  const tlsProblem = options.tls === undefined ? undefined : problem('tls', options.tls);
-  if (tlsProblem) throw new ConfigError('tls', tlsProblem);
-  const compiled: CompiledWorkerOptions = {
-    coordinatorAddress: options.coordinatorAddress ?? '127.0.0.1:50051',
-    redisUrl: options.redisUrl ?? 'redis://127.0.0.1:6379',
-    backend: options.backend,
-    token: options.token,
-    tls: compileTls(options),
+  const { tls, backend, token, httpPort, ...checked } = parseConfig(checkedOptions, options);
+  return {
+    ...checked,
+    backend,
+    token,
+    httpPort,
+    tls: compileTls(options, tls),
     dataDir: resolve(options.dataDir ?? process.cwd()),
-    workerId: options.workerId ?? defaultWorkerId(),
-    queuePrefix: options.queuePrefix ?? DEFAULT_QUEUE_PREFIX,
-    queueName: options.queueName ?? DEFAULT_QUEUE_NAME,
-    shutdownGraceMs: options.shutdownGraceMs ?? 30_000,
-    lockDurationMs: options.lockDurationMs ?? 30_000,
-    stalledIntervalMs: options.stalledIntervalMs ?? 30_000,
-    httpPort: options.httpPort,
-    httpHost: options.httpHost ?? '0.0.0.0',
     faults: options.faults,
-    rpcTimeoutMs: options.rpcTimeoutMs ?? 10_000,
-    transferTimeoutMs: options.transferTimeoutMs ?? 120_000,
-    log,
+    log: options.log ?? ((line: string) => void process.stderr.write(`${line}\n`)),
     onShard: options.onShard ?? (() => undefined),
     signal: options.signal,
   };
-  const checked = ['coordinatorAddress', 'redisUrl', 'workerId', 'queuePrefix', 'queueName', 'httpHost', 'shutdownGraceMs', 'lockDurationMs', 'stalledIntervalMs', 'rpcTimeoutMs', 'transferTimeoutMs'] as const;
-  for (const option of checked) {
-    const why = problem(option, compiled[option]);
-    if (why) throw new ConfigError(option, why);
-  }
-  for (const option of ['backend', 'token', 'httpPort'] as const) {
-    const why = compiled[option] === undefined ? undefined : problem(option, compiled[option]);
-    if (why) throw new ConfigError(option, why);
-  }
-  return compiled;
 }
-
-const BOOLEAN_TEXT: Readonly<Record<string, boolean>> = { true: true, '1': true, yes: true, false: false, '0': false, no: false };
 
 /**
  * Reads and checks the TLS files. Their errors name the variables (deployments set them).
  * Any TLS file, or `tls: true`, means TLS; none means plaintext.
  */
-function compileTls(options: WorkerOptions): ClientTls | undefined {
+function compileTls(options: WorkerOptions, tls: boolean | undefined): ClientTls | undefined {
   const { tlsCaFile, tlsCertFile, tlsKeyFile } = options;
-  if (tlsCaFile === undefined && tlsCertFile === undefined && tlsKeyFile === undefined) return options.tls ? { ca: undefined, keyPair: undefined } : undefined;
+  if (tlsCaFile === undefined && tlsCertFile === undefined && tlsKeyFile === undefined) return tls ? { ca: undefined, keyPair: undefined } : undefined;
   const env = WORKER_ENV;
   if ((tlsCertFile === undefined) !== (tlsKeyFile === undefined)) {
     const [missing, present] = tlsCertFile === undefined ? [env.tlsCertFile, env.tlsKeyFile] : [env.tlsKeyFile, env.tlsCertFile];
@@ -231,34 +200,27 @@ function compileTls(options: WorkerOptions): ClientTls | undefined {
   }
 }
 
+const millisecondsText = integerText('expected a non-negative integer of milliseconds');
+
+/** How the options that are not plain text are read: compileWorkerOptions's checks, naming the variable. */
+const fromText = {
+  coordinatorAddress: address,
+  redisUrl: redisUrlSetting,
+  backend: z.string().transform((text) => text.trim().toLowerCase()).pipe(backend),
+  tls: z.string().trim().pipe(z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], error: gotInput('expected true or false') })),
+  workerId,
+  queueName,
+  shutdownGraceMs: millisecondsText.pipe(graceMs),
+  lockDurationMs: millisecondsText.pipe(milliseconds),
+  stalledIntervalMs: millisecondsText.pipe(milliseconds),
+  httpPort: integerText('expected a port from 0 to 65535').pipe(port),
+} satisfies EnvFields<typeof WORKER_ENV>;
+
 /**
  * Reads the worker's environment (docs/RUNNING.md). Unset and empty variables take the
  * default. Pure: no I/O, `env` is only read.
  * @throws {ConfigError} naming the variable at fault.
  */
-export function workerOptionsFromEnv(env: Readonly<Record<string, string | undefined>>): WorkerOptions {
-  const options: WorkerOptions = {};
-  for (const option of Object.keys(WORKER_ENV) as EnvOption[]) {
-    const name = WORKER_ENV[option];
-    const text = env[name];
-    if (text === undefined || text === '') continue;
-    let value: string | number | boolean = text;
-    if (option === 'shutdownGraceMs' || option === 'lockDurationMs' || option === 'stalledIntervalMs') {
-      if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a non-negative integer of milliseconds, got ${JSON.stringify(text)}`);
-      value = Number(text);
-    } else if (option === 'httpPort') {
-      if (!/^\d+$/.test(text)) throw new ConfigError(name, `expected a port from 0 to 65535, got ${JSON.stringify(text)}`);
-      value = Number(text);
-    } else if (option === 'tls') {
-      const flag = BOOLEAN_TEXT[text.trim().toLowerCase()];
-      if (flag === undefined) throw new ConfigError(name, `expected true or false, got ${JSON.stringify(text)}`);
-      value = flag;
-    } else if (option === 'backend') {
-      value = text.trim().toLowerCase();
-    }
-    const why = problem(option, value);
-    if (why) throw new ConfigError(name, why);
-    (options as Record<EnvOption, unknown>)[option] = value;
-  }
-  return options;
+export function workerOptionsFromEnv(env: Env): WorkerOptions {
+  return parseEnv(env, WORKER_ENV, fromText);
 }

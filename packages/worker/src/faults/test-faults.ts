@@ -1,12 +1,13 @@
-import { ConfigError } from '@metatrain/core';
+import { type Env, gotInput, integerText, parseEnv } from '@metatrain/core';
+import { z } from 'zod';
 // Test-only misbehaviour, for the fault-injection tests of test/faults/ (docs/RELIABILITY.md).
 // Read only when METATRAIN_TEST_MODE=1; otherwise the variables are ignored (with a log line),
 // so a stray variable in production cannot make a worker misbehave.
 
-/** How a report is corrupted: a NaN or an infinite value in the sum, a parameter of the wrong shape, a bit flipped after the checksum. */
-export type ReportFault = 'nan' | 'inf' | 'shape' | 'checksum';
+export const REPORT_FAULTS = ['nan', 'inf', 'shape', 'checksum'] as const;
 
-export const REPORT_FAULTS: readonly ReportFault[] = ['nan', 'inf', 'shape', 'checksum'];
+/** How a report is corrupted: a NaN or an infinite value in the sum, a parameter of the wrong shape, a bit flipped after the checksum. */
+export type ReportFault = (typeof REPORT_FAULTS)[number];
 
 /** A worker's injected faults. */
 export interface TestFaults {
@@ -22,24 +23,26 @@ export const TEST_FAULT_ENV = { mode: 'METATRAIN_TEST_MODE', reports: 'METATRAIN
 /** What the environment asks for: faults in test mode, or a line saying why they are ignored. */
 export type TestFaultSwitch = { faults: TestFaults } | { ignored: string } | undefined;
 
+/** The faults' variables, read only in test mode (an error naming the variable there, ignored elsewhere). */
+const faultText = {
+  reports: z
+    .string()
+    .transform((text) => text.split(',').map((fault) => fault.trim()))
+    .pipe(z.array(z.enum(REPORT_FAULTS, { error: gotInput(`expected a comma-separated list of ${REPORT_FAULTS.join(', ')}`) }))),
+  delayMs: integerText('expected a non-negative integer of milliseconds'),
+};
+
 /**
  * Reads the fault switches. Undefined when none is set.
  * @throws {ConfigError} naming the variable when test mode is on and a value is bad.
  */
-export function testFaultsFromEnv(env: Readonly<Record<string, string | undefined>>): TestFaultSwitch {
+export function testFaultsFromEnv(env: Env): TestFaultSwitch {
   const testMode = env[TEST_FAULT_ENV.mode] === '1';
-  const reportsText = env[TEST_FAULT_ENV.reports] ?? '';
-  const delayText = env[TEST_FAULT_ENV.delayMs] ?? '';
-  if (reportsText === '' && delayText === '') return undefined;
-  if (!testMode) {
-    return { ignored: `${TEST_FAULT_ENV.reports} and ${TEST_FAULT_ENV.delayMs} are ignored: they work only with ${TEST_FAULT_ENV.mode}=1 (tests)` };
-  }
-  const reports = reportsText === '' ? [] : reportsText.split(',').map((s) => s.trim());
-  for (const fault of reports) {
-    if (!(REPORT_FAULTS as readonly string[]).includes(fault)) throw new ConfigError(TEST_FAULT_ENV.reports, `expected a comma-separated list of ${REPORT_FAULTS.join(', ')}, got ${JSON.stringify(fault)}`);
-  }
-  if (delayText !== '' && !/^\d+$/.test(delayText)) throw new ConfigError(TEST_FAULT_ENV.delayMs, `expected a non-negative integer of milliseconds, got ${JSON.stringify(delayText)}`);
-  return { faults: { reports: reports as ReportFault[], delayMs: delayText === '' ? 0 : Number(delayText) } };
+  const { reports: reportsName, delayMs: delayName } = TEST_FAULT_ENV;
+  if (!env[reportsName] && !env[delayName]) return undefined;
+  if (!testMode) return { ignored: `${reportsName} and ${delayName} are ignored: they work only with ${TEST_FAULT_ENV.mode}=1 (tests)` };
+  const { reports = [], delayMs = 0 } = parseEnv(env, { reports: reportsName, delayMs: delayName }, faultText);
+  return { faults: { reports, delayMs } };
 }
 
 /** One line for the log, so that a worker with faults is never mistaken for an honest one. */

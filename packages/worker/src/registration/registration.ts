@@ -1,4 +1,4 @@
-import { setTimeout as sleep } from 'node:timers/promises';
+import { retry } from '@metatrain/core';
 import { grpc, type HeartbeatRequest, type HeartbeatResponse, type RegisterWorkerRequest, type RegisterWorkerResponse } from '@metatrain/contract';
 import { RegistrationError, WorkerClosedError } from '../errors';
 import { describeRpcError, grpcCode } from '../grpc/rpc-errors';
@@ -70,29 +70,31 @@ export class Registration {
    */
   static async create(options: RegistrationOptions): Promise<Registration> {
     const { client, log, signal } = options;
-    const maxRetryMs = options.maxRetryMs ?? 15_000;
-    for (let delayMs = options.firstRetryMs ?? 1000; ; delayMs = Math.min(maxRetryMs, delayMs * 2)) {
-      if (signal?.aborted) throw new WorkerClosedError('stopped while waiting for the coordinator');
+    const stopped = (): WorkerClosedError => new WorkerClosedError('stopped while waiting for the coordinator');
+    if (signal?.aborted) throw stopped();
+    const register = async (): Promise<RegisterWorkerResponse> => {
       try {
-        const response = await client.registerWorker(options.identity);
-        const registration = new Registration(options, response);
-        options.onStanding?.(standingOf(response));
-        registration.schedule();
-        return registration;
+        return await client.registerWorker(options.identity);
       } catch (error) {
         const code = grpcCode(error);
-        if (code !== undefined && FATAL_CODES.has(code)) {
-          throw new RegistrationError(`the coordinator at ${client.address} refused this worker: ${describeRpcError(error)}`);
-        }
-        if (code === undefined) throw error;
-        log(`worker: waiting for the coordinator at ${client.address}: ${describeRpcError(error)} (retrying in ${delayMs / 1000} s)`);
-        try {
-          await sleep(delayMs, undefined, signal ? { signal } : {});
-        } catch {
-          throw new WorkerClosedError('stopped while waiting for the coordinator');
-        }
+        if (code !== undefined && FATAL_CODES.has(code)) throw new RegistrationError(`the coordinator at ${client.address} refused this worker: ${describeRpcError(error)}`);
+        throw error;
       }
-    }
+    };
+    const response = await retry(register, {
+      initialDelayMs: options.firstRetryMs ?? 1000,
+      maxDelayMs: options.maxRetryMs ?? 15_000,
+      jitter: 'none',
+      signal,
+      abortError: stopped,
+      // Only a failed call waits: a RegistrationError or a bug has no gRPC code and is thrown.
+      transientReason: (error) => (grpcCode(error) === undefined ? undefined : describeRpcError(error)),
+      onRetry: ({ reason, delayMs }) => log(`worker: waiting for the coordinator at ${client.address}: ${reason} (retrying in ${delayMs / 1000} s)`),
+    });
+    const registration = new Registration(options, response);
+    options.onStanding?.(standingOf(response));
+    registration.schedule();
+    return registration;
   }
 
   /** The heartbeat interval in use (the coordinator's, or 5 s when it gave none). */
