@@ -4,8 +4,7 @@ import { applyRound, ConfigError, createTaskFamily, paramsEqual, parseSpecText, 
 import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
-import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
-import { sampleValue } from '../packages/coordinator/src/metrics/testing/exposition';
+import { deleteKeys, QueueProbe, sampleValue } from '@metatrain/coordinator/testing';
 import { freePort } from './support/free-port';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { TestCoordinator, type TestJob } from './support/test-coordinator';

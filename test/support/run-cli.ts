@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const OMNIGLOT_DIR = fileURLToPath(new URL('../../../shared/datasets/omniglot', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 
 export interface CliResult {
   code: number | null;
