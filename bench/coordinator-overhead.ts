@@ -1,7 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { JobEventLog, JobManager, type JobObserver, RedisJobRegistry, BullShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
@@ -9,8 +8,9 @@ import { createComputeContext, exportModel, selectBackend } from '@metatrain/met
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
 import { MemoryStore } from '@metatrain/storage';
 import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
-import type * as BullMQ from '../packages/coordinator/node_modules/bullmq';
-import type * as IORedis from '../packages/coordinator/node_modules/ioredis';
+// bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
+// these are the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
+import { QueueWorker, Redis } from '@metatrain/coordinator/testing';
 
 /**
  * The coordinator's own cost per round: from the last shard report of round r to the shards
@@ -20,12 +20,6 @@ import type * as IORedis from '../packages/coordinator/node_modules/ioredis';
  * a child process, as real workers would, so their JavaScript does not share the
  * coordinator's event loop; Redis is shared, as in production.
  */
-
-// bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
-// load the coordinator's copies (the very modules its BullShardQueue and RedisJobRegistry use).
-const fromCoordinator = createRequire(new URL('../packages/coordinator/package.json', import.meta.url));
-const { Worker: QueueWorker } = fromCoordinator('bullmq') as typeof BullMQ;
-const { Redis } = fromCoordinator('ioredis') as typeof IORedis;
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -357,7 +351,7 @@ async function redisVersion(): Promise<string> {
 }
 
 /** A connection of the bench's own that fails once instead of retrying (its errors are thrown). */
-async function connectRedis(): Promise<IORedis.Redis> {
+async function connectRedis(): Promise<Redis> {
   const redis = new Redis(REDIS_URL, { lazyConnect: true, retryStrategy: () => null });
   redis.on('error', () => undefined); // the failing command rejects with the same error
   await redis.connect();

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  * ratio to `train`. It also checks that the three exports are the same bytes (DESIGN.md §2).
  */
 
-const MAIN = fileURLToPath(new URL('../packages/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 const OUT = fileURLToPath(new URL('../docs/bench-end-to-end.md', import.meta.url));
 
 interface Setting {

@@ -13,8 +13,8 @@ import { runCli, startCli, type CliResult } from './support/run-cli';
 // directory storage. submit → watch → status/list → export → adapt → cancel, and the
 // failures a user meets: no coordinator, an unknown job, a bad spec, a bad examples file.
 
-const COORDINATOR_MAIN = fileURLToPath(new URL('../packages/coordinator/src/main.ts', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('../packages/worker/src/main.ts', import.meta.url));
+const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
+const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
 
 const ROUNDS = 20;
 const spec = (name: string, iterations = ROUNDS) => `name: ${name}

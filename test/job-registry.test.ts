@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FailedPreconditionError, InvalidArgumentError, InvalidTransitionError, LeaseKeeper, LeaseLostError, NotFoundError, RedisJobRegistry } from '@metatrain/coordinator';
-// Test-only BullMQ access; not part of the package's exports.
-import { deleteKeys, keyTtl } from '../packages/coordinator/src/queue/testing/queue-probe';
+// Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
+import { deleteKeys, keyTtl } from '@metatrain/coordinator/testing';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 
 let server: RedisTestServer;

@@ -2,8 +2,8 @@ import { planShards, type ShardPlan } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
 import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/contract';
-// Test-only BullMQ access; not part of the package's exports.
-import { deleteKeys, QueueProbe } from '../packages/coordinator/src/queue/testing/queue-probe';
+// Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
+import { deleteKeys, QueueProbe } from '@metatrain/coordinator/testing';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 
 let server: RedisTestServer;

@@ -2,7 +2,7 @@ import { createComputeContext } from '@metatrain/metalearn';
 import { createTaskFamily, initialState, parseSpecText } from '@metatrain/core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only Redis access (tests in test/ cannot import ioredis themselves).
-import { deleteKeys } from '../packages/coordinator/src/queue/testing/queue-probe';
+import { deleteKeys } from '@metatrain/coordinator/testing';
 import { freePort } from './support/free-port';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { TestCoordinator } from './support/test-coordinator';

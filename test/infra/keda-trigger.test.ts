@@ -7,7 +7,7 @@ import { planShards } from '@metatrain/core';
 import { shardQueueKeys } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
-import { QueueProbe } from '../../packages/coordinator/src/queue/testing/queue-probe';
+import { QueueProbe } from '@metatrain/coordinator/testing';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { RenderedOverlay, selects, type ServiceSpec } from './support/overlay';
 import type { K8sObject } from './support/yaml-files';

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { S3Store } from '@metatrain/storage';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only: certificates made with openssl, and raw Redis reads (test/ cannot import ioredis).
-import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
+import { snapshotKeys } from '@metatrain/coordinator/testing';
 import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { type CliResult, runCli } from '../support/run-cli';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Coordinator, type CoordinatorOptions } from '@metatrain/coordinator';
 // Test-only raw Redis reads (tests in test/ cannot import ioredis).
-import { snapshotKeys } from '../../packages/coordinator/src/registry/testing/redis-snapshot';
+import { snapshotKeys } from '@metatrain/coordinator/testing';
 import { snapshotDirectory } from './grpc-calls';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './redis-server';
 

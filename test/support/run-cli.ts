@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const MAIN = fileURLToPath(new URL('../../packages/cli/src/main.ts', import.meta.url));
+const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 
 export interface CliResult {
   code: number | null;

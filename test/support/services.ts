@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { type ServiceProcess, startService } from '@metatrain/cli';
 
-const COORDINATOR_MAIN = fileURLToPath(new URL('../../packages/coordinator/src/main.ts', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('../../packages/worker/src/main.ts', import.meta.url));
+const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
+const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
 
 /** A coordinator process on free ports of 127.0.0.1; `grpc` and `http` are its addresses. */
 export interface CoordinatorProcess extends ServiceProcess {

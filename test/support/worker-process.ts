@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const TSX_CLI = createRequire(import.meta.url).resolve('tsx/cli');
+const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
 
 /** A worker process started as `pnpm start:worker` starts it: `tsx packages/worker/src/main.ts`. */
 export interface WorkerProcess {
@@ -19,7 +20,7 @@ export interface WorkerProcess {
 }
 
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, [TSX_CLI, 'packages/worker/src/main.ts'], {
+  const child = spawn(process.execPath, [TSX_CLI, WORKER_MAIN], {
     cwd: REPO_ROOT,
     env: { ...process.env, METATRAIN_BACKEND: 'wasm', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -3,10 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { startLocalRedis } from './local-redis';
 import { type ServiceProcess, startService } from './service-process';
 
-// `local` starts the coordinator and workers as processes from their sources in this
-// workspace (through tsx, as `pnpm start:coordinator` does); it imports neither package.
-const COORDINATOR_MAIN = fileURLToPath(new URL('../../../coordinator/src/main.ts', import.meta.url));
-const WORKER_MAIN = fileURLToPath(new URL('../../../worker/src/main.ts', import.meta.url));
+// `local` starts the coordinator and workers as processes from their sources (through tsx,
+// as `pnpm start:coordinator` does). It imports neither package: it resolves their process
+// entries (the `./main` exports), so that only the processes it starts load them.
+const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
+const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
 
 export interface LocalClusterOptions {
   workers: number;

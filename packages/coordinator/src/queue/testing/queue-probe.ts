@@ -1,4 +1,4 @@
-// Test support (not exported by the package): a plain BullMQ producer and a manual BullMQ
+// Test support (@metatrain/coordinator/testing): a plain BullMQ producer and a manual BullMQ
 // consumer on a queue, plus raw Redis reads. Lives here because tests in test/ cannot import
 // bullmq or ioredis (they are dependencies of this package, not of the root).
 import { randomUUID } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Test support (not exported by the package): everything Redis holds under a prefix, as text.
+// Test support (@metatrain/coordinator/testing): everything Redis holds under a prefix, as text.
 // Lives here because tests in test/ cannot import ioredis (a dependency of this package).
 import { Redis } from 'ioredis';
 
