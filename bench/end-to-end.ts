@@ -3,6 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { storageKeys } from '@metatrain/core';
 
 /**
  * End-to-end tasks/s of the same spec run three ways on this machine: `metatrain train` (one
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
  * a private redis-server, directory storage). Each command runs once as a real process; the
  * table gives the wall time of the whole command, the tasks/s over its training rounds
  * (from metrics.jsonl, so process start-up and the final evaluation are left out) and the
- * ratio to `train`. It also checks that the three exports are the same bytes (DESIGN.md §2).
+ * ratio to `train`. It also checks that the three exports are the same bytes (docs/ARCHITECTURE.md §9).
  */
 
 const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
@@ -64,15 +65,15 @@ async function trainingTasksPerSecond(outDir: string): Promise<number> {
   const lines = (await readFile(join(outDir, 'metrics.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { tasks: number; ms: number });
+    .map((l) => JSON.parse(l) as { tasks: number; roundMs: number });
   const tasks = lines.reduce((n, l) => n + l.tasks, 0);
-  const ms = lines.reduce((n, l) => n + l.ms, 0);
+  const ms = lines.reduce((n, l) => n + l.roundMs, 0);
   return (tasks * 1000) / ms;
 }
 
 async function exportedWeights(outDir: string): Promise<Buffer> {
   const [job] = await readdir(join(outDir, 'jobs'));
-  return readFile(join(outDir, 'jobs', job ?? '', 'export', 'weights.bin'));
+  return readFile(join(outDir, storageKeys.exportFile(job ?? '', 'weights.bin')));
 }
 
 async function runAll(setting: Setting, dir: string): Promise<Run[]> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './support/run-cli';
 import { startRedisServer, type RedisTestServer } from './support/redis-server';
 
-// DESIGN.md §2: the parameters after round r are a pure function of (spec, r). `train` runs the
+// docs/ARCHITECTURE.md §9: the parameters after round r are a pure function of (spec, r). `train` runs the
 // shards in one process; `local` runs the same job through Redis, gRPC and worker processes.
 // All three must export the same bits (same backend everywhere here: the wasm/cpu fallback).
 // The spec asks for a periodic held-out evaluation, which `local` computes as evaluation shards

@@ -29,7 +29,7 @@ import { WorkerTable } from './workers/worker-table';
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
 /**
- * The coordinator process (DESIGN.md §1): owns the job registry (under a lease in Redis), runs
+ * The coordinator process (docs/ARCHITECTURE.md §2): owns the job registry (under a lease in Redis), runs
  * every active job's rounds, serves JobService, WorkerService and grpc.health.v1 over gRPC and
  * health, metrics and the dashboard over HTTP.
  */

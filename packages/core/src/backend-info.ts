@@ -1,7 +1,7 @@
 // The names of the compute backends and how a process says which one it runs, without loading
 // TensorFlow.js (selecting one is @metatrain/metalearn's selectBackend).
 
-/** The compute backends a worker can run on, fastest first (DESIGN §4). */
+/** The compute backends a worker can run on, fastest first (README.md, Backends). */
 export const BACKEND_NAMES = ['tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
 

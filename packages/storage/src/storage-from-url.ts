@@ -7,7 +7,7 @@ import { normalizePrefix } from './s3/prefix';
 import { checkBucketName, parseS3Endpoint, type S3StoreOptions } from './s3/s3-options';
 import { S3Store } from './s3/s3-store';
 
-/** The environment variables openStorage reads (DESIGN §5). */
+/** The environment variables openStorage reads (docs/RUNNING.md). */
 export interface StorageEnv {
   /** `file:///path` or `s3://bucket[/prefix]`; unset or empty means the caller's default directory. */
   STORAGE_URL?: string;
@@ -73,7 +73,7 @@ export function parseStorageConfig(env: StorageEnv, defaultDirectory: string): S
 }
 
 /**
- * Opens the storage STORAGE_URL names (DESIGN §5): a DirectoryStore for file:// or when unset
+ * Opens the storage STORAGE_URL names (docs/RUNNING.md): a DirectoryStore for file:// or when unset
  * (then `defaultDirectory`), an S3Store for s3:// (creating the bucket if needed).
  * `s3` tunes the S3Store (retry deadline, logging of retries).
  */

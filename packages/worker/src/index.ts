@@ -1,5 +1,5 @@
 // The metatrain worker: BullMQ consumer, compute in a worker thread, gRPC client of the
-// coordinator (DESIGN.md §1). It imports core, contract and http, never the coordinator; only
+// coordinator (docs/ARCHITECTURE.md §2). It imports core, contract and http, never the coordinator; only
 // its compute thread loads metalearn (eslint.config.js checks both).
 export { Worker } from './worker';
 export { compileWorkerOptions, defaultWorkerId, WORKER_ENV, WORKER_ENV_NAMES, WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';

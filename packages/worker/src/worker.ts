@@ -25,7 +25,7 @@ interface Parts {
 }
 
 /**
- * A metatrain worker (DESIGN.md §2, step 3): registers with the coordinator and heartbeats,
+ * A metatrain worker (docs/ARCHITECTURE.md §5): registers with the coordinator and heartbeats,
  * takes shards from the BullMQ queue one at a time, computes them in a worker thread, reports
  * them over gRPC and completes each queue job only after the coordinator answered.
  *

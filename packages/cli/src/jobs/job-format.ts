@@ -3,7 +3,7 @@ import { renderTable } from './table';
 
 const FINAL = new Set([JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED]);
 
-/** QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED (DESIGN.md §5); UNKNOWN for anything else. */
+/** QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED (docs/ARCHITECTURE.md §8); UNKNOWN for anything else. */
 export function stateName(state: JobState): string {
   return state > JobState.UNSPECIFIED && state <= JobState.CANCELLED ? JobState[state] : 'UNKNOWN';
 }

@@ -1,6 +1,6 @@
 import { DecodeError } from '@metatrain/core';
 
-/** The wire's chunk size limit (DESIGN.md §3): 1 MiB of data per message. */
+/** The wire's chunk size limit (docs/ARCHITECTURE.md §8): 1 MiB of data per message. */
 export const MAX_CHUNK_BYTES = 1024 * 1024;
 
 /**

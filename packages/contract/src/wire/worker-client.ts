@@ -21,7 +21,7 @@ import { writeAll } from './write-all';
  * Fetches parameter version `version` of `jobId` (GetParameters) and decodes it, checking the
  * chunk order, the declared size and the checksum.
  *
- * @param deadline every call has one (DESIGN.md §3): a Date or epoch milliseconds.
+ * @param deadline every call has one (docs/ARCHITECTURE.md §8): a Date or epoch milliseconds.
  * @throws the call's grpc ServiceError (NOT_FOUND, FAILED_PRECONDITION, DEADLINE_EXCEEDED, ...),
  *   or a DecodeError when the server's stream is malformed (the call is then cancelled).
  */
@@ -68,7 +68,7 @@ export function fetchParameters(
  * with backpressure. Resolves with the coordinator's verdict; the worker acks its queue job on
  * ACCEPTED, DUPLICATE and STALE and fails it with `reason` on REJECTED.
  *
- * @param deadline every call has one (DESIGN.md §3): a Date or epoch milliseconds.
+ * @param deadline every call has one (docs/ARCHITECTURE.md §8): a Date or epoch milliseconds.
  * @throws the call's grpc ServiceError (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, ...).
  */
 export function reportShard(client: WorkerServiceClient, header: ReportHeader, sum: ParamSet, deadline: grpc.Deadline): Promise<ReportShardResponse> {
@@ -109,7 +109,7 @@ export function reportPayload(client: WorkerServiceClient, header: ReportHeader,
  * Reports one evaluation shard (ReportEval): its per-task results, no tensors. Resolves with
  * the coordinator's verdict, which the worker treats as ReportShard's.
  *
- * @param deadline every call has one (DESIGN.md §3): a Date or epoch milliseconds.
+ * @param deadline every call has one (docs/ARCHITECTURE.md §8): a Date or epoch milliseconds.
  * @throws the call's grpc ServiceError (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, ...).
  */
 export function reportEval(client: WorkerServiceClient, request: ReportEvalRequest, deadline: grpc.Deadline): Promise<ReportEvalResponse> {

@@ -6,7 +6,7 @@ import { grpc } from '@metatrain/contract';
 
 /**
  * A request the coordinator refuses: `field` is the wire name of the offending field
- * (`job_id`, `header.job_id`), so the status message names it (DESIGN.md §3).
+ * (`job_id`, `header.job_id`), so the status message names it (docs/ARCHITECTURE.md §8).
  */
 export abstract class RequestError extends Error {
   constructor(
@@ -52,7 +52,7 @@ export const logInternalError: InternalErrorHandler = (error) => {
 };
 
 /**
- * Maps a failure to exactly one status code (DESIGN.md §3). The domain errors' messages
+ * Maps a failure to exactly one status code (docs/ARCHITECTURE.md §8). The domain errors' messages
  * already name the field, so they pass through unchanged; anything else is a bug of ours,
  * reported to `onInternal` and answered INTERNAL rather than crashing the server.
  */

@@ -68,7 +68,7 @@ function unary<Req, Res>(body: (request: Req) => Promise<Res>, onInternal: Inter
   };
 }
 
-/** JobService (DESIGN.md §3): the clients' API. */
+/** JobService (docs/ARCHITECTURE.md §8): the clients' API. */
 export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer {
   const onInternal = deps.onInternalError ?? logInternalError;
   const { jobs } = deps;

@@ -23,7 +23,7 @@ export interface WorkerServiceDeps {
   onInternalError?: InternalErrorHandler;
 }
 
-/** WorkerService (DESIGN.md §3): registration, heartbeats, parameters out, shard and evaluation reports in. */
+/** WorkerService (docs/ARCHITECTURE.md §8): registration, heartbeats, parameters out, shard and evaluation reports in. */
 export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceServer {
   const { workers } = deps;
   const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {

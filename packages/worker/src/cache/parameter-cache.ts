@@ -15,7 +15,7 @@ export interface ParameterCacheOptions {
 
 /**
  * Parameter versions by (job, version), fetched once and reused by every shard of the round
- * (DESIGN.md §2, step 3). A version never changes once written (θ_r is a function of
+ * (docs/ARCHITECTURE.md §5). A version never changes once written (θ_r is a function of
  * (spec, r)), so entries need no invalidation, only eviction: per job the version last put
  * and the newest others, `versionsPerJob` in all, and at most `jobs` jobs.
  */

@@ -1,6 +1,6 @@
 // The compute thread (node:worker_threads): selects the tfjs backend, then computes the shards
 // the main thread sends, one at a time. Computing here keeps the main thread's event loop free
-// to renew the BullMQ lock, heartbeat and answer gRPC while a shard takes seconds (DESIGN.md §2).
+// to renew the BullMQ lock, heartbeat and answer gRPC while a shard takes seconds (docs/ARCHITECTURE.md §5).
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '@metatrain/metalearn';
 import { ShardComputer } from './shard-computer';

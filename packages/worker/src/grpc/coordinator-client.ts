@@ -29,7 +29,7 @@ export function bearerTokenInterceptor(token: string): grpc.Interceptor {
 /**
  * The worker's side of the coordinator's gRPC API: WorkerService (register, heartbeat,
  * parameters, reports) and JobService.GetJob (the spec of a job). Every call has a deadline
- * (DESIGN.md §3). grpc-js connects lazily, so constructing opens nothing; `close()` closes
+ * (docs/ARCHITECTURE.md §8). grpc-js connects lazily, so constructing opens nothing; `close()` closes
  * both channels and is idempotent.
  */
 export class CoordinatorClient {

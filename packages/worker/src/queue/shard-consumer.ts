@@ -40,7 +40,7 @@ interface Active {
 }
 
 /**
- * The consumer side of the shard queue (DESIGN.md §2, step 3): a BullMQ Worker on the
+ * The consumer side of the shard queue (docs/ARCHITECTURE.md §5): a BullMQ Worker on the
  * coordinator's queue with concurrency 1 (the compute thread does one shard at a time).
  * `create()` connects; `start()` starts taking shards.
  *

@@ -44,7 +44,7 @@ export interface ProcessedShard {
 }
 
 /**
- * One shard from message to verdict (DESIGN.md §2, step 3): the job's spec (GetJob, cached),
+ * One shard from message to verdict (docs/ARCHITECTURE.md §5): the job's spec (GetJob, cached),
  * the parameters (fetched by the compute thread's request, once per version), the sum
  * (computed in the thread), the report (ReportShard; ReportEval for an evaluation shard, which
  * has per-task metrics only), and the coordinator's answer:
