@@ -61,7 +61,7 @@ export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
 export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';
 export type { BackendInfo, BackendName } from './backend-info';
 
-export { parseConfig, parseEnv } from './config/parse-config';
+export { firstIssue, parseConfig, parseEnv } from './config/parse-config';
 export type { Env, EnvFields, EnvOptions } from './config/parse-config';
 export { gotInput, integerText, redisUrlSetting } from './config/settings';
 export { backoffDelay } from './retry/backoff';

@@ -1,6 +1,6 @@
 // The queue message of one shard, shared by producer and consumer. No BullMQ import here, so
 // the worker side can take this file as it is.
-import { SHARD_KINDS, type ShardKind } from '@metatrain/core';
+import { firstIssue, SHARD_KINDS, type ShardKind } from '@metatrain/core';
 import { z } from 'zod';
 
 /**
@@ -68,8 +68,8 @@ const shardMessageSchema = z
 export function parseShardMessage(value: unknown): ShardMessage {
   const parsed = shardMessageSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new ShardMessageError(issue?.path.length ? issue.path.join('.') : '(message)', issue?.message ?? 'invalid');
+  const { path, message } = firstIssue(parsed.error);
+  throw new ShardMessageError(path || '(message)', message);
 }
 
 function describe(value: unknown): string {

@@ -1,3 +1,4 @@
+import { firstIssue } from '@metatrain/core';
 import { z } from 'zod';
 
 /** Job states, as stored and as printed by the CLI. */
@@ -54,6 +55,6 @@ export function parseJobRecord(key: string, text: string): JobRecord {
   }
   const parsed = jobRecordSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  throw new CorruptRecordError(key, issue?.path.length ? `bad field ${issue.path.join('.')}` : 'not an object');
+  const { path } = firstIssue(parsed.error);
+  throw new CorruptRecordError(key, path ? `bad field ${path}` : 'not an object');
 }

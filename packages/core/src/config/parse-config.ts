@@ -7,6 +7,16 @@ export type Env = Readonly<Record<string, string | undefined>>;
 const dotted = (path: readonly PropertyKey[]): string => path.map(String).join('.');
 
 /**
+ * The first issue of a failed zod parse: its path joined with '.' ('' for the value itself) and
+ * its message. Zod reports issues in the order of the schema's keys, so the first names the
+ * first bad field: one error at a time, naming it, is what every boundary answers.
+ */
+export function firstIssue(error: z.ZodError): { path: string; message: string } {
+  const issue = error.issues[0];
+  return { path: dotted(issue?.path ?? []), message: issue?.message ?? 'is not valid' };
+}
+
+/**
  * Parses `input` with `schema`. Zod reports issues in the order of the schema's keys; the
  * first becomes the error, so a user fixes one setting at a time with a message that names it.
  * @param settingOf names the setting at an issue's path. @default the path joined with '.', e.g. `limits.maxTaskExamples`
@@ -15,8 +25,7 @@ const dotted = (path: readonly PropertyKey[]): string => path.map(String).join('
 export function parseConfig<S extends z.ZodType>(schema: S, input: unknown, settingOf: (path: readonly PropertyKey[]) => string = dotted): z.output<S> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  throw new ConfigError(settingOf(issue?.path ?? []), issue?.message ?? 'is not valid');
+  throw new ConfigError(settingOf(result.error.issues[0]?.path ?? []), firstIssue(result.error).message);
 }
 
 /** How each option is read from its variable's text; an option without a schema is the text as is. */
