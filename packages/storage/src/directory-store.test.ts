@@ -1,6 +1,7 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DirectoryStore } from './directory-store';
 import { MemoryStore } from './memory-store';
@@ -66,6 +67,13 @@ describe.each([
 });
 
 describe('DirectoryStore on disk', () => {
+  it('locates a key, or a directory of keys, as the file URL where it is', async () => {
+    const store = new DirectoryStore(join(root, 'data'));
+    await store.put('jobs/j/ckpt/00000001/MANIFEST.json', bytes('{}'));
+    expect(await readdir(fileURLToPath(store.locate('jobs/j/ckpt/00000001/')))).toEqual(['MANIFEST.json']);
+    expect(store.locate('jobs/j/LATEST')).toBe(pathToFileURL(join(root, 'data/jobs/j/LATEST')).href);
+  });
+
   it('creates directories, leaves no temp files and removes emptied directories', async () => {
     const store = new DirectoryStore(join(root, 'data'));
     await store.put('jobs/j/ckpt/00000001/params.bin', bytes('p'));
