@@ -29,8 +29,11 @@ function specProblem(err: unknown): InvalidArgumentError | undefined {
 export class JobManager implements ParameterSource, ReportSink {
   private readonly runners = new Map<string, JobRunner>();
   private closing = false;
-  /** Aborted by close(): ends a start's wait for storage. */
-  private readonly closed = new AbortController();
+  /**
+   * Aborted by close() and suspend() (which then takes a new one): a start in progress waits no
+   * more for storage, and runs nothing.
+   */
+  private starts = new AbortController();
 
   private readonly limits: SpecLimits;
 
@@ -119,6 +122,8 @@ export class JobManager implements ParameterSource, ReportSink {
    * again from their checkpoints. For a coordinator that lost the registry lease.
    */
   async suspend(): Promise<void> {
+    this.starts.abort();
+    this.starts = new AbortController();
     const runners = [...this.runners.values()];
     this.runners.clear();
     await Promise.all(runners.map((r) => r.abandon()));
@@ -127,7 +132,7 @@ export class JobManager implements ParameterSource, ReportSink {
   /** Stops every job's loop after its current round, checkpointing; jobs stay RUNNING. */
   async close(): Promise<void> {
     this.closing = true;
-    this.closed.abort();
+    this.starts.abort();
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
@@ -137,27 +142,45 @@ export class JobManager implements ParameterSource, ReportSink {
 
   private async start(record: JobRecord): Promise<void> {
     if (this.closing || this.runners.has(record.id)) return;
+    const { signal } = this.starts;
     let runner: JobRunner;
     try {
-      // Reading its checkpoints may meet a storage outage: the runner waits for it, until close().
-      runner = await JobRunner.start(record, this.setup(parseSpecText(record.spec)), this.deps, this.closed.signal);
+      // Reading its checkpoints may meet a storage outage: the runner waits for it, until close() or suspend().
+      runner = await JobRunner.start(record, this.setup(parseSpecText(record.spec)), this.deps, signal);
     } catch (err) {
-      if (this.closing) return; // shut down while waiting: the job stays as it is for the next coordinator
-      // A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails
-      // alone; the coordinator and the other jobs go on.
-      const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
-      this.deps.log(`job ${record.id}: cannot start: ${message}`);
-      await this.deps.registry.updateJob(record.id, { state: 'FAILED', error: message });
-      publishState(this.deps.events, record.id, 'FAILED', message);
+      // Shut down or suspended while waiting: the job stays as it is for whoever resumes it.
+      if (signal.aborted) return;
+      await this.failToStart(record.id, err);
       return;
     }
-    if (this.closing) {
-      await runner.stop();
+    if (signal.aborted) {
+      // Closed or suspended while the registry recorded it RUNNING: end it as the others were.
+      await (this.closing ? runner.stop() : runner.abandon());
       return;
     }
     this.runners.set(record.id, runner);
     void runner.done.finally(() => {
       if (this.runners.get(record.id) === runner) this.runners.delete(record.id);
     });
+  }
+
+  /**
+   * A job that cannot start (its dataset vanished, its checkpoints are unreadable) fails alone;
+   * the coordinator and the other jobs go on, even when the failure cannot be recorded.
+   */
+  private async failToStart(jobId: string, err: unknown): Promise<void> {
+    try {
+      // The registry refused RUNNING to a job cancelled while it started: not a failure.
+      if ((await this.deps.registry.getJob(jobId))?.state === 'CANCELLED') {
+        this.deps.log(`job ${jobId}: cancelled while it started`);
+        return;
+      }
+      const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
+      this.deps.log(`job ${jobId}: cannot start: ${message}`);
+      await this.deps.registry.updateJob(jobId, { state: 'FAILED', error: message });
+      publishState(this.deps.events, jobId, 'FAILED', message);
+    } catch (recordErr) {
+      this.deps.log(`job ${jobId}: recording that it cannot start failed: ${String(recordErr)}`);
+    }
   }
 }

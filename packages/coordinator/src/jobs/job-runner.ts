@@ -62,7 +62,7 @@ export class JobRunner {
    * Starts (or, after a coordinator restart, resumes from its newest complete checkpoint) the
    * job `record`, set up from its spec. A storage outage while resuming, checkpointing or
    * exporting makes the job wait for the endpoint (a line per attempt) until `signal` aborts,
-   * rather than fail it.
+   * rather than fail it; aborted by the time storage answers, it throws and runs nothing.
    */
   static async start(record: JobRecord, setup: JobSetup, deps: JobRunnerDeps, signal: AbortSignal): Promise<JobRunner> {
     const jobId = record.id;
@@ -97,6 +97,8 @@ export class JobRunner {
         },
       },
     });
+    // Stopped while it waited for storage (the manager closed or was suspended): it runs nothing.
+    signal.throwIfAborted();
     await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
     publishState(deps.events, jobId, 'RUNNING');
     return new JobRunner(jobId, loop, shards, deps);

@@ -1,0 +1,129 @@
+import { JobState } from '@metatrain/contract';
+import type { ParamSet } from '@metatrain/core';
+import { CheckpointStore, MemoryStore } from '@metatrain/storage';
+import type { JobChange } from '../../registry/job-change';
+import { MemoryJobRegistry } from '../../testing/memory-job-registry';
+import { MemoryShardQueue } from '../../testing/memory-shard-queue';
+import { RecordingObserver } from '../../testing/recording-observer';
+import { JobEventLog } from '../job-events';
+import { JobManager } from '../job-manager';
+import type { JobRunnerDeps } from '../job-runner';
+
+// A JobManager on the in-memory registry, queue and storage, with what it tells recorded: the
+// coordinator of job-manager.test.ts, without Redis, sockets or TensorFlow.js.
+
+/** 6 rounds of 8 tasks in 2 shards; checkpoints of versions 2, 4, 6; evaluations of 3 and 6 (one shard). */
+export const spec = (name: string, iterations = 6) => `
+name: ${name}
+algorithm: maml
+model: { kind: mlp, hidden: [8] }
+tasks: { family: sinusoid, shots: 5, queryShots: 5 }
+outer: { lr: 0.01, metaBatchSize: 8, iterations: ${iterations} }
+shardSize: 4
+checkpoint: { everyRounds: 2, keep: 5 }
+eval: { everyRounds: 3, tasks: 4 }
+seed: 3
+`;
+
+/** A registry that keeps every change it applied, in order. */
+export class RecordingRegistry extends MemoryJobRegistry {
+  private readonly changes: Array<[string, JobChange]> = [];
+
+  override async updateJob(id: string, change: JobChange) {
+    const record = await super.updateJob(id, change);
+    this.changes.push([id, change]);
+    return record;
+  }
+
+  changesOf(jobId: string): JobChange[] {
+    return this.changes.filter(([id]) => id === jobId).map(([, change]) => change);
+  }
+}
+
+/** A store whose listings under a held prefix wait until released: storage slow to answer. */
+export class GatedStore extends MemoryStore {
+  private readonly gates = new Map<string, Promise<void>>();
+
+  /** Holds listings under `prefix`; returns the function that releases them. */
+  hold(prefix: string): () => void {
+    let release = () => {};
+    this.gates.set(prefix, new Promise<void>((resolve) => (release = resolve)));
+    return release;
+  }
+
+  override async list(prefix: string): Promise<string[]> {
+    for (const [held, gate] of this.gates) if (prefix.startsWith(held)) await gate;
+    return super.list(prefix);
+  }
+}
+
+const encode = (text: string) => new TextEncoder().encode(text);
+
+/** The parameters' float32 bytes in layout order: the stand-in export's weights.bin. */
+export const weightsOf = (params: ParamSet) => new Uint8Array(Float32Array.from(params.flatMap((p) => [...p.values])).buffer);
+
+/** Export files that are a function of the parameters and the export's info alone (no TensorFlow.js). */
+const exporter: JobRunnerDeps['exporter'] = () => async (params, info) =>
+  new Map([
+    ['model.json', encode(JSON.stringify(params.map((p) => ({ name: p.name, shape: p.shape }))))],
+    ['weights.bin', weightsOf(params)],
+    ['meta.json', encode(JSON.stringify(info))],
+  ]);
+
+const managers: JobManager[] = [];
+
+/**
+ * One coordinator's JobManager and what it works with (`log` collects its lines). Pass
+ * `shared` to start another coordinator on the same registry, queue or storage.
+ */
+export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore } = {}, shardDeadlineMs = 600_000) {
+  const deps = {
+    registry: shared.registry ?? new RecordingRegistry(),
+    queue: shared.queue ?? new MemoryShardQueue(),
+    storage: shared.storage ?? new MemoryStore(),
+    events: new JobEventLog(),
+    observer: new RecordingObserver(),
+    log: [] as string[],
+  };
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd() });
+  managers.push(manager);
+  return { ...deps, manager };
+}
+
+export type Coordinator = ReturnType<typeof coordinator>;
+
+/** Closes every manager made by {@link coordinator} since the last call. */
+export async function closeCoordinators(): Promise<void> {
+  await Promise.all(managers.splice(0).map((m) => m.close()));
+}
+
+/** The job's events as short lines, in order. */
+export function said(c: Coordinator, jobId: string): string[] {
+  return c.events.events(jobId).map(({ kind }) => {
+    switch (kind?.$case) {
+      case 'stateChanged':
+        return `state ${JobState[kind.value.state]}${kind.value.error ? `: ${kind.value.error}` : ''}`;
+      case 'roundCompleted':
+        return `round ${kind.value.round}`;
+      case 'evalCompleted':
+        return `eval ${kind.value.version}`;
+      case 'checkpointWritten':
+        return `checkpoint ${kind.value.version} ${kind.value.location}`;
+      default:
+        return 'unknown';
+    }
+  });
+}
+
+/** Whether the job has ended (its last event is a final state). */
+export const ended = (c: Coordinator, jobId: string) => () => /^state (SUCCEEDED|FAILED|CANCELLED)/.test(said(c, jobId).at(-1) ?? '');
+
+/** Whether the job has completed `rounds` rounds on this coordinator. */
+export const roundsDone = (c: Coordinator, jobId: string, rounds: number) => () => said(c, jobId).filter((line) => line.startsWith('round ')).length >= rounds;
+
+/** The parameters of the job's newest checkpoint (the final parameters, once it SUCCEEDED). */
+export async function finalParams(storage: MemoryStore, jobId: string): Promise<ParamSet> {
+  const latest = await new CheckpointStore(storage, jobId).loadLatest();
+  if (!latest) throw new Error(`job ${jobId} has no checkpoint`);
+  return latest.params;
+}
