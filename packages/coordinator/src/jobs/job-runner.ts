@@ -16,7 +16,7 @@ export interface JobObserver extends QueueShardsObserver {
   jobSubmitted(): void;
   roundCompleted(round: { jobId: string; round: number; tasks: number; seconds: number; metaLoss: number }): void;
   checkpointWritten(): void;
-  /** The job ended (any final state): its per-job series can go. */
+  /** The job's loop ended on this coordinator (a final state, or a stop): its per-job series can go. */
   jobFinished(jobId: string): void;
 }
 
