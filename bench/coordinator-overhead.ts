@@ -80,7 +80,7 @@ class RecordingObserver implements JobObserver {
 
 interface Measured {
   observer: RecordingObserver;
-  /** Durations of BullShardQueue.enqueueRound and of the per-round RedisJobRegistry.updateJob, ms. */
+  /** Durations of BullShardQueue.enqueue and of the per-round RedisJobRegistry.updateJob, ms. */
   enqueueMs: number[];
   registryMs: number[];
 }
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
     '',
     'Where the median goes (ms; medians of each part, so they need not add up exactly):',
     '',
-    '| workers | overhead | `BullShardQueue.enqueueRound` | `RedisJobRegistry.updateJob` | rest (outer step, events, scheduling) |',
+    '| workers | overhead | `BullShardQueue.enqueue` | `RedisJobRegistry.updateJob` | rest (outer step, events, scheduling) |',
     '|---:|---:|---:|---:|---:|',
     ...parts,
     '',
