@@ -3,7 +3,7 @@ import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
 import { type GetJobRequest, type GetJobResponse, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceService, JobState, type RegisterWorkerRequest, type RegisterWorkerResponse, type ReportEvalRequest, type ReportHeader, WorkerServiceService } from '@metatrain/contract';
 
 // A stand-in coordinator for worker tests, built from the coordinator's own WorkerService
-// pieces (GetParameters and ReportShard handlers, RoundTracker, WorkerTable) plus GetJob and
+// pieces (GetParameters and ReportShard handlers, ShardTracker, WorkerTable) plus GetJob and
 // Register/Heartbeat, on a real grpc-js server. The test drives what a real coordinator's
 // round loop would: which versions a job holds, which round it collects, and (through
 // `beforeVerdict`) when and what ReportShard answers.

@@ -4,9 +4,9 @@ import { createTaskFamily, initialState, type MetaState, paramsEqual, parseSpecT
 import { expect } from 'vitest';
 
 /**
- * The undisturbed result of `specText`: every round run in this process by the in-process
- * trainer (what `metatrain train` runs), on the workers' backend. docs/ARCHITECTURE.md §9: a distributed
- * run must end with exactly these bits, whatever happened on the way.
+ * The undisturbed result of `specText`: every round run in this process (the rounds `metatrain
+ * train` runs), on the workers' backend. docs/ARCHITECTURE.md §9: a distributed run must end
+ * with exactly these bits, whatever happened on the way.
  */
 export async function referenceState(specText: string): Promise<MetaState> {
   await selectBackend({ prefer: 'wasm', log: () => undefined });

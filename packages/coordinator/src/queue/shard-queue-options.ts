@@ -25,7 +25,7 @@ export interface ShardQueueOptions {
   backoffMs?: number;
   /**
    * Completed shard jobs kept, for inspection; while one is kept, enqueueing its id again is
-   * a no-op (the queue then adds an attempt, see ShardQueue.enqueueRound).
+   * a no-op (the queue then adds an attempt, see BullShardQueue.enqueue).
    * @default { ageSeconds: 3600, count: 1000 }
    */
   keepCompleted?: Retention;

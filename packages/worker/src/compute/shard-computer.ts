@@ -17,7 +17,7 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
  * version), and `computeShard` on them. It has no thread or message-port code, so tests run
  * it directly; thread-main.ts wires it to the port.
  *
- * The shard is computed exactly as the in-process trainer computes it (`computeShard`, or
+ * The shard is computed exactly as `train` computes it in process (`computeShard`, or
  * `computeEvalShard` for an evaluation shard, on a context built from the same spec), which
  * is what makes the distributed results equal the in-process ones bit for bit on one backend.
  */
