@@ -5,16 +5,19 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ServiceProcess } from '@metatrain/cli';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findBrowser, missingBrowserMessage } from './support/find-browser';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { runCli } from './support/run-cli';
 import { type CoordinatorProcess, startCoordinatorProcess, startWorkerProcess } from './support/services';
 
 // The dashboard as a person sees it: a coordinator and a worker as OS processes (with a
-// token), jobs submitted with the CLI, and Debian's Chromium (headless, driven by
-// playwright-core) on the pages. The job appears without a reload, its curve grows while
+// token), jobs submitted with the CLI, and the machine's Chromium or Chrome (headless, driven
+// by playwright-core) on the pages. The job appears without a reload, its curve grows while
 // rounds complete, the held-out evaluation is drawn, the worker is listed, and a second job
 // is cancelled from the page after a confirmation. Screenshots land in test-artifacts/dashboard/.
-// `pnpm test` installs Chromium first when it is missing (scripts/ensure-chromium.mjs).
+// The browser is found by test/support/find-browser.ts (CHROME_PATH, the usual install
+// locations, Playwright's cache); `pnpm test` installs Debian's chromium first where it may
+// (scripts/ensure-chromium.ts). Without one this test fails, naming what to install.
 
 // page.evaluate callbacks run in the browser; this is the part of its DOM they touch.
 declare const document: { getElementById(id: string): { dataset: Record<string, string | undefined> } | null };
@@ -56,6 +59,9 @@ async function submit(name: string, iterations: number): Promise<string> {
 const points = (): Promise<number> => page.evaluate(() => Number(document.getElementById('chart-loss')?.dataset.points ?? 0));
 
 beforeAll(async () => {
+  // Before anything starts: a missing browser is a failure that says what to install, not a skip.
+  const found = findBrowser();
+  if (!found) throw new Error(missingBrowserMessage());
   await mkdir(ARTIFACTS, { recursive: true });
   dir = await mkdtemp(join(tmpdir(), 'metatrain-dashboard-browser-'));
   redis = await startRedisServer();
@@ -63,7 +69,7 @@ beforeAll(async () => {
   coordinator = await startCoordinatorProcess({ ...shared, STORAGE_URL: pathToFileURL(join(dir, 'data')).href });
   worker = await startWorkerProcess({ ...shared, COORDINATOR_ADDR: coordinator.grpc, WORKER_ID });
   browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: found.path,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -75,7 +81,7 @@ afterAll(async () => {
   await worker?.stop();
   await coordinator?.stop();
   await redis?.close();
-  await rm(dir, { recursive: true, force: true });
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('the dashboard in Chromium', () => {

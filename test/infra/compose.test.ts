@@ -6,12 +6,13 @@ import { parseStorageConfig } from '@metatrain/storage';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { imageTitle, parseDockerfile } from './support/dockerfile';
+import { repositoryFileAt } from './support/image-files';
 import { INFRA, readYamlMapping, REPO } from './support/yaml-files';
 
 // infra/compose.yaml: it parses, every service is configured with variables the code reads,
 // the ones the stack needs are there and point at the right services, the images are the
 // Dockerfile's, the grace periods cover the shutdown the code does, and the example specs'
-// data is mounted where their relative paths lead.
+// data is where their relative paths lead: on a volume, or in the image.
 
 interface ComposeService {
   image?: string;
@@ -82,7 +83,7 @@ describe('infra/compose.yaml', () => {
     expect(services.coordinator?.ports).toEqual([`127.0.0.1:${coordinator.grpcPort}:${coordinator.grpcPort}`, `127.0.0.1:${coordinator.httpPort}:${coordinator.httpPort}`]);
   });
 
-  it('mounts, read-only, the files every example spec names, where its paths resolve against METATRAIN_DATA_DIR', () => {
+  it('holds the files every example spec names where its paths resolve against METATRAIN_DATA_DIR: on a read-only volume or in the image', () => {
     const examples = readdirSync(join(REPO, 'examples')).filter((f) => f.endsWith('.yaml'));
     const dataPaths = examples.flatMap((file) => {
       const tasks = parseSpecText(readFileSync(join(REPO, 'examples', file), 'utf8')).tasks as { path?: string | string[]; testPath?: string | string[] };
@@ -96,8 +97,9 @@ describe('infra/compose.yaml', () => {
       for (const { file, path } of dataPaths) {
         const inContainer = posix.resolve(env(name).METATRAIN_DATA_DIR ?? '', path);
         const mount = mounts.find((m) => inContainer.startsWith(`${m.container}/`));
-        const onHost = mount && join(mount.host, posix.relative(mount.container, inContainer));
-        expect(onHost && existsSync(onHost), `${name}: ${file}: ${path} is ${inContainer}, which no volume holds`).toBe(true);
+        // A volume hides what the image has at its mount point.
+        const onHost = mount ? join(mount.host, posix.relative(mount.container, inContainer)) : repositoryFileAt(dockerfile, services[name]?.build?.target ?? '', inContainer);
+        expect(onHost && existsSync(onHost), `${name}: ${file}: ${path} is ${inContainer}, which neither a volume nor the image holds`).toBe(true);
       }
     }
   });

@@ -6,6 +6,7 @@ import { WORKER_ENV_NAMES } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { effective, execForm, imageTitle, parseDockerfile, stage, stageEnv, type Stage } from './support/dockerfile';
 import { dockerignored } from './support/dockerignore';
+import { repositoryFileAt } from './support/image-files';
 import { readYamlMapping, REPO } from './support/yaml-files';
 
 // infra/docker/Dockerfile, read as far as a machine without a Docker engine can: its stages,
@@ -51,6 +52,21 @@ describe('infra/docker/Dockerfile', () => {
     expect(dockerignored('packages/coordinator/src/queue/testing/queue-probe.ts')).toBe(true);
     expect(dockerignored('packages/worker/node_modules/bullmq/package.json')).toBe(true);
     expect(dockerignored('runs/x/metrics.jsonl')).toBe(true);
+    expect(dockerignored('datasets/omniglot/images_background_small1.zip')).toBe(false);
+    expect(dockerignored('examples/sinusoid-maml.yaml')).toBe(true); // specs are submitted, not shipped
+  });
+
+  it('carries the shipped datasets in every image, at /app/datasets and through /datasets', () => {
+    const shipped = readdirSync(join(REPO, 'datasets', 'omniglot'));
+    expect(shipped).toEqual(expect.arrayContaining(['LICENSE', 'images_background_small1.zip', 'images_background_small2.zip']));
+    for (const target of Object.keys(IMAGES)) {
+      for (const file of shipped) {
+        for (const at of [`/app/datasets/omniglot/${file}`, `/datasets/omniglot/${file}`]) {
+          expect(repositoryFileAt(dockerfile, target, at), `${target}: ${at}`).toBe(join(REPO, 'datasets', 'omniglot', file));
+        }
+      }
+      expect(repositoryFileAt(dockerfile, target, '/app/examples/sinusoid-maml.yaml'), target).toBeUndefined();
+    }
   });
 
   it('installs production dependencies only, from the lockfile, for each image', () => {

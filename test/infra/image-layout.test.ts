@@ -1,21 +1,25 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startService, type ServiceProcess } from '@metatrain/cli';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse, stringify } from 'yaml';
 import { freePort } from '../support/free-port';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { runCli } from '../support/run-cli';
 import { assembleImage, type ImageLayout } from './support/image-layout';
+import { REPO } from './support/yaml-files';
 
 // The CPU images without Docker: each image's files assembled as the Dockerfile assembles
 // them (its pnpm install of production dependencies, its sources minus .dockerignore), then
-// its CMD run in its WORKDIR with its ENV, as real processes: a job submitted to that
-// coordinator finishes on that worker, both HEALTHCHECKs pass (and the worker's fails with
-// nothing listening), and SIGTERM ends both with 0.
+// its CMD run in its WORKDIR with its ENV (METATRAIN_DATA_DIR mapped into the layout), as real
+// processes: a job submitted to that coordinator finishes on that worker, so does the
+// Omniglot example on the datasets the images carry, both HEALTHCHECKs pass (and the worker's
+// fails with nothing listening), and SIGTERM ends both with 0.
 
 const SPEC = `name: image-layout
 algorithm: maml
@@ -35,7 +39,8 @@ describe('the coordinator and worker images, assembled without Docker', () => {
   let coordinator: ServiceProcess & { grpc: string; http: string };
   let worker: ServiceProcess;
   let workerHttp: string;
-  const baseEnv = (image: ImageLayout) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...image.env });
+  // The image's data directory is mapped into its layout, so specs' relative paths resolve there as in the image.
+  const baseEnv = (image: ImageLayout) => ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...image.env, METATRAIN_DATA_DIR: image.path(image.env.METATRAIN_DATA_DIR ?? '/data') });
 
   beforeAll(async () => {
     redis = await startRedisServer();
@@ -82,6 +87,29 @@ describe('the coordinator and worker images, assembled without Docker', () => {
   it('runs a job: the coordinator CMD serves, the worker CMD computes', async () => {
     const specFile = join(scratch, 'spec.yaml');
     await writeFile(specFile, SPEC);
+    const result = await runCli(['submit', specFile, '--wait', '--coordinator', coordinator.grpc]);
+    expect(result.stderr).toMatch(/SUCCEEDED: round 2\/2/);
+    expect(result.code).toBe(0);
+  });
+
+  it('carries the shipped datasets byte for byte, at /app/datasets and through /datasets', async () => {
+    const sums = (await readFile(join(REPO, 'datasets', 'omniglot', 'SHA256SUMS'), 'utf8')).trim().split('\n').map((line) => line.split(/\s+/));
+    expect(sums.length).toBeGreaterThanOrEqual(2);
+    for (const image of [images.coordinator, images.worker]) {
+      for (const [sum, file] of sums) {
+        for (const at of [`/app/datasets/omniglot/${file}`, `/datasets/omniglot/${file}`]) {
+          expect(createHash('sha256').update(await readFile(image.path(at))).digest('hex'), `${image.root}: ${at}`).toBe(sum);
+        }
+      }
+    }
+  });
+
+  it('runs the Omniglot example as it is, on the datasets the images carry', async () => {
+    // The example's own data paths (../datasets/omniglot/…, against METATRAIN_DATA_DIR), two rounds.
+    const spec = parse(await readFile(join(REPO, 'examples', 'omniglot-protonet.yaml'), 'utf8')) as { outer: { iterations: number } };
+    spec.outer.iterations = 2;
+    const specFile = join(scratch, 'omniglot.yaml');
+    await writeFile(specFile, stringify(spec));
     const result = await runCli(['submit', specFile, '--wait', '--coordinator', coordinator.grpc]);
     expect(result.stderr).toMatch(/SUCCEEDED: round 2\/2/);
     expect(result.code).toBe(0);

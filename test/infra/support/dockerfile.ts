@@ -102,3 +102,20 @@ export function stageEnv(parsed: ParsedDockerfile, target: string): Record<strin
   }
   return env;
 }
+
+/** A symbolic link a RUN makes (`ln -s to link`): `to` as written, relative to the link's directory unless absolute. */
+export interface Symlink {
+  link: string;
+  to: string;
+}
+
+/** The symbolic links the RUNs of a final stage's FROM chain make with `ln -s`. */
+export function symlinks(parsed: ParsedDockerfile, target: string): Symlink[] {
+  const links: Symlink[] = [];
+  for (let s: Stage | undefined = stage(parsed, target); s; s = parsed.stages.find((p) => p.name === s?.from)) {
+    for (const run of s.instructions.filter((i) => i.keyword === 'RUN')) {
+      for (const m of run.args.matchAll(/\bln -sf? (\S+) (\S+)/g)) links.push({ to: m[1] ?? '', link: m[2] ?? '' });
+    }
+  }
+  return links;
+}

@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
-import { cp, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
-import { effective, execForm, parseDockerfile, stage, stageEnv, type ParsedDockerfile } from './dockerfile';
+import { effective, execForm, parseDockerfile, stage, stageEnv, symlinks, type ParsedDockerfile } from './dockerfile';
 import { dockerignored } from './dockerignore';
 import { REPO } from './yaml-files';
 
@@ -13,6 +13,8 @@ const exec = promisify(execFile);
 export interface ImageLayout {
   /** Where the image's `/` is. */
   root: string;
+  /** Where an absolute path of the image is, here. */
+  path(imagePath: string): string;
   /** The image's WORKDIR, here. */
   workdir: string;
   /** Its ENV. */
@@ -27,7 +29,8 @@ export interface ImageLayout {
 /**
  * Builds the CPU image `target` (coordinator or worker) without Docker: the manifests
  * stage's COPYs, its deps stage's RUN (the same `pnpm install`, offline: from this machine's
- * store), the sources stage's COPYs filtered by .dockerignore, and the target's own COPYs.
+ * store), the sources stage's COPYs filtered by .dockerignore, the target's own COPYs, and the
+ * symbolic links its RUNs make (`ln -s`; absolute targets mapped here, relative ones kept).
  * Absolute image paths in CMD and HEALTHCHECK are mapped into the directory.
  */
 export async function assembleImage(target: 'coordinator' | 'worker', dockerfile: ParsedDockerfile = parseDockerfile()): Promise<ImageLayout> {
@@ -52,9 +55,14 @@ export async function assembleImage(target: 'coordinator' | 'worker', dockerfile
   }
   await copyAll('sources', '/');
   await copyAll(target, '/app');
+  for (const { link, to } of symlinks(dockerfile, target)) {
+    await mkdir(dirname(inImage(link)), { recursive: true });
+    await symlink(to.startsWith('/') ? inImage(to) : to, inImage(link));
+  }
   const map = (args: string[]) => args.map((a) => (a.startsWith('/') && a.includes('.') ? inImage(a) : a)).map((a, i) => (i === 0 && a === 'node' ? process.execPath : a));
   return {
     root,
+    path: inImage,
     workdir: inImage(effective(dockerfile, target, 'WORKDIR')?.args ?? '/'),
     env: stageEnv(dockerfile, target),
     cmd: map(execForm(effective(dockerfile, target, 'CMD'))),

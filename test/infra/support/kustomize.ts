@@ -33,21 +33,24 @@ const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 
 /**
  * The part of kustomize these manifests use: `resources` (files and directories),
- * `components`, `namespace`, `labels` (`includeTemplates`, never selectors), `images` and
- * strategic-merge `patches` (lists of named items merged by name). Anything else in a
- * kustomization throws, so the renderer cannot silently ignore what kubectl would apply.
+ * `components` (whose patches apply to what the including kustomization has so far),
+ * `namespace`, `labels` (`includeTemplates`, never selectors), `images` and strategic-merge
+ * `patches` (lists of named items merged by name, `null` deleting a field). Anything else in
+ * a kustomization throws, so the renderer cannot silently ignore what kubectl would apply.
+ * `into` is the including kustomization's objects when `dir` is a component.
  */
-export function renderKustomization(dir: string): K8sObject[] {
+export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObject[] {
   const k = readYamlMapping(join(dir, 'kustomization.yaml'));
   const known = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'labels', 'images', 'patches']);
   for (const key of Object.keys(k)) if (!known.has(key)) throw new Error(`${dir}: the test renderer does not implement "${key}"`);
-  const objects: K8sObject[] = [];
+  const objects = into;
   for (const entry of (k.resources as string[] | undefined) ?? []) {
     const path = join(dir, entry);
     if (statSync(path).isDirectory()) objects.push(...renderKustomization(path));
     else objects.push(...readYamlDocuments(path).filter(isK8sObject));
   }
-  for (const entry of (k.components as string[] | undefined) ?? []) objects.push(...renderKustomization(join(dir, entry)));
+  // A component transforms the objects accumulated so far: its patches reach the base's objects.
+  for (const entry of (k.components as string[] | undefined) ?? []) renderKustomization(join(dir, entry), objects);
   if (typeof k.namespace === 'string') {
     for (const o of objects) if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = k.namespace;
   }
@@ -106,17 +109,21 @@ const MERGE_KEYS: Record<string, string> = { containers: 'name', initContainers:
 function strategicMerge(base: unknown, patch: unknown, field = ''): unknown {
   if (isMap(base) && isMap(patch)) {
     const out: Json = { ...base };
-    for (const [key, value] of Object.entries(patch)) out[key] = key in base ? strategicMerge(base[key], value, key) : value;
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === null) delete out[key]; // `field: null` removes the field
+      else out[key] = key in base ? strategicMerge(base[key], value, key) : value;
+    }
     return out;
   }
   const mergeKey = MERGE_KEYS[field];
   if (Array.isArray(base) && Array.isArray(patch) && mergeKey) {
-    const out = base.map((item: unknown) => {
-      const match = patch.find((p: unknown) => isMap(p) && isMap(item) && p[mergeKey] === item[mergeKey]);
-      return match === undefined ? item : strategicMerge(item, match, '');
+    // In kustomize's order: the patch's items (merged into the base's of the same key), then the base's others.
+    const sameKey = (a: unknown, b: unknown) => isMap(a) && isMap(b) && a[mergeKey] === b[mergeKey];
+    const patched = patch.map((p: unknown) => {
+      const match = base.find((b: unknown) => sameKey(b, p));
+      return match === undefined ? strategicMerge({}, p, '') : strategicMerge(match, p, '');
     });
-    for (const p of patch) if (!base.some((b: unknown) => isMap(b) && isMap(p) && b[mergeKey] === p[mergeKey])) out.push(p);
-    return out;
+    return [...patched, ...base.filter((b: unknown) => !patch.some((p: unknown) => sameKey(b, p)))];
   }
   return patch;
 }
