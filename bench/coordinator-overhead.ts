@@ -1,9 +1,10 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { JobEventLog, JobManager, type JobObserver, RedisJobRegistry, BullShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
+import { BullShardQueue, getDataHandler, JobEventLog, JobManager, type JobObserver, RedisJobRegistry, StoredData, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
 import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
 import { MemoryStore } from '@metatrain/storage';
@@ -109,20 +110,23 @@ async function measure(workers: number, rounds: number, checkpointEvery: number)
     timeCalls(queue, registry, measured);
 
     const events = new JobEventLog();
+    const storage = new MemoryStore();
+    const data = new StoredData(storage, join(tmpdir(), 'metatrain-bench-data'));
     const manager = new JobManager({
       registry,
       queue,
-      storage: new MemoryStore(),
+      storage,
       events,
       observer: measured.observer,
       shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
       exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
+      data,
       dataDir: process.cwd(),
       log,
     });
     cleanup.push(['jobs', () => manager.close()]);
     const server = new grpc.Server();
-    server.addService(WorkerServiceService, workerServiceHandlers({ workers: new WorkerTable(), parameters: manager, reports: manager }));
+    server.addService(WorkerServiceService, workerServiceHandlers({ workers: new WorkerTable(), parameters: manager, reports: manager, getData: getDataHandler({ data, job: (id) => manager.get(id) }) }));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
     );

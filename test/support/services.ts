@@ -3,6 +3,8 @@ import { type ServiceProcess, startService } from '@metatrain/cli';
 
 const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
 const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
+// By URL, so that a process started in another directory (cwd) finds it too.
+const TSX = import.meta.resolve('tsx');
 
 /** A coordinator process on free ports of 127.0.0.1; `grpc` and `http` are its addresses. */
 export interface CoordinatorProcess extends ServiceProcess {
@@ -13,12 +15,14 @@ export interface CoordinatorProcess extends ServiceProcess {
 }
 
 /**
- * Starts `pnpm start:coordinator` as a separate OS process with `env` added to ours; its lines
- * go to `output` as they come (so a test sees what it says while it waits for something).
+ * Starts `pnpm start:coordinator` as a separate OS process with `env` added to ours (in `cwd`,
+ * else ours); its lines go to `output` as they come (so a test sees what it says while it waits
+ * for something).
  */
-export async function startCoordinatorProcess(env: NodeJS.ProcessEnv, output: string[] = []): Promise<CoordinatorProcess> {
-  const service = startService('coordinator', process.execPath, ['--import', 'tsx', COORDINATOR_MAIN], {
+export async function startCoordinatorProcess(env: NodeJS.ProcessEnv, output: string[] = [], cwd?: string): Promise<CoordinatorProcess> {
+  const service = startService('coordinator', process.execPath, ['--import', TSX, COORDINATOR_MAIN], {
     env: { ...process.env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', ...env },
+    ...(cwd ? { cwd } : {}),
     ready: /^coordinator ready: grpc (\S+) http (\S+)/,
     log: (line) => output.push(line),
   });
@@ -32,7 +36,7 @@ export async function startCoordinatorProcess(env: NodeJS.ProcessEnv, output: st
  */
 export async function startCoordinatorUntil(env: NodeJS.ProcessEnv, line: RegExp): Promise<{ service: ServiceProcess; line: string; output: string[] }> {
   const output: string[] = [];
-  const service = startService('coordinator', process.execPath, ['--import', 'tsx', COORDINATOR_MAIN], {
+  const service = startService('coordinator', process.execPath, ['--import', TSX, COORDINATOR_MAIN], {
     env: { ...process.env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', ...env },
     ready: line,
     log: (l) => output.push(l),
@@ -42,9 +46,10 @@ export async function startCoordinatorUntil(env: NodeJS.ProcessEnv, line: RegExp
 }
 
 /** Starts `pnpm start:worker` as a separate OS process, waiting for its ready line. */
-export async function startWorkerProcess(env: NodeJS.ProcessEnv, output: string[] = []): Promise<ServiceProcess> {
-  const service = startService(`worker ${env.WORKER_ID ?? ''}`, process.execPath, ['--import', 'tsx', WORKER_MAIN], {
+export async function startWorkerProcess(env: NodeJS.ProcessEnv, output: string[] = [], cwd?: string): Promise<ServiceProcess> {
+  const service = startService(`worker ${env.WORKER_ID ?? ''}`, process.execPath, ['--import', TSX, WORKER_MAIN], {
     env: { ...process.env, ...env },
+    ...(cwd ? { cwd } : {}),
     ready: /^worker ready: /,
     log: (line) => output.push(line),
   });

@@ -8,7 +8,8 @@ export * from './generated';
 
 export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './wire/chunks';
 export type { Chunk, ChunkAssemblerOptions } from './wire/chunks';
-export { fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
+export { fetchData, fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';
+export { FileReceiver, toFileChunks } from './wire/file-chunks';
 export { PayloadReceiver } from './wire/payload-receiver';
 export type { PayloadReceiverOptions } from './wire/payload-receiver';
 export { layoutFromProto, layoutToProto, toTensorChunks } from './wire/tensor-chunks';

@@ -1,7 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DecodeError } from '@metatrain/core';
 import {
   DataType,
+  fetchData,
   GetParametersResponse,
   grpc,
   ReportHeader,
@@ -9,6 +11,7 @@ import {
   ReportShardResponse,
   ReportStatus,
   TensorChunk,
+  toFileChunks,
   WorkerServiceClient,
   WorkerServiceServer,
   WorkerServiceService,
@@ -41,8 +44,8 @@ interface Report {
   chunks: TensorChunk[];
 }
 
-/** Echo server: ReportShard stores the report, GetParameters streams its payload back, ReportEval echoes its task count. */
-function echoService(stored: Map<string, Report>): WorkerServiceServer {
+/** Echo server: ReportShard stores the report, GetParameters streams its payload back, ReportEval echoes its task count, GetData serves `files`. */
+function echoService(stored: Map<string, Report>, files: Map<string, Uint8Array>): WorkerServiceServer {
   return {
     registerWorker: (_call, cb) => cb(null, { leaseMs: 30_000, heartbeatIntervalMs: 5_000, quarantined: false, quarantineReason: '' }),
     heartbeat: (_call, cb) => cb(null, { registered: true, leaseMs: 30_000, quarantined: false, quarantineReason: '' }),
@@ -72,17 +75,27 @@ function echoService(stored: Map<string, Report>): WorkerServiceServer {
       for (const chunk of chunks) call.write({ chunk });
       call.end();
     },
+    getData: (call) => {
+      const bytes = files.get(call.request.sha256);
+      if (!bytes) {
+        call.emit('error', { code: grpc.status.NOT_FOUND, details: `sha256: job ${call.request.jobId} names no such data` });
+        return;
+      }
+      for (const chunk of toFileChunks(bytes)) call.write({ chunk });
+      call.end();
+    },
   };
 }
 
 describe('WorkerService over grpc-js', () => {
   const stored = new Map<string, Report>();
+  const files = new Map<string, Uint8Array>();
   let server: grpc.Server;
   let client: WorkerServiceClient;
 
   beforeAll(async () => {
     server = new grpc.Server();
-    server.addService(WorkerServiceService, echoService(stored));
+    server.addService(WorkerServiceService, echoService(stored, files));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))),
     );
@@ -145,6 +158,18 @@ describe('WorkerService over grpc-js', () => {
     expect(first?.totalBytes).toBe(payload.length);
     expect(first?.checksum).toBe(sha256(payload));
     expect(Buffer.compare(concat(chunks.map((c) => c.data)), payload)).toBe(0);
+  });
+
+  it('round-trips a data file bit for bit through GetData, and refuses one over the limit or with another checksum', async () => {
+    const bytes = new Uint8Array(randomBytes(2 * CHUNK + 3));
+    const hash = sha256(bytes);
+    files.set(hash, bytes);
+    const got = await fetchData(client, 'job-a', hash, Date.now() + 10_000, 3 * CHUNK);
+    expect(Buffer.compare(got, bytes)).toBe(0);
+    await expect(fetchData(client, 'job-a', hash, Date.now() + 10_000, CHUNK)).rejects.toThrow(new DecodeError(`chunk 0: declared ${bytes.length} bytes exceed the limit of ${CHUNK} bytes`));
+    files.set('0'.repeat(64), bytes);
+    await expect(fetchData(client, 'job-a', '0'.repeat(64), Date.now() + 10_000, 3 * CHUNK)).rejects.toThrow(`sha256: asked for ${'0'.repeat(64)}, the coordinator sent ${hash}`);
+    await expect(fetchData(client, 'job-a', 'f'.repeat(64), Date.now() + 10_000, CHUNK)).rejects.toMatchObject({ code: grpc.status.NOT_FOUND });
   });
 
   it('surfaces a server-side status to the client', async () => {

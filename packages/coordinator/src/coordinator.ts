@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/contract';
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
@@ -7,6 +8,10 @@ import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type Coordi
 import { redactUrl } from './config/redact-url';
 import { adaptHandler } from './grpc/adapt-handler';
 import { lazyExporter } from './compute/load-metalearn';
+import { StoredData } from './data/stored-data';
+import { getDataHandler } from './grpc/get-data';
+import { uploadDataHandler } from './grpc/upload-data';
+import { SPEC_LIMIT_ENV } from './jobs/spec-limits';
 import { exportSource } from './grpc/export-source';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
@@ -90,6 +95,7 @@ export class Coordinator {
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
     const workers = new WorkerTable({ heartbeatIntervalMs: options.workerHeartbeatMs, leaseMs: options.workerLeaseMs, quarantineAfter: options.quarantineAfter });
+    const data = new StoredData(storage.store, join(options.cacheDir, 'data'));
     const jobs = new JobManager({
       registry,
       queue,
@@ -99,6 +105,7 @@ export class Coordinator {
       shardDeadlineMs: options.shardDeadlineMs,
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
+      data,
       limits: options.limits,
       log,
     });
@@ -107,7 +114,15 @@ export class Coordinator {
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
     });
-    grpcServer.addService(JobServiceService, jobServiceHandlers({ jobs, events, storage: storage.store, workers, adapt: adaptHandler(exportSource(jobs, storage.store, log), { log }) }));
+    grpcServer.addService(JobServiceService, jobServiceHandlers({
+        jobs,
+        events,
+        storage: storage.store,
+        workers,
+        adapt: adaptHandler(exportSource(jobs, storage.store, log), { log }),
+        uploadData: uploadDataHandler({ data, maxBytes: options.limits.maxDataBytes, limitVariable: SPEC_LIMIT_ENV.maxDataBytes }),
+      }),
+    );
     grpcServer.addService(
       WorkerServiceService,
       workerServiceHandlers({
@@ -116,6 +131,7 @@ export class Coordinator {
         // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
         maxReportBytes: options.limits.maxModelParameters * 4,
         reports: accountedReports({ jobs, workers, metrics, log }),
+        getData: getDataHandler({ data, job: (jobId) => jobs.get(jobId) }),
       }),
     );
     grpcServer.addService(HealthService, healthHandlers(() => lease.held));

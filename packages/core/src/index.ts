@@ -55,7 +55,7 @@ export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
 export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
 export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
 
-export { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, EXPORT_FILES, parseCheckpointEntry, storageKeys } from './storage-layout';
+export { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, dataKey, EXPORT_FILES, parseCheckpointEntry, storageKeys } from './storage-layout';
 export type { CheckpointPart, ExportFile } from './storage-layout';
 export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
 export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';
@@ -68,3 +68,8 @@ export { backoffDelay } from './retry/backoff';
 export type { Backoff } from './retry/backoff';
 export { retry, RetryDeadlineError } from './retry/retry';
 export type { RetryClock, RetryInfo, RetryPolicy } from './retry/retry';
+export { resolveDataPath, STORED_DATA } from './tasks/data-path';
+export type { DataLocation } from './tasks/data-path';
+export { dataReferences, withDataPaths } from './tasks/data-references';
+export type { DataReference } from './tasks/data-references';
+export { CACHE_DIR_ENV, cachedFile, userCacheDir } from './cache-dir';

@@ -4,6 +4,7 @@
 //   jobs/{jobId}/ckpt/{version}/…               a checkpoint: params.bin, optimizer.bin, state.json, MANIFEST.json
 //   jobs/{jobId}/LATEST                         the newest checkpoint's version, written after its manifest
 //   jobs/{jobId}/export/{model.json|weights.bin|meta.json}
+//   data/sha256/{hex}                           a data file a spec names (`sha256:<hex>`), shared by the jobs that name it
 //
 // `{version}` is the parameter version the checkpoint holds, 8 digits, zero-padded, so that
 // keys sort in version order.
@@ -49,4 +50,9 @@ export function parseCheckpointEntry(relativeKey: string): { version: number; fi
   if (!match?.[1] || !match[2]) return undefined;
   const version = Number(match[1]);
   return Number.isSafeInteger(version) ? { version, file: match[2] } : undefined;
+}
+
+/** Where a data file uploaded with a job (`sha256:<hex>` in its spec) is stored, content-addressed. */
+export function dataKey(sha256: string): string {
+  return `data/sha256/${sha256}`;
 }

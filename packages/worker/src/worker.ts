@@ -1,4 +1,5 @@
 import { availableParallelism, hostname } from 'node:os';
+import { join } from 'node:path';
 import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
 import { ComputeThread } from './compute/compute-thread';
@@ -84,6 +85,7 @@ export class Worker {
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
         compute: thread,
         workerId: compiled.workerId,
+        cacheDir: join(compiled.cacheDir, 'data'),
         log,
         onShard: (event) => {
           metrics.shardDone(event);

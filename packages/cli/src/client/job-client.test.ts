@@ -1,5 +1,5 @@
 import { sha256Hex } from '@metatrain/core';
-import { grpc, type Job, type JobEvent, type JobServiceServer, JobServiceService, JobState } from '@metatrain/contract';
+import { FileReceiver, grpc, type Job, type JobEvent, type JobServiceServer, JobServiceService, JobState, type UploadDataRequest } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CliFailure } from '../cli-errors';
 import { receiveExport } from '../jobs/export-files';
@@ -47,6 +47,17 @@ function notFound(jobId: string) {
 }
 
 const handlers: JobServiceServer = {
+  uploadData: (call, callback) => {
+    const receiver = new FileReceiver(4 * 1024 * 1024);
+    call.on('data', (message: UploadDataRequest) => {
+      if (message.chunk?.index === 0 && message.chunk.sizeBytes > 3 * 1024 * 1024) callback({ code: grpc.status.INVALID_ARGUMENT, details: `chunk.size_bytes: ${message.chunk.sizeBytes} bytes is above this coordinator's limit` });
+      else if (message.chunk) receiver.push(message.chunk);
+    });
+    call.on('end', () => {
+      const { bytes, sha256 } = receiver.finish();
+      callback(null, { reference: `sha256:${sha256}`, sizeBytes: bytes.length });
+    });
+  },
   submitJob: (call, callback) => {
     if (call.request.spec.includes('bad')) callback({ code: grpc.status.INVALID_ARGUMENT, details: 'invalid spec:\n  tasks.shots: must be positive' });
     else callback(null, { jobId: 'good-1', job: job('good-1', JobState.QUEUED) });
@@ -161,6 +172,15 @@ describe('JobClient', () => {
     } finally {
       client.close();
     }
+  });
+
+  it('uploads a data file in chunks and returns the name the coordinator gives it; a refusal is one line', async () => {
+    const client = JobClient.create({ address });
+    const data = Uint8Array.from({ length: 2 * 1024 * 1024 + 7 }, (_, i) => (i * 13) % 251);
+    expect(await client.uploadData(data)).toBe(`sha256:${sha256Hex(data)}`);
+    const tooBig = new Uint8Array(3 * 1024 * 1024 + 1);
+    await expect(client.uploadData(tooBig)).rejects.toThrow(/size_bytes: 3145729 bytes is above this coordinator's limit/);
+    client.close();
   });
 
   it('streams an export whose files arrive whole and verified', async () => {

@@ -1,4 +1,21 @@
-import { type AdaptRequest, type AdaptResponse, channelCredentials, type ClientTls, type ExportModelResponse, grpc, type Job, type JobEvent, JobServiceClient, type JobState, readCertificates, type SubmitJobResponse, TlsFileError, type WorkerInfo } from '@metatrain/contract';
+import {
+  type AdaptRequest,
+  type AdaptResponse,
+  channelCredentials,
+  type ClientTls,
+  type ExportModelResponse,
+  grpc,
+  type Job,
+  type JobEvent,
+  JobServiceClient,
+  type JobState,
+  readCertificates,
+  type SubmitJobResponse,
+  TlsFileError,
+  toFileChunks,
+  type WorkerInfo,
+  writeAll,
+} from '@metatrain/contract';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { coordinatorAddress } from './coordinator-address';
 import { type CallContext, grpcFailure } from './grpc-failure';
@@ -89,6 +106,26 @@ export class JobClient {
   /** The job's events: the current state first, then history and live events; ends after a final state, or quietly when `signal` aborts. */
   watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
     return this.stream((metadata) => this.client.watchJob({ jobId }, metadata), signal, (m) => m.event);
+  }
+
+  /**
+   * Stores a data file with the coordinator (UploadData, content-addressed) and returns how a
+   * spec names it, `sha256:<hex>`. The deadline grows with the size (at least 1 MB/s).
+   */
+  uploadData(bytes: Uint8Array): Promise<string> {
+    const deadlineMs = this.options.deadlineMs + bytes.length / 1000;
+    return new Promise((resolve, reject) => {
+      let answered = false;
+      const call = this.client.uploadData(this.metadata(), { deadline: new Date(Date.now() + deadlineMs) }, (error, response) => {
+        answered = true;
+        if (error) reject(grpcFailure(error, this.context(deadlineMs)));
+        else resolve(response.reference);
+      });
+      // A refused upload is answered early (its size, from the first chunk): the rest is not sent.
+      writeAll(call, toFileChunks(bytes).map((chunk) => ({ chunk })), () => answered)
+        .then((complete) => complete && call.end())
+        .catch(() => undefined); // the call's own error reaches the callback
+    });
   }
 
   /** The export's file chunks in order; ends quietly when `signal` aborts. */

@@ -8,6 +8,7 @@ import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { JobClient, tokenFromEnv } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';
 import { followJob } from '../jobs/follow-job';
+import { withUploadedData } from '../jobs/upload-data';
 import { stateName } from '../jobs/job-format';
 import { startLocalCluster } from '../local/local-cluster';
 import { parseFlags, positiveInt } from '../parse-flags';
@@ -52,14 +53,15 @@ export async function localCommand(args: string[]): Promise<number> {
     throw new CliFailure(`${outDir} already holds a run; choose another --out`, EXIT_USAGE);
   }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const cluster = await startLocalCluster({ workers, storageUrl: process.env.STORAGE_URL || pathToFileURL(outDir).href, dataDir: baseDir, log });
+  const cluster = await startLocalCluster({ workers, storageUrl: process.env.STORAGE_URL || pathToFileURL(outDir).href, log });
   const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   try {
-    const { jobId } = await client.submitJob(text);
+    const submitted = await withUploadedData(spec, baseDir, (bytes) => client.uploadData(bytes), log);
+    const { jobId } = await client.submitJob(submitted === spec ? text : JSON.stringify(submitted));
     log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es); dashboard at ${cluster.dashboard}`);
     const byRound = new Map<number, MetricsLine>();
     const progress = createProgress({ total: spec.outer.iterations, label: spec.name });

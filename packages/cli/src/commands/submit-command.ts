@@ -1,5 +1,6 @@
 import { UsageError } from '../cli-errors';
 import { withJobClient } from '../client/job-client';
+import { withUploadedData } from '../jobs/upload-data';
 import { watchUntilDone } from '../jobs/watch-job';
 import { parseFlags } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
@@ -8,16 +9,19 @@ const USAGE = 'usage: metatrain submit <spec.yaml> [--coordinator host:port] [--
 
 /**
  * `metatrain submit <spec> [--coordinator host:port] [--wait]`: validates the spec here (a bad
- * spec never reaches the coordinator), submits its text and prints the job id alone on stdout.
- * With --wait, shows the progress and exits as the job ends (0 SUCCEEDED, 1 FAILED/CANCELLED).
+ * spec never reaches the coordinator), uploads the local data files it names (so the job runs
+ * wherever the coordinator and workers are), submits it and prints the job id alone on
+ * stdout. With --wait, shows the progress and exits as the job ends (0 SUCCEEDED, 1
+ * FAILED/CANCELLED).
  */
 export async function submitCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, { coordinator: { type: 'string' }, wait: { type: 'boolean', default: false } });
   const [specPath, ...extra] = positionals;
   if (!specPath || extra.length > 0) throw new UsageError(USAGE);
-  const { spec, text } = await loadSpec(specPath);
+  const { spec, text, baseDir } = await loadSpec(specPath);
   return withJobClient(values.coordinator, async (client) => {
-    const { jobId } = await client.submitJob(text);
+    const submitted = await withUploadedData(spec, baseDir, (bytes) => client.uploadData(bytes), (line) => process.stderr.write(`${line}\n`));
+    const { jobId } = await client.submitJob(submitted === spec ? text : JSON.stringify(submitted));
     process.stdout.write(`${jobId}\n`);
     process.stderr.write(`submitted job ${jobId} (${spec.algorithm} on ${spec.tasks.family}, ${spec.outer.iterations} rounds) to ${client.address}\n`);
     if (!values.wait) return 0;

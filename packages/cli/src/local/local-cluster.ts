@@ -8,13 +8,13 @@ import { type ServiceProcess, startService } from './service-process';
 // entries (the `./main` exports), so that only the processes it starts load them.
 const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
 const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
+// tsx by URL: `--import tsx` would resolve from the user's working directory, outside the repo.
+const TSX = import.meta.resolve('tsx');
 
 export interface LocalClusterOptions {
   workers: number;
   /** STORAGE_URL of the coordinator (`file:///…` for a directory). */
   storageUrl: string;
-  /** Relative data paths of the spec resolve against it. */
-  dataDir: string;
   log: (line: string) => void;
 }
 
@@ -47,9 +47,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       ...withoutTls(process.env),
       REDIS_URL: process.env.REDIS_URL ?? redis?.url,
       METATRAIN_QUEUE_PREFIX: `metatrain-local-${randomUUID().slice(0, 8)}`,
-      METATRAIN_DATA_DIR: options.dataDir,
     };
-    const node = (main: string) => ['--import', 'tsx', main];
+    const node = (main: string) => ['--import', TSX, main];
     const coordinator = startService('coordinator', process.execPath, node(COORDINATOR_MAIN), {
       env: { ...env, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1', STORAGE_URL: options.storageUrl },
       ready: /^coordinator ready: grpc (\S+) http (\S+)/,

@@ -1,6 +1,7 @@
 import { DecodeError, encodeParams, type ParamSet } from '@metatrain/core';
 import {
   grpc,
+  type GetDataResponse,
   type GetParametersResponse,
   type ReportEvalRequest,
   type ReportEvalResponse,
@@ -10,12 +11,12 @@ import {
   type TensorChunk,
   type WorkerServiceClient,
 } from '../generated';
+import { FileReceiver } from './file-chunks';
 import { PayloadReceiver, type PayloadReceiverOptions } from './payload-receiver';
 import { toTensorChunks } from './tensor-chunks';
 import { writeAll } from './write-all';
 
-// Worker-side helpers of the WorkerService protocol. They live here until the worker package
-// exists; they depend only on metalearn and proto, so they can move to a shared place as is.
+// Worker-side calls of the WorkerService protocol, with their chunked streams checked.
 
 /**
  * Fetches parameter version `version` of `jobId` (GetParameters) and decodes it, checking the
@@ -56,6 +57,47 @@ export function fetchParameters(
       if (failed) return;
       try {
         resolve(receiver.finish());
+      } catch (error) {
+        fail(error);
+      }
+    });
+  });
+}
+
+/**
+ * Fetches the data file `sha256` that job `jobId` names (GetData) and reassembles it, checking
+ * the chunk order, the declared size (at most `maxBytes`) and the checksum.
+ *
+ * @throws the call's grpc ServiceError (NOT_FOUND, FAILED_PRECONDITION, DEADLINE_EXCEEDED, ...),
+ *   or a DecodeError when the stream is malformed (the call is then cancelled).
+ */
+export function fetchData(client: WorkerServiceClient, jobId: string, sha256: string, deadline: grpc.Deadline, maxBytes: number): Promise<Uint8Array> {
+  return new Promise((resolve, reject) => {
+    const receiver = new FileReceiver(maxBytes);
+    let failed = false;
+    const fail = (error: unknown): void => {
+      if (failed) return;
+      failed = true;
+      reject(error);
+    };
+    const call = client.getData({ jobId, sha256 }, { deadline });
+    call.on('data', (message: GetDataResponse) => {
+      if (failed) return;
+      try {
+        if (!message.chunk) throw new DecodeError(`chunk[${receiver.received}]: missing from a GetDataResponse`);
+        receiver.push(message.chunk);
+      } catch (error) {
+        fail(error);
+        call.cancel();
+      }
+    });
+    call.on('error', fail);
+    call.on('end', () => {
+      if (failed) return;
+      try {
+        const { bytes, sha256: actual } = receiver.finish();
+        if (actual !== sha256) throw new DecodeError(`sha256: asked for ${sha256}, the coordinator sent ${actual}`);
+        resolve(bytes);
       } catch (error) {
         fail(error);
       }

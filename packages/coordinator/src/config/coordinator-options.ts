@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { BACKEND_ENV, CACHE_DIR_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, userCacheDir } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import type { StorageEnv } from '@metatrain/storage';
 import { z } from 'zod';
@@ -20,6 +20,8 @@ export interface CoordinatorOptions {
   host?: string;
   /** Relative data paths of specs resolve against it. @default the working directory */
   dataDir?: string;
+  /** Local copies of fetched data (data stored with jobs, datasets). @default userCacheDir() */
+  cacheDir?: string;
   /** When set, every JobService and WorkerService call and /metrics need it as a bearer token. */
   token?: string;
   /** @default 'metatrain' */
@@ -70,6 +72,7 @@ export const COORDINATOR_ENV = {
   httpPort: 'HTTP_PORT',
   host: 'BIND_HOST',
   dataDir: 'METATRAIN_DATA_DIR',
+  cacheDir: CACHE_DIR_ENV,
   token: 'METATRAIN_TOKEN',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
@@ -107,7 +110,7 @@ const checkedOptions = z.object({
   quarantineAfter: count.default(3),
   storageRetryDeadlineMs: milliseconds.default(30_000),
   limits: z
-    .object({ maxMetaBatchSize: limitOr('maxMetaBatchSize'), maxModelParameters: limitOr('maxModelParameters'), maxTaskExamples: limitOr('maxTaskExamples'), maxRoundBytes: limitOr('maxRoundBytes') })
+    .object({ maxMetaBatchSize: limitOr('maxMetaBatchSize'), maxModelParameters: limitOr('maxModelParameters'), maxTaskExamples: limitOr('maxTaskExamples'), maxRoundBytes: limitOr('maxRoundBytes'), maxDataBytes: limitOr('maxDataBytes') })
     .prefault({}),
 });
 
@@ -119,6 +122,7 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
     token: checked.token,
     storage: options.storage ?? {},
     dataDir: resolve(options.dataDir ?? process.cwd()),
+    cacheDir: resolve(options.cacheDir ?? userCacheDir()),
     tls: compileTls(options),
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };
@@ -162,12 +166,12 @@ const fromText = {
   grpcPort: integerIn(port), httpPort: integerIn(port), quarantineAfter: integerIn(count),
   shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds),
   workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds),
-  maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText,
+  maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText, maxDataBytes: limitText,
 } satisfies EnvFields<typeof COORDINATOR_ENV>;
 
 /** Reads the coordinator's environment (docs/RUNNING.md). @throws {ConfigError} naming the variable. */
 export function coordinatorOptionsFromEnv(env: Env): CoordinatorOptions {
-  const { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, ...options } = parseEnv(env, COORDINATOR_ENV, fromText);
+  const { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, maxDataBytes, ...options } = parseEnv(env, COORDINATOR_ENV, fromText);
   const storage = Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]]));
-  return { ...options, storage, limits: { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes } };
+  return { ...options, storage, limits: { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, maxDataBytes } };
 }

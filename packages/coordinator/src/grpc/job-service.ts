@@ -16,6 +16,7 @@ export interface JobServiceDeps {
   storage: BlobStore;
   workers: WorkerTable;
   adapt: JobServiceServer['adapt'];
+  uploadData: JobServiceServer['uploadData'];
   onInternalError?: InternalErrorHandler;
 }
 
@@ -98,6 +99,7 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer {
       });
     },
     adapt: deps.adapt,
+    uploadData: deps.uploadData,
     listWorkers: unary(() => Promise.resolve({ workers: deps.workers.list() }), onInternal),
   };
 }

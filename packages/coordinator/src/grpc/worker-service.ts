@@ -18,6 +18,8 @@ export interface WorkerServiceDeps {
   workers: WorkerTable;
   parameters: ParameterSource;
   reports: ReportSink;
+  /** GetData: the data files jobs name (get-data.ts). */
+  getData: WorkerServiceServer['getData'];
   /** Largest shard sum ReportShard accepts, declared or streamed. @default 1 GiB */
   maxReportBytes?: number;
   onInternalError?: InternalErrorHandler;
@@ -48,5 +50,6 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
     getParameters: getParametersHandler(deps.parameters, options),
     reportShard: reportShardHandler(deps.reports, { ...options, ...(deps.maxReportBytes === undefined ? {} : { maxPayloadBytes: deps.maxReportBytes }) }),
     reportEval: reportEvalHandler(deps.reports, options),
+    getData: deps.getData,
   };
 }

@@ -1,5 +1,6 @@
 import { createJobSetup, createTaskFamily, type JobSetup, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
+import type { StoredData } from '../data/stored-data';
 import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
@@ -13,6 +14,8 @@ import { DEFAULT_SPEC_LIMITS, limitProblems, type SpecLimits } from './spec-limi
 export interface JobManagerDeps extends JobRunnerDeps {
   /** @default DEFAULT_SPEC_LIMITS */
   limits?: SpecLimits;
+  /** The data files uploaded with jobs, fetched locally before a job's family is built. */
+  data: StoredData;
 }
 
 /** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
@@ -52,7 +55,7 @@ export class JobManager implements ParameterSource, ReportSink {
       spec = parseSpecText(specText);
       // A missing dataset or an impossible episode fails here, not in a worker. Building the
       // context allocates no parameters, so an oversized model is refused before it costs memory.
-      const problems = limitProblems(this.setup(spec), this.limits);
+      const problems = limitProblems(await this.setup(spec), this.limits);
       if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
@@ -136,8 +139,10 @@ export class JobManager implements ParameterSource, ReportSink {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
-  private setup(spec: JobSpec): JobSetup {
-    return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir }));
+  /** The job's setup, its family built from local data (data stored with it is fetched first). */
+  private async setup(spec: JobSpec): Promise<JobSetup> {
+    const files = await this.deps.data.localFiles(spec.tasks);
+    return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir, files }));
   }
 
   private async start(record: JobRecord): Promise<void> {
@@ -146,7 +151,7 @@ export class JobManager implements ParameterSource, ReportSink {
     let runner: JobRunner;
     try {
       // Reading its checkpoints may meet a storage outage: the runner waits for it, until close() or suspend().
-      runner = await JobRunner.start(record, this.setup(parseSpecText(record.spec)), this.deps, signal);
+      runner = await JobRunner.start(record, await this.setup(parseSpecText(record.spec)), this.deps, signal);
     } catch (err) {
       // Shut down or suspended while waiting: the job stays as it is for whoever resumes it.
       if (signal.aborted) return;

@@ -17,6 +17,8 @@ export interface SpecLimits {
    * ceil(metaBatchSize / shardSize) × parameters × 4.
    */
   maxRoundBytes: number;
+  /** Bytes of one data file uploaded with a job (UploadData): held in memory while it streams in. */
+  maxDataBytes: number;
 }
 
 /** The defaults: far above the published benchmarks' jobs, far below a typical machine's memory. */
@@ -25,6 +27,7 @@ export const DEFAULT_SPEC_LIMITS: SpecLimits = {
   maxModelParameters: 10_000_000,
   maxTaskExamples: 10_000,
   maxRoundBytes: 1024 * 1024 * 1024,
+  maxDataBytes: 256 * 1024 * 1024,
 };
 
 /** The environment variable of each limit (docs/RUNNING.md). */
@@ -33,6 +36,7 @@ export const SPEC_LIMIT_ENV = {
   maxModelParameters: 'MAX_MODEL_PARAMETERS',
   maxTaskExamples: 'MAX_TASK_EXAMPLES',
   maxRoundBytes: 'MAX_ROUND_BYTES',
+  maxDataBytes: 'MAX_DATA_BYTES',
 } as const satisfies Record<keyof SpecLimits, string>;
 
 const BYTES_PER_PARAMETER = 4;

@@ -1,16 +1,15 @@
 import type { TasksSpec } from '../spec/schema';
+import type { DataLocation } from './data-path';
 import { createCsvFamily } from './csv/csv-family';
 import { createOmniglotFamily } from './omniglot/omniglot-family';
 import { createSinusoidFamily } from './sinusoid';
 import type { Preprocessing, TaskFamily, TaskKind } from './task';
 
-export interface TaskFamilyOptions {
-  /**
-   * Directory that relative data paths in the spec are resolved against: the directory of
-   * the spec file. @default process.cwd()
-   */
-  baseDir?: string;
-}
+/**
+ * Where the spec's data is: relative paths resolve against `baseDir` (the spec file's
+ * directory), stored references (`sha256:<hex>`) against the files fetched beforehand.
+ */
+export type TaskFamilyOptions = DataLocation;
 
 /**
  * Builds the task family a spec names. Loads its data (cached per process for Omniglot)

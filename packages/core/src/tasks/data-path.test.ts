@@ -6,15 +6,21 @@ import { resolveDataPath } from './data-path';
 
 describe('resolveDataPath', () => {
   it('resolves relative paths against the base directory and accepts file URLs', () => {
-    expect(resolveDataPath('data/x.csv', '/specs', 'tasks.path')).toBe(join('/specs', 'data/x.csv'));
-    expect(resolveDataPath('/abs/x.zip', '/specs', 'tasks.path')).toBe('/abs/x.zip');
-    expect(resolveDataPath(pathToFileURL('/abs/x y.zip').href, '/specs', 'tasks.path')).toBe('/abs/x y.zip');
+    expect(resolveDataPath('data/x.csv', { baseDir: '/specs' }, 'tasks.path')).toBe(join('/specs', 'data/x.csv'));
+    expect(resolveDataPath('/abs/x.zip', { baseDir: '/specs' }, 'tasks.path')).toBe('/abs/x.zip');
+    expect(resolveDataPath(pathToFileURL('/abs/x y.zip').href, { baseDir: '/specs' }, 'tasks.path')).toBe('/abs/x y.zip');
   });
 
   it('rejects remote URLs with the field named', () => {
-    expect(() => resolveDataPath('s3://bucket/omniglot.zip', '/specs', 'tasks.path[0]')).toThrow(SpecError);
-    expect(() => resolveDataPath('s3://bucket/omniglot.zip', '/specs', 'tasks.path[0]')).toThrow(
+    expect(() => resolveDataPath('s3://bucket/omniglot.zip', { baseDir: '/specs' }, 'tasks.path[0]')).toThrow(SpecError);
+    expect(() => resolveDataPath('s3://bucket/omniglot.zip', { baseDir: '/specs' }, 'tasks.path[0]')).toThrow(
       'tasks.path[0]: s3://bucket/omniglot.zip is a s3:// URL; task data must be a local file (download it first)',
     );
+  });
+
+  it('leads a stored reference to its fetched copy, and names the field when it was not fetched', () => {
+    const ref = `sha256:${'ab'.repeat(32)}`;
+    expect(resolveDataPath(ref, { baseDir: '/specs', files: new Map([[ref, '/cache/ab']]) }, 'tasks.path')).toBe('/cache/ab');
+    expect(() => resolveDataPath(ref, { baseDir: '/specs' }, 'tasks.testPath')).toThrow(`tasks.testPath: ${ref} is data stored with a job on a coordinator, and this process has not fetched it`);
   });
 });

@@ -3,12 +3,32 @@ import { fileURLToPath } from 'node:url';
 import { SpecError } from '../errors';
 
 /**
- * The local file a spec's data path names: relative paths are resolved against `baseDir`
- * (the spec file's directory), `file://` URLs are accepted. Other URLs (s3://, https://) are
- * rejected with a SpecError: metalearn does no I/O beyond local files, so whoever runs the
- * job must fetch remote data first and point the spec (or baseDir) at the copy.
+ * A spec's name for a data file stored with its job on a coordinator (`sha256:<hex>`, from
+ * `metatrain submit`, which uploads the local files a spec names): the same bytes wherever the
+ * job runs, fetched by each process before it builds the task family.
  */
-export function resolveDataPath(path: string, baseDir: string, field: string): string {
+export const STORED_DATA = /^sha256:[0-9a-f]{64}$/;
+
+/** Where a spec's data paths lead: the spec file's directory, and the files fetched beforehand. */
+export interface DataLocation {
+  /** Relative paths resolve against it (the spec file's directory). @default process.cwd() */
+  baseDir?: string;
+  /** Data references already fetched to local files (`sha256:<hex>` → path). */
+  files?: ReadonlyMap<string, string>;
+}
+
+/**
+ * The local file a spec's data path names: a stored reference's fetched copy, a relative path
+ * resolved against `baseDir`, or a `file://` URL. Other URLs (s3://, https://) are rejected
+ * with a SpecError: task families read local files only, so whoever runs the job fetches
+ * remote data first.
+ */
+export function resolveDataPath(path: string, location: DataLocation, field: string): string {
+  if (STORED_DATA.test(path)) {
+    const local = location.files?.get(path);
+    if (local === undefined) throw new SpecError(field, `${path} is data stored with a job on a coordinator, and this process has not fetched it`);
+    return local;
+  }
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(path)?.[1]?.toLowerCase();
   if (scheme === 'file') {
     try {
@@ -23,5 +43,5 @@ export function resolveDataPath(path: string, baseDir: string, field: string): s
   if (scheme !== undefined) {
     throw new SpecError(field, `${path} is a ${scheme}:// URL; task data must be a local file (download it first)`);
   }
-  return resolve(baseDir, path);
+  return resolve(location.baseDir ?? process.cwd(), path);
 }

@@ -46,7 +46,7 @@ describe('ComputeThread', () => {
       return Promise.resolve(fetched[fetched.length - 1] as ParamSet);
     };
     for (const shard of planShards(6, 4)) {
-      const computed = await thread.compute({ shardKind: 'train', jobId: 'job-1', specText: SPEC, version: 0, shard }, fetch);
+      const computed = await thread.compute({ shardKind: 'train', jobId: 'job-1', specText: SPEC, dataFiles: {}, version: 0, shard }, fetch);
       const local = computeShard(ctx, theta, 0, shard);
       expect(paramsEqual(computed.sum, local.sum)).toBe(true);
       expect(computed.metrics).toEqual(local.metrics);
@@ -62,7 +62,7 @@ describe('ComputeThread', () => {
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
     const theta = initialMetaParams(ctx);
     const range = { index: 1, start: 3, end: 6 };
-    const computed = await thread.compute({ shardKind: 'eval', jobId: 'job-e', specText: SPEC, version: 2, shard: range }, () => Promise.resolve(theta.map((p) => ({ ...p, values: new Float32Array(p.values) }))));
+    const computed = await thread.compute({ shardKind: 'eval', jobId: 'job-e', specText: SPEC, dataFiles: {}, version: 2, shard: range }, () => Promise.resolve(theta.map((p) => ({ ...p, values: new Float32Array(p.values) }))));
     expect(computed.sum).toEqual([]);
     expect(computed.metrics.map((m) => m.task)).toEqual([3, 4, 5]);
     expect(computed.metrics).toEqual(computeEvalShard(ctx, theta, range));
@@ -71,13 +71,13 @@ describe('ComputeThread', () => {
 
   it('fails a shard whose spec the thread cannot use, and keeps working', async () => {
     const { thread } = await start();
-    const bad = thread.compute({ shardKind: 'train', jobId: 'job-2', specText: 'name: [', version: 0, shard: { index: 0, start: 0, end: 1 } }, () =>
+    const bad = thread.compute({ shardKind: 'train', jobId: 'job-2', specText: 'name: [', dataFiles: {}, version: 0, shard: { index: 0, start: 0, end: 1 } }, () =>
       Promise.resolve([{ name: 'w', shape: [1], values: new Float32Array(1) }]),
     );
     await expect(bad).rejects.toThrow(ComputeThreadError);
     await expect(bad).rejects.toThrow(/not valid YAML/);
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-    const good = await thread.compute({ shardKind: 'train', jobId: 'job-3', specText: SPEC, version: 0, shard: { index: 0, start: 0, end: 2 } }, () => Promise.resolve(initialMetaParams(ctx)));
+    const good = await thread.compute({ shardKind: 'train', jobId: 'job-3', specText: SPEC, dataFiles: {}, version: 0, shard: { index: 0, start: 0, end: 2 } }, () => Promise.resolve(initialMetaParams(ctx)));
     expect(good.metrics.map((m) => m.task)).toEqual([0, 1]);
   });
 
@@ -87,7 +87,7 @@ describe('ComputeThread', () => {
     const heavy = SPEC.replace('hidden: [16, 16]', 'hidden: [256, 256]').replace('shots: 5, queryShots: 5', 'shots: 50, queryShots: 50').replace('steps: 2', 'steps: 5');
     const heavyCtx = createComputeContext(parseSpecText(heavy), createTaskFamily(parseSpecText(heavy).tasks));
     let fetched = false;
-    const computing = thread.compute({ shardKind: 'train', jobId: 'heavy', specText: heavy, version: 0, shard: { index: 0, start: 0, end: 20 } }, () => {
+    const computing = thread.compute({ shardKind: 'train', jobId: 'heavy', specText: heavy, dataFiles: {}, version: 0, shard: { index: 0, start: 0, end: 20 } }, () => {
       fetched = true;
       return Promise.resolve(initialMetaParams(heavyCtx));
     });
@@ -97,7 +97,7 @@ describe('ComputeThread', () => {
     await thread.abort('shutdown grace period over');
     await stopped;
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-    const next = await thread.compute({ shardKind: 'train', jobId: 'job-4', specText: SPEC, version: 0, shard: { index: 0, start: 0, end: 1 } }, () => Promise.resolve(initialMetaParams(ctx)));
+    const next = await thread.compute({ shardKind: 'train', jobId: 'job-4', specText: SPEC, dataFiles: {}, version: 0, shard: { index: 0, start: 0, end: 1 } }, () => Promise.resolve(initialMetaParams(ctx)));
     expect(next.metrics).toHaveLength(1);
   });
 
@@ -112,7 +112,7 @@ describe('ComputeThread with a thread that crashes', () => {
   it('fails the shard it held and replaces the thread', async () => {
     const { thread, logs } = await start({ entry });
     const params = (): Promise<ParamSet> => Promise.resolve([{ name: 'w', shape: [2], values: new Float32Array([1, 2]) }]);
-    const task = { specText: '', version: 1, shard: { index: 0, start: 0, end: 1 } };
+    const task = { specText: '', dataFiles: {}, version: 1, shard: { index: 0, start: 0, end: 1 } };
     await expect(thread.compute({ shardKind: 'train', jobId: 'crash', ...task }, params)).rejects.toThrow(/compute thread crashed: simulated crash/);
     expect(logs.some((l) => l.includes('starting a new compute thread'))).toBe(true);
     const after = await thread.compute({ shardKind: 'train', jobId: 'fine', ...task }, params);
@@ -123,12 +123,12 @@ describe('ComputeThread with a thread that crashes', () => {
     const { thread } = await start({ entry });
     let release: () => void = () => undefined;
     const slowFetch = new Promise<ParamSet>((resolve) => (release = () => resolve([])));
-    const computing = thread.compute({ shardKind: 'train', jobId: 'slow', specText: '', version: 1, shard: { index: 0, start: 0, end: 1 } }, () => slowFetch);
+    const computing = thread.compute({ shardKind: 'train', jobId: 'slow', specText: '', dataFiles: {}, version: 1, shard: { index: 0, start: 0, end: 1 } }, () => slowFetch);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await thread.close();
     release();
     await expect(computing).rejects.toThrow(WorkerClosedError);
-    await expect(thread.compute({ shardKind: 'train', jobId: 'x', specText: '', version: 0, shard: { index: 0, start: 0, end: 1 } }, () => Promise.resolve([]))).rejects.toThrow(WorkerClosedError);
+    await expect(thread.compute({ shardKind: 'train', jobId: 'x', specText: '', dataFiles: {}, version: 0, shard: { index: 0, start: 0, end: 1 } }, () => Promise.resolve([]))).rejects.toThrow(WorkerClosedError);
     await thread.close(); // idempotent
   });
 });

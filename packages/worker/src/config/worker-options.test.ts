@@ -21,6 +21,7 @@ describe('workerOptionsFromEnv', () => {
       STALLED_INTERVAL_MS: '2000',
       WORKER_HTTP_PORT: '9091',
       BIND_HOST: '127.0.0.1',
+      METATRAIN_CACHE_DIR: '/cache',
       UNRELATED: 'x',
     });
     expect(options).toEqual({
@@ -37,6 +38,7 @@ describe('workerOptionsFromEnv', () => {
       stalledIntervalMs: 2000,
       httpPort: 9091,
       httpHost: '127.0.0.1',
+      cacheDir: '/cache',
     });
   });
 
@@ -85,7 +87,7 @@ describe('workerOptionsFromEnv', () => {
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
         'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
-        'WORKER_HTTP_PORT', 'BIND_HOST',
+        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR',
       ].sort(),
     );
   });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, CACHE_DIR_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, userCacheDir } from '@metatrain/core';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { z } from 'zod';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
@@ -26,6 +26,8 @@ export interface WorkerOptions {
   tlsKeyFile?: string;
   /** Relative dataset paths in specs resolve against it. @default the working directory */
   dataDir?: string;
+  /** Local copies of fetched data (data stored with jobs, datasets). @default userCacheDir() */
+  cacheDir?: string;
   /** How this worker appears in `metatrain workers`. @default `{hostname}-{pid}` */
   workerId?: string;
   /** BullMQ key prefix. @default 'metatrain' */
@@ -68,6 +70,7 @@ export interface CompiledWorkerOptions {
   /** Read and checked; undefined: plaintext. */
   tls: ClientTls | undefined;
   dataDir: string;
+  cacheDir: string;
   workerId: string;
   queuePrefix: string;
   queueName: string;
@@ -95,6 +98,7 @@ export const WORKER_ENV = {
   tlsCertFile: 'WORKER_TLS_CERT',
   tlsKeyFile: 'WORKER_TLS_KEY',
   dataDir: 'METATRAIN_DATA_DIR',
+  cacheDir: CACHE_DIR_ENV,
   workerId: 'WORKER_ID',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
@@ -171,6 +175,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     httpPort,
     tls: compileTls(options, tls),
     dataDir: resolve(options.dataDir ?? process.cwd()),
+    cacheDir: resolve(options.cacheDir ?? userCacheDir()),
     faults: options.faults,
     log: options.log ?? ((line: string) => void process.stderr.write(`${line}\n`)),
     onShard: options.onShard ?? (() => undefined),

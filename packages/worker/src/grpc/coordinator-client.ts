@@ -1,5 +1,8 @@
 import type { ParamSet } from '@metatrain/core';
-import { channelCredentials, type ClientTls, fetchParameters, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceClient, type RegisterWorkerRequest, type RegisterWorkerResponse, reportEval, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, reportPayload, reportShard, type ReportShardResponse, type TensorChunk, WorkerServiceClient } from '@metatrain/contract';
+import { channelCredentials, type ClientTls, fetchData, fetchParameters, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceClient, type RegisterWorkerRequest, type RegisterWorkerResponse, reportEval, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, reportPayload, reportShard, type ReportShardResponse, type TensorChunk, WorkerServiceClient } from '@metatrain/contract';
+
+/** Largest data file a worker fetches (the coordinator limits uploads far below it: MAX_DATA_BYTES). */
+const MAX_DATA_BYTES = 4 * 1024 * 1024 * 1024 - 1;
 
 /** Where the coordinator is and how to talk to it. */
 export interface CoordinatorClientOptions {
@@ -78,6 +81,11 @@ export class CoordinatorClient {
   /** Parameter version `version` of `jobId`, decoded and checksum-verified. */
   fetchParameters(jobId: string, version: number): Promise<ParamSet> {
     return fetchParameters(this.workers, jobId, version, this.deadline(this.options.transferTimeoutMs));
+  }
+
+  /** The data file `sha256` that job `jobId` names, checksum-verified. */
+  fetchData(jobId: string, sha256: string): Promise<Uint8Array> {
+    return fetchData(this.workers, jobId, sha256, this.deadline(this.options.transferTimeoutMs), MAX_DATA_BYTES);
   }
 
   /** Reports one shard's sum; resolves with the coordinator's verdict. */

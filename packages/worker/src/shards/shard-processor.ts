@@ -5,6 +5,7 @@ import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError, WorkerRefusedError } from '../errors';
 import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
 import { untilAborted } from '../until-aborted';
+import { fetchJobData } from './job-data';
 import type { ShardEvent, ShardOutcome } from './shard-event';
 
 const GRACE_OVER = 'shutdown grace period over';
@@ -13,6 +14,7 @@ const GRACE_OVER = 'shutdown grace period over';
 export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
   fetchParameters(jobId: string, version: number): Promise<ParamSet>;
+  fetchData(jobId: string, sha256: string): Promise<Uint8Array>;
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse>;
   reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
@@ -33,7 +35,9 @@ export interface ShardProcessorOptions {
   onShard: (event: ShardEvent) => void;
   /** Told when the coordinator refuses this worker (PERMISSION_DENIED: quarantined). */
   onRefused?: (reason: string) => void;
-  /** Job specs kept (GetJob answers). @default 16 */
+  /** Where data stored with jobs is copied (fetchJobData). */
+  cacheDir: string;
+  /** Job specs kept (GetJob answers), with their data's local paths. @default 16 */
   specs?: number;
 }
 
@@ -58,7 +62,8 @@ export interface ProcessedShard {
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
  */
 export class ShardProcessor {
-  private readonly specs: LruMap<string, string>;
+  /** By job: its spec text (GetJob) and the local paths of the data stored with it. */
+  private readonly specs: LruMap<string, { specText: string; dataFiles: Record<string, string> }>;
   private done = 0;
 
   constructor(private readonly options: ShardProcessorOptions) {
@@ -125,12 +130,14 @@ export class ShardProcessor {
   private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
     const { coordinator, compute } = this.options;
     const { jobId, version } = message;
-    let specText = this.specs.get(jobId);
-    if (specText === undefined) {
-      specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
-      this.specs.set(jobId, specText);
+    let job = this.specs.get(jobId);
+    if (job === undefined) {
+      const specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
+      const dataFiles = await untilAborted(fetchJobData(specText, this.options.cacheDir, (sha256) => coordinator.fetchData(jobId, sha256)), signal, GRACE_OVER);
+      job = { specText, dataFiles };
+      this.specs.set(jobId, job);
     }
-    const task: ShardTask = { shardKind: message.kind, jobId, specText, version, shard: { index: message.shard, start: message.start, end: message.end } };
+    const task: ShardTask = { shardKind: message.kind, jobId, specText: job.specText, dataFiles: job.dataFiles, version, shard: { index: message.shard, start: message.start, end: message.end } };
     return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
   }
 

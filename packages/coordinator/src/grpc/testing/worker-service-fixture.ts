@@ -65,7 +65,7 @@ export async function startWorkerService(handlers: Partial<WorkerServiceServer>)
     if (callback) callback(error);
     else call.emit('error', error); // a server-streaming call has no callback
   };
-  server.addService(WorkerServiceService, { registerWorker: unimplemented, heartbeat: unimplemented, getParameters: unimplemented, reportShard: unimplemented, reportEval: unimplemented, ...handlers });
+  server.addService(WorkerServiceService, { registerWorker: unimplemented, heartbeat: unimplemented, getParameters: unimplemented, reportShard: unimplemented, reportEval: unimplemented, getData: unimplemented, ...handlers });
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
   );

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { JobState } from '@metatrain/contract';
 import type { ParamSet } from '@metatrain/core';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
@@ -8,6 +10,7 @@ import { RecordingObserver } from '../../testing/recording-observer';
 import { JobEventLog } from '../job-events';
 import { JobManager } from '../job-manager';
 import type { JobRunnerDeps } from '../job-runner';
+import { StoredData } from '../../data/stored-data';
 
 // A JobManager on the in-memory registry, queue and storage, with what it tells recorded: the
 // coordinator of job-manager.test.ts, without Redis, sockets or TensorFlow.js.
@@ -85,7 +88,8 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
     observer: new RecordingObserver(),
     log: [] as string[],
   };
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd() });
+  const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), data });
   managers.push(manager);
   return { ...deps, manager };
 }

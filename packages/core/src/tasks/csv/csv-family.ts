@@ -2,16 +2,14 @@ import { readFileSync } from 'node:fs';
 import { SpecError } from '../../errors';
 import type { Rng } from '../../rng/counter-rng';
 import type { CsvTasksSpec } from '../../spec/schema';
-import { resolveDataPath } from '../data-path';
+import { type DataLocation, resolveDataPath } from '../data-path';
 import { pickHeldOut } from '../hold-out';
 import type { Examples, Task, TaskFamily, TaskSplit } from '../task';
 import { type CsvGroup, readCsvTasks } from './csv-columns';
 import { CsvSyntaxError, parseCsv } from './parse-csv';
 
-export interface CsvFamilyOptions {
-  /** directory that a relative `tasks.path` is resolved against (the spec file's); default cwd */
-  baseDir?: string;
-}
+/** Where the spec's table is (data-path.ts). */
+export type CsvFamilyOptions = DataLocation;
 
 /** Mean and standard deviation per column; std 1 for a constant column so it maps to 0. */
 interface Standardizer {
@@ -95,7 +93,7 @@ function pick(group: ReadyGroup, rows: readonly number[], width: number): Exampl
  * prediction y' maps back as y = y' · targetStd + targetMean.
  */
 export function createCsvFamily(spec: CsvTasksSpec, opts: CsvFamilyOptions = {}): TaskFamily {
-  const path = resolveDataPath(spec.path, opts.baseDir ?? process.cwd(), 'tasks.path');
+  const path = resolveDataPath(spec.path, opts, 'tasks.path');
   const data = readCsvTasks(readTable(path), spec, spec.path);
   const width = data.features.length;
   const names = data.groups.map((g) => g.name);

@@ -1,23 +1,21 @@
 import { SpecError } from '../../errors';
 import type { Rng } from '../../rng/counter-rng';
 import type { OmniglotTasksSpec } from '../../spec/schema';
-import { resolveDataPath } from '../data-path';
+import { type DataLocation, resolveDataPath } from '../data-path';
 import type { Task, TaskFamily, TaskSplit } from '../task';
 import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-split';
 import { loadOmniglotZip } from './dataset';
 import { type OmniglotClass, sampleEpisode, toClasses } from './episodes';
 
-export interface OmniglotFamilyOptions {
-  /** directory that relative paths in the spec are resolved against (the spec file's); default cwd */
-  baseDir?: string;
-}
+/** Where the spec's zips are (data-path.ts). */
+export type OmniglotFamilyOptions = DataLocation;
 
-function loadAll(paths: string | string[], field: string, imageSize: number, baseDir: string) {
+function loadAll(paths: string | string[], field: string, imageSize: number, location: DataLocation) {
   const list = Array.isArray(paths) ? paths : [paths];
   return mergeDatasets(
     list.map((p, i) => {
       const where = Array.isArray(paths) ? `${field}[${i}]` : field;
-      return loadOmniglotZip(resolveDataPath(p, baseDir, where), imageSize, where);
+      return loadOmniglotZip(resolveDataPath(p, location, where), imageSize, where);
     }),
   );
 }
@@ -64,12 +62,11 @@ function fewestDrawings(split: CharacterSplit) {
  * data-dependent field, throwing SpecError naming the field.
  */
 export function createOmniglotFamily(spec: OmniglotTasksSpec, opts: OmniglotFamilyOptions = {}): TaskFamily {
-  const baseDir = opts.baseDir ?? process.cwd();
-  const merged = loadAll(spec.path, 'tasks.path', spec.imageSize, baseDir);
+  const merged = loadAll(spec.path, 'tasks.path', spec.imageSize, opts);
   const testPath =
     spec.testPath === undefined
       ? undefined
-      : { merged: loadAll(spec.testPath, 'tasks.testPath', spec.imageSize, baseDir), where: listed(spec.testPath) };
+      : { merged: loadAll(spec.testPath, 'tasks.testPath', spec.imageSize, opts), where: listed(spec.testPath) };
   const split = splitCharacters(merged, spec.split, listed(spec.path), testPath);
   const classes: Record<TaskSplit, OmniglotClass[]> = {
     train: toClasses(split.train, spec.rotations),

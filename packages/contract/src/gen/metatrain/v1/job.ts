@@ -13,6 +13,8 @@ import {
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -20,7 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { Tensor } from "./tensor";
+import { FileChunk, Tensor } from "./tensor";
 
 /**
  * A job's lifecycle: QUEUED -> RUNNING -> SUCCEEDED | FAILED | CANCELLED. QUEUED may go
@@ -396,6 +398,16 @@ export interface WorkerInfo {
   registeredAtMs: number;
   lastHeartbeatMs: number;
   reportsRejected: number;
+}
+
+export interface UploadDataRequest {
+  chunk: FileChunk | undefined;
+}
+
+export interface UploadDataResponse {
+  /** How a spec names the stored file: `sha256:<lower-case hex>`. */
+  reference: string;
+  sizeBytes: number;
 }
 
 function createBaseJob(): Job {
@@ -3392,6 +3404,164 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
   },
 };
 
+function createBaseUploadDataRequest(): UploadDataRequest {
+  return { chunk: undefined };
+}
+
+export const UploadDataRequest: MessageFns<UploadDataRequest> = {
+  encode(message: UploadDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.chunk !== undefined) {
+      FileChunk.encode(message.chunk, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chunk = FileChunk.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDataRequest {
+    return { chunk: isSet(object.chunk) ? FileChunk.fromJSON(object.chunk) : undefined };
+  },
+
+  toJSON(message: UploadDataRequest): unknown {
+    const obj: any = {};
+    if (message.chunk !== undefined) {
+      obj.chunk = FileChunk.toJSON(message.chunk);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UploadDataRequest>): UploadDataRequest {
+    return UploadDataRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UploadDataRequest>): UploadDataRequest {
+    const message = createBaseUploadDataRequest();
+    message.chunk = (object.chunk !== undefined && object.chunk !== null)
+      ? FileChunk.fromPartial(object.chunk)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseUploadDataResponse(): UploadDataResponse {
+  return { reference: "", sizeBytes: 0 };
+}
+
+export const UploadDataResponse: MessageFns<UploadDataResponse> = {
+  encode(message: UploadDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.reference !== "") {
+      writer.uint32(10).string(message.reference);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(16).uint64(message.sizeBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UploadDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUploadDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.reference = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UploadDataResponse {
+    return {
+      reference: isSet(object.reference) ? globalThis.String(object.reference) : "",
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: UploadDataResponse): unknown {
+    const obj: any = {};
+    if (message.reference !== "") {
+      obj.reference = message.reference;
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UploadDataResponse>): UploadDataResponse {
+    return UploadDataResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UploadDataResponse>): UploadDataResponse {
+    const message = createBaseUploadDataResponse();
+    message.reference = object.reference ?? "";
+    message.sizeBytes = object.sizeBytes ?? 0;
+    return message;
+  },
+};
+
 /**
  * Clients (the `metatrain` CLI) submit, watch, export and adapt jobs.
  *
@@ -3490,6 +3660,21 @@ export const JobServiceService = {
     responseSerialize: (value: ListWorkersResponse): Buffer => Buffer.from(ListWorkersResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ListWorkersResponse => ListWorkersResponse.decode(value),
   },
+  /**
+   * Stores a data file a spec names (a table, a zip of images) in the coordinator's storage,
+   * content-addressed, so that the spec can name it `sha256:<hex>` and every process of the
+   * job reads the same bytes wherever it runs. Idempotent. A file above the coordinator's
+   * limit is refused (INVALID_ARGUMENT naming its size and the limit) before its data is read.
+   */
+  uploadData: {
+    path: "/metatrain.v1.JobService/UploadData" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: UploadDataRequest): Buffer => Buffer.from(UploadDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UploadDataRequest => UploadDataRequest.decode(value),
+    responseSerialize: (value: UploadDataResponse): Buffer => Buffer.from(UploadDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UploadDataResponse => UploadDataResponse.decode(value),
+  },
 } as const;
 
 export interface JobServiceServer extends UntypedServiceImplementation {
@@ -3517,6 +3702,13 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   adapt: handleUnaryCall<AdaptRequest, AdaptResponse>;
   /** The workers the coordinator knows: registered, heartbeating or recently lost. */
   listWorkers: handleUnaryCall<ListWorkersRequest, ListWorkersResponse>;
+  /**
+   * Stores a data file a spec names (a table, a zip of images) in the coordinator's storage,
+   * content-addressed, so that the spec can name it `sha256:<hex>` and every process of the
+   * job reads the same bytes wherever it runs. Idempotent. A file above the coordinator's
+   * limit is refused (INVALID_ARGUMENT naming its size and the limit) before its data is read.
+   */
+  uploadData: handleClientStreamingCall<UploadDataRequest, UploadDataResponse>;
 }
 
 export interface JobServiceClient extends Client {
@@ -3638,6 +3830,28 @@ export interface JobServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListWorkersResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * Stores a data file a spec names (a table, a zip of images) in the coordinator's storage,
+   * content-addressed, so that the spec can name it `sha256:<hex>` and every process of the
+   * job reads the same bytes wherever it runs. Idempotent. A file above the coordinator's
+   * limit is refused (INVALID_ARGUMENT naming its size and the limit) before its data is read.
+   */
+  uploadData(
+    callback: (error: ServiceError | null, response: UploadDataResponse) => void,
+  ): ClientWritableStream<UploadDataRequest>;
+  uploadData(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UploadDataResponse) => void,
+  ): ClientWritableStream<UploadDataRequest>;
+  uploadData(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDataResponse) => void,
+  ): ClientWritableStream<UploadDataRequest>;
+  uploadData(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UploadDataResponse) => void,
+  ): ClientWritableStream<UploadDataRequest>;
 }
 
 export const JobServiceClient = makeGenericClientConstructor(

@@ -104,6 +104,24 @@ export interface Tensor {
   data: Uint8Array;
 }
 
+/**
+ * One piece of a file sent in chunks (UploadData, GetData). Chunks come in index order
+ * 0..total-1 with at most 1 MiB of data each. size_bytes and sha256 describe the whole file and
+ * are set in the FIRST chunk (index 0) only, so a receiver can check the size against its limit
+ * before any data arrives. An empty file is sent as one chunk with empty data.
+ */
+export interface FileChunk {
+  data: Uint8Array;
+  /** 0-based position of this chunk. */
+  index: number;
+  /** Number of chunks in the file; the same in every chunk. */
+  total: number;
+  /** Length of the whole file in bytes. Chunk 0 only. */
+  sizeBytes: number;
+  /** Lower-case hex SHA-256 of the whole file. Chunk 0 only; the receiver verifies it. */
+  sha256: string;
+}
+
 function createBaseLayoutEntry(): LayoutEntry {
   return { name: "", shape: [], dtype: 0 };
 }
@@ -554,6 +572,143 @@ export const Tensor: MessageFns<Tensor> = {
     message.shape = object.shape?.map((e) => e) || [];
     message.dtype = object.dtype ?? 0;
     message.data = object.data ?? new Uint8Array(0);
+    return message;
+  },
+};
+
+function createBaseFileChunk(): FileChunk {
+  return { data: new Uint8Array(0), index: 0, total: 0, sizeBytes: 0, sha256: "" };
+}
+
+export const FileChunk: MessageFns<FileChunk> = {
+  encode(message: FileChunk, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    if (message.index !== 0) {
+      writer.uint32(16).uint32(message.index);
+    }
+    if (message.total !== 0) {
+      writer.uint32(24).uint32(message.total);
+    }
+    if (message.sizeBytes !== 0) {
+      writer.uint32(32).uint64(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(42).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FileChunk {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFileChunk();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = reader.bytes();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.index = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.total = reader.uint32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.sizeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FileChunk {
+    return {
+      data: isSet(object.data) ? bytesFromBase64(object.data) : new Uint8Array(0),
+      index: isSet(object.index) ? globalThis.Number(object.index) : 0,
+      total: isSet(object.total) ? globalThis.Number(object.total) : 0,
+      sizeBytes: isSet(object.sizeBytes)
+        ? globalThis.Number(object.sizeBytes)
+        : isSet(object.size_bytes)
+        ? globalThis.Number(object.size_bytes)
+        : 0,
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: FileChunk): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    if (message.index !== 0) {
+      obj.index = Math.round(message.index);
+    }
+    if (message.total !== 0) {
+      obj.total = Math.round(message.total);
+    }
+    if (message.sizeBytes !== 0) {
+      obj.sizeBytes = Math.round(message.sizeBytes);
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FileChunk>): FileChunk {
+    return FileChunk.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FileChunk>): FileChunk {
+    const message = createBaseFileChunk();
+    message.data = object.data ?? new Uint8Array(0);
+    message.index = object.index ?? 0;
+    message.total = object.total ?? 0;
+    message.sizeBytes = object.sizeBytes ?? 0;
+    message.sha256 = object.sha256 ?? "";
     return message;
   },
 };

@@ -22,7 +22,7 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { TensorChunk } from "./tensor";
+import { FileChunk, TensorChunk } from "./tensor";
 
 export enum ReportStatus {
   UNSPECIFIED = 0,
@@ -211,6 +211,16 @@ export interface ReportShardResponse {
   status: ReportStatus;
   /** Why the report was not ACCEPTED; empty when it was. */
   reason: string;
+}
+
+export interface GetDataRequest {
+  jobId: string;
+  /** Lower-case hex SHA-256 of the file, as the spec names it (`sha256:<hex>`). */
+  sha256: string;
+}
+
+export interface GetDataResponse {
+  chunk: FileChunk | undefined;
 }
 
 function createBaseRegisterWorkerRequest(): RegisterWorkerRequest {
@@ -1685,6 +1695,164 @@ export const ReportShardResponse: MessageFns<ReportShardResponse> = {
   },
 };
 
+function createBaseGetDataRequest(): GetDataRequest {
+  return { jobId: "", sha256: "" };
+}
+
+export const GetDataRequest: MessageFns<GetDataRequest> = {
+  encode(message: GetDataRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.sha256 !== "") {
+      writer.uint32(18).string(message.sha256);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDataRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDataRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sha256 = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDataRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      sha256: isSet(object.sha256) ? globalThis.String(object.sha256) : "",
+    };
+  },
+
+  toJSON(message: GetDataRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.sha256 !== "") {
+      obj.sha256 = message.sha256;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDataRequest>): GetDataRequest {
+    return GetDataRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDataRequest>): GetDataRequest {
+    const message = createBaseGetDataRequest();
+    message.jobId = object.jobId ?? "";
+    message.sha256 = object.sha256 ?? "";
+    return message;
+  },
+};
+
+function createBaseGetDataResponse(): GetDataResponse {
+  return { chunk: undefined };
+}
+
+export const GetDataResponse: MessageFns<GetDataResponse> = {
+  encode(message: GetDataResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.chunk !== undefined) {
+      FileChunk.encode(message.chunk, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetDataResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetDataResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.chunk = FileChunk.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetDataResponse {
+    return { chunk: isSet(object.chunk) ? FileChunk.fromJSON(object.chunk) : undefined };
+  },
+
+  toJSON(message: GetDataResponse): unknown {
+    const obj: any = {};
+    if (message.chunk !== undefined) {
+      obj.chunk = FileChunk.toJSON(message.chunk);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetDataResponse>): GetDataResponse {
+    return GetDataResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetDataResponse>): GetDataResponse {
+    const message = createBaseGetDataResponse();
+    message.chunk = (object.chunk !== undefined && object.chunk !== null)
+      ? FileChunk.fromPartial(object.chunk)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * Workers -> coordinator. Shards themselves travel through the queue (descriptors only); this
  * service moves tensors and reports.
@@ -1756,6 +1924,19 @@ export const WorkerServiceService = {
     responseSerialize: (value: ReportEvalResponse): Buffer => Buffer.from(ReportEvalResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): ReportEvalResponse => ReportEvalResponse.decode(value),
   },
+  /**
+   * A data file the job's spec names (`sha256:<hex>`, stored by JobService.UploadData), in
+   * FileChunks of at most 1 MiB. NOT_FOUND when the job's spec names no such file.
+   */
+  getData: {
+    path: "/metatrain.v1.WorkerService/GetData" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: GetDataRequest): Buffer => Buffer.from(GetDataRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetDataRequest => GetDataRequest.decode(value),
+    responseSerialize: (value: GetDataResponse): Buffer => Buffer.from(GetDataResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetDataResponse => GetDataResponse.decode(value),
+  },
 } as const;
 
 export interface WorkerServiceServer extends UntypedServiceImplementation {
@@ -1776,6 +1957,11 @@ export interface WorkerServiceServer extends UntypedServiceImplementation {
    * acks the queue job on ACCEPTED, DUPLICATE and STALE, and fails it on REJECTED.
    */
   reportEval: handleUnaryCall<ReportEvalRequest, ReportEvalResponse>;
+  /**
+   * A data file the job's spec names (`sha256:<hex>`, stored by JobService.UploadData), in
+   * FileChunks of at most 1 MiB. NOT_FOUND when the job's spec names no such file.
+   */
+  getData: handleServerStreamingCall<GetDataRequest, GetDataResponse>;
 }
 
 export interface WorkerServiceClient extends Client {
@@ -1861,6 +2047,16 @@ export interface WorkerServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ReportEvalResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A data file the job's spec names (`sha256:<hex>`, stored by JobService.UploadData), in
+   * FileChunks of at most 1 MiB. NOT_FOUND when the job's spec names no such file.
+   */
+  getData(request: GetDataRequest, options?: Partial<CallOptions>): ClientReadableStream<GetDataResponse>;
+  getData(
+    request: GetDataRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<GetDataResponse>;
 }
 
 export const WorkerServiceClient = makeGenericClientConstructor(

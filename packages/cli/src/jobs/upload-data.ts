@@ -1,0 +1,31 @@
+import { readFile, stat } from 'node:fs/promises';
+import { type DataReference, dataReferences, type JobSpec, resolveDataPath, STORED_DATA, withDataPaths } from '@metatrain/core';
+import { CliFailure, EXIT_USAGE } from '../cli-errors';
+
+/**
+ * `spec` with every local data file it names stored with the coordinator (`upload`) and named
+ * `sha256:<hex>` instead, so that the job finds its data wherever the coordinator and the
+ * workers run. Paths resolve against `baseDir` (the spec file's directory), as for `train`.
+ * A spec without local data is returned as it is.
+ */
+export async function withUploadedData(spec: JobSpec, baseDir: string, upload: (bytes: Uint8Array) => Promise<string>, log: (line: string) => void): Promise<JobSpec> {
+  const local = dataReferences(spec.tasks).filter(({ path }) => !STORED_DATA.test(path));
+  if (local.length === 0) return spec;
+  const stored = new Map<string, string>();
+  for (const reference of local) stored.set(reference.field, await uploadOne(reference, baseDir, upload, log));
+  return { ...spec, tasks: withDataPaths(spec.tasks, ({ field, path }) => stored.get(field) ?? path) };
+}
+
+async function uploadOne({ field, path }: DataReference, baseDir: string, upload: (bytes: Uint8Array) => Promise<string>, log: (line: string) => void): Promise<string> {
+  let file: string;
+  try {
+    file = resolveDataPath(path, { baseDir }, field);
+  } catch (err) {
+    throw new CliFailure(`invalid spec: ${err instanceof Error ? err.message : String(err)}`, EXIT_USAGE);
+  }
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) throw new CliFailure(`invalid spec: ${field}: ${info ? 'not a file' : 'file not found'}: ${file}`, EXIT_USAGE);
+  const reference = await upload(new Uint8Array(await readFile(file)));
+  log(`uploaded ${path} (${info.size.toLocaleString('en-US')} bytes) as ${reference}`);
+  return reference;
+}

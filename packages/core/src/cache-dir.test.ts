@@ -1,0 +1,49 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cachedFile, userCacheDir } from './cache-dir';
+import { sha256Hex } from './codec/tensor-codec';
+import { DecodeError } from './errors';
+
+describe('userCacheDir', () => {
+  it('is METATRAIN_CACHE_DIR, else $XDG_CACHE_HOME/metatrain, else ~/.cache/metatrain', () => {
+    expect(userCacheDir({ METATRAIN_CACHE_DIR: '/tmp/c', XDG_CACHE_HOME: '/x' }, '/home/u')).toBe('/tmp/c');
+    expect(userCacheDir({ XDG_CACHE_HOME: '/x' }, '/home/u')).toBe('/x/metatrain');
+    expect(userCacheDir({}, '/home/u')).toBe('/home/u/.cache/metatrain');
+  });
+});
+
+describe('cachedFile', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'metatrain-cache-'));
+  });
+  afterEach(() => rm(dir, { recursive: true, force: true }));
+
+  const bytes = new TextEncoder().encode('city,price\nA,1\n');
+  const hash = sha256Hex(bytes);
+
+  it('fetches once, then uses the copy; fetches again a copy that was damaged', async () => {
+    let fetches = 0;
+    const fetch = async () => (fetches++, bytes);
+    const path = await cachedFile(dir, hash, fetch);
+    expect(path).toBe(join(dir, hash));
+    expect(await cachedFile(dir, hash, fetch)).toBe(path);
+    expect(fetches).toBe(1);
+    await writeFile(join(dir, hash), 'damaged');
+    await cachedFile(dir, hash, fetch);
+    expect(fetches).toBe(2);
+    expect(await readFile(join(dir, hash))).toEqual(Buffer.from(bytes));
+    expect(await readdir(dir)).toEqual([hash]); // no temporary file left
+  });
+
+  it('refuses bytes that are not what the name says, and keeps nothing of them', async () => {
+    await expect(cachedFile(dir, '0'.repeat(64), async () => bytes)).rejects.toThrow(DecodeError);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('says so when there is nothing to fetch', async () => {
+    expect(await cachedFile(dir, hash, async () => undefined)).toBeUndefined();
+  });
+});
