@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -71,9 +71,9 @@ async function trainingTasksPerSecond(outDir: string): Promise<number> {
   return (tasks * 1000) / ms;
 }
 
+/** weights.bin of a run directory's export (`train` and `local` write the same layout). */
 async function exportedWeights(outDir: string): Promise<Buffer> {
-  const [job] = await readdir(join(outDir, 'jobs'));
-  return readFile(join(outDir, storageKeys.exportFile(job ?? '', 'weights.bin')));
+  return readFile(join(outDir, storageKeys.runDirectory('e2e').exportFile('weights.bin')));
 }
 
 async function runAll(setting: Setting, dir: string): Promise<Run[]> {

@@ -28,20 +28,20 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 const exportFiles = async (out: string) => {
-  const exportDir = join(out, 'jobs', 'resume-me', 'export');
+  const exportDir = join(out, 'export');
   const read = (name: string) => readFile(join(exportDir, name)).then((b) => new Uint8Array(b));
   return { exportDir, modelJson: await read('model.json'), weightsBin: await read('weights.bin'), metaJson: await read('meta.json') };
 };
 
 async function finalCheckpointParams(out: string) {
-  const ckpt = join(out, 'jobs', 'resume-me', 'ckpt');
+  const ckpt = join(out, 'checkpoints');
   const rounds = (await readdir(ckpt)).sort();
   return decodeNamedArrays(new Uint8Array(await readFile(join(ckpt, rounds[rounds.length - 1] as string, 'params.bin'))));
 }
 
 async function waitForCheckpoints(out: string, count: number): Promise<void> {
   for (;;) {
-    const rounds = await readdir(join(out, 'jobs', 'resume-me', 'ckpt')).catch(() => []);
+    const rounds = await readdir(join(out, 'checkpoints')).catch(() => []);
     if (rounds.length >= count) return;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -79,7 +79,7 @@ describe('metatrain train', () => {
     const result = await run.done;
     expect(result.code).toBe(130);
     expect(result.stderr).toContain('Continue with --resume');
-    const latest = Number(await readFile(join(out, 'jobs', 'resume-me', 'LATEST'), 'utf8'));
+    const latest = Number(await readFile(join(out, 'LATEST'), 'utf8'));
     const lines = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(lines).toHaveLength(latest);
   });

@@ -35,11 +35,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** weights.bin of the one export under `out`, whatever the job id. */
+/** weights.bin of the export of run directory `out` (`train` and `local` write the same layout). */
 async function exportedWeights(out: string): Promise<Buffer> {
-  const jobs = await readdir(join(out, 'jobs'));
-  expect(jobs).toHaveLength(1);
-  return readFile(join(out, 'jobs', jobs[0] as string, 'export', 'weights.bin'));
+  return readFile(join(out, 'export', 'weights.bin'));
 }
 
 interface MetricsLine {
@@ -68,6 +66,8 @@ describe('train, local with 1 worker and local with 2 workers', () => {
       await run(['train', specPath, '--out', out('train')]);
       await run(['local', specPath, '--workers', '1', '--out', out('local1')]);
       await run(['local', specPath, '--workers', '2', '--out', out('local2')]);
+      // `local` leaves train's files at the top of its run directory; the coordinator's own storage stays apart.
+      expect((await readdir(out('local1'))).sort()).toEqual(['.coordinator', 'export', 'learning-curves.svg', 'metrics.jsonl']);
 
       const trained = await exportedWeights(out('train'));
       expect(trained.length).toBeGreaterThan(0);

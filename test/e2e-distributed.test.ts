@@ -84,7 +84,7 @@ describe('coordinator and two worker processes with S3 storage', () => {
     jobId = await submitAndWait('e2e-maml', spec('e2e-maml'));
     expect(jobId).toMatch(/^e2e-maml-[a-z0-9]{6}$/);
     const keys = await store.list(`jobs/${jobId}/`);
-    expect(keys).toContain(`jobs/${jobId}/ckpt/00000150/MANIFEST.json`);
+    expect(keys).toContain(`jobs/${jobId}/checkpoints/00000150/MANIFEST.json`);
     expect(keys).toContain(`jobs/${jobId}/LATEST`);
     expect(keys).toContain(`jobs/${jobId}/export/weights.bin`);
     const workersOut = await cli(['workers', '--json']);

@@ -98,6 +98,13 @@ describe('light starts: no TensorFlow.js in the main thread', () => {
     expect(loads.via).toContain('packages/cli/src/commands/eval-command.ts → @metatrain/metalearn');
   });
 
+  it('help, even of a compute command (`metatrain train --help`)', async () => {
+    const { stdout, loads } = await cli(['train', '--help']);
+    expect(stdout).toContain('Usage:\n  metatrain train ');
+    expect(loads.exited).toBe(true);
+    expect(heavyPart(loads)).toEqual(LIGHT);
+  });
+
   it('metatrain submit, status and list', async () => {
     const submitted = await cli(['submit', join(dir, 'light.yaml')]);
     const jobId = submitted.stdout.trim();

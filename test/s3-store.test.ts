@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import { storageKeys } from '@metatrain/core';
 import { type Checkpoint, CheckpointStore, S3Store, type S3StoreOptions, StorageError } from '@metatrain/storage';
 import { Client } from 'minio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -45,24 +46,24 @@ describe(`S3Store`, () => {
   it('puts, gets, lists and deletes, byte for byte', async () => {
     const store = await openStore('crud');
     const binary = new Uint8Array(256).map((_, i) => 255 - i);
-    await store.put('jobs/j1/ckpt/00000001/params.bin', binary.subarray(10, 200)); // a view with an offset
+    await store.put('jobs/j1/checkpoints/00000001/params.bin', binary.subarray(10, 200)); // a view with an offset
     await store.put('jobs/j1/LATEST', bytes('1\n'));
     await store.put('jobs/j1/empty', new Uint8Array(0));
     await store.put('jobs/j10/spec.json', bytes('{}'));
     await store.put('jobs/j1/LATEST', bytes('2\n')); // overwrite
 
-    expect(await store.get('jobs/j1/ckpt/00000001/params.bin')).toEqual(binary.subarray(10, 200));
+    expect(await store.get('jobs/j1/checkpoints/00000001/params.bin')).toEqual(binary.subarray(10, 200));
     expect(await store.get('jobs/j1/LATEST')).toEqual(bytes('2\n'));
     expect(await store.get('jobs/j1/empty')).toEqual(new Uint8Array(0));
     expect(await store.get('jobs/j1/missing')).toBeUndefined();
-    expect(await store.list('jobs/j1/')).toEqual(['jobs/j1/LATEST', 'jobs/j1/ckpt/00000001/params.bin', 'jobs/j1/empty']);
+    expect(await store.list('jobs/j1/')).toEqual(['jobs/j1/LATEST', 'jobs/j1/checkpoints/00000001/params.bin', 'jobs/j1/empty']);
     expect(await store.list('jobs/j1')).toHaveLength(4); // a plain string prefix: j10 too
     expect(await store.list('nothing/')).toEqual([]);
 
     await store.delete('jobs/j1/LATEST');
     await store.delete('jobs/j1/LATEST'); // missing: not an error
     expect(await store.get('jobs/j1/LATEST')).toBeUndefined();
-    expect(await store.list('')).toEqual(['jobs/j1/ckpt/00000001/params.bin', 'jobs/j1/empty', 'jobs/j10/spec.json']);
+    expect(await store.list('')).toEqual(['jobs/j1/checkpoints/00000001/params.bin', 'jobs/j1/empty', 'jobs/j10/spec.json']);
     await expect(store.put('jobs/../x', bytes('x'))).rejects.toThrow('invalid storage key');
   });
 
@@ -101,7 +102,7 @@ describe(`S3Store`, () => {
   it('runs CheckpointStore end to end: keep 2 of 3, loadLatest, fall back past a corrupted part', async () => {
     const store = await openStore('ckpt');
     const skipped: string[] = [];
-    const ckpts = new CheckpointStore(store, 'sinusoid-maml', { keep: 2, onSkip: (round, why) => skipped.push(`${round}: ${why}`) });
+    const ckpts = new CheckpointStore(store, storageKeys.coordinatorJob('sinusoid-maml'), { keep: 2, onSkip: (round, why) => skipped.push(`${round}: ${why}`) });
     const checkpoint = (round: number): Checkpoint => ({
       version: round,
       params: [{ name: 'w', shape: [2], values: Float32Array.from([round, -0.5]) }],
@@ -112,14 +113,14 @@ describe(`S3Store`, () => {
     for (const round of [100, 200, 300]) await ckpts.save(checkpoint(round));
 
     expect(await ckpts.versions()).toEqual([200, 300]);
-    expect(await store.list('jobs/sinusoid-maml/ckpt/00000100/')).toEqual([]);
+    expect(await store.list('jobs/sinusoid-maml/checkpoints/00000100/')).toEqual([]);
     const latest = await ckpts.loadLatest();
     expect(latest?.version).toBe(300);
     expect(Array.from(latest!.params[0]!.values)).toEqual([300, -0.5]);
     expect(latest!.state).toEqual({ step: 300 });
 
-    await store.put('jobs/sinusoid-maml/ckpt/00000300/params.bin', bytes('not the bytes the manifest hashed'));
-    const fallback = await new CheckpointStore(store, 'sinusoid-maml', { onSkip: (r, why) => skipped.push(`${r}: ${why}`) }).loadLatest();
+    await store.put('jobs/sinusoid-maml/checkpoints/00000300/params.bin', bytes('not the bytes the manifest hashed'));
+    const fallback = await new CheckpointStore(store, storageKeys.coordinatorJob('sinusoid-maml'), { onSkip: (r, why) => skipped.push(`${r}: ${why}`) }).loadLatest();
     expect(fallback?.version).toBe(200);
     expect(skipped).toEqual([expect.stringMatching(/^300: round 300: params.bin has \d+ bytes, the manifest says \d+$/)]);
   });
@@ -132,13 +133,13 @@ describe(`S3Store`, () => {
     const outage = server.outage(2_000);
     await new Promise((resolve) => setTimeout(resolve, 300)); // the server is down by now
     const started = performance.now();
-    await store.put('jobs/j/ckpt/00000001/MANIFEST.json', bytes('{"during":"outage"}'));
+    await store.put('jobs/j/checkpoints/00000001/MANIFEST.json', bytes('{"during":"outage"}'));
     const waited = performance.now() - started;
     await outage;
     expect(retries.length).toBeGreaterThan(0);
     expect(retries.every((r) => /^put (ECONNREFUSED|ECONNRESET|EPIPE)$/.test(r))).toBe(true);
     expect(waited).toBeGreaterThan(1_000); // it really waited for the server to come back
-    expect(await store.get('jobs/j/ckpt/00000001/MANIFEST.json')).toEqual(bytes('{"during":"outage"}'));
+    expect(await store.get('jobs/j/checkpoints/00000001/MANIFEST.json')).toEqual(bytes('{"during":"outage"}'));
     expect(await store.get('before')).toEqual(bytes('1'));
   });
 

@@ -90,7 +90,7 @@ describe('the S3 endpoint away during checkpoints, then checkpoints damaged befo
     const linesBefore = output.length;
     await cluster.s3.outage?.(4_000); // a checkpoint every round: one is being written now
     // One line per retry, the waits growing (100 ms doubling, capped at 2 s, jittered).
-    const retries = output.slice(linesBefore).filter((l) => l.includes(`coordinator: storage `) && l.includes(` jobs/${jobId}/ckpt/`));
+    const retries = output.slice(linesBefore).filter((l) => l.includes(`coordinator: storage `) && l.includes(` jobs/${jobId}/checkpoints/`));
     expect(retries.length).toBeGreaterThanOrEqual(3);
     expect(retries[0]).toMatch(/failed \((ECONNREFUSED|ECONNRESET|EPIPE)\); retry 1 in \d+ ms$/);
     const waits = retries.map((l) => Number(/in (\d+) ms$/.exec(l)?.[1]));
@@ -107,7 +107,7 @@ describe('the S3 endpoint away during checkpoints, then checkpoints damaged befo
     const newest = complete.at(-1) ?? 0;
     expect(complete.slice(-3)).toEqual([newest - 2, newest - 1, newest]); // keep: 4 (5 when killed before pruning)
     // A crash between the parts and the manifest leaves the parts without their manifest …
-    const dir = (round: number) => `jobs/${jobId}/ckpt/${String(round).padStart(8, '0')}`;
+    const dir = (round: number) => `jobs/${jobId}/checkpoints/${String(round).padStart(8, '0')}`;
     await cluster.store.delete(`${dir(newest)}/MANIFEST.json`);
     // … and a flipped bit in storage leaves a part that fails its checksum.
     const params = (await cluster.store.get(`${dir(newest - 1)}/params.bin`)) as Uint8Array;

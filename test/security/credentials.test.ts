@@ -128,7 +128,7 @@ describe('with every credential set', () => {
     } finally {
       await store.close();
     }
-    expect(objects.some((o) => o.startsWith(`jobs/${jobId}/ckpt/`))).toBe(true);
+    expect(objects.some((o) => o.startsWith(`jobs/${jobId}/checkpoints/`))).toBe(true);
     expect(objects.some((o) => o.startsWith(`jobs/${jobId}/export/weights.bin`))).toBe(true);
 
     const exportDir = join(dir, 'export');

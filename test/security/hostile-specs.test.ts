@@ -3,7 +3,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CheckpointStore, DirectoryStore } from '@metatrain/storage';
 import { createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
-import { createTaskFamily, initialState, paramsEqual, parseSpecText } from '@metatrain/core';
+import { createTaskFamily, initialState, paramsEqual, parseSpecText, storageKeys } from '@metatrain/core';
 import { grpc, JobServiceClient, JobState } from '@metatrain/contract';
 import { Worker } from '@metatrain/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -101,7 +101,7 @@ describe('bad specs next to a running job', () => {
     const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
     let state = initialState(ctx);
     for (let r = 0; r < spec.outer.iterations; r++) state = runRoundInProcess(ctx, state).state;
-    const final = await new CheckpointStore(new DirectoryStore(cluster.dir), jobId).loadLatest();
+    const final = await new CheckpointStore(new DirectoryStore(cluster.dir), storageKeys.coordinatorJob(jobId)).loadLatest();
     expect(final?.version).toBe(spec.outer.iterations);
     expect(paramsEqual(final?.params ?? [], state.params)).toBe(true);
   });

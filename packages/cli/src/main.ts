@@ -1,36 +1,32 @@
-import { describeError } from './cli-errors';
+import { describeError, UsageError } from './cli-errors';
 import { runCommand } from './commands/run-command';
+import { commandHelp, isCommand, overviewHelp } from './help/commands';
 
-const USAGE = `metatrain — distributed meta-training
+const HELP_FLAGS = ['--help', '-h'];
 
-Usage:
-  metatrain train <spec.yaml> [--out <dir>] [--resume]    train a whole job in this process
-  metatrain local <spec.yaml> [--workers 2] [--out <dir>]  the same job on a coordinator and N worker
-                                                          processes here (Redis: REDIS_URL or a private one)
-  metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--data <path>]
-                                                          adapt an exported model on held-out tasks
-  metatrain adapt <exportDir|runDir|job> --support <file> --query <file> [--steps n] [--lr x] [--out predictions.json]
-                                                          adapt a trained meta-model to your own task (JSON or CSV files)
+/** Whether the arguments ask for help: `--help` or `-h` anywhere before a `--`. */
+function asksForHelp(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).some((arg) => HELP_FLAGS.includes(arg));
+}
 
-Jobs on a coordinator (--coordinator host:port, else COORDINATOR_ADDR, else 127.0.0.1:50051;
-METATRAIN_TOKEN, when set, is sent as a bearer token):
-  metatrain submit <spec.yaml> [--wait]                   validate and submit a job; prints its id
-  metatrain status <job> [--json]                         state, round, meta-loss, times, error
-  metatrain list [--state RUNNING,…] [--json]             all jobs, newest first
-  metatrain watch <job>                                   progress until the job ends
-  metatrain cancel <job> [--reason <text>]                stop a job
-  metatrain export <job> [--out <dir>]                    download the trained model (checksums verified)
-  metatrain workers [--json]                              the workers and what they are doing
-
-Results go to stdout, progress and messages to stderr.
-Exit codes: 0 success, 1 failure (watch, submit --wait: the job FAILED or was CANCELLED),
-2 usage or validation error.`;
-
+/** Prints help and returns 0, or runs the command. Help never loads a command's code. */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (!command || command === '--help' || command === '-h' || command === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return command ? 0 : 2;
+  if (!command) {
+    process.stderr.write(overviewHelp());
+    return 2;
+  }
+  if (command === 'help' || HELP_FLAGS.includes(command)) {
+    const [topic, ...extra] = rest;
+    if (topic === undefined) process.stdout.write(overviewHelp());
+    else if (isCommand(topic) && extra.length === 0) process.stdout.write(commandHelp(topic));
+    else throw new UsageError(extra.length > 0 ? 'usage: metatrain help [<command>]' : `unknown command '${topic}'`);
+    return 0;
+  }
+  if (isCommand(command) && asksForHelp(rest)) {
+    process.stdout.write(commandHelp(command));
+    return 0;
   }
   return runCommand(command, rest);
 }

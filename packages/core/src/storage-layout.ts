@@ -1,13 +1,20 @@
-// Every key of a job's storage (a bucket, or the run directory of `train`), named in one place:
+// Every key of a job's storage, and every file of a run directory, named in one place.
 //
-//   jobs/{jobId}/spec.json                      the validated spec, as JSON
-//   jobs/{jobId}/ckpt/{version}/…               a checkpoint: params.bin, optimizer.bin, state.json, MANIFEST.json
-//   jobs/{jobId}/LATEST                         the newest checkpoint's version, written after its manifest
-//   jobs/{jobId}/export/{model.json|weights.bin|meta.json}
+// A job's keys sit below its root: `jobs/{jobId}/` in a coordinator's bucket (or directory),
+// the run directory itself for `train` and `local` (root '').
+//
+//   {root}spec.json                             the validated spec, as JSON
+//   {root}checkpoints/{version}/…               a checkpoint: params.bin, optimizer.bin, state.json, MANIFEST.json
+//   {root}LATEST                                the newest checkpoint's version, written after its manifest
+//   {root}export/{model.json|weights.bin|meta.json}
+//
+// Shared by a coordinator's jobs:
+//
 //   data/sha256/{hex}                           a data file a spec names (`sha256:<hex>`), shared by the jobs that name it
 //
 // `{version}` is the parameter version the checkpoint holds, 8 digits, zero-padded, so that
-// keys sort in version order.
+// keys sort in version order. A run directory also holds RUN_FILES (metrics, learning curves,
+// the coordinator's own storage under `local`).
 
 /** The files of an export; meta.json marks a directory as an export, so writers put it last. */
 export const EXPORT_FILES = ['model.json', 'weights.bin', 'meta.json'] as const;
@@ -26,23 +33,62 @@ export const CHECKPOINT_MANIFEST = 'MANIFEST.json';
 
 const VERSION_DIGITS = 8;
 
-/** The keys of one job's storage. */
-export const storageKeys = {
-  /** Everything of the job is under this prefix. */
-  job: (jobId: string) => `jobs/${jobId}/`,
-  spec: (jobId: string) => `jobs/${jobId}/spec.json`,
-  latest: (jobId: string) => `jobs/${jobId}/LATEST`,
+/** The keys of one job's storage, all below its root. */
+export interface JobKeys {
+  /** The job's id (a run directory's: the spec's name); checkpoint manifests and messages name it. */
+  readonly jobId: string;
+  /** The prefix every key of the job starts with: '' (a run directory) or ending in '/'. */
+  readonly root: string;
+  readonly spec: string;
+  readonly latest: string;
   /** The prefix of all of the job's checkpoints. */
-  checkpoints: (jobId: string) => `jobs/${jobId}/ckpt/`,
+  readonly checkpoints: string;
   /** The directory (prefix, ending in '/') of the checkpoint of parameter version `version`. */
-  checkpoint: (jobId: string, version: number) => `jobs/${jobId}/ckpt/${String(version).padStart(VERSION_DIGITS, '0')}/`,
+  checkpoint(version: number): string;
   /** The directory (prefix, ending in '/') of the export. */
-  export: (jobId: string) => `jobs/${jobId}/export/`,
-  exportFile: (jobId: string, file: ExportFile) => `jobs/${jobId}/export/${file}`,
+  readonly export: string;
+  exportFile(file: ExportFile): string;
+}
+
+/** The keys of a job whose files are below `root` ('' or a prefix ending in '/'). */
+function jobKeys(jobId: string, root: string): JobKeys {
+  const checkpoints = `${root}checkpoints/`;
+  const exportDir = `${root}export/`;
+  return {
+    jobId,
+    root,
+    spec: `${root}spec.json`,
+    latest: `${root}LATEST`,
+    checkpoints,
+    checkpoint: (version) => `${checkpoints}${String(version).padStart(VERSION_DIGITS, '0')}/`,
+    export: exportDir,
+    exportFile: (file) => `${exportDir}${file}`,
+  };
+}
+
+/** Where each job's keys are. */
+export const storageKeys = {
+  /** A job on a coordinator: below `jobs/{jobId}/` of the coordinator's storage. */
+  coordinatorJob: (jobId: string): JobKeys => jobKeys(jobId, `jobs/${jobId}/`),
+  /** A `train` run: the run directory is the job's root. */
+  runDirectory: (jobName: string): JobKeys => jobKeys(jobName, ''),
 } as const;
 
 /**
- * The version of a checkpoint directory's entry `key` (relative to `storageKeys.checkpoints`),
+ * The files of a run directory (`train --out`, `local --out`) besides the job's keys: paths
+ * relative to the run directory.
+ */
+export const RUN_FILES = {
+  /** One line per round, as the run goes. */
+  metrics: 'metrics.jsonl',
+  /** Drawn from metrics.jsonl when the run ends. */
+  learningCurves: 'learning-curves.svg',
+  /** Under `local`: the coordinator's own storage (its `jobs/{jobId}/`); the run's export is copied out of it. */
+  coordinatorStorage: '.coordinator',
+} as const;
+
+/**
+ * The version of a checkpoint directory's entry `key` (relative to `JobKeys.checkpoints`),
  * with the file's name; undefined for a key that is not `{digits}/{file}`.
  */
 export function parseCheckpointEntry(relativeKey: string): { version: number; file: string } | undefined {

@@ -55,6 +55,9 @@ class RecordingStore extends MemoryStore {
 const exporter: ModelExporter = async (params, info) =>
   new Map(EXPORT_FILES.map((name) => [name, new TextEncoder().encode(JSON.stringify({ name, info, first: params[0]?.values[0] }))]));
 
+/** The keys of the job under test: a coordinator's layout, so a key that escaped its root would show. */
+const KEYS = storageKeys.coordinatorJob('job-1');
+
 const SPEC: Partial<JobSpecInput> = { outer: { lr: 0.01, metaBatchSize: 8, iterations: 6 }, checkpoint: { everyRounds: 2, keep: 5 }, eval: { everyRounds: 3, tasks: 4 } };
 
 /** What a loop told its observer, as short strings in order. */
@@ -72,11 +75,11 @@ function recorder() {
 }
 
 function options(storage: BlobStore, shards: ShardRunner, extra: Partial<JobLoopOptions> = {}, spec = testSpec(SPEC)): JobLoopOptions {
-  return { jobId: 'job-1', setup: createJobSetup(spec, createSinusoidFamily(spec.tasks as never)), shards, storage, exportModel: exporter, existing: 'resume', ...extra };
+  return { keys: KEYS, setup: createJobSetup(spec, createSinusoidFamily(spec.tasks as never)), shards, storage, exportModel: exporter, existing: 'resume', ...extra };
 }
 
 async function finalParams(storage: BlobStore): Promise<ParamSet> {
-  const latest = await new CheckpointStore(storage, 'job-1').loadLatest();
+  const latest = await new CheckpointStore(storage, KEYS).loadLatest();
   if (!latest) throw new Error('no checkpoint');
   return latest.params;
 }
@@ -87,7 +90,7 @@ describe('JobLoop', () => {
     const { said, rounds, evals, observer } = recorder();
     const loop = await JobLoop.open(options(storage, new FormulaShards(), { observer, backends: ['wasm'] }));
     expect(await loop.run()).toBe('succeeded');
-    const ckpt = (v: number) => `checkpoint ${v} memory:${storageKeys.checkpoint('job-1', v)}`;
+    const ckpt = (v: number) => `checkpoint ${v} memory:${KEYS.checkpoint(v)}`;
     expect(said).toEqual(['started 0', 'round 0', 'round 1', ckpt(2), 'round 2', 'eval 3', 'round 3', ckpt(4), 'round 4', 'round 5', 'eval 6', ckpt(6)]);
     expect(loop.version).toBe(6);
     expect(rounds.map((r) => [r.round, r.tasks, r.workers, r.backends])).toEqual([0, 1, 2, 3, 4, 5].map((r) => [r, 8, 2, ['cpu']]));
@@ -97,11 +100,11 @@ describe('JobLoop', () => {
       [6, 4, 8, 1, 1],
     ]);
     // The export comes last, meta.json last of all, labelled with every backend that computed the job.
-    const exportKeys = EXPORT_FILES.map((name) => storageKeys.exportFile('job-1', name));
+    const exportKeys = EXPORT_FILES.map((name) => KEYS.exportFile(name));
     expect(storage.writes.slice(-3)).toEqual(exportKeys);
     const meta = JSON.parse(new TextDecoder().decode(await storage.get(exportKeys[2] as string))) as { info: unknown };
     expect(meta.info).toEqual({ rounds: 6, backend: 'cpu+wasm' });
-    expect(storage.writes[0]).toBe(storageKeys.spec('job-1'));
+    expect(storage.writes[0]).toBe(KEYS.spec);
   });
 
   it('resumes from its newest checkpoint and ends with the bits of an uninterrupted run', async () => {
@@ -115,14 +118,14 @@ describe('JobLoop', () => {
     await held.waitUntilHeld();
     first.abandon(); // as a crash: nothing more is written
     expect(await running).toBe('stopped');
-    expect(await new CheckpointStore(storage, 'job-1').versions()).toEqual([2, 4]);
+    expect(await new CheckpointStore(storage, KEYS).versions()).toEqual([2, 4]);
 
     const { said, observer } = recorder();
     const again = await JobLoop.open(options(storage, new FormulaShards(), { observer }));
     expect(await again.run()).toBe('succeeded');
     expect(said.slice(0, 3)).toEqual(['started 4 resumed', 'round 4', 'round 5']);
     expect(paramsEqual(await finalParams(storage), await finalParams(straight))).toBe(true);
-    expect(await storage.get(storageKeys.exportFile('job-1', 'weights.bin'))).toEqual(await straight.get(storageKeys.exportFile('job-1', 'weights.bin')));
+    expect(await storage.get(KEYS.exportFile('weights.bin'))).toEqual(await straight.get(KEYS.exportFile('weights.bin')));
   });
 
   it('on stop() checkpoints the current version and drops the round in flight', async () => {
@@ -133,8 +136,8 @@ describe('JobLoop', () => {
     await held.waitUntilHeld();
     loop.stop();
     expect(await running).toBe('stopped');
-    expect(await new CheckpointStore(storage, 'job-1').versions()).toEqual([2, 3]);
-    expect(await storage.list(storageKeys.export('job-1'))).toEqual([]);
+    expect(await new CheckpointStore(storage, KEYS).versions()).toEqual([2, 3]);
+    expect(await storage.list(KEYS.export)).toEqual([]);
   });
 
   it.each<[string, (loop: JobLoop) => void, JobEnd]>([
@@ -160,7 +163,7 @@ describe('JobLoop', () => {
     await held.waitUntilHeld();
     loop.stop();
     expect(await running).toBe('stopped');
-    expect((await new CheckpointStore(storage, 'job-1').loadLatest())?.state).toMatchObject({ version: 3, evaluated: false });
+    expect((await new CheckpointStore(storage, KEYS).loadLatest())?.state).toMatchObject({ version: 3, evaluated: false });
 
     const { said, observer } = recorder();
     await (await JobLoop.open(options(storage, new FormulaShards(), { observer }))).run();
@@ -221,6 +224,6 @@ describe('JobLoop', () => {
     const storage = new MemoryStore();
     const loop = await JobLoop.open(options(storage, { collect: async () => undefined }));
     await expect(loop.run()).rejects.toThrow('round 0: the shards ended without results, and the job was not stopped');
-    expect(await storage.list(storageKeys.export('job-1'))).toEqual([]);
+    expect(await storage.list(KEYS.export)).toEqual([]);
   });
 });

@@ -3,13 +3,13 @@ import {
   EXPORT_FILES,
   type EvalMetrics,
   initialState,
+  type JobKeys,
   type JobLayout,
   type MetaState,
   type ParamSet,
   planEvalShards,
   planShards,
   type RoundMetrics,
-  storageKeys,
   summarizeEval,
 } from '@metatrain/core';
 import { type BlobStore, CheckpointStore } from '@metatrain/storage';
@@ -44,8 +44,11 @@ export interface JobLoopObserver {
 export type StorageStep = <T>(what: string, step: () => Promise<T>, signal: AbortSignal) => Promise<T>;
 
 export interface JobLoopOptions {
-  /** The job's id: its prefix in storage. */
-  jobId: string;
+  /**
+   * Where the job's files are in `storage` (`storageKeys.coordinatorJob(id)` on a coordinator,
+   * `storageKeys.runDirectory(name)` for a run directory); its `jobId` names the job in errors.
+   */
+  keys: JobKeys;
   setup: JobLayout;
   shards: ShardRunner;
   storage: BlobStore;
@@ -104,19 +107,19 @@ export class JobLoop {
    * @throws CheckpointsExistError, SpecMismatchError, CheckpointError, storage errors
    */
   static async open(options: JobLoopOptions): Promise<JobLoop> {
-    const { jobId, setup, storage, observer } = options;
+    const { keys, setup, storage, observer } = options;
     const step = options.storageStep ?? runOnce;
     const signal = new AbortController().signal;
-    const checkpoints = new CheckpointStore(storage, jobId, {
+    const checkpoints = new CheckpointStore(storage, keys, {
       keep: setup.spec.checkpoint.keep,
       onSkip: (version, reason) => observer?.checkpointSkipped?.(version, reason),
     });
     const latest = await step('resume', () => checkpoints.loadLatest(), signal);
     let saved: SavedState = { state: initialState(setup), evaluated: false };
     if (latest) {
-      if (options.existing === 'refuse') throw new CheckpointsExistError(jobId, latest.version);
+      if (options.existing === 'refuse') throw new CheckpointsExistError(keys.jobId, latest.version);
       const spec = await step('resume', () => checkpoints.loadSpec(), signal);
-      if (spec !== undefined && JSON.stringify(spec) !== JSON.stringify(setup.spec)) throw new SpecMismatchError(jobId);
+      if (spec !== undefined && JSON.stringify(spec) !== JSON.stringify(setup.spec)) throw new SpecMismatchError(keys.jobId);
       saved = fromCheckpoint(setup.layout, latest);
     }
     await step('spec', () => checkpoints.saveSpec(JSON.stringify(setup.spec)), signal);
@@ -216,22 +219,22 @@ export class JobLoop {
   }
 
   private async checkpoint(): Promise<void> {
-    const { jobId, storage, observer } = this.options;
+    const { keys, storage, observer } = this.options;
     const { version } = this.state;
     const checkpoint = toCheckpoint({ state: this.state, evaluated: this.evaluated }, this.backendLabel);
     await this.stored(`checkpoint ${version}`, () => this.checkpoints.save(checkpoint));
     this.checkpointedVersion = version;
-    await observer?.checkpointWritten?.(version, storage.locate(storageKeys.checkpoint(jobId, version)));
+    await observer?.checkpointWritten?.(version, storage.locate(keys.checkpoint(version)));
   }
 
   private async export(): Promise<void> {
-    const { jobId, storage, dataDir } = this.options;
+    const { keys, storage, dataDir } = this.options;
     const files = await this.options.exportModel(this.state.params, { rounds: this.state.version, backend: this.backendLabel, ...(dataDir !== undefined ? { dataDir } : {}) });
     // In EXPORT_FILES order, meta.json last: it marks the export complete.
     for (const name of EXPORT_FILES) {
       const bytes = files.get(name);
       if (!bytes) throw new Error(`the export has no ${name}`);
-      await this.stored(`export ${name}`, () => storage.put(storageKeys.exportFile(jobId, name), bytes));
+      await this.stored(`export ${name}`, () => storage.put(keys.exportFile(name), bytes));
     }
   }
 

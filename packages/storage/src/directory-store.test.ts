@@ -35,13 +35,13 @@ describe.each([
 
   it('lists keys under a prefix at any depth, sorted, like S3', async () => {
     const store = create();
-    for (const key of ['jobs/b/x', 'jobs/a/ckpt/00000002/p', 'jobs/a/ckpt/00000001/p', 'jobs/a/spec.json', 'jobs/ab/y']) {
+    for (const key of ['jobs/b/x', 'jobs/a/checkpoints/00000002/p', 'jobs/a/checkpoints/00000001/p', 'jobs/a/spec.json', 'jobs/ab/y']) {
       await store.put(key, bytes(key));
     }
-    expect(await store.list('jobs/a/')).toEqual(['jobs/a/ckpt/00000001/p', 'jobs/a/ckpt/00000002/p', 'jobs/a/spec.json']);
+    expect(await store.list('jobs/a/')).toEqual(['jobs/a/checkpoints/00000001/p', 'jobs/a/checkpoints/00000002/p', 'jobs/a/spec.json']);
     expect(await store.list('jobs/a')).toEqual([
-      'jobs/a/ckpt/00000001/p',
-      'jobs/a/ckpt/00000002/p',
+      'jobs/a/checkpoints/00000001/p',
+      'jobs/a/checkpoints/00000002/p',
       'jobs/a/spec.json',
       'jobs/ab/y',
     ]);
@@ -69,18 +69,18 @@ describe.each([
 describe('DirectoryStore on disk', () => {
   it('locates a key, or a directory of keys, as the file URL where it is', async () => {
     const store = new DirectoryStore(join(root, 'data'));
-    await store.put('jobs/j/ckpt/00000001/MANIFEST.json', bytes('{}'));
-    expect(await readdir(fileURLToPath(store.locate('jobs/j/ckpt/00000001/')))).toEqual(['MANIFEST.json']);
+    await store.put('jobs/j/checkpoints/00000001/MANIFEST.json', bytes('{}'));
+    expect(await readdir(fileURLToPath(store.locate('jobs/j/checkpoints/00000001/')))).toEqual(['MANIFEST.json']);
     expect(store.locate('jobs/j/LATEST')).toBe(pathToFileURL(join(root, 'data/jobs/j/LATEST')).href);
   });
 
   it('creates directories, leaves no temp files and removes emptied directories', async () => {
     const store = new DirectoryStore(join(root, 'data'));
-    await store.put('jobs/j/ckpt/00000001/params.bin', bytes('p'));
+    await store.put('jobs/j/checkpoints/00000001/params.bin', bytes('p'));
     await store.put('jobs/j/LATEST', bytes('1'));
-    expect(await readdir(join(root, 'data/jobs/j/ckpt/00000001'))).toEqual(['params.bin']);
-    await store.delete('jobs/j/ckpt/00000001/params.bin');
-    await expect(stat(join(root, 'data/jobs/j/ckpt'))).rejects.toThrow(/ENOENT/);
+    expect(await readdir(join(root, 'data/jobs/j/checkpoints/00000001'))).toEqual(['params.bin']);
+    await store.delete('jobs/j/checkpoints/00000001/params.bin');
+    await expect(stat(join(root, 'data/jobs/j/checkpoints'))).rejects.toThrow(/ENOENT/);
     expect(await readdir(join(root, 'data/jobs/j'))).toEqual(['LATEST']);
     await store.delete('jobs/j/LATEST');
     expect((await stat(join(root, 'data'))).isDirectory()).toBe(true); // the root stays

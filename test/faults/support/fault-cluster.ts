@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServiceProcess } from '@metatrain/cli';
+import { storageKeys } from '@metatrain/core';
 import { type Checkpoint, CheckpointStore, S3Store } from '@metatrain/storage';
 import { type Job, JobState } from '@metatrain/contract';
 import { freePort } from '../../support/free-port';
@@ -130,7 +131,7 @@ export class FaultCluster {
 
   /** The job's checkpoints in the bucket. */
   checkpoints(jobId: string, onSkip?: (round: number, reason: string) => void): CheckpointStore {
-    return new CheckpointStore(this.store, jobId, onSkip ? { onSkip } : {});
+    return new CheckpointStore(this.store, storageKeys.coordinatorJob(jobId), onSkip ? { onSkip } : {});
   }
 
   /** The job's newest complete checkpoint (its final state once it succeeded). */

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { type AdaptOutcome, formatAdaptReport, predictionsJson, writePredictions } from './adapt-outcome';
 
 const regression: AdaptOutcome = {
-  model: 'runs/sine/jobs/sine/export',
+  model: 'runs/sine/export',
   algorithm: 'maml',
   family: 'sinusoid',
   kind: 'regression',
@@ -42,7 +42,7 @@ describe('adapt report', () => {
   it('shows the support loss per step and the query loss before → after', () => {
     expect(formatAdaptReport(regression)).toBe(
       [
-        'adapted runs/sine/jobs/sine/export (maml, sinusoid) to 5 support examples: 2 SGD steps, lr 0.01',
+        'adapted runs/sine/export (maml, sinusoid) to 5 support examples: 2 SGD steps, lr 0.01',
         'step   support loss',
         '0      1.5000',
         '1      0.7500',

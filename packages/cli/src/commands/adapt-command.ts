@@ -4,11 +4,9 @@ import { adaptRemotely } from '../adapt/remote-adapt';
 import { formatAdaptReport, writePredictions } from '../adapt/adapt-outcome';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
 import { withJobClient } from '../client/job-client';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { findExportDir } from '../run/find-export';
-
-const USAGE =
-  'usage: metatrain adapt <exportDir|runDir|job> --support <file> --query <file> [--steps n] [--lr x] [--out predictions.json] [--coordinator host:port]';
 
 function positiveNumber(flag: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -28,18 +26,11 @@ const looksLikePath = (target: string) => /[/\\]/.test(target) || target.startsW
  * writes the predictions.
  */
 export async function adaptCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    support: { type: 'string' },
-    query: { type: 'string' },
-    steps: { type: 'string' },
-    lr: { type: 'string' },
-    out: { type: 'string' },
-    coordinator: { type: 'string' },
-  });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.adapt.flags);
   const [target, ...extra] = positionals;
-  if (!target || extra.length > 0) throw new UsageError(USAGE);
-  if (values.support === undefined) throw new UsageError(`--support <file> is required\n${USAGE}`);
-  if (values.query === undefined) throw new UsageError(`--query <file> is required\n${USAGE}`);
+  if (!target || extra.length > 0) throw new UsageError(usageLine('adapt'));
+  if (values.support === undefined) throw new UsageError('--support <file> is required');
+  if (values.query === undefined) throw new UsageError('--query <file> is required');
   const inputs: AdaptInputs = {
     supportFile: values.support,
     queryFile: values.query,

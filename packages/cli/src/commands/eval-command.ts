@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { createModel, evaluateHeldOut, selectBackend } from '@metatrain/metalearn';
 import { createModelLayout, createTaskFamily } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { formatHeldOut } from '../run/format-report';
 import { findExportDir } from '../run/find-export';
@@ -13,16 +14,9 @@ const EVAL_COMMAND_STREAM = 1;
 
 /** `metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data path]` */
 export async function evalCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, {
-    tasks: { type: 'string' },
-    shots: { type: 'string' },
-    steps: { type: 'string' },
-    ways: { type: 'string' },
-    data: { type: 'string' },
-    json: { type: 'boolean', default: false },
-  });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.eval.flags);
   const [target, ...extra] = positionals;
-  if (!target || extra.length > 0) throw new UsageError('usage: metatrain eval <exportDir|runDir> [--tasks 600] [--shots K] [--steps n] [--ways N] [--data <path>]');
+  if (!target || extra.length > 0) throw new UsageError(usageLine('eval'));
   if (!(await stat(target).catch(() => undefined))) throw new CliFailure(`${target}: no such directory`, EXIT_USAGE);
   const dir = await findExportDir(target);
   const loaded = await readExportDir(dir);

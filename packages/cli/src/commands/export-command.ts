@@ -2,6 +2,7 @@ import { DecodeError } from '@metatrain/core';
 import { CliFailure, UsageError } from '../cli-errors';
 import { withJobClient } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags } from '../parse-flags';
 
 /**
@@ -10,9 +11,9 @@ import { parseFlags } from '../parse-flags';
  * and prints the directory. Default directory: exports/<job>.
  */
 export async function exportCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { coordinator: { type: 'string' }, out: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.export.flags);
   const [jobId, ...extra] = positionals;
-  if (!jobId || extra.length > 0) throw new UsageError('usage: metatrain export <job> [--out <dir>] [--coordinator host:port]');
+  if (!jobId || extra.length > 0) throw new UsageError(usageLine('export'));
   const dir = values.out ?? `exports/${jobId}`;
   const files = await withJobClient(values.coordinator, (client) =>
     receiveExport(client.exportModel(jobId)).catch((err: unknown) => {

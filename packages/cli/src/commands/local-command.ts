@@ -1,23 +1,24 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { storageKeys } from '@metatrain/core';
+import { RUN_FILES, storageKeys } from '@metatrain/core';
 import { type JobEvent, JobState } from '@metatrain/contract';
 import { selectBackend } from '@metatrain/metalearn';
-import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
+import { CliFailure, UsageError } from '../cli-errors';
 import { JobClient, tokenFromEnv } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';
 import { followJob } from '../jobs/follow-job';
 import { withUploadedData } from '../jobs/upload-data';
 import { stateName } from '../jobs/job-format';
 import { startLocalCluster } from '../local/local-cluster';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
 import type { MetricsLine } from '../run/metrics-log';
+import { placeRun } from '../run/place-run';
+import { runExportDir } from '../run/run-directory';
 import { finishedRunReport } from '../run/run-report';
 import { createProgress } from '../ui/progress-bar';
-
-const USAGE = 'usage: metatrain local <spec.yaml> [--workers N] [--out <dir>]';
 
 /**
  * Passes events through while keeping the metrics lines they carry, one per round (a round
@@ -37,23 +38,27 @@ async function* recordRounds(events: AsyncIterable<JobEvent>, lines: Map<number,
 }
 
 /**
- * `metatrain local <spec> [--workers N] [--out dir]`: the whole distributed stack on this
- * machine — a coordinator and N worker processes, Redis from REDIS_URL or a private
- * redis-server, storage from STORAGE_URL or the out dir — running one job to the end. Writes
- * what `train` writes: metrics.jsonl, learning-curves.svg, jobs/<job>/{ckpt,export}.
+ * `metatrain local <spec> [--workers N] [--out dir] [--force]`: the whole distributed stack on
+ * this machine — a coordinator and N worker processes, Redis from REDIS_URL or a private
+ * redis-server — running one job to the end. The run directory is chosen as `train` chooses
+ * it and gets what `train` writes at its top: export/, metrics.jsonl, learning-curves.svg.
+ * The coordinator keeps its own storage (its `jobs/<id>/`, with the checkpoints) apart, in
+ * `<out>/.coordinator/` or at STORAGE_URL, and the export is downloaded from it.
  */
 export async function localCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { workers: { type: 'string' }, out: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.local.flags);
   const [specPath, ...extra] = positionals;
-  if (!specPath || extra.length > 0) throw new UsageError(USAGE);
+  if (!specPath || extra.length > 0) throw new UsageError(usageLine('local'));
   const workers = positiveInt('workers', values.workers, 2);
   const { spec, baseDir, text } = await loadSpec(specPath);
-  const outDir = resolve(values.out ?? join('runs', spec.name));
-  if ((await readdir(join(outDir, 'jobs')).catch(() => [])).length > 0) {
-    throw new CliFailure(`${outDir} already holds a run; choose another --out`, EXIT_USAGE);
-  }
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  const cluster = await startLocalCluster({ workers, storageUrl: process.env.STORAGE_URL || pathToFileURL(outDir).href, log });
+  const place = await placeRun({ name: spec.name, out: values.out, force: values.force === true, log });
+  const outDir = resolve(place.dir);
+  const coordinatorDir = join(outDir, RUN_FILES.coordinatorStorage);
+  // The coordinator's storage is its own (one layout: jobs/<id>/), not the run directory.
+  const storageUrl = process.env.STORAGE_URL || pathToFileURL(coordinatorDir).href;
+  await mkdir(process.env.STORAGE_URL ? outDir : coordinatorDir, { recursive: true });
+  const cluster = await startLocalCluster({ workers, storageUrl, log });
   const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -68,16 +73,16 @@ export async function localCommand(args: string[]): Promise<number> {
     const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), byRound), progress);
     const lines = [...byRound.values()].sort((a, b) => a.round - b.round);
     if (controller.signal.aborted) {
-      log(`stopped; the job's last checkpoint is in ${outDir}`);
+      log(`stopped; the job's checkpoints are in ${storageUrl}, under ${storageKeys.coordinatorJob(jobId).checkpoints}`);
       return 130;
     }
     if (followed.state !== JobState.SUCCEEDED) {
       throw new CliFailure(`job ${jobId} ${followed.state === undefined ? 'ended unseen' : stateName(followed.state)}${followed.error ? `: ${followed.error}` : ''}`);
     }
-    await writeFile(join(outDir, 'metrics.jsonl'), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
-    // With directory storage in the out dir the export is already there; else download it.
-    const exportDir = join(outDir, storageKeys.export(jobId));
-    if (process.env.STORAGE_URL) await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
+    await writeFile(join(outDir, RUN_FILES.metrics), lines.map((l) => `${JSON.stringify(l)}\n`).join(''));
+    // Downloaded as `metatrain export` does, whichever storage the coordinator has: checksums verified.
+    const exportDir = runExportDir(outDir);
+    await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
     await selectBackend({ log });
     process.stdout.write(await finishedRunReport(spec, baseDir, outDir, exportDir));
     return 0;

@@ -1,10 +1,12 @@
 import { UsageError } from '../cli-errors';
+import { type CommandName, isCommand } from '../help/commands';
 
 type Command = (args: string[]) => Promise<number>;
 
 // Each command is loaded when it runs: the job commands need only the gRPC client, and so
-// start in a fraction of the time the training commands take to load TensorFlow.js.
-const COMMANDS: Record<string, () => Promise<Command>> = {
+// start in a fraction of the time the training commands take to load TensorFlow.js. Keyed by
+// the commands the help names, so a command without help (or help without a command) does not compile.
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   train: async () => (await import('./train-command')).trainCommand,
   eval: async () => (await import('./eval-command')).evalCommand,
   local: async () => (await import('./local-command')).localCommand,
@@ -18,8 +20,16 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   adapt: async () => (await import('./adapt-command')).adaptCommand,
 };
 
+/**
+ * Loads and runs command `name`. A usage error it throws is tagged with the command, so the
+ * message points to that command's help.
+ */
 export async function runCommand(name: string, args: string[]): Promise<number> {
-  const load = COMMANDS[name];
-  if (!load) throw new UsageError(`unknown command '${name}'`);
-  return (await load())(args);
+  if (!isCommand(name)) throw new UsageError(`unknown command '${name}'`);
+  const command = await COMMANDS[name]();
+  try {
+    return await command(args);
+  } catch (err) {
+    throw err instanceof UsageError && err.command === undefined ? new UsageError(err.message, name) : err;
+  }
 }

@@ -1,17 +1,19 @@
 import { UsageError } from '../cli-errors';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
+import { placeRun } from '../run/place-run';
 import { finishedRunReport } from '../run/run-report';
 import { trainRun } from '../run/train-run';
 
-/** `metatrain train <spec> [--out dir] [--resume]`: a whole job in this process. */
+/** `metatrain train <spec> [--out dir] [--resume | --force]`: a whole job in this process. */
 export async function trainCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { out: { type: 'string' }, resume: { type: 'boolean', default: false } });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.train.flags);
   const [specPath, ...extra] = positionals;
-  if (!specPath || extra.length > 0) throw new UsageError('usage: metatrain train <spec.yaml> [--out <dir>] [--resume]');
+  if (!specPath || extra.length > 0) throw new UsageError(usageLine('train'));
   const { spec, baseDir } = await loadSpec(specPath);
-  const outDir = values.out ?? `runs/${spec.name}`;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const place = await placeRun({ name: spec.name, out: values.out, resume: values.resume === true, force: values.force === true, log });
   const stop = new AbortController();
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
@@ -21,9 +23,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await trainRun({ spec, baseDir, outDir, resume: values.resume, log, stop: stop.signal });
+    const result = await trainRun({ spec, baseDir, place, log, stop: stop.signal });
     if (result.interrupted) return 130;
-    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, result.exportDir));
+    process.stdout.write(await finishedRunReport(spec, baseDir, result.outDir, result.exportDir));
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,6 +1,7 @@
 import { UsageError } from '../cli-errors';
 import { withJobClient } from '../client/job-client';
 import { watchUntilDone } from '../jobs/watch-job';
+import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags } from '../parse-flags';
 
 /**
@@ -8,8 +9,8 @@ import { parseFlags } from '../parse-flags';
  * then its final state on stdout; exit 0 SUCCEEDED, 1 FAILED or CANCELLED.
  */
 export async function watchCommand(args: string[]): Promise<number> {
-  const { values, positionals } = parseFlags(args, { coordinator: { type: 'string' } });
+  const { values, positionals } = parseFlags(args, COMMAND_HELP.watch.flags);
   const [jobId, ...extra] = positionals;
-  if (!jobId || extra.length > 0) throw new UsageError('usage: metatrain watch <job> [--coordinator host:port]');
+  if (!jobId || extra.length > 0) throw new UsageError(usageLine('watch'));
   return withJobClient(values.coordinator, (client) => watchUntilDone(client, jobId, { summaryTo: (line) => process.stdout.write(`${line}\n`) }));
 }

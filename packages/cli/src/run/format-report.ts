@@ -1,5 +1,6 @@
 import type { HeldOutReport, MetricCi } from '@metatrain/metalearn';
-import type { JobSpec } from '@metatrain/core';
+import { join } from 'node:path';
+import { type JobSpec, RUN_FILES } from '@metatrain/core';
 
 /** What a finished run reports: `train`'s result, or `local`'s. */
 export interface RunReport {
@@ -39,6 +40,6 @@ export function formatReport(spec: JobSpec, outDir: string, result: RunReport): 
   if (result.heldOut) {
     lines.push(`held-out tasks (${result.heldOut.tasks}), mean ± 95 % CI:`, formatHeldOut(result.heldOut, spec.algorithm === 'protonet').trimEnd());
   }
-  lines.push(`export:      ${result.exportDir}`, `metrics:     ${outDir}/metrics.jsonl`, `curves:      ${outDir}/learning-curves.svg`);
+  lines.push(`export:      ${result.exportDir}`, `metrics:     ${join(outDir, RUN_FILES.metrics)}`, `curves:      ${join(outDir, RUN_FILES.learningCurves)}`);
   return `${lines.join('\n')}\n`;
 }

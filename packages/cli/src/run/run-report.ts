@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTaskFamily, type JobSpec, TRAINING_EVAL_STREAM } from '@metatrain/core';
+import { createTaskFamily, type JobSpec, RUN_FILES, TRAINING_EVAL_STREAM } from '@metatrain/core';
 import { adaptationFor, createComputeContext, evaluateHeldOut } from '@metatrain/metalearn';
 import { formatReport } from './format-report';
 import { learningCurvesSvg } from './learning-curves';
@@ -25,8 +25,8 @@ export function lossWindows(lines: MetricsLine[]): { start: LossWindow; end: Los
 
 /** Draws `outDir`/learning-curves.svg from its metrics.jsonl; returns the lines. */
 export async function writeLearningCurves(spec: JobSpec, outDir: string, regression: boolean): Promise<MetricsLine[]> {
-  const lines = await MetricsLog.read(join(outDir, 'metrics.jsonl'));
-  await writeFile(join(outDir, 'learning-curves.svg'), learningCurvesSvg(spec.name, lines, regression));
+  const lines = await MetricsLog.read(join(outDir, RUN_FILES.metrics));
+  await writeFile(join(outDir, RUN_FILES.learningCurves), learningCurvesSvg(spec.name, lines, regression));
   return lines;
 }
 

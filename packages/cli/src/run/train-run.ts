@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTaskFamily, type JobSpec, storageKeys } from '@metatrain/core';
+import { createTaskFamily, type JobSpec, RUN_FILES, storageKeys } from '@metatrain/core';
 import { CheckpointsExistError, JobLoop, SpecMismatchError } from '@metatrain/job-loop';
 import { InProcessShards, inProcessExporter } from '@metatrain/job-loop/in-process';
 import { createComputeContext, selectBackend } from '@metatrain/metalearn';
@@ -8,13 +8,15 @@ import { DirectoryStore } from '@metatrain/storage';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { createProgress, type Progress } from '../ui/progress-bar';
 import { MetricsLog } from './metrics-log';
+import { type RunPlacement, runExistsFailure } from './place-run';
+import { runExportDir } from './run-directory';
 import { writeLearningCurves } from './run-report';
 
 export interface TrainRunOptions {
   spec: JobSpec;
   baseDir: string;
-  outDir: string;
-  resume: boolean;
+  /** The run directory (`placeRun`) and whether to continue the run in it. */
+  place: RunPlacement;
   log: (line: string) => void;
   /** Aborted to stop with a checkpoint of the last complete round (Ctrl-C). */
   stop?: AbortSignal;
@@ -24,6 +26,8 @@ export interface TrainRunResult {
   /** Rounds completed. */
   rounds: number;
   interrupted: boolean;
+  /** The run directory. */
+  outDir: string;
   exportDir: string;
 }
 
@@ -31,11 +35,14 @@ export interface TrainRunResult {
 const SMOOTHING = 0.05;
 
 /**
- * Runs a whole job in this process: the job loop with its shards computed here, storage in
- * `outDir` (checkpoints and export under `jobs/<name>/`), metrics.jsonl and a progress bar.
+ * Runs a whole job in this process: the job loop with its shards computed here, the run
+ * directory as the job's storage (spec.json, LATEST, checkpoints/, export/ at its top),
+ * metrics.jsonl and a progress bar.
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
-  const { spec, log, outDir } = options;
+  const { spec, log } = options;
+  const { dir: outDir, existing } = options.place;
+  const keys = storageKeys.runDirectory(spec.name);
   const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir });
   const backend = await selectBackend({ log });
   const ctx = createComputeContext(spec, family);
@@ -46,19 +53,19 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   let loop: JobLoop;
   try {
     loop = await JobLoop.open({
-      jobId: spec.name,
+      keys,
       setup: ctx,
       shards: new InProcessShards(ctx, backend.name),
       storage: new DirectoryStore(outDir),
       exportModel: inProcessExporter(ctx),
-      existing: options.resume ? 'resume' : 'refuse',
+      existing,
       backends: [backend.name],
       dataDir: options.baseDir,
       observer: {
         started: async ({ version, resumed }) => {
           if (resumed) log(`resuming job '${spec.name}' from checkpoint round ${version}`);
-          else if (options.resume) log(`no complete checkpoint in ${outDir}; starting from round 0`);
-          metrics = await MetricsLog.open(join(outDir, 'metrics.jsonl'), spec, version);
+          else if (existing === 'resume') log(`no complete checkpoint in ${outDir}; starting from round 0`);
+          metrics = await MetricsLog.open(join(outDir, RUN_FILES.metrics), spec, version);
           progress = createProgress({ total: spec.outer.iterations, start: version, stream: process.stderr });
         },
         checkpointSkipped: (version, reason) => log(`checkpoint ${version} skipped: ${reason}`),
@@ -71,10 +78,11 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
       },
     });
   } catch (err) {
-    if (err instanceof CheckpointsExistError) {
-      throw new CliFailure(`${outDir} already holds checkpoints of job '${spec.name}' (round ${err.version}); pass --resume to continue it, or choose another --out`, EXIT_USAGE);
+    // placeRun refused a directory holding a run already; this one appeared since (another run).
+    if (err instanceof CheckpointsExistError) throw runExistsFailure(outDir, true);
+    if (err instanceof SpecMismatchError) {
+      throw new CliFailure(`the spec differs from the one the run in ${outDir} was trained with; pass --force to replace that run, or choose another --out`, EXIT_USAGE);
     }
-    if (err instanceof SpecMismatchError) throw new CliFailure(`the spec differs from the one the checkpoints in ${outDir} were trained with; use another --out`, EXIT_USAGE);
     throw err;
   }
   const stop = () => loop.stop();
@@ -84,9 +92,9 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
     progress?.finish();
     await metrics?.flush();
     await writeLearningCurves(spec, outDir, family.kind === 'regression');
-    const exportDir = join(outDir, storageKeys.export(spec.name));
-    if (end !== 'succeeded') log(`stopped after round ${loop.version}; checkpoint saved. Continue with --resume.`);
-    return { rounds: loop.version, interrupted: end !== 'succeeded', exportDir };
+    const exportDir = runExportDir(outDir);
+    if (end !== 'succeeded') log(`stopped after round ${loop.version}; checkpoint saved in ${outDir}. Continue with --resume.`);
+    return { rounds: loop.version, interrupted: end !== 'succeeded', outDir, exportDir };
   } finally {
     options.stop?.removeEventListener('abort', stop);
   }

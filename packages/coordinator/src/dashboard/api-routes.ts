@@ -53,13 +53,14 @@ export class DashboardApi {
   async job(jobId: string): Promise<JobDetail> {
     const record = await this.sources.jobs.get(jobId);
     const { storage } = this.sources;
-    const versions = await new CheckpointStore(storage, record.id).versions();
-    const exported = new Set(await storage.list(storageKeys.export(record.id)));
+    const keys = storageKeys.coordinatorJob(record.id);
+    const versions = await new CheckpointStore(storage, keys).versions();
+    const exported = new Set(await storage.list(keys.export));
     return {
       job: jobSummary(record, this.sources.events.events(record.id), this.now()),
       spec: record.spec,
-      checkpoints: versions.map((version) => ({ version, location: storage.locate(storageKeys.checkpoint(record.id, version)) })),
-      exportFiles: EXPORT_FILES.filter((name) => exported.has(storageKeys.exportFile(record.id, name))),
+      checkpoints: versions.map((version) => ({ version, location: storage.locate(keys.checkpoint(version)) })),
+      exportFiles: EXPORT_FILES.filter((name) => exported.has(keys.exportFile(name))),
     };
   }
 
@@ -124,7 +125,7 @@ export class DashboardApi {
   /** Sends one export file as a download. @throws {NotFoundError}, FailedPreconditionError before the job has an export. */
   async exportFile(response: ServerResponse, jobId: string, name: ExportFile): Promise<void> {
     const record = await this.sources.jobs.get(jobId);
-    const bytes = await this.sources.storage.get(storageKeys.exportFile(record.id, name));
+    const bytes = await this.sources.storage.get(storageKeys.coordinatorJob(record.id).exportFile(name));
     if (!bytes) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state})`);
     response.writeHead(200, {
       'content-type': name.endsWith('.json') ? 'application/json' : 'application/octet-stream',

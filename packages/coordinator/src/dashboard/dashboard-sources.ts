@@ -8,6 +8,6 @@ export interface DashboardSources {
   jobs: Pick<JobManager, 'list' | 'get' | 'cancel'>;
   events: JobEventLog;
   workers: WorkerTable;
-  /** Checkpoints (`jobs/{id}/ckpt/…`) and exports (`jobs/{id}/export/…`). */
+  /** Checkpoints (`jobs/{id}/checkpoints/…`) and exports (`jobs/{id}/export/…`): `storageKeys.coordinatorJob`. */
   storage: BlobStore;
 }

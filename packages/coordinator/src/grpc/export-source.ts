@@ -11,7 +11,7 @@ export function exportSource(jobs: { get(jobId: string): Promise<JobRecord> }, s
   return {
     async loadExport(jobId: string): Promise<LoadedExport> {
       const record = await jobs.get(jobId);
-      const [modelJson, weightsBin, metaJson] = await Promise.all(EXPORT_FILES.map((name) => storage.get(storageKeys.exportFile(record.id, name))));
+      const [modelJson, weightsBin, metaJson] = await Promise.all(EXPORT_FILES.map((name) => storage.get(storageKeys.coordinatorJob(record.id).exportFile(name))));
       if (!modelJson || !weightsBin || !metaJson) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state})`);
       const { readExport } = await loadMetalearn(log);
       try {

@@ -139,9 +139,10 @@ function watchJob(call: grpc.ServerWritableStream<{ jobId: string }, WatchJobRes
 
 async function exportModel(call: grpc.ServerWritableStream<{ jobId: string }, ExportModelResponse>, deps: JobServiceDeps): Promise<void> {
   const record = await deps.jobs.get(jobIdOf(call.request));
+  const keys = storageKeys.coordinatorJob(record.id);
   const files: Array<[string, Uint8Array]> = [];
   for (const name of EXPORT_FILES) {
-    const bytes = await deps.storage.get(storageKeys.exportFile(record.id, name));
+    const bytes = await deps.storage.get(keys.exportFile(name));
     if (!bytes) throw new FailedPreconditionError('job_id', `job ${record.id} has no export yet (it is ${record.state}; a job exports when it succeeds)`);
     files.push([name, bytes]);
   }

@@ -31,7 +31,7 @@ describe('JobManager', () => {
     const id = submitted.id;
     expect(await work(c, ended(c, id))).toEqual([]);
 
-    const checkpoint = (version: number) => `checkpoint ${version} memory:jobs/${id}/ckpt/0000000${version}/`;
+    const checkpoint = (version: number) => `checkpoint ${version} memory:jobs/${id}/checkpoints/0000000${version}/`;
     expect(said(c, id)).toEqual(['state QUEUED', 'state RUNNING', 'round 0', 'round 1', checkpoint(2), 'round 2', 'eval 3', 'round 3', checkpoint(4), 'round 4', 'round 5', 'eval 6', checkpoint(6), 'state SUCCEEDED']);
     const values = (name: string) => c.events.events(id).flatMap(({ kind }) => (kind?.$case === name ? [kind.value] : []));
     expect(values('roundCompleted')).toEqual(
@@ -58,7 +58,7 @@ describe('JobManager', () => {
     expect(c.queue.added).toEqual([0, 1, 2, 3, 4, 5].flatMap((v) => shardIds(v, v === 3 ? ['e0', 's0', 's1'] : ['s0', 's1'])).concat(shardIds(6, ['e0'])));
     expect(c.queue.waiting).toEqual([]);
 
-    const exported = await Promise.all(EXPORT_FILES.map((name) => c.storage.get(storageKeys.exportFile(id, name))));
+    const exported = await Promise.all(EXPORT_FILES.map((name) => c.storage.get(storageKeys.coordinatorJob(id).exportFile(name))));
     expect(exported.every((bytes) => bytes !== undefined)).toBe(true);
     expect(exported[1]).toEqual(weightsOf(await finalParams(c.storage, id)));
     expect(JSON.parse(new TextDecoder().decode(exported[2]))).toEqual({ rounds: 6, backend: 'cpu+wasm', dataDir: process.cwd() });
@@ -135,7 +135,7 @@ describe('JobManager', () => {
       how: 'close() checkpoints the current version',
       end: (m: JobManager) => m.close(),
       checkpoints: [2, 3],
-      written: ['MANIFEST.json', 'optimizer.bin', 'params.bin', 'state.json'].map((file) => `ckpt/00000003/${file}`),
+      written: ['MANIFEST.json', 'optimizer.bin', 'params.bin', 'state.json'].map((file) => `checkpoints/00000003/${file}`),
       waiting: (_id: string) => [],
       resumed: ['state RUNNING', 'eval 3', 'round 3'],
     },
@@ -156,11 +156,11 @@ describe('JobManager', () => {
     const keysBefore = await first.storage.list('');
     const changesBefore = first.registry.changesOf(id).length;
     await end(first.manager);
-    expect(await new CheckpointStore(first.storage, id).versions()).toEqual(checkpoints);
+    expect(await new CheckpointStore(first.storage, storageKeys.coordinatorJob(id)).versions()).toEqual(checkpoints);
     const keysAfter = await first.storage.list('');
-    expect(keysAfter.filter((key) => !keysBefore.includes(key))).toEqual(written.map((key) => `${storageKeys.job(id)}${key}`));
+    expect(keysAfter.filter((key) => !keysBefore.includes(key))).toEqual(written.map((key) => `${storageKeys.coordinatorJob(id).root}${key}`));
     expect(first.registry.changesOf(id)).toHaveLength(changesBefore);
-    expect(said(first, id).slice(eventsBefore.length)).toEqual(checkpoints.length > 1 ? [`checkpoint 3 memory:jobs/${id}/ckpt/00000003/`] : []);
+    expect(said(first, id).slice(eventsBefore.length)).toEqual(checkpoints.length > 1 ? [`checkpoint 3 memory:jobs/${id}/checkpoints/00000003/`] : []);
     expect(await first.manager.get(id)).toMatchObject({ state: 'RUNNING', roundsCompleted: 3 });
     expect(first.queue.waiting.map((s) => s.id)).toEqual(waiting(id));
     // This manager no longer runs the job: it holds no parameters, and a report finds nothing open.
@@ -180,7 +180,7 @@ describe('JobManager', () => {
   });
 
   it.each([
-    ['storage refuses to read them', 'get jobs/{id}/ckpt/00000002/MANIFEST.json: Access Denied'],
+    ['storage refuses to read them', 'get jobs/{id}/checkpoints/00000002/MANIFEST.json: Access Denied'],
     ["they hold another model's parameters", "checkpoint 2 does not match the job's parameters"],
   ])('fails a job whose checkpoints are unreadable (%s) alone, and runs the others', async (how, template) => {
     class DenyingStore extends MemoryStore {
@@ -195,8 +195,8 @@ describe('JobManager', () => {
     const broken = await registry.createJob({ name: 'broken', spec: spec('broken'), totalRounds: 6 });
     const healthy = await registry.createJob({ name: 'healthy', spec: spec('healthy'), totalRounds: 6 });
     const params = [{ name: 'other', shape: [1], values: new Float32Array(1) }];
-    await new CheckpointStore(storage, broken.id).save({ version: 2, params, optimizer: [], state: { version: 2, optimizer: { kind: 'sgd', step: 2 } } });
-    if (how.startsWith('storage')) storage.denied = storageKeys.checkpoints(broken.id);
+    await new CheckpointStore(storage, storageKeys.coordinatorJob(broken.id)).save({ version: 2, params, optimizer: [], state: { version: 2, optimizer: { kind: 'sgd', step: 2 } } });
+    if (how.startsWith('storage')) storage.denied = storageKeys.coordinatorJob(broken.id).checkpoints;
     const message = template.replace('{id}', broken.id);
 
     const c = coordinator({ registry, storage });
@@ -213,7 +213,7 @@ describe('JobManager', () => {
     const registry = new RecordingRegistry();
     const slow = await registry.createJob({ name: 'alpha', spec: spec('alpha'), totalRounds: 6 });
     const other = await registry.createJob({ name: 'beta', spec: spec('beta'), totalRounds: 6 });
-    const release = storage.hold(storageKeys.job(slow.id));
+    const release = storage.hold(storageKeys.coordinatorJob(slow.id).root);
     const c = coordinator({ registry, storage });
     const resuming = c.manager.resumeAll();
     await settle();
@@ -232,7 +232,7 @@ describe('JobManager', () => {
     const storage = new GatedStore();
     const registry = new RecordingRegistry();
     const job = await registry.createJob({ name: 'alpha', spec: spec('alpha'), totalRounds: 6 });
-    const release = storage.hold(storageKeys.job(job.id));
+    const release = storage.hold(storageKeys.coordinatorJob(job.id).root);
     const c = coordinator({ registry, storage });
     const resuming = c.manager.resumeAll();
     await settle();

@@ -1,4 +1,4 @@
-import type { JobSetup, ParamSet, RoundMetrics } from '@metatrain/core';
+import { type JobSetup, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
 import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
 import type { ShardQueue } from '../queue/shard-queue';
@@ -72,7 +72,7 @@ export class JobRunner {
     const shards = new QueueShards({ jobId, layout: setup.layout, queue: deps.queue, observer: deps.observer, shardDeadlineMs: deps.shardDeadlineMs, log: deps.log });
     const backends = new Set(record.backends ?? []);
     const loop = await JobLoop.open({
-      jobId,
+      keys: storageKeys.coordinatorJob(jobId),
       setup,
       shards,
       storage: deps.storage,

@@ -1,4 +1,4 @@
-import { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, CheckpointError, type CheckpointPart, type ParamSet, parseCheckpointEntry, sha256Hex, storageKeys } from '@metatrain/core';
+import { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, CheckpointError, type CheckpointPart, type JobKeys, type ParamSet, parseCheckpointEntry, sha256Hex } from '@metatrain/core';
 import { assertValidKey, type BlobStore } from '../blob-store';
 import { buildManifest, parseManifest } from './manifest';
 import { decodeNamedArrays, encodeNamedArrays } from './named-arrays';
@@ -23,7 +23,8 @@ export interface CheckpointStoreOptions {
 const MANIFEST = CHECKPOINT_MANIFEST;
 
 /**
- * A job's checkpoints in a BlobStore, under the keys `storageKeys` names (spec.json, ckpt/, LATEST).
+ * A job's checkpoints in a BlobStore, under the keys of the job (`storageKeys`: spec.json,
+ * checkpoints/, LATEST below the job's root).
  *
  * The manifest (sha256 and size of each part) is written after the parts and LATEST after the
  * manifest, so a crash at any point leaves the previous checkpoint loadable.
@@ -35,11 +36,13 @@ export class CheckpointStore {
 
   constructor(
     store: BlobStore,
-    readonly jobId: string,
+    /** Where the job's files are: `storageKeys.coordinatorJob(id)` or `storageKeys.runDirectory(name)`. */
+    readonly keys: JobKeys,
     options: CheckpointStoreOptions = {},
   ) {
-    if (jobId.includes('/')) throw new CheckpointError(`invalid job id ${JSON.stringify(jobId)}: contains '/'`);
-    assertValidKey(storageKeys.spec(jobId));
+    // An id with a '/' would put the job's root inside another job's.
+    if (keys.jobId.includes('/')) throw new CheckpointError(`invalid job id ${JSON.stringify(keys.jobId)}: contains '/'`);
+    assertValidKey(keys.spec);
     const keep = options.keep ?? 3;
     if (!Number.isSafeInteger(keep) || keep < 1) throw new CheckpointError(`keep must be a positive integer, got ${keep}`);
     this.#store = store;
@@ -59,12 +62,12 @@ export class CheckpointStore {
     } else {
       text = `${JSON.stringify(text, null, 2)}\n`;
     }
-    await this.#store.put(storageKeys.spec(this.jobId), new TextEncoder().encode(text));
+    await this.#store.put(this.keys.spec, new TextEncoder().encode(text));
   }
 
   /** The stored spec, parsed, or undefined when none was saved. */
   async loadSpec(): Promise<unknown> {
-    const bytes = await this.#store.get(storageKeys.spec(this.jobId));
+    const bytes = await this.#store.get(this.keys.spec);
     return bytes && (JSON.parse(new TextDecoder().decode(bytes)) as unknown);
   }
 
@@ -82,9 +85,9 @@ export class CheckpointStore {
     // Rewriting a checkpoint: make it incomplete first, so no reader trusts a half-replaced set.
     await this.#store.delete(`${dir}${MANIFEST}`);
     await Promise.all(CHECKPOINT_PARTS.map((p) => this.#store.put(`${dir}${p}`, parts[p])));
-    const manifest = buildManifest(this.jobId, ckpt.version, parts);
+    const manifest = buildManifest(this.keys.jobId, ckpt.version, parts);
     await this.#store.put(`${dir}${MANIFEST}`, new TextEncoder().encode(`${JSON.stringify(manifest, null, 2)}\n`));
-    await this.#store.put(storageKeys.latest(this.jobId), new TextEncoder().encode(`${ckpt.version}\n`));
+    await this.#store.put(this.keys.latest, new TextEncoder().encode(`${ckpt.version}\n`));
     await this.#prune();
   }
 
@@ -156,10 +159,10 @@ export class CheckpointStore {
 
   /** Version → names of the files in its directory (any depth below is ignored). */
   async #listVersions(): Promise<Map<number, Set<string>>> {
-    const ckptPrefix = storageKeys.checkpoints(this.jobId);
+    const prefix = this.keys.checkpoints;
     const dirs = new Map<number, Set<string>>();
-    for (const key of await this.#store.list(ckptPrefix)) {
-      const entry = parseCheckpointEntry(key.slice(ckptPrefix.length));
+    for (const key of await this.#store.list(prefix)) {
+      const entry = parseCheckpointEntry(key.slice(prefix.length));
       if (!entry) continue;
       const files = dirs.get(entry.version) ?? new Set<string>();
       files.add(entry.file);
@@ -169,7 +172,7 @@ export class CheckpointStore {
   }
 
   #dir(version: number): string {
-    return storageKeys.checkpoint(this.jobId, version);
+    return this.keys.checkpoint(version);
   }
 }
 

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobState } from '@metatrain/contract';
-import type { ParamSet } from '@metatrain/core';
+import { type ParamSet, storageKeys } from '@metatrain/core';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
 import { MemoryJobRegistry } from '../../testing/memory-job-registry';
@@ -127,7 +127,7 @@ export const roundsDone = (c: Coordinator, jobId: string, rounds: number) => () 
 
 /** The parameters of the job's newest checkpoint (the final parameters, once it SUCCEEDED). */
 export async function finalParams(storage: MemoryStore, jobId: string): Promise<ParamSet> {
-  const latest = await new CheckpointStore(storage, jobId).loadLatest();
+  const latest = await new CheckpointStore(storage, storageKeys.coordinatorJob(jobId)).loadLatest();
   if (!latest) throw new Error(`job ${jobId} has no checkpoint`);
   return latest.params;
 }

@@ -299,7 +299,7 @@ export interface CheckpointWritten {
    */
   version: number;
   /**
-   * Where the checkpoint lives: s3://bucket/[prefix/]jobs/{jobId}/ckpt/{version, 8 digits}/ or
+   * Where the checkpoint lives: s3://bucket/[prefix/]jobs/{jobId}/checkpoints/{version, 8 digits}/ or
    * the file:// URL of that directory.
    */
   location: string;
