@@ -5,7 +5,7 @@ import { resolveDataPath } from '../data-path';
 import type { Task, TaskFamily, TaskSplit } from '../task';
 import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-split';
 import { loadOmniglotZip } from './dataset';
-import { type OmniglotClass, sampleEpisode, toClasses } from './episodes';
+import { type OmniglotClass, sampleEpisode, toClasses } from '../images/episodes';
 
 export interface OmniglotFamilyOptions {
   /** directory that relative paths in the spec are resolved against (the spec file's); default cwd */

@@ -1,6 +1,6 @@
 import type { Rng } from '../../rng/counter-rng';
 import type { Examples, Task } from '../task';
-import type { OmniglotCharacter } from './dataset';
+import type { OmniglotCharacter } from '../omniglot/dataset';
 import { copyRotated } from './resize';
 
 /** A class of an episode: a character, possibly turned by a multiple of 90°. */

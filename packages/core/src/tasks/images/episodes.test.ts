@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Purpose, Rng } from '../../rng/counter-rng';
-import type { OmniglotCharacter } from './dataset';
+import type { OmniglotCharacter } from '../omniglot/dataset';
 import { sampleEpisode, toClasses } from './episodes';
 import { rotationPermutation } from './resize';
 
