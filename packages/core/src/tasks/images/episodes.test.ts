@@ -61,7 +61,7 @@ describe('sampleEpisode', () => {
   it('turns rotated classes by an exact permutation', () => {
     const classes = toClasses(characters, true);
     expect(classes).toHaveLength(48);
-    expect(classes.slice(0, 4).map((c) => [c.character.character, c.rotation])).toEqual([
+    expect(classes.slice(0, 4).map((c) => [c.source.character, c.rotation])).toEqual([
       ['c0', 0],
       ['c0', 1],
       ['c0', 2],

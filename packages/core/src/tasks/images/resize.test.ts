@@ -71,3 +71,28 @@ describe('rotation', () => {
     expect(rotate(src, size, 1)).not.toEqual(src);
   });
 });
+
+describe('resizeArea with channels', () => {
+  it('resizes each channel of an interleaved image exactly as a single-channel image', () => {
+    const [w, h, size] = [13, 9, 4];
+    const planes = [0, 1, 2].map((c) => Float32Array.from({ length: w * h }, (_, i) => ((i * (c + 3) * 37) % 101) / 100));
+    const interleaved = Float32Array.from({ length: w * h * 3 }, (_, i) => planes[i % 3]![Math.floor(i / 3)]!);
+    const out = new Float32Array(5 + size * size * 3);
+    resizeArea(interleaved, w, h, size, out, 5, 3);
+    planes.forEach((plane, c) => {
+      const single = new Float32Array(size * size);
+      resizeArea(plane, w, h, size, single);
+      expect(Array.from(out.subarray(5).filter((_, i) => i % 3 === c))).toEqual(Array.from(single));
+    });
+  });
+
+  it('copies and rotates interleaved pixels whole', () => {
+    // [[p0, p1], [p2, p3]] with p = (10p, 10p + 1): a quarter turn is [[p1, p3], [p0, p2]].
+    const src = Float32Array.from([0, 1, 10, 11, 20, 21, 30, 31]);
+    const out = new Float32Array(8);
+    copyRotated(src, 0, 2, 1, out, 0, 2);
+    expect(Array.from(out)).toEqual([10, 11, 30, 31, 0, 1, 20, 21]);
+    copyRotated(src, 0, 2, 0, out, 0, 2);
+    expect(Array.from(out)).toEqual(Array.from(src));
+  });
+});

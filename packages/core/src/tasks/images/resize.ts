@@ -37,10 +37,11 @@ function cachedAxis(from: number, to: number): AxisWeights {
 }
 
 /**
- * Area-averaging (box filter) resize of a single-channel image to size × size: every output
- * pixel is the mean of the source area it covers, with fractional coverage at its edges
- * (what OpenCV calls INTER_AREA). Separable, accumulated in float64, clamped to [0, 1], and
- * written as float32 into `out` at `offset`. Deterministic: no platform maths involved.
+ * Area-averaging (box filter) resize of an image to size × size: every output pixel is the
+ * mean of the source area it covers, with fractional coverage at its edges (what OpenCV calls
+ * INTER_AREA), each channel on its own. `src` and `out` are interleaved (HWC) with `channels`
+ * values per pixel. Separable, accumulated in float64, clamped to [0, 1], and written as
+ * float32 into `out` at `offset`. Deterministic: no platform maths involved.
  */
 export function resizeArea(
   src: Float32Array,
@@ -49,29 +50,33 @@ export function resizeArea(
   size: number,
   out: Float32Array,
   offset = 0,
+  channels = 1,
 ): void {
   const ax = cachedAxis(width, size);
   const ay = cachedAxis(height, size);
-  // Horizontal pass: height × size.
-  const rows = new Float64Array(height * size);
+  const rowWidth = size * channels;
+  // Horizontal pass: height × size × channels.
+  const rows = new Float64Array(height * rowWidth);
   for (let y = 0; y < height; y++) {
     const srcRow = y * width;
     for (let o = 0; o < size; o++) {
       const w = ax.weights[o] as Float64Array;
       const first = srcRow + (ax.start[o] as number);
-      let acc = 0;
-      for (let k = 0; k < w.length; k++) acc += (w[k] as number) * (src[first + k] as number);
-      rows[y * size + o] = acc;
+      for (let c = 0; c < channels; c++) {
+        let acc = 0;
+        for (let k = 0; k < w.length; k++) acc += (w[k] as number) * (src[(first + k) * channels + c] as number);
+        rows[y * rowWidth + o * channels + c] = acc;
+      }
     }
   }
-  // Vertical pass: size × size.
+  // Vertical pass: size × size × channels.
   for (let o = 0; o < size; o++) {
     const w = ay.weights[o] as Float64Array;
     const first = ay.start[o] as number;
-    for (let x = 0; x < size; x++) {
+    for (let x = 0; x < rowWidth; x++) {
       let acc = 0;
-      for (let k = 0; k < w.length; k++) acc += (w[k] as number) * (rows[(first + k) * size + x] as number);
-      out[offset + o * size + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
+      for (let k = 0; k < w.length; k++) acc += (w[k] as number) * (rows[(first + k) * rowWidth + x] as number);
+      out[offset + o * rowWidth + x] = acc < 0 ? 0 : acc > 1 ? 1 : acc;
     }
   }
 }
@@ -99,7 +104,7 @@ export function rotationPermutation(size: number, quarterTurns: number): Int32Ar
   return perm;
 }
 
-/** Copies a size × size image from src[srcOffset…] to out[outOffset…], rotated. */
+/** Copies a size × size image (`channels` values per pixel) from src[srcOffset…] to out[outOffset…], rotated. */
 export function copyRotated(
   src: Float32Array,
   srcOffset: number,
@@ -107,12 +112,16 @@ export function copyRotated(
   quarterTurns: number,
   out: Float32Array,
   outOffset: number,
+  channels = 1,
 ): void {
-  const pixels = size * size;
+  const values = size * size * channels;
   if (quarterTurns % 4 === 0) {
-    out.set(src.subarray(srcOffset, srcOffset + pixels), outOffset);
+    out.set(src.subarray(srcOffset, srcOffset + values), outOffset);
     return;
   }
   const perm = rotationPermutation(size, quarterTurns);
-  for (let i = 0; i < pixels; i++) out[outOffset + i] = src[srcOffset + (perm[i] as number)] as number;
+  for (let i = 0; i < perm.length; i++) {
+    const from = srcOffset + (perm[i] as number) * channels;
+    for (let c = 0; c < channels; c++) out[outOffset + i * channels + c] = src[from + c] as number;
+  }
 }

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { SpecError } from '../../errors';
-import { decodeInk } from '../images/decode-png';
+import { decodeInk } from './decode-ink';
 import { readOmniglotZip } from './read-zip';
 import { resizeArea } from '../images/resize';
 

@@ -3,7 +3,7 @@ import { deflateSync } from 'node:zlib';
 import { PNG } from 'pngjs';
 import { describe, expect, it } from 'vitest';
 import { OMNIGLOT_ZIPS } from '../../testing/omniglot-data';
-import { decodeInk, decodeInkWithPngjs } from '../images/decode-png';
+import { decodeInk, decodeInkWithPngjs } from './decode-ink';
 import { readOmniglotZip } from './read-zip';
 
 const small1 = OMNIGLOT_ZIPS.small1;

@@ -4,8 +4,8 @@ import type { OmniglotTasksSpec } from '../../spec/schema';
 import { resolveDataPath } from '../data-path';
 import type { Task, TaskFamily, TaskSplit } from '../task';
 import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-split';
-import { loadOmniglotZip } from './dataset';
-import { type OmniglotClass, sampleEpisode, toClasses } from '../images/episodes';
+import { type EpisodeClass, sampleEpisode, toClasses } from '../images/episodes';
+import { loadOmniglotZip, type OmniglotCharacter } from './dataset';
 
 export interface OmniglotFamilyOptions {
   /** directory that relative paths in the spec are resolved against (the spec file's); default cwd */
@@ -21,6 +21,9 @@ function loadAll(paths: string | string[], field: string, imageSize: number, bas
     }),
   );
 }
+
+/** A character, possibly rotated, as a class of an episode. */
+type OmniglotClass = EpisodeClass<OmniglotCharacter>;
 
 const listed = (paths: string | string[]) => (Array.isArray(paths) ? paths.join(', ') : paths);
 
