@@ -1,5 +1,6 @@
 import type { TasksSpec } from '../spec/schema';
 import { createCsvFamily } from './csv/csv-family';
+import { createImageFolderFamily } from './image-folder/image-folder-family';
 import { createOmniglotFamily } from './omniglot/omniglot-family';
 import { createSinusoidFamily } from './sinusoid';
 import type { Preprocessing, TaskFamily, TaskKind } from './task';
@@ -13,7 +14,7 @@ export interface TaskFamilyOptions {
 }
 
 /**
- * Builds the task family a spec names. Loads its data (cached per process for Omniglot)
+ * Builds the task family a spec names. Loads its data (cached per process for Omniglot and image folders)
  * and checks everything that depends on it — files, column names, shots and ways against
  * what the data holds — throwing SpecError naming the field.
  */
@@ -23,6 +24,8 @@ export function createTaskFamily(spec: TasksSpec, opts: TaskFamilyOptions = {}):
       return createSinusoidFamily(spec);
     case 'omniglot':
       return createOmniglotFamily(spec, opts);
+    case 'image-folder':
+      return createImageFolderFamily(spec, opts);
     case 'csv':
       return createCsvFamily(spec, opts);
   }
