@@ -14,15 +14,15 @@ import type { Examples } from '../task';
 const dir = mkdtempSync(join(tmpdir(), 'metatrain-image-family-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** 4×4 of one colour that tells its class (red) and its image (green); PNG or JPEG alternately. */
+/** 4×4 of one colour that tells its class (red) and its image (green); image 1 of a class is a JPEG, the others PNGs. */
 function flat(cls: number, image: number): Uint8Array {
   const rgb = [cls * 20 + 10, image * 30 + 10, 128];
   const pixels = Array.from({ length: 16 }, () => rgb).flat();
-  return image % 2 ? jpegFromRgb(4, 4, pixels, 100) : pngFromRgba(4, 4, Array.from({ length: 16 }, () => [...rgb, 255]).flat(), 2);
+  return image === 1 ? jpegFromRgb(4, 4, pixels, 100) : pngFromRgba(4, 4, Array.from({ length: 16 }, () => [...rgb, 255]).flat(), 2);
 }
 function tree(prefix: string, classes: number, images: (c: number) => number, first = 0) {
   const files: Record<string, Uint8Array> = {};
-  for (let c = first; c < first + classes; c++) for (let i = 0; i < images(c); i++) files[`${prefix}${c}/img${i}.${i % 2 ? 'jpg' : 'png'}`] = flat(c, i);
+  for (let c = first; c < first + classes; c++) for (let i = 0; i < images(c); i++) files[`${prefix}${c}/img${i}.${i === 1 ? 'jpg' : 'png'}`] = flat(c, i);
   return files;
 }
 const shapes = join(dir, 'shapes');
