@@ -52,9 +52,10 @@ export function checkSplit(spec: ImageFolderTasksSpec, split: ImageClassSplit): 
   const need = spec.shots + spec.queryShots;
   const fewest = [...split.train, ...split.test].reduce((a, b) => (b.count < a.count ? b : a));
   if (fewest.count < need) {
+    const where = split.by === 'testPath' && split.test.includes(fewest) ? spec.testPath : spec.path;
     throw new SpecError(
       'tasks.shots',
-      `${spec.shots} shots + ${spec.queryShots} query shots need ${need} images per class, but class ${fewest.name} has ${fewest.count}`,
+      `${spec.shots} shots + ${spec.queryShots} query shots need ${need} images per class, but class ${fewest.name} of ${where} has ${fewest.count}`,
     );
   }
 }

@@ -29,6 +29,7 @@ const shapes = join(dir, 'shapes');
 writeTree(shapes, tree('c', 8, (c) => (c === 5 ? 5 : 6)));
 const extra = join(dir, 'extra');
 writeTree(extra, tree('t', 3, () => 6, 10));
+writeTree(join(dir, 'few'), tree('t', 3, (c) => (c === 11 ? 4 : 6), 10));
 
 function family(tasks: string) {
   const spec = parseSpecText(`name: t\nalgorithm: protonet\nmodel: { kind: conv4, channels: 4 }\ntasks: ${tasks}\nouter: { lr: 0.001, metaBatchSize: 2, iterations: 1 }\n`);
@@ -102,7 +103,10 @@ describe('image-folder tasks', () => {
       'tasks.ways: 9 ways need 9 training classes, but there are 8 (8 classes in shapes, 3 in extra)',
     );
     expect(specError(() => family(spec().replace('shots: 2', 'shots: 4'))).message).toBe(
-      'tasks.shots: 4 shots + 2 query shots need 6 images per class, but class c5 has 5',
+      'tasks.shots: 4 shots + 2 query shots need 6 images per class, but class c5 of shapes has 5',
+    );
+    expect(specError(() => family(spec(', testPath: few').replace('queryShots: 2', 'queryShots: 3'))).message).toBe(
+      'tasks.shots: 2 shots + 3 query shots need 5 images per class, but class t11 of few has 4',
     );
   });
 
