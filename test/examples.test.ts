@@ -50,7 +50,7 @@ describe('examples/', () => {
     const result = await runCli(['train', short, '--out', out]);
     expect(result.code, result.stderr).toBe(0);
     expect(result.stdout).toContain(`${ROUNDS} rounds`);
-    const exported = join(out, 'jobs', spec.name, 'export');
+    const exported = join(out, 'export');
     for (const part of ['model.json', 'weights.bin', 'meta.json']) expect(existsSync(join(exported, part)), `${file}: export/${part}`).toBe(true);
     const rounds = (await readFile(join(out, 'metrics.jsonl'), 'utf8')).trim().split('\n');
     expect(rounds).toHaveLength(ROUNDS);

@@ -10,7 +10,7 @@ export type { NamedArray, ParamSet } from './params';
 
 export { parseSpecText, validateSpec } from './spec/parse-spec';
 export { jobSpecSchema } from './spec/schema';
-export type { Algorithm, CsvTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
+export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 
 export type { Examples, Preprocessing, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
 export { createTaskFamily, describeTaskFamily } from './tasks/create-task-family';
@@ -20,6 +20,9 @@ export type { SinusoidParams } from './tasks/sinusoid';
 export { createOmniglotFamily } from './tasks/omniglot/omniglot-family';
 export type { OmniglotFamilyOptions } from './tasks/omniglot/omniglot-family';
 export { clearOmniglotCache } from './tasks/omniglot/dataset';
+export { createImageFolderFamily } from './tasks/image-folder/image-folder-family';
+export type { ImageFolderFamilyOptions } from './tasks/image-folder/image-folder-family';
+export { clearImageFolderCache } from './tasks/image-folder/dataset';
 export { createCsvFamily } from './tasks/csv/csv-family';
 export type { CsvFamilyOptions } from './tasks/csv/csv-family';
 export { CsvSyntaxError, parseCsv } from './tasks/csv/parse-csv';

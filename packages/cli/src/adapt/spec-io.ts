@@ -9,7 +9,7 @@ export interface SpecIo {
   outputs: number | undefined;
 }
 
-/** The model's inputs and outputs as the spec fixes them (task families: sinusoid, omniglot, csv). */
+/** The model's inputs and outputs as the spec fixes them (task families: sinusoid, omniglot, image-folder, csv). */
 export function specIo(spec: JobSpec): SpecIo {
   const prototypes = spec.algorithm === 'protonet';
   const tasks = spec.tasks;
@@ -18,6 +18,8 @@ export function specIo(spec: JobSpec): SpecIo {
       return { kind: 'regression', inputShape: [1], outputs: 1 };
     case 'omniglot':
       return { kind: 'classification', inputShape: [tasks.imageSize, tasks.imageSize, 1], outputs: prototypes ? undefined : tasks.ways };
+    case 'image-folder':
+      return { kind: 'classification', inputShape: [tasks.imageSize, tasks.imageSize, tasks.channels], outputs: prototypes ? undefined : tasks.ways };
     case 'csv':
       return { kind: tasks.kind, inputShape: tasks.features ? [tasks.features.length] : undefined, outputs: tasks.kind === 'regression' ? 1 : undefined };
   }

@@ -7,6 +7,7 @@ import { stringify as toYaml } from 'yaml';
 import { SpecError, SpecErrors } from '../errors';
 import { createJobSetup } from '../job-setup';
 import { createTaskFamily } from '../tasks/create-task-family';
+import { pngFromRgba, writeTree } from '../testing/image-files';
 import { parseSpecText, validateSpec } from './parse-spec';
 import type { JobSpec } from './schema';
 
@@ -20,6 +21,8 @@ const dir = mkdtempSync(join(tmpdir(), 'metatrain-spec-fuzz-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 // A real table, so near-valid csv specs get past the file into the column and size checks.
 writeFileSync(join(dir, 'cities.csv'), ['city,rooms,area,price', ...Array.from({ length: 40 }, (_, i) => `c${i % 8},${i % 5},${50 + i},${100 + 3 * i}`)].join('\n'));
+// A real image folder (6 classes of 4 tiny PNGs), so near-valid image-folder specs get past the files too.
+writeTree(join(dir, 'shapes'), Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`class${i % 6}/${i}.png`, pngFromRgba(3, 2, Array.from({ length: 24 }, (_, k) => (i * 40 + k * 9) % 256), 6)])));
 
 /** Runs SubmitJob's validation of `text`; a SpecError(s) is a refusal, anything else escapes. */
 function validate(text: string): JobSpec | SpecErrors | SpecError {
@@ -73,6 +76,13 @@ const BASES: Array<Record<string, unknown>> = [
     tasks: { family: 'omniglot', path: ['missing.zip'], ways: 5, shots: 1, split: { by: 'character', testFraction: 0.2 } },
     outer: { lr: 0.001, metaBatchSize: 32, iterations: 10 },
   },
+  {
+    name: 'shapes-protonet',
+    algorithm: 'protonet',
+    model: { kind: 'conv4', channels: 8 },
+    tasks: { family: 'image-folder', path: 'shapes', ways: 2, shots: 1, queryShots: 2, imageSize: 16, channels: 3, split: { testFraction: 0.4 } },
+    outer: { lr: 0.001, metaBatchSize: 2, iterations: 10 },
+  },
 ];
 
 /** Every path into an object (keys and array indices), to aim mutations at real fields. */
@@ -87,7 +97,7 @@ const weird = fc.oneof(
   fc.integer(),
   fc.constantFrom(0, -1, 1e308, -1e-308, 2 ** 31, 2 ** 53 + 2, Number.NaN, Infinity, -Infinity),
   fc.string({ maxLength: 8 }),
-  fc.constantFrom('maml', 'mlp', 'conv4', 'sinusoid', 'omniglot', 'csv', 'adam', 'city', 'price', '', '__proto__', 'constructor'),
+  fc.constantFrom('maml', 'mlp', 'conv4', 'sinusoid', 'omniglot', 'image-folder', 'csv', 'adam', 'city', 'price', '', '__proto__', 'constructor'),
   fc.boolean(),
   fc.constant(null),
   fc.array(fc.oneof(fc.integer({ min: -2, max: 50 }), fc.string({ maxLength: 3 })), { maxLength: 4 }),
@@ -159,9 +169,10 @@ describe('spec parser fuzz', () => {
   });
 
   it('the unchanged bases are accepted, but for the one whose dataset is missing', () => {
-    const [sinusoid, csv, omniglot] = BASES.map((b) => validate(JSON.stringify(b)));
+    const [sinusoid, csv, omniglot, imageFolder] = BASES.map((b) => validate(JSON.stringify(b)));
     expect(sinusoid).not.toBeInstanceOf(Error);
     expect(csv).not.toBeInstanceOf(Error);
+    expect(imageFolder).not.toBeInstanceOf(Error);
     expect(omniglot).toBeInstanceOf(SpecError);
     expect((omniglot as SpecError).field).toBe('tasks.path[0]');
   });

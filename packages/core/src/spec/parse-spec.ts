@@ -32,10 +32,12 @@ function crossCheck(spec: JobSpec): SpecError[] {
   if (spec.algorithm === 'protonet' && spec.tasks.family === 'csv' && spec.tasks.kind !== 'classification') {
     errors.push(new SpecError('algorithm', 'protonet needs tasks.kind: classification'));
   }
-  if (spec.model.kind === 'conv4' && spec.tasks.family !== 'omniglot') {
-    errors.push(new SpecError('model.kind', `conv4 needs image tasks (omniglot), not ${spec.tasks.family}`));
+  // Image families have an imageSize; the others are not images.
+  const imageSize = spec.tasks.family === 'omniglot' || spec.tasks.family === 'image-folder' ? spec.tasks.imageSize : undefined;
+  if (spec.model.kind === 'conv4' && imageSize === undefined) {
+    errors.push(new SpecError('model.kind', `conv4 needs image tasks (omniglot, image-folder), not ${spec.tasks.family}`));
   }
-  if (spec.tasks.family === 'omniglot' && spec.model.kind === 'conv4' && spec.tasks.imageSize < 16) {
+  if (spec.model.kind === 'conv4' && imageSize !== undefined && imageSize < 16) {
     errors.push(new SpecError('tasks.imageSize', 'conv4 needs images of at least 16×16 (four 2×2 poolings)'));
   }
   if (spec.eval && spec.eval.everyRounds > spec.outer.iterations) {

@@ -44,6 +44,28 @@ const omniglotTasks = z.strictObject({
   testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
 });
 
+const imageFolderTasks = z.strictObject({
+  family: z.literal('image-folder'),
+  /** a folder with one sub-folder of .png/.jpg/.jpeg images per class, or a zip of one (which may wrap them in one top folder): a local path or file:// URL, relative to the spec file */
+  path: z.string().min(1),
+  ways: positiveInt.default(5),
+  shots: positiveInt,
+  queryShots: positiveInt.default(15),
+  /** every image is resized to imageSize × imageSize (area averaging, aspect ratio not kept) */
+  imageSize: positiveInt.max(256).default(28),
+  /** 1: grey (luma 0.299 R + 0.587 G + 0.114 B), 3: RGB */
+  channels: z.literal([1, 3]).default(1),
+  /** which classes are held out for evaluation when there is no testPath */
+  split: z
+    .strictObject({
+      /** fraction of the classes held out, chosen by a fixed shuffle of their names (at least 1) */
+      testFraction: z.number().gt(0).lt(1).default(0.2),
+    })
+    .default({ testFraction: 0.2 }),
+  /** a folder or zip of other classes, in the same layout, to evaluate on; then every class of path trains */
+  testPath: z.string().min(1).optional(),
+});
+
 const csvTasks = z.strictObject({
   family: z.literal('csv'),
   path: z.string().min(1),
@@ -68,7 +90,7 @@ export const jobSpecSchema = z.strictObject({
     .regex(/^[a-z0-9][a-z0-9-]*$/, 'must be lowercase letters, digits and dashes'),
   algorithm: z.enum(['maml', 'fomaml', 'reptile', 'metasgd', 'anil', 'protonet', 'pretrain']),
   model: z.discriminatedUnion('kind', [mlpModel, conv4Model]),
-  tasks: z.discriminatedUnion('family', [sinusoidTasks, omniglotTasks, csvTasks]),
+  tasks: z.discriminatedUnion('family', [sinusoidTasks, omniglotTasks, imageFolderTasks, csvTasks]),
   inner: z
     .strictObject({
       steps: positiveInt.max(100).default(1),
@@ -102,5 +124,6 @@ export type Algorithm = JobSpec['algorithm'];
 export type ModelSpec = JobSpec['model'];
 export type TasksSpec = JobSpec['tasks'];
 export type OmniglotTasksSpec = Extract<TasksSpec, { family: 'omniglot' }>;
+export type ImageFolderTasksSpec = Extract<TasksSpec, { family: 'image-folder' }>;
 export type CsvTasksSpec = Extract<TasksSpec, { family: 'csv' }>;
 export type SinusoidTasksSpec = Extract<TasksSpec, { family: 'sinusoid' }>;

@@ -1,6 +1,7 @@
 import type { TasksSpec } from '../spec/schema';
 import type { DataLocation } from './data-path';
 import { createCsvFamily } from './csv/csv-family';
+import { createImageFolderFamily } from './image-folder/image-folder-family';
 import { createOmniglotFamily } from './omniglot/omniglot-family';
 import { createSinusoidFamily } from './sinusoid';
 import type { Preprocessing, TaskFamily, TaskKind } from './task';
@@ -12,7 +13,7 @@ import type { Preprocessing, TaskFamily, TaskKind } from './task';
 export type TaskFamilyOptions = DataLocation;
 
 /**
- * Builds the task family a spec names. Loads its data (cached per process for Omniglot)
+ * Builds the task family a spec names. Loads its data (cached per process for Omniglot and image folders)
  * and checks everything that depends on it — files, column names, shots and ways against
  * what the data holds — throwing SpecError naming the field.
  */
@@ -22,6 +23,8 @@ export function createTaskFamily(spec: TasksSpec, opts: TaskFamilyOptions = {}):
       return createSinusoidFamily(spec);
     case 'omniglot':
       return createOmniglotFamily(spec, opts);
+    case 'image-folder':
+      return createImageFolderFamily(spec, opts);
     case 'csv':
       return createCsvFamily(spec, opts);
   }

@@ -1,8 +1,8 @@
 import { readFileSync, statSync } from 'node:fs';
 import { SpecError } from '../../errors';
-import { decodeInk } from './decode-png';
+import { decodeInk } from './decode-ink';
 import { readOmniglotZip } from './read-zip';
-import { resizeArea } from './resize';
+import { resizeArea } from '../images/resize';
 
 /** One character of one alphabet: all its drawings, resized, in one contiguous array. */
 export interface OmniglotCharacter {

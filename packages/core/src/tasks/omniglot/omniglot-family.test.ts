@@ -4,7 +4,7 @@ import { Purpose, Rng } from '../../rng/counter-rng';
 import type { OmniglotTasksSpec } from '../../spec/schema';
 import { loadOmniglotZip } from './dataset';
 import { createOmniglotFamily } from './omniglot-family';
-import { copyRotated } from './resize';
+import { copyRotated } from '../images/resize';
 import { specError } from '../../testing/catch-spec-error';
 import { omniglotDir as dataDir } from '../../testing/omniglot-data';
 

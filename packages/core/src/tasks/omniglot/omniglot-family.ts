@@ -4,8 +4,8 @@ import type { OmniglotTasksSpec } from '../../spec/schema';
 import { type DataLocation, resolveDataPath } from '../data-path';
 import type { Task, TaskFamily, TaskSplit } from '../task';
 import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-split';
-import { loadOmniglotZip } from './dataset';
-import { type OmniglotClass, sampleEpisode, toClasses } from './episodes';
+import { type EpisodeClass, sampleEpisode, toClasses } from '../images/episodes';
+import { loadOmniglotZip, type OmniglotCharacter } from './dataset';
 
 /** Where the spec's zips are (data-path.ts). */
 export type OmniglotFamilyOptions = DataLocation;
@@ -19,6 +19,9 @@ function loadAll(paths: string | string[], field: string, imageSize: number, loc
     }),
   );
 }
+
+/** A character, possibly rotated, as a class of an episode. */
+type OmniglotClass = EpisodeClass<OmniglotCharacter>;
 
 const listed = (paths: string | string[]) => (Array.isArray(paths) ? paths.join(', ') : paths);
 
