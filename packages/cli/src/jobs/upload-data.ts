@@ -1,12 +1,14 @@
 import { readFile, stat } from 'node:fs/promises';
 import { type DataReference, dataReferences, type JobSpec, resolveDataPath, STORED_DATA, withDataPaths } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
+import { zipDirectory } from './zip-directory';
 
 /**
  * `spec` with every local data file it names stored with the coordinator (`upload`) and named
  * `sha256:<hex>` instead, so that the job finds its data wherever the coordinator and the
- * workers run. Paths resolve against `baseDir` (the spec file's directory), as for `train`.
- * A spec without local data is returned as it is.
+ * workers run. Paths resolve against `baseDir` (the spec file's directory), as for `train`;
+ * a folder (an image-folder family's) is uploaded as a zip of its files, which the family reads
+ * as it reads the folder. A spec without local data is returned as it is.
  */
 export async function withUploadedData(spec: JobSpec, baseDir: string, upload: (bytes: Uint8Array) => Promise<string>, log: (line: string) => void): Promise<JobSpec> {
   const local = dataReferences(spec.tasks).filter(({ path }) => !STORED_DATA.test(path));
@@ -24,7 +26,13 @@ async function uploadOne({ field, path }: DataReference, baseDir: string, upload
     throw new CliFailure(`invalid spec: ${err instanceof Error ? err.message : String(err)}`, EXIT_USAGE);
   }
   const info = await stat(file).catch(() => undefined);
-  if (!info?.isFile()) throw new CliFailure(`invalid spec: ${field}: ${info ? 'not a file' : 'file not found'}: ${file}`, EXIT_USAGE);
+  if (info?.isDirectory()) {
+    const zip = await zipDirectory(file);
+    const reference = await upload(zip.bytes);
+    log(`uploaded ${path} (a zip of its ${zip.files} files, ${zip.bytes.length.toLocaleString('en-US')} bytes) as ${reference}`);
+    return reference;
+  }
+  if (!info?.isFile()) throw new CliFailure(`invalid spec: ${field}: ${info ? 'neither a file nor a folder' : 'file not found'}: ${file}`, EXIT_USAGE);
   const reference = await upload(new Uint8Array(await readFile(file)));
   log(`uploaded ${path} (${info.size.toLocaleString('en-US')} bytes) as ${reference}`);
   return reference;

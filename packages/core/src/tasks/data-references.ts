@@ -16,6 +16,7 @@ export function dataReferences(tasks: TasksSpec): DataReference[] {
     case 'csv':
       return of('tasks.path', tasks.path);
     case 'omniglot':
+    case 'image-folder':
       return [...of('tasks.path', tasks.path), ...of('tasks.testPath', tasks.testPath)];
   }
 }
@@ -29,6 +30,8 @@ export function withDataPaths<T extends TasksSpec>(tasks: T, replace: (reference
       return { ...tasks, path: one('tasks.path', tasks.path) as string };
     case 'omniglot':
       return { ...tasks, path: one('tasks.path', tasks.path) as string | string[], ...(tasks.testPath === undefined ? {} : { testPath: one('tasks.testPath', tasks.testPath) }) };
+    case 'image-folder':
+      return { ...tasks, path: one('tasks.path', tasks.path) as string, ...(tasks.testPath === undefined ? {} : { testPath: one('tasks.testPath', tasks.testPath) as string }) };
     default:
       return tasks;
   }

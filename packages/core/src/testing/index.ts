@@ -1,6 +1,7 @@
 // Helpers for tests of any package: small valid specs, toy task families, spec-error catching,
-// the repository's Omniglot zips.
+// image files and trees of them, the repository's Omniglot zips.
 export { specError } from './catch-spec-error';
+export { jpegFromRgb, pngFromRgba, writeTree } from './image-files';
 export { omniglotDir, OMNIGLOT_ZIPS } from './omniglot-data';
 export { testSpec } from './specs';
 export { blobsFamily } from './toy-families';

@@ -1,16 +1,13 @@
 import type { Rng } from '../../rng/counter-rng';
 import type { ImageFolderTasksSpec } from '../../spec/schema';
-import { resolveDataPath } from '../data-path';
+import { type DataLocation, resolveDataPath } from '../data-path';
 import { type EpisodeClass, sampleEpisode, toClasses } from '../images/episodes';
 import { LUMA } from '../images/raster';
 import type { Task, TaskFamily, TaskSplit } from '../task';
 import { checkSplit, splitClasses } from './class-split';
 import { loadImageFolder } from './dataset';
 
-export interface ImageFolderFamilyOptions {
-  /** directory that relative paths in the spec are resolved against (the spec file's); default cwd */
-  baseDir?: string;
-}
+export type ImageFolderFamilyOptions = DataLocation;
 
 /**
  * N-way K-shot classification episodes from a user's own images: one folder per class of
@@ -20,9 +17,7 @@ export interface ImageFolderFamilyOptions {
  * rotations.
  */
 export function createImageFolderFamily(spec: ImageFolderTasksSpec, opts: ImageFolderFamilyOptions = {}): TaskFamily {
-  const baseDir = opts.baseDir ?? process.cwd();
-  const load = (path: string, field: string) =>
-    loadImageFolder(resolveDataPath(path, baseDir, field), spec.imageSize, spec.channels, field);
+  const load = (path: string, field: string) => loadImageFolder(resolveDataPath(path, opts, field), spec.imageSize, spec.channels, field);
   const data = load(spec.path, 'tasks.path');
   const testData = spec.testPath === undefined ? undefined : load(spec.testPath, 'tasks.testPath');
   const split = splitClasses(spec, data, testData);
