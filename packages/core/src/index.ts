@@ -9,6 +9,9 @@ export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosL
 export type { NamedArray, ParamSet } from './params';
 
 export { parseSpecText, validateSpec } from './spec/parse-spec';
+export { DATASETS, datasetKey, datasetNames, findDataset } from './datasets/catalog';
+export type { DatasetEntry, DatasetFile } from './datasets/catalog';
+export { datasetsOf } from './datasets/spec-datasets';
 export { jobSpecSchema } from './spec/schema';
 export type { Algorithm, CsvTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 

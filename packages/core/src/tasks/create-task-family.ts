@@ -10,6 +10,12 @@ export interface TaskFamilyOptions {
    * the spec file. @default process.cwd()
    */
   baseDir?: string;
+  /**
+   * Local paths of the catalog datasets the spec names (`tasks.dataset`), keyed
+   * `dataset:<name>` (`datasetKey`): fetched beforehand by @metatrain/datasets, since building
+   * a family does no network I/O. A dataset missing here is a SpecError naming the field.
+   */
+  files?: ReadonlyMap<string, string>;
 }
 
 /**
