@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { JobEventLog, JobManager, type JobObserver, RedisJobRegistry, BullShardQueue, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
 import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
+import { datasetResolver } from '@metatrain/datasets';
 import { MemoryStore } from '@metatrain/storage';
 import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
@@ -118,6 +119,7 @@ async function measure(workers: number, rounds: number, checkpointEvery: number)
       shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
       exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
       dataDir: process.cwd(),
+      datasets: datasetResolver({ dataDir: process.cwd() }),
       log,
     });
     cleanup.push(['jobs', () => manager.close()]);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/contract';
+import { datasetResolver } from '@metatrain/datasets';
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
@@ -99,6 +100,7 @@ export class Coordinator {
       shardDeadlineMs: options.shardDeadlineMs,
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
+      datasets: datasetResolver({ dataDir: options.dataDir, cacheDir: options.cacheDir, mirror: options.datasetMirror, log }),
       limits: options.limits,
       log,
     });

@@ -1,6 +1,7 @@
 import { availableParallelism, hostname } from 'node:os';
 import type { HttpServer } from '@metatrain/http';
-import type { BackendInfo } from '@metatrain/core';
+import { type BackendInfo, parseSpecText } from '@metatrain/core';
+import { datasetResolver } from '@metatrain/datasets';
 import { ComputeThread } from './compute/compute-thread';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
@@ -69,6 +70,7 @@ export class Worker {
         cleanups.push(() => http.close());
         log(`worker: http on ${http.address}`);
       }
+      const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
       const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
       cleanups.push(() => thread.close());
       const client = new CoordinatorClient({
@@ -90,6 +92,7 @@ export class Worker {
           compiled.onShard(event);
         },
         onRefused: (reason) => quarantine.enter(reason),
+        fetchData: (specText, signal) => datasets(parseSpecText(specText).tasks, signal),
       });
       // Redis first, then the coordinator, then shards: a worker started before either waits
       // for both, saying so, and takes no shard before it is registered.

@@ -1,6 +1,7 @@
 import { createJobSetup, createTaskFamily, type JobSetup, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
-import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import { DatasetError, type DatasetResolver } from '@metatrain/datasets';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
@@ -13,12 +14,18 @@ import { DEFAULT_SPEC_LIMITS, limitProblems, type SpecLimits } from './spec-limi
 export interface JobManagerDeps extends JobRunnerDeps {
   /** @default DEFAULT_SPEC_LIMITS */
   limits?: SpecLimits;
+  /** Finds (or downloads) the catalog datasets a spec names, on this machine: before a job is admitted and before it starts. */
+  datasets: DatasetResolver;
 }
 
-/** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
-function specProblem(err: unknown): InvalidArgumentError | undefined {
+/**
+ * Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named; a
+ * dataset this coordinator cannot get is its state, not the spec's fault: FAILED_PRECONDITION.
+ */
+function specProblem(err: unknown): InvalidArgumentError | FailedPreconditionError | undefined {
   if (err instanceof SpecErrors) return new InvalidArgumentError('spec', err.errors.map((e) => e.message).join('; '));
   if (err instanceof SpecError) return new InvalidArgumentError('spec', err.message);
+  if (err instanceof DatasetError) return new FailedPreconditionError('', `the coordinator cannot get the spec's data: ${err.message}`);
   return undefined;
 }
 
@@ -42,9 +49,10 @@ export class JobManager implements ParameterSource, ReportSink {
   }
 
   /**
-   * Validates `specText` (YAML or JSON) and checks it against the size limits, registers the
-   * job and starts it.
-   * @throws {InvalidArgumentError} naming each bad field of the spec.
+   * Validates `specText` (YAML or JSON), fetches the catalog datasets it names and checks it
+   * against the size limits, registers the job and starts it.
+   * @throws {InvalidArgumentError} naming each bad field of the spec;
+   *   {@link FailedPreconditionError} when a dataset it names cannot be had here.
    */
   async submit(specText: string): Promise<JobRecord> {
     let spec: JobSpec;
@@ -52,7 +60,8 @@ export class JobManager implements ParameterSource, ReportSink {
       spec = parseSpecText(specText);
       // A missing dataset or an impossible episode fails here, not in a worker. Building the
       // context allocates no parameters, so an oversized model is refused before it costs memory.
-      const problems = limitProblems(this.setup(spec), this.limits);
+      const files = await this.deps.datasets(spec.tasks, this.starts.signal);
+      const problems = limitProblems(this.setup(spec, files), this.limits);
       if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
@@ -136,8 +145,8 @@ export class JobManager implements ParameterSource, ReportSink {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
-  private setup(spec: JobSpec): JobSetup {
-    return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir }));
+  private setup(spec: JobSpec, files: ReadonlyMap<string, string>): JobSetup {
+    return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir, files }));
   }
 
   private async start(record: JobRecord): Promise<void> {
@@ -145,8 +154,11 @@ export class JobManager implements ParameterSource, ReportSink {
     const { signal } = this.starts;
     let runner: JobRunner;
     try {
+      const spec = parseSpecText(record.spec);
+      // Found where SubmitJob found them, unless this is another coordinator (a standby, a restart).
+      const files = await this.deps.datasets(spec.tasks, signal);
       // Reading its checkpoints may meet a storage outage: the runner waits for it, until close() or suspend().
-      runner = await JobRunner.start(record, this.setup(parseSpecText(record.spec)), this.deps, signal);
+      runner = await JobRunner.start(record, this.setup(spec, files), this.deps, signal);
     } catch (err) {
       // Shut down or suspended while waiting: the job stays as it is for whoever resumes it.
       if (signal.aborted) return;

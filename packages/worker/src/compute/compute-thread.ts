@@ -24,6 +24,8 @@ export interface ShardTask {
   shardKind: ShardKind;
   jobId: string;
   specText: string;
+  /** Local paths of the spec's catalog datasets, keyed `dataset:<name>` (resolved by the main thread). */
+  files: ReadonlyMap<string, string>;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
   shard: ShardPlan;

@@ -24,6 +24,8 @@ export interface ComputeRequest {
   jobId: string;
   /** The job's spec text (GetJob); compute contexts are cached per job id and spec. */
   specText: string;
+  /** Local paths of the catalog datasets the spec names, keyed `dataset:<name>`: the main thread fetched them. */
+  files: ReadonlyMap<string, string>;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
   shard: ShardPlan;

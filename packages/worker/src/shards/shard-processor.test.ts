@@ -54,13 +54,26 @@ class FakeCompute implements ShardCompute {
   }
 }
 
+/** The worker's dataset resolution: records the spec texts it was asked for; fails while `failing` is set. */
+class FakeData {
+  asked: string[] = [];
+  failing: Error | undefined;
+
+  fetch(specText: string, _signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    this.asked.push(specText);
+    if (this.failing) return Promise.reject(this.failing);
+    return Promise.resolve(new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]));
+  }
+}
+
 function processor() {
   const coordinator = new FakeCoordinator();
   const compute = new FakeCompute();
   const logs: string[] = [];
   const events: ShardEvent[] = [];
-  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e) });
-  return { coordinator, compute, logs, events, shards };
+  const data = new FakeData();
+  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e), fetchData: (text, sig) => data.fetch(text, sig) });
+  return { coordinator, compute, logs, events, shards, data };
 }
 
 const signal = (): AbortSignal => new AbortController().signal;
@@ -69,7 +82,7 @@ describe('ShardProcessor', () => {
   it('computes, reports with the full header, and completes on ACCEPTED', async () => {
     const { coordinator, compute, events, shards } = processor();
     expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
-    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', version: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', files: new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]), version: 3, shard: { index: 1, start: 2, end: 4 } }]);
     expect(coordinator.headers).toEqual([
       {
         jobId: 'job-a',
@@ -112,12 +125,25 @@ describe('ShardProcessor', () => {
     expect(await shards.process('job-a-r3-e1', { ...evalMessage, shard: 1 }, signal())).toEqual({ outcome: 'stale', reason: 'over' });
   });
 
-  it('asks for the spec once per job', async () => {
-    const { coordinator, shards } = processor();
+  it('asks for the spec, and fetches its datasets, once per job', async () => {
+    const { coordinator, data, shards } = processor();
     await shards.process('a', message, signal());
     await shards.process('b', { ...message, shard: 2 }, signal());
     expect(coordinator.specCalls).toBe(1);
     expect(coordinator.fetches).toBe(1);
+    expect(data.asked).toEqual(['spec text']);
+  });
+
+  it('fails the shard (BullMQ retries it) when its datasets cannot be had, and tries again with the next', async () => {
+    const { compute, data, events, logs, shards } = processor();
+    data.failing = new Error('dataset omniglot-small1: could not reach example.org (getaddrinfo ENOTFOUND example.org); download …');
+    await expect(shards.process('a', message, signal())).rejects.toThrow(data.failing);
+    expect(compute.tasks).toEqual([]);
+    expect(events.map((e) => e.outcome)).toEqual(['failed']);
+    expect(logs).toEqual([`worker: shard a failed (it will be retried): ${data.failing.message}`]);
+    data.failing = undefined;
+    expect(await shards.process('a', message, signal())).toEqual({ outcome: 'accepted' });
+    expect(data.asked).toHaveLength(2);
   });
 
   it.each([

@@ -33,8 +33,20 @@ export interface ShardProcessorOptions {
   onShard: (event: ShardEvent) => void;
   /** Told when the coordinator refuses this worker (PERMISSION_DENIED: quarantined). */
   onRefused?: (reason: string) => void;
-  /** Job specs kept (GetJob answers). @default 16 */
+  /**
+   * Finds (or downloads) the catalog datasets a job's spec (text) names on this machine, once
+   * per job, before its first shard: the compute thread only reads what it is given. Resolves
+   * to their local paths keyed `dataset:<name>`.
+   */
+  fetchData: (specText: string, signal: AbortSignal) => Promise<ReadonlyMap<string, string>>;
+  /** Job specs kept (GetJob answers) with their datasets' paths. @default 16 */
   specs?: number;
+}
+
+/** What a job's shards need besides their descriptors: the spec (GetJob) and its datasets' local paths. */
+interface JobInputs {
+  specText: string;
+  files: ReadonlyMap<string, string>;
 }
 
 /** What became of a shard whose queue job completes. */
@@ -58,7 +70,7 @@ export interface ProcessedShard {
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
  */
 export class ShardProcessor {
-  private readonly specs: LruMap<string, string>;
+  private readonly specs: LruMap<string, JobInputs>;
   private done = 0;
 
   constructor(private readonly options: ShardProcessorOptions) {
@@ -125,12 +137,16 @@ export class ShardProcessor {
   private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
     const { coordinator, compute } = this.options;
     const { jobId, version } = message;
-    let specText = this.specs.get(jobId);
-    if (specText === undefined) {
-      specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
-      this.specs.set(jobId, specText);
+    let inputs = this.specs.get(jobId);
+    if (inputs === undefined) {
+      const specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
+      // A download may take a while: the shutdown grace period aborts it like a gRPC call. A
+      // failure fails the shard (BullMQ retries it) and is not kept: the next shard tries again.
+      const files = await this.options.fetchData(specText, signal);
+      inputs = { specText, files };
+      this.specs.set(jobId, inputs);
     }
-    const task: ShardTask = { shardKind: message.kind, jobId, specText, version, shard: { index: message.shard, start: message.start, end: message.end } };
+    const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, shard: { index: message.shard, start: message.start, end: message.end } };
     return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
   }
 

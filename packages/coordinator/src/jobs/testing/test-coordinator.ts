@@ -1,5 +1,6 @@
 import { JobState } from '@metatrain/contract';
 import type { ParamSet } from '@metatrain/core';
+import { type DatasetResolver, datasetResolver } from '@metatrain/datasets';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
 import { MemoryJobRegistry } from '../../testing/memory-job-registry';
@@ -76,7 +77,7 @@ const managers: JobManager[] = [];
  * One coordinator's JobManager and what it works with (`log` collects its lines). Pass
  * `shared` to start another coordinator on the same registry, queue or storage.
  */
-export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore } = {}, shardDeadlineMs = 600_000) {
+export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver } = {}, shardDeadlineMs = 600_000) {
   const deps = {
     registry: shared.registry ?? new RecordingRegistry(),
     queue: shared.queue ?? new MemoryShardQueue(),
@@ -85,7 +86,7 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
     observer: new RecordingObserver(),
     log: [] as string[],
   };
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd() });
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }
