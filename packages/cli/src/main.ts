@@ -12,6 +12,12 @@ Usage:
   metatrain adapt <exportDir|runDir|job> --support <file> --query <file> [--steps n] [--lr x] [--out predictions.json]
                                                           adapt a trained meta-model to your own task (JSON or CSV files)
 
+Datasets a spec can name (tasks.dataset), from METATRAIN_DATA_DIR, the repository, the user cache
+(METATRAIN_CACHE_DIR, else $XDG_CACHE_HOME/metatrain) or their official URL:
+  metatrain data list [--json]                            each dataset, its size and licence, and where it is here
+  metatrain data fetch <name>...                          make them available here (download, checked); prints the paths
+  metatrain data verify [<name>...]                       check every copy present (exit 1 if one fails)
+
 Jobs on a coordinator (--coordinator host:port, else COORDINATOR_ADDR, else 127.0.0.1:50051;
 METATRAIN_TOKEN, when set, is sent as a bearer token):
   metatrain submit <spec.yaml> [--wait]                   validate and submit a job; prints its id

@@ -9,6 +9,7 @@ import { JobClient, tokenFromEnv } from '../client/job-client';
 import { receiveExport, writeExportDir } from '../jobs/export-files';
 import { followJob } from '../jobs/follow-job';
 import { stateName } from '../jobs/job-format';
+import { fetchSpecData } from '../data/cli-datasets';
 import { startLocalCluster } from '../local/local-cluster';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
@@ -51,6 +52,10 @@ export async function localCommand(args: string[]): Promise<number> {
   if ((await readdir(join(outDir, 'jobs')).catch(() => [])).length > 0) {
     throw new CliFailure(`${outDir} already holds a run; choose another --out`, EXIT_USAGE);
   }
+  // Fetched here first, with a progress bar: the coordinator and the workers resolve the spec's
+  // datasets themselves and find them where this process did (the shipped copy, or the user
+  // cache they share with it; their METATRAIN_DATA_DIR is the spec's directory, not the user's).
+  const files = await fetchSpecData(spec.tasks);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const cluster = await startLocalCluster({ workers, storageUrl: process.env.STORAGE_URL || pathToFileURL(outDir).href, dataDir: baseDir, log });
   const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
@@ -77,7 +82,7 @@ export async function localCommand(args: string[]): Promise<number> {
     const exportDir = join(outDir, storageKeys.export(jobId));
     if (process.env.STORAGE_URL) await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
     await selectBackend({ log });
-    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, exportDir));
+    process.stdout.write(await finishedRunReport(spec, { baseDir, files }, outDir, exportDir));
     return 0;
   } finally {
     process.off('SIGINT', stop);

@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   export: async () => (await import('./export-command')).exportCommand,
   workers: async () => (await import('./workers-command')).workersCommand,
   adapt: async () => (await import('./adapt-command')).adaptCommand,
+  data: async () => (await import('./data-command')).dataCommand,
 };
 
 export async function runCommand(name: string, args: string[]): Promise<number> {

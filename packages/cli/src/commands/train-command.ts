@@ -1,4 +1,5 @@
 import { UsageError } from '../cli-errors';
+import { fetchSpecData } from '../data/cli-datasets';
 import { parseFlags } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
 import { finishedRunReport } from '../run/run-report';
@@ -10,6 +11,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const [specPath, ...extra] = positionals;
   if (!specPath || extra.length > 0) throw new UsageError('usage: metatrain train <spec.yaml> [--out <dir>] [--resume]');
   const { spec, baseDir } = await loadSpec(specPath);
+  const files = await fetchSpecData(spec.tasks);
   const outDir = values.out ?? `runs/${spec.name}`;
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const stop = new AbortController();
@@ -21,9 +23,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await trainRun({ spec, baseDir, outDir, resume: values.resume, log, stop: stop.signal });
+    const result = await trainRun({ spec, baseDir, files, outDir, resume: values.resume, log, stop: stop.signal });
     if (result.interrupted) return 130;
-    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, result.exportDir));
+    process.stdout.write(await finishedRunReport(spec, { baseDir, files }, outDir, result.exportDir));
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

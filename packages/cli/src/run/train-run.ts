@@ -12,7 +12,10 @@ import { writeLearningCurves } from './run-report';
 
 export interface TrainRunOptions {
   spec: JobSpec;
+  /** Relative data paths of the spec resolve against it (the spec file's directory). */
   baseDir: string;
+  /** The local copies of the catalog datasets the spec names (`fetchSpecData`). */
+  files: ReadonlyMap<string, string>;
   outDir: string;
   resume: boolean;
   log: (line: string) => void;
@@ -36,7 +39,7 @@ const SMOOTHING = 0.05;
  */
 export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult> {
   const { spec, log, outDir } = options;
-  const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir });
+  const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir, files: options.files });
   const backend = await selectBackend({ log });
   const ctx = createComputeContext(spec, family);
   await mkdir(outDir, { recursive: true });

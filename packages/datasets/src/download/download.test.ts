@@ -38,7 +38,8 @@ beforeAll(async () => {
     // A file never seen here is accepted when it is a sound zip, whatever its checksum.
     [BACKGROUND]: { bytes: SMALL2 },
     [`/broken${BACKGROUND}`]: { bytes: SMALL2.subarray(0, SMALL2.byteLength - 10) },
-    '/slow/omniglot-small1/images_background_small1.zip': { bytes: SMALL1, chunkDelayMs: 5 },
+    // Neither answer starts before both requests came: the two downloads overlap.
+    '/slow/omniglot-small1/images_background_small1.zip': { bytes: SMALL1, chunkDelayMs: 5, together: 2 },
   });
 });
 afterAll(async () => {
@@ -144,6 +145,7 @@ describe('downloading a dataset', () => {
     const url = `${server.url}/slow${PATH1}`;
     const both = await Promise.all([0, 1].map(() => downloadFile({ dataset: 'omniglot-small1', file, url, dest }, compileDatasetOptions(options(server.url)))));
     expect(both).toEqual(['sha256', 'sha256']);
+    expect(server.requests.filter((path) => path.startsWith('/slow/'))).toHaveLength(2);
     expect(Buffer.compare(await readFile(dest), SMALL1)).toBe(0);
     expect(await leftovers('omniglot-small1')).toEqual([file.name]);
   });

@@ -4,8 +4,12 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /** What the server answers on one path. */
 export type Answer =
-  /** these bytes, whole (a file's, or other bytes for a wrong checksum) */
-  | { bytes: Uint8Array; chunkDelayMs?: number }
+  /**
+   * these bytes, whole (a file's, or other bytes for a wrong checksum), in 64 KiB chunks
+   * `chunkDelayMs` apart; with `together`, no answer starts before that many requests came
+   * (so that concurrent downloads really overlap)
+   */
+  | { bytes: Uint8Array; chunkDelayMs?: number; together?: number }
   /** Content-Length of all `bytes`, then only the first `send`, then the socket ends */
   | { truncate: Uint8Array; send: number }
   /** Content-Length of all `bytes`, the first `send`, then nothing more, ever */
@@ -38,8 +42,22 @@ export async function startDatasetServer(answers: Record<string, Answer>): Promi
   const server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     requests.push(path);
-    void answer(answers[path], res);
+    const what = answers[path];
+    const wanted = what && 'together' in what ? (what.together ?? 1) : 1;
+    void barrier(path, wanted).then(() => answer(what, res));
   });
+  const waiting = new Map<string, { count: number; open: Promise<void>; release: () => void }>();
+  const barrier = (path: string, wanted: number): Promise<void> => {
+    let gate = waiting.get(path);
+    if (!gate) {
+      let release = () => undefined as void;
+      const open = new Promise<void>((resolve) => (release = resolve));
+      gate = { count: 0, open, release };
+      waiting.set(path, gate);
+    }
+    if (++gate.count >= wanted) gate.release();
+    return gate.open;
+  };
   server.on('connection', (socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
