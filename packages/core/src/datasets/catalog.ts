@@ -40,9 +40,10 @@ const OMNIGLOT_LICENCE = 'MIT, Copyright (c) 2015 Brenden Lake';
 /**
  * Every dataset specs may name. The two minimal Omniglot splits ship in datasets/omniglot
  * (their sha256 and size are SHA256SUMS's, checked by the tests). The full background and
- * evaluation sets were never downloaded here (this machine cannot reach GitHub), so they have
- * no sha256 and no size: a copy is accepted when it is a sound zip (central directory and
- * every entry's CRC-32).
+ * evaluation sets were never downloaded where this catalog was written (that machine could not
+ * reach GitHub), so they have no sha256 and no size: a copy is accepted when it is a sound zip
+ * (central directory and every entry's CRC-32). Upstream's tree at commit 057f034b names their
+ * git blobs (datasets/omniglot/README.md): a sha256 can be pinned once a download matches them.
  */
 export const DATASETS: readonly DatasetEntry[] = [
   {

@@ -4,7 +4,7 @@ import { basename, dirname } from 'node:path';
 import type { DatasetFile } from '@metatrain/core';
 import { checkFile } from '../checks/check-file';
 import type { CompiledDatasetOptions } from '../dataset-options';
-import { failureCause, formatBytes } from './fetch-failure';
+import { failureCause, formatBytes, formatSeconds } from './fetch-failure';
 
 /** One file to download and where it goes. */
 export interface Download {
@@ -73,9 +73,9 @@ async function transfer(job: Download, temp: string, options: CompiledDatasetOpt
   let stall: NodeJS.Timeout | undefined;
   const alive = () => {
     clearTimeout(stall);
-    stall = setTimeout(() => stop(`no data for ${options.stallTimeoutMs / 1000} s (after ${progress()})`), options.stallTimeoutMs);
+    stall = setTimeout(() => stop(`no data for ${formatSeconds(options.stallTimeoutMs)} (after ${progress()})`), options.stallTimeoutMs);
   };
-  const deadline = setTimeout(() => stop(`not done after ${options.deadlineMs / 1000} s (${progress()})`), options.deadlineMs);
+  const deadline = setTimeout(() => stop(`not done after ${formatSeconds(options.deadlineMs)} (${progress()})`), options.deadlineMs);
   const onAbort = () => stop('cancelled');
   options.signal?.addEventListener('abort', onAbort, { once: true });
   if (options.signal?.aborted) stop('cancelled');

@@ -38,6 +38,7 @@ beforeAll(async () => {
     // A file never seen here is accepted when it is a sound zip, whatever its checksum.
     [BACKGROUND]: { bytes: SMALL2 },
     [`/broken${BACKGROUND}`]: { bytes: SMALL2.subarray(0, SMALL2.byteLength - 10) },
+    '/trickle/omniglot-small1/images_background_small1.zip': { bytes: SMALL1, chunkDelayMs: 100 },
     // Neither answer starts before both requests came: the two downloads overlap.
     '/slow/omniglot-small1/images_background_small1.zip': { bytes: SMALL1, chunkDelayMs: 5, together: 2 },
   });
@@ -128,6 +129,12 @@ describe('downloading a dataset', () => {
     const err = await failure(fetchDataset('omniglot-background', options(`${server.url}/broken`)));
     expect(err.message).toMatch(/^dataset omniglot-background: the download is refused: not a sound zip: no end-of-central-directory record/);
     expect(await leftovers('omniglot-background')).toEqual([]);
+  });
+
+  it('gives up after its overall deadline, even while bytes still come', async () => {
+    const err = await failure(fetchDataset('omniglot-small1', options(`${server.url}/trickle`, { deadlineMs: 300 })));
+    expect(err.message).toMatch(/^dataset omniglot-small1: not done after 0\.3 s \(\d+ kB of 1\.3 MB\); try again, or download /);
+    expect(await leftovers('omniglot-small1')).toEqual([]);
   });
 
   it('stops when its signal aborts', async () => {
