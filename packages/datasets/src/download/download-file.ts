@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { mkdir, open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import type { DatasetFile } from '@metatrain/core';
 import { checkFile } from '../checks/check-file';
 import type { CompiledDatasetOptions } from '../dataset-options';
@@ -43,6 +43,7 @@ export async function downloadFile(job: Download, options: CompiledDatasetOption
   } catch (err) {
     throw new DownloadFailure(`cannot create ${dirname(job.dest)} (${(err as NodeJS.ErrnoException).code ?? failureCause(err)})`, 'filesystem');
   }
+  await sweepDead(job.dest, options.deadlineMs);
   const temp = `${job.dest}.${process.pid}-${randomBytes(4).toString('hex')}.part`;
   try {
     const sha256 = await transfer(job, temp, options);
@@ -55,6 +56,21 @@ export async function downloadFile(job: Download, options: CompiledDatasetOption
     if (err instanceof DownloadFailure) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     throw new DownloadFailure(`cannot write ${basename(temp)} in ${dirname(job.dest)} (${code ?? failureCause(err)})`, 'filesystem');
+  }
+}
+
+/**
+ * Removes the temporary files of downloads of `dest` that died without cleaning up (a killed
+ * process): those untouched for longer than a download may last. A live download writes its
+ * file at least once per stall timeout, which is shorter.
+ */
+async function sweepDead(dest: string, olderThanMs: number): Promise<void> {
+  const dir = dirname(dest);
+  const prefix = `${basename(dest)}.`;
+  for (const name of await readdir(dir).catch(() => [])) {
+    if (!name.startsWith(prefix) || !name.endsWith('.part')) continue;
+    const info = await stat(join(dir, name)).catch(() => undefined);
+    if (info && Date.now() - info.mtimeMs > olderThanMs) await rm(join(dir, name), { force: true });
   }
 }
 
@@ -83,7 +99,8 @@ async function transfer(job: Download, temp: string, options: CompiledDatasetOpt
     alive();
     let response: Response;
     try {
-      response = await fetch(job.url, { signal: abort.signal, redirect: 'follow' });
+      // The bytes as stored: the size and checksum are of the file, not of a compressed transfer.
+      response = await fetch(job.url, { signal: abort.signal, redirect: 'follow', headers: { 'accept-encoding': 'identity' } });
     } catch (err) {
       if (why) throw new DownloadFailure(why, 'transfer');
       throw new DownloadFailure(`could not reach ${new URL(job.url).host} (${failureCause(err)})`, 'unreachable');
@@ -92,7 +109,9 @@ async function transfer(job: Download, temp: string, options: CompiledDatasetOpt
       await response.body?.cancel().catch(() => undefined);
       throw new DownloadFailure(`${job.url} answered ${response.status} ${response.statusText}`.trimEnd(), 'transfer');
     }
-    const announced = Number(response.headers.get('content-length') ?? NaN);
+    // A Content-Length counts the bytes on the wire: the file's size only without a content encoding.
+    const encoded = (response.headers.get('content-encoding') ?? 'identity').toLowerCase() !== 'identity';
+    const announced = encoded ? NaN : Number(response.headers.get('content-length') ?? NaN);
     const length = Number.isSafeInteger(announced) && announced >= 0 ? announced : undefined;
     if (length !== undefined && job.file.bytes !== undefined && length !== job.file.bytes) {
       await response.body.cancel().catch(() => undefined);

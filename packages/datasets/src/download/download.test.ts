@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OMNIGLOT_ZIPS } from '@metatrain/core/testing';
@@ -75,6 +75,19 @@ describe('downloading a dataset', () => {
     const asked = server.requests.length;
     expect((await fetchDataset('omniglot-small1', options(server.url)))[0]).toMatchObject({ place: 'cache', downloaded: false });
     expect(server.requests.length).toBe(asked);
+  });
+
+  it('sweeps away what a killed download left behind, but not a live one', async () => {
+    const dir = join(cacheDir, 'datasets', 'omniglot-small1');
+    await mkdir(dir, { recursive: true });
+    const dead = join(dir, 'images_background_small1.zip.4242-deadbeef.part');
+    const live = join(dir, 'images_background_small1.zip.4343-cafef00d.part');
+    await writeFile(dead, 'half a file');
+    await writeFile(live, 'a file in progress');
+    const longAgo = new Date(Date.now() - 2 * 3600_000);
+    await utimes(dead, longAgo, longAgo);
+    await fetchDataset('omniglot-small1', options(server.url, { deadlineMs: 3600_000 }));
+    expect((await leftovers('omniglot-small1')).sort()).toEqual(['images_background_small1.zip', 'images_background_small1.zip.4343-cafef00d.part']);
   });
 
   it('refuses other bytes than the pinned sha256, saying expected and got, and keeps nothing', async () => {
