@@ -12,11 +12,12 @@ const USES = {
   http: [],
   storage: ['core'],
   contract: ['core'],
+  datasets: ['core'], // finding and downloading the catalog's datasets: light, imported by cli, coordinator and worker
   metalearn: ['core'],
   'job-loop': ['core', 'storage', 'metalearn'], // metalearn only in its ./in-process entry (below)
-  coordinator: ['core', 'storage', 'contract', 'http', 'metalearn', 'job-loop'], // metalearn only lazily (below)
-  worker: ['core', 'contract', 'http', 'metalearn'], // metalearn only in its compute thread (below)
-  cli: ['core', 'storage', 'contract', 'http', 'metalearn', 'job-loop', 'coordinator', 'worker'],
+  coordinator: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop'], // metalearn only lazily (below)
+  worker: ['core', 'contract', 'datasets', 'http', 'metalearn'], // metalearn only in its compute thread (below)
+  cli: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop', 'coordinator', 'worker'],
 };
 const PACKAGES = Object.keys(USES);
 

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { BullShardQueue, getDataHandler, JobEventLog, JobManager, type JobObserver, RedisJobRegistry, StoredData, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
 import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
+import { datasetResolver } from '@metatrain/datasets';
 import { MemoryStore } from '@metatrain/storage';
 import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
@@ -122,6 +123,7 @@ async function measure(workers: number, rounds: number, checkpointEvery: number)
       exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
       data,
       dataDir: process.cwd(),
+      datasets: datasetResolver({ dataDir: process.cwd() }),
       log,
     });
     cleanup.push(['jobs', () => manager.close()]);

@@ -56,7 +56,7 @@ describe('the image-folder example', () => {
     expect(result.stdout).toContain('protonet on image-folder, 3 rounds');
     expect(result.stdout).toMatch(/held-out tasks \(100\)/);
 
-    const meta = JSON.parse(await readFile(join(out, 'jobs', 'image-folder-protonet', 'export', 'meta.json'), 'utf8'));
+    const meta = JSON.parse(await readFile(join(out, 'export', 'meta.json'), 'utf8'));
     expect(meta.roundsTrained).toBe(3);
     expect(meta.input).toEqual({
       shape: [16, 16, 3],

@@ -115,6 +115,14 @@ describe('light starts: no TensorFlow.js in the main thread', () => {
     }
   });
 
+  it('metatrain data list and verify', async () => {
+    for (const args of [['data', 'list'], ['data', 'verify', 'omniglot-small1']]) {
+      const { loads } = await cli(args);
+      expect(loads.exited).toBe(true);
+      expect(heavyPart(loads)).toEqual(LIGHT);
+    }
+  });
+
   it("the worker, outside its compute thread (which loads TensorFlow.js and reports its backend)", async () => {
     const { ready, loads } = await startAndStop('worker', WORKER_MAIN, { ...shared, COORDINATOR_ADDR: coordinator.grpc, WORKER_ID: 'light-start', METATRAIN_BACKEND: 'cpu' });
     expect(ready).toContain('backend=cpu'); // the compute thread did load it, in this very process

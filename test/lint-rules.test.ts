@@ -59,6 +59,12 @@ const cases: Case[] = [
   { why: 'the coordinator importing storage', path: 'packages/coordinator/src/fake.ts', code: value('@metatrain/storage'), fires: undefined },
   { why: 'job-loop importing contract', path: 'packages/job-loop/src/fake.ts', code: value('@metatrain/contract'), fires: 'no-restricted-imports' },
   { why: 'the CLI importing the coordinator', path: 'packages/cli/src/fake.ts', code: value('@metatrain/coordinator'), fires: undefined },
+  { why: "datasets importing storage (it is core's only)", path: 'packages/datasets/src/fake.ts', code: value('@metatrain/storage'), fires: 'no-restricted-imports' },
+  { why: 'datasets importing TensorFlow.js', path: 'packages/datasets/src/fake.ts', code: value('@tensorflow/tfjs'), fires: 'no-restricted-imports' },
+  { why: 'core importing datasets (the catalog is core, the I/O is not)', path: 'packages/core/src/fake.ts', code: value('@metatrain/datasets'), fires: 'no-restricted-imports' },
+  { why: "the worker's main thread importing datasets", path: 'packages/worker/src/shards/fake.ts', code: value('@metatrain/datasets'), fires: undefined },
+  { why: 'the coordinator importing datasets', path: 'packages/coordinator/src/jobs/fake.ts', code: value('@metatrain/datasets'), fires: undefined },
+  { why: 'metalearn importing datasets', path: 'packages/metalearn/src/fake.ts', code: value('@metatrain/datasets'), fires: 'no-restricted-imports' },
   // testing helpers only from tests
   { why: 'a testing export from package code', path: 'packages/coordinator/src/fake.ts', code: value('@metatrain/contract/testing'), fires: 'no-restricted-imports' },
   { why: 'a testing folder from package code', path: 'packages/coordinator/src/http/fake.ts', code: value('../metrics/testing/exposition'), fires: 'no-restricted-imports' },

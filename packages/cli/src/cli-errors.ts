@@ -1,4 +1,5 @@
-import { CheckpointError, DecodeError, SpecError, SpecErrors } from '@metatrain/core';
+import { CheckpointError, ConfigError, DecodeError, SpecError, SpecErrors } from '@metatrain/core';
+import { DatasetError } from '@metatrain/datasets';
 
 /** Exit codes (kubectl-like): 0 success, 1 failure, 2 usage or validation error. */
 export const EXIT_FAILURE = 1;
@@ -36,7 +37,8 @@ export function describeError(err: unknown): { message: string; exitCode: number
   if (err instanceof CliFailure) return { message: err.message, exitCode: err.exitCode };
   if (err instanceof SpecErrors) return { message: `invalid spec:\n${err.errors.map((e) => `  ${e.message}`).join('\n')}`, exitCode: EXIT_USAGE };
   if (err instanceof SpecError) return { message: `invalid spec: ${err.message}`, exitCode: EXIT_USAGE };
-  if (err instanceof DecodeError || err instanceof CheckpointError) return { message: err.message, exitCode: EXIT_FAILURE };
+  if (err instanceof DecodeError || err instanceof CheckpointError || err instanceof DatasetError) return { message: err.message, exitCode: EXIT_FAILURE };
+  if (err instanceof ConfigError) return { message: err.message, exitCode: EXIT_USAGE };
   const stack = err instanceof Error ? (err.stack ?? err.message) : String(err);
   return { message: `internal error (please report it): ${stack}`, exitCode: EXIT_FAILURE };
 }

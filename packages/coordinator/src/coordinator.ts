@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { grpc, HealthService, JobServiceService, WorkerServiceService } from '@metatrain/contract';
+import { datasetResolver } from '@metatrain/datasets';
 import { authInterceptor } from './auth/grpc-auth';
 import { serverCredentials } from './auth/server-credentials';
 import { type CompiledCoordinatorOptions, compileCoordinatorOptions, type CoordinatorOptions } from './config/coordinator-options';
@@ -106,6 +107,7 @@ export class Coordinator {
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
       data,
+      datasets: datasetResolver({ dataDir: options.dataDir, cacheDir: options.cacheDir, mirror: options.datasetMirror, log }),
       limits: options.limits,
       log,
     });

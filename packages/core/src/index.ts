@@ -9,6 +9,9 @@ export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosL
 export type { NamedArray, ParamSet } from './params';
 
 export { parseSpecText, validateSpec } from './spec/parse-spec';
+export { DATASETS, datasetKey, datasetNames, findDataset } from './datasets/catalog';
+export type { DatasetEntry, DatasetFile } from './datasets/catalog';
+export { datasetsOf } from './datasets/spec-datasets';
 export { jobSpecSchema } from './spec/schema';
 export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 
@@ -75,4 +78,3 @@ export { resolveDataPath, STORED_DATA } from './tasks/data-path';
 export type { DataLocation } from './tasks/data-path';
 export { dataReferences, withDataPaths } from './tasks/data-references';
 export type { DataReference } from './tasks/data-references';
-export { CACHE_DIR_ENV, cachedFile, userCacheDir } from './cache-dir';

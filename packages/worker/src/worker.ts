@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
+import { datasetResolver } from '@metatrain/datasets';
 import { ComputeThread } from './compute/compute-thread';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
@@ -11,6 +12,7 @@ import { withTestFaults } from './faults/faulty-coordinator';
 import { startWorkerHttp, workerReadiness, type WorkerPhase } from './http/worker-http';
 import { WorkerMetrics } from './http/worker-metrics';
 import { QuarantineGate } from './registration/quarantine-gate';
+import { fetchJobData } from './shards/job-data';
 import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
@@ -70,6 +72,7 @@ export class Worker {
         cleanups.push(() => http.close());
         log(`worker: http on ${http.address}`);
       }
+      const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
       const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
       cleanups.push(() => thread.close());
       const client = new CoordinatorClient({
@@ -85,13 +88,14 @@ export class Worker {
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
         compute: thread,
         workerId: compiled.workerId,
-        cacheDir: join(compiled.cacheDir, 'data'),
         log,
         onShard: (event) => {
           metrics.shardDone(event);
           compiled.onShard(event);
         },
         onRefused: (reason) => quarantine.enter(reason),
+        jobData: (jobId, specText, signal) =>
+          fetchJobData(specText, { datasets, cacheDir: join(compiled.cacheDir, 'data'), fetchStored: (sha256) => client.fetchData(jobId, sha256) }, signal),
       });
       // Redis first, then the coordinator, then shards: a worker started before either waits
       // for both, saying so, and takes no shard before it is registered.

@@ -1,8 +1,9 @@
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createModel, evaluateHeldOut, selectBackend } from '@metatrain/metalearn';
-import { createModelLayout, createTaskFamily } from '@metatrain/core';
+import { createModelLayout, createTaskFamily, dataReferences, STORED_DATA, type TasksSpec } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE, UsageError } from '../cli-errors';
+import { fetchSpecData } from '../data/cli-datasets';
 import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags, positiveInt } from '../parse-flags';
 import { formatHeldOut } from '../run/format-report';
@@ -27,8 +28,17 @@ export async function evalCommand(args: string[]): Promise<number> {
     if (meta.algorithm !== 'protonet') throw new UsageError(`--ways needs a protonet export: a ${meta.algorithm} head has exactly ${meta.output.size} outputs`);
     tasks.ways = positiveInt('ways', values.ways, 5);
   }
-  if (values.data !== undefined) tasks.path = resolve(values.data);
-  const family = createTaskFamily(tasks as typeof meta.task.spec, { baseDir: meta.task.dataDir ?? process.cwd() });
+  if (values.data !== undefined) {
+    // --data replaces the training data, whether the spec named a path or a dataset.
+    tasks.path = resolve(values.data);
+    delete tasks.dataset;
+  }
+  // Data uploaded with a job is on its coordinator, not here.
+  const stored = dataReferences(tasks as TasksSpec).find(({ path }) => STORED_DATA.test(path));
+  if (stored) throw new UsageError(`${stored.field}: the job trained on data uploaded to its coordinator (${stored.path}); pass that data with --data <path>`);
+  // A spec that names catalog datasets keeps their names in meta.json: fetched here as for train.
+  const files = await fetchSpecData(tasks as TasksSpec);
+  const family = createTaskFamily(tasks as TasksSpec, { baseDir: meta.task.dataDir ?? process.cwd(), files });
   await selectBackend({ log: (line) => process.stderr.write(`${line}\n`) });
   const model = createModel(createModelLayout(meta.model, family, meta.algorithm !== 'protonet'));
   const count = positiveInt('tasks', values.tasks, 600);

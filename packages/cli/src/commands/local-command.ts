@@ -10,6 +10,7 @@ import { receiveExport, writeExportDir } from '../jobs/export-files';
 import { followJob } from '../jobs/follow-job';
 import { withUploadedData } from '../jobs/upload-data';
 import { stateName } from '../jobs/job-format';
+import { fetchSpecData } from '../data/cli-datasets';
 import { startLocalCluster } from '../local/local-cluster';
 import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags, positiveInt } from '../parse-flags';
@@ -51,6 +52,10 @@ export async function localCommand(args: string[]): Promise<number> {
   if (!specPath || extra.length > 0) throw new UsageError(usageLine('local'));
   const workers = positiveInt('workers', values.workers, 2);
   const { spec, baseDir, text } = await loadSpec(specPath);
+  // Fetched here first, with a progress bar: the coordinator and the workers (which inherit
+  // this environment) resolve the spec's datasets themselves and find them where this process
+  // did. Its local files are uploaded with the job below.
+  const files = await fetchSpecData(spec.tasks);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const place = await placeRun({ name: spec.name, out: values.out, force: values.force === true, log });
   const outDir = resolve(place.dir);
@@ -84,7 +89,7 @@ export async function localCommand(args: string[]): Promise<number> {
     const exportDir = runExportDir(outDir);
     await writeExportDir(exportDir, await receiveExport(client.exportModel(jobId)));
     await selectBackend({ log });
-    process.stdout.write(await finishedRunReport(spec, baseDir, outDir, exportDir));
+    process.stdout.write(await finishedRunReport(spec, { baseDir, files }, outDir, exportDir));
     return 0;
   } finally {
     process.off('SIGINT', stop);

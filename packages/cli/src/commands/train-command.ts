@@ -1,4 +1,5 @@
 import { UsageError } from '../cli-errors';
+import { fetchSpecData } from '../data/cli-datasets';
 import { COMMAND_HELP, usageLine } from '../help/commands';
 import { parseFlags } from '../parse-flags';
 import { loadSpec } from '../run/load-spec';
@@ -12,6 +13,7 @@ export async function trainCommand(args: string[]): Promise<number> {
   const [specPath, ...extra] = positionals;
   if (!specPath || extra.length > 0) throw new UsageError(usageLine('train'));
   const { spec, baseDir } = await loadSpec(specPath);
+  const files = await fetchSpecData(spec.tasks);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   const place = await placeRun({ name: spec.name, out: values.out, resume: values.resume === true, force: values.force === true, log });
   const stop = new AbortController();
@@ -23,9 +25,9 @@ export async function trainCommand(args: string[]): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const result = await trainRun({ spec, baseDir, place, log, stop: stop.signal });
+    const result = await trainRun({ spec, baseDir, files, place, log, stop: stop.signal });
     if (result.interrupted) return 130;
-    process.stdout.write(await finishedRunReport(spec, baseDir, result.outDir, result.exportDir));
+    process.stdout.write(await finishedRunReport(spec, { baseDir, files }, result.outDir, result.exportDir));
     return 0;
   } finally {
     process.off('SIGINT', onSignal);

@@ -1,4 +1,5 @@
 import { type CommandHelp, formatCommandHelp } from './command-help';
+import { DATA_HELP } from './data-commands';
 import { CANCEL_HELP, EXPORT_HELP, LIST_HELP, STATUS_HELP, SUBMIT_HELP, WATCH_HELP, WORKERS_HELP } from './job-commands';
 import { ADAPT_HELP, EVAL_HELP, LOCAL_HELP, TRAIN_HELP } from './training-commands';
 
@@ -8,6 +9,7 @@ export const COMMAND_HELP = {
   local: LOCAL_HELP,
   eval: EVAL_HELP,
   adapt: ADAPT_HELP,
+  data: DATA_HELP,
   submit: SUBMIT_HELP,
   status: STATUS_HELP,
   list: LIST_HELP,

@@ -58,7 +58,10 @@ describe('withUploadedData', () => {
     }
   });
 
-  it('refuses a path that is not there, naming the field', async () => {
-    await expect(withUploadedData(imageSpec('nowhere'), dir, upload, () => undefined)).rejects.toThrow(/tasks\.path: file not found: .*nowhere/);
+  it('leaves a path that is not on this machine to the coordinator, saying so', async () => {
+    const lines: string[] = [];
+    const spec = imageSpec('/data/photos');
+    expect(await withUploadedData(spec, dir, upload, (line) => lines.push(line))).toBe(spec);
+    expect(lines).toEqual(['tasks.path: /data/photos is not on this machine; the coordinator will look for it in its data directory']);
   });
 });

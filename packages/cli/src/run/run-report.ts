@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createTaskFamily, type JobSpec, RUN_FILES, TRAINING_EVAL_STREAM } from '@metatrain/core';
+import { createTaskFamily, type JobSpec, RUN_FILES, type TaskFamilyOptions, TRAINING_EVAL_STREAM } from '@metatrain/core';
 import { adaptationFor, createComputeContext, evaluateHeldOut } from '@metatrain/metalearn';
 import { formatReport } from './format-report';
 import { learningCurvesSvg } from './learning-curves';
@@ -35,8 +35,8 @@ export async function writeLearningCurves(spec: JobSpec, outDir: string, regress
  * and a held-out evaluation of the exported parameters (the same for both: they export the
  * same bytes). Needs a selected backend (`selectBackend`).
  */
-export async function finishedRunReport(spec: JobSpec, baseDir: string, outDir: string, exportDir: string): Promise<string> {
-  const family = createTaskFamily(spec.tasks, { baseDir });
+export async function finishedRunReport(spec: JobSpec, data: TaskFamilyOptions, outDir: string, exportDir: string): Promise<string> {
+  const family = createTaskFamily(spec.tasks, data);
   const lines = await writeLearningCurves(spec, outDir, family.kind === 'regression');
   const { params } = await readExportDir(exportDir);
   const ctx = createComputeContext(spec, family);

@@ -14,7 +14,10 @@ import { writeLearningCurves } from './run-report';
 
 export interface TrainRunOptions {
   spec: JobSpec;
+  /** Relative data paths of the spec resolve against it (the spec file's directory). */
   baseDir: string;
+  /** The local copies of the catalog datasets the spec names (`fetchSpecData`). */
+  files: ReadonlyMap<string, string>;
   /** The run directory (`placeRun`) and whether to continue the run in it. */
   place: RunPlacement;
   log: (line: string) => void;
@@ -43,7 +46,7 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const { spec, log } = options;
   const { dir: outDir, existing } = options.place;
   const keys = storageKeys.runDirectory(spec.name);
-  const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir });
+  const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir, files: options.files });
   const backend = await selectBackend({ log });
   const ctx = createComputeContext(spec, family);
   await mkdir(outDir, { recursive: true });

@@ -17,6 +17,14 @@ function fake(tty: boolean, columns = 100) {
 const CONTROL = /[\u0000-\u0009\u000b-\u001f\u007f]/;
 
 describe('progress on a terminal', () => {
+  it('shows counts as formatCount writes them (bytes, say)', () => {
+    const f = fake(true, 100);
+    const p = createProgress({ total: 2_000_000, stream: f.stream, now: f.now, label: 'x.zip', formatCount: (n) => `${(n / 1e6).toFixed(1)} MB` });
+    f.advance(1000);
+    p.update(500_000);
+    expect(f.chunks).toEqual(['\r[======>                     ] x.zip 0.5 MB/2.0 MB 25% eta 0:03']);
+  });
+
   it('redraws one line in place with bar, counter, fields and eta', () => {
     const f = fake(true, 100);
     const p = createProgress({ total: 5000, stream: f.stream, now: f.now });

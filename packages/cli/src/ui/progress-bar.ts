@@ -29,6 +29,8 @@ export interface ProgressOptions {
   start?: number;
   /** Milliseconds clock; tests replace it. @default performance.now */
   now?: () => number;
+  /** How the counter shows a count (bytes as `1.3 MB`, say). @default String */
+  formatCount?: (n: number) => string;
 }
 
 export interface Progress {
@@ -49,6 +51,7 @@ export function createProgress(options: ProgressOptions): Progress {
   const now = options.now ?? (() => performance.now());
   const total = Number.isFinite(options.total) && options.total > 0 ? options.total : 0;
   const start = options.start ?? 0;
+  const count = options.formatCount ?? String;
   const t0 = now();
 
   let done = start;
@@ -62,7 +65,7 @@ export function createProgress(options: ProgressOptions): Progress {
 
   function text(t: number, final: boolean): string {
     const parts: string[] = [];
-    const counter = total > 0 ? `${done}/${total} ${Math.floor((100 * Math.min(done, total)) / total)}%` : `${done}`;
+    const counter = total > 0 ? `${count(done)}/${count(total)} ${Math.floor((100 * Math.min(done, total)) / total)}%` : count(done);
     parts.push(options.label ? `${clean(options.label)} ${counter}` : counter);
     const shown = Object.entries(fields).map(([k, v]) => (k.endsWith('/s') ? `${fmt(v)} ${clean(k)}` : `${clean(k)} ${fmt(v)}`));
     const seconds = (t - t0) / 1000;

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates (openssl), from the package that reads TLS files.
 import { makeTestCertificates, type TestCertificates } from '@metatrain/contract/testing';
 import { ConfigError } from '@metatrain/core';
+import { userCacheDir } from '@metatrain/datasets';
 import { DEFAULT_SPEC_LIMITS } from '../jobs/spec-limits';
 import { compileCoordinatorOptions, COORDINATOR_ENV, coordinatorOptionsFromEnv } from './coordinator-options';
 
@@ -57,6 +58,8 @@ describe('coordinator TLS and limits options', () => {
       httpPort: 8080,
       host: '0.0.0.0',
       dataDir: process.cwd(),
+      cacheDir: userCacheDir(),
+      datasetMirror: undefined,
       token: undefined,
       queuePrefix: 'metatrain',
       queueName: 'shards',
@@ -69,6 +72,14 @@ describe('coordinator TLS and limits options', () => {
       limits: DEFAULT_SPEC_LIMITS,
     });
     expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ GRPC_PORT: '0', QUARANTINE_AFTER: '0', METATRAIN_TOKEN: '' }))).toMatchObject({ grpcPort: 0, quarantineAfter: 0, token: undefined });
+  });
+
+  it('reads where datasets go and come from, and refuses a mirror that is not a URL', () => {
+    const env = { METATRAIN_DATA_DIR: '/data', METATRAIN_CACHE_DIR: '/cache', METATRAIN_DATASET_MIRROR: 'http://mirror.local/datasets/' };
+    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv(env))).toMatchObject({ dataDir: '/data', cacheDir: '/cache', datasetMirror: 'http://mirror.local/datasets' });
+    expect(() => compileCoordinatorOptions(coordinatorOptionsFromEnv({ METATRAIN_DATASET_MIRROR: 'mirror.local' }))).toThrow(
+      new ConfigError('METATRAIN_DATASET_MIRROR', 'expected an http:// or https:// URL, got "mirror.local"'),
+    );
   });
 
   it('names the option at fault, or the variable it was read from', () => {

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, CACHE_DIR_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, userCacheDir } from '@metatrain/core';
+import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
+import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import type { StorageEnv } from '@metatrain/storage';
 import { z } from 'zod';
 import type { ServerTls } from '../auth/server-credentials';
@@ -18,10 +19,15 @@ export interface CoordinatorOptions {
   httpPort?: number;
   /** @default '0.0.0.0' */
   host?: string;
-  /** Relative data paths of specs resolve against it. @default the working directory */
+  /**
+   * Relative data paths of specs resolve against it, and the catalog datasets specs name are
+   * looked for in it first (`<dataDir>/<name>/<file>`). @default the working directory
+   */
   dataDir?: string;
-  /** Local copies of fetched data (data stored with jobs, datasets). @default userCacheDir() */
+  /** metatrain's cache: catalog datasets not found elsewhere are downloaded into `<cacheDir>/datasets`, data stored with jobs is fetched into `<cacheDir>/data`. @default $XDG_CACHE_HOME/metatrain, else ~/.cache/metatrain */
   cacheDir?: string;
+  /** Download datasets from `<mirror>/<name>/<file>` instead of their official URLs. @default none */
+  datasetMirror?: string;
   /** When set, every JobService and WorkerService call and /metrics need it as a bearer token. */
   token?: string;
   /** @default 'metatrain' */
@@ -55,11 +61,12 @@ export interface CoordinatorOptions {
   log?: (line: string) => void;
 }
 
-type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits'>;
+type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits' | 'datasetMirror'>;
 
 /** {@link CoordinatorOptions} with every default filled in, checked, and the TLS files read. */
 export type CompiledCoordinatorOptions = Required<CompiledFields> & {
   token: string | undefined;
+  datasetMirror: string | undefined;
   /** Undefined: gRPC in plaintext. */
   tls: ServerTls | undefined;
   limits: SpecLimits;
@@ -71,8 +78,9 @@ export const COORDINATOR_ENV = {
   grpcPort: 'GRPC_PORT',
   httpPort: 'HTTP_PORT',
   host: 'BIND_HOST',
-  dataDir: 'METATRAIN_DATA_DIR',
-  cacheDir: CACHE_DIR_ENV,
+  dataDir: DATASET_ENV.dataDir,
+  cacheDir: DATASET_ENV.cacheDir,
+  datasetMirror: DATASET_ENV.mirror,
   token: 'METATRAIN_TOKEN',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
@@ -117,12 +125,15 @@ const checkedOptions = z.object({
 /** Fills in the defaults and checks every value, naming the option at fault (the variable, for TLS files). */
 export function compileCoordinatorOptions(options: CoordinatorOptions): CompiledCoordinatorOptions {
   const checked = parseConfig(checkedOptions, options);
+  // Checks the mirror (a ConfigError naming METATRAIN_DATASET_MIRROR); the cache defaults to the user's.
+  const datasets = compileDatasetOptions({ cacheDir: options.cacheDir, mirror: options.datasetMirror });
   return {
     ...checked,
     token: checked.token,
     storage: options.storage ?? {},
     dataDir: resolve(options.dataDir ?? process.cwd()),
-    cacheDir: resolve(options.cacheDir ?? userCacheDir()),
+    cacheDir: datasets.cacheDir,
+    datasetMirror: datasets.mirror,
     tls: compileTls(options),
     log: options.log ?? ((line) => void process.stderr.write(`${line}\n`)),
   };

@@ -1,4 +1,5 @@
-import { cachedFile, dataKey, dataReferences, sha256Hex, STORED_DATA, type TasksSpec } from '@metatrain/core';
+import { dataKey, dataReferences, sha256Hex, STORED_DATA, type TasksSpec } from '@metatrain/core';
+import { cachedFile } from '@metatrain/datasets';
 import type { BlobStore } from '@metatrain/storage';
 
 /**

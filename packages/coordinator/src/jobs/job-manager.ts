@@ -1,7 +1,8 @@
 import { createJobSetup, createTaskFamily, type JobSetup, type JobSpec, type ParamSet, parseSpecText, SpecError, SpecErrors } from '@metatrain/core';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
+import { DatasetError, type DatasetResolver } from '@metatrain/datasets';
 import type { StoredData } from '../data/stored-data';
-import { InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
+import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { ParameterSource } from '../grpc/parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sink';
 import type { JobRecord, JobStateName } from '../registry/job-record';
@@ -16,12 +17,18 @@ export interface JobManagerDeps extends JobRunnerDeps {
   limits?: SpecLimits;
   /** The data files uploaded with jobs, fetched locally before a job's family is built. */
   data: StoredData;
+  /** Finds (or downloads) the catalog datasets a spec names, on this machine: before a job is admitted and before it starts. */
+  datasets: DatasetResolver;
 }
 
-/** Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named. */
-function specProblem(err: unknown): InvalidArgumentError | undefined {
+/**
+ * Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named; a
+ * dataset this coordinator cannot get is its state, not the spec's fault: FAILED_PRECONDITION.
+ */
+function specProblem(err: unknown): InvalidArgumentError | FailedPreconditionError | undefined {
   if (err instanceof SpecErrors) return new InvalidArgumentError('spec', err.errors.map((e) => e.message).join('; '));
   if (err instanceof SpecError) return new InvalidArgumentError('spec', err.message);
+  if (err instanceof DatasetError) return new FailedPreconditionError('', `the coordinator cannot get the spec's data: ${err.message}`);
   return undefined;
 }
 
@@ -45,9 +52,10 @@ export class JobManager implements ParameterSource, ReportSink {
   }
 
   /**
-   * Validates `specText` (YAML or JSON) and checks it against the size limits, registers the
-   * job and starts it.
-   * @throws {InvalidArgumentError} naming each bad field of the spec.
+   * Validates `specText` (YAML or JSON), fetches the data it names and checks it
+   * against the size limits, registers the job and starts it.
+   * @throws {InvalidArgumentError} naming each bad field of the spec;
+   *   {@link FailedPreconditionError} when a dataset it names cannot be had here.
    */
   async submit(specText: string): Promise<JobRecord> {
     let spec: JobSpec;
@@ -55,7 +63,7 @@ export class JobManager implements ParameterSource, ReportSink {
       spec = parseSpecText(specText);
       // A missing dataset or an impossible episode fails here, not in a worker. Building the
       // context allocates no parameters, so an oversized model is refused before it costs memory.
-      const problems = limitProblems(await this.setup(spec), this.limits);
+      const problems = limitProblems(await this.setup(spec, this.starts.signal), this.limits);
       if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
     } catch (err) {
       throw specProblem(err) ?? err;
@@ -139,9 +147,12 @@ export class JobManager implements ParameterSource, ReportSink {
     await Promise.all([...this.runners.values()].map((r) => r.stop()));
   }
 
-  /** The job's setup, its family built from local data (data stored with it is fetched first). */
-  private async setup(spec: JobSpec): Promise<JobSetup> {
-    const files = await this.deps.data.localFiles(spec.tasks);
+  /**
+   * The job's setup, its family built from local data: the catalog datasets it names (found or
+   * downloaded here) and the files uploaded with it (copied from storage) are fetched first.
+   */
+  private async setup(spec: JobSpec, signal: AbortSignal): Promise<JobSetup> {
+    const files = new Map([...(await this.deps.datasets(spec.tasks, signal)), ...(await this.deps.data.localFiles(spec.tasks))]);
     return createJobSetup(spec, createTaskFamily(spec.tasks, { baseDir: this.deps.dataDir, files }));
   }
 
@@ -150,8 +161,10 @@ export class JobManager implements ParameterSource, ReportSink {
     const { signal } = this.starts;
     let runner: JobRunner;
     try {
-      // Reading its checkpoints may meet a storage outage: the runner waits for it, until close() or suspend().
-      runner = await JobRunner.start(record, await this.setup(parseSpecText(record.spec)), this.deps, signal);
+      const spec = parseSpecText(record.spec);
+      // Its data is fetched again (from the cache, unless this is another coordinator: a
+      // standby, a restart). Reading its checkpoints may meet a storage outage: the runner waits for it, until close() or suspend().
+      runner = await JobRunner.start(record, await this.setup(spec, signal), this.deps, signal);
     } catch (err) {
       // Shut down or suspended while waiting: the job stays as it is for whoever resumes it.
       if (signal.aborted) return;

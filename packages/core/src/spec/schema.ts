@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { datasetNames } from '../datasets/catalog';
 
 const positiveInt = z.number().int().positive();
 const positiveFinite = z.number().positive().finite();
@@ -20,29 +21,56 @@ const sinusoidTasks = z.strictObject({
   queryShots: positiveInt.default(10),
 });
 
-const omniglotTasks = z.strictObject({
-  family: z.literal('omniglot'),
-  /** zip file(s) in the official Omniglot layout (alphabet/character/png): local paths or file:// URLs, relative to the spec file */
-  path: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]),
-  ways: positiveInt.default(5),
-  shots: positiveInt,
-  queryShots: positiveInt.default(15),
-  imageSize: positiveInt.max(105).default(28),
-  /** add the 90°, 180° and 270° rotations of every character as new classes */
-  rotations: z.boolean().default(false),
-  /** which classes are held out for evaluation */
-  split: z
-    .strictObject({
-      by: z.enum(['alphabet', 'character']).default('alphabet'),
-      /** held-out alphabets by name (by: alphabet); default: the last ~20 % in sorted order */
-      testAlphabets: z.array(z.string().min(1)).optional(),
-      /** fraction held out: of alphabets (by: alphabet, without testAlphabets) or of each alphabet's characters (by: character) */
-      testFraction: z.number().gt(0).lt(1).default(0.2),
-    })
-    .default({ by: 'alphabet', testFraction: 0.2 }),
-  /** zip file(s) whose alphabets not in `path` are the evaluation classes (local paths, relative to the spec file) */
-  testPath: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
-});
+const dataPaths = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+
+/** A dataset of the catalog that `family` reads; any other name is refused, the known ones listed. */
+function datasetName(family: 'omniglot') {
+  const known = datasetNames(family);
+  return z.string().refine((name) => known.includes(name), {
+    error: (issue) => `unknown ${family} dataset ${JSON.stringify(issue.input)}; known: ${known.join(', ')} (metatrain data list)`,
+  });
+}
+
+const omniglotTasks = z
+  .strictObject({
+    family: z.literal('omniglot'),
+    /** zip file(s) in the official Omniglot layout (alphabet/character/png): local paths or file:// URLs, relative to the spec file */
+    path: dataPaths.optional(),
+    /** instead of `path`: a dataset of the catalog (`metatrain data list`), fetched where the job runs */
+    dataset: datasetName('omniglot').optional(),
+    ways: positiveInt.default(5),
+    shots: positiveInt,
+    queryShots: positiveInt.default(15),
+    imageSize: positiveInt.max(105).default(28),
+    /** add the 90°, 180° and 270° rotations of every character as new classes */
+    rotations: z.boolean().default(false),
+    /** which classes are held out for evaluation */
+    split: z
+      .strictObject({
+        by: z.enum(['alphabet', 'character']).default('alphabet'),
+        /** held-out alphabets by name (by: alphabet); default: the last ~20 % in sorted order */
+        testAlphabets: z.array(z.string().min(1)).optional(),
+        /** fraction held out: of alphabets (by: alphabet, without testAlphabets) or of each alphabet's characters (by: character) */
+        testFraction: z.number().gt(0).lt(1).default(0.2),
+      })
+      .default({ by: 'alphabet', testFraction: 0.2 }),
+    /** zip file(s) whose alphabets not in `path` are the evaluation classes (local paths, relative to the spec file) */
+    testPath: dataPaths.optional(),
+    /** instead of `testPath`: a dataset of the catalog */
+    testDataset: datasetName('omniglot').optional(),
+  })
+  // Specs name their data one way: a path on this machine, or a dataset of the catalog.
+  .superRefine((tasks, ctx) => {
+    if (tasks.path === undefined && tasks.dataset === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['path'], message: 'required: the Omniglot zip(s), or a catalog dataset in tasks.dataset' });
+    }
+    if (tasks.path !== undefined && tasks.dataset !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['dataset'], message: 'give tasks.path or tasks.dataset, not both' });
+    }
+    if (tasks.testPath !== undefined && tasks.testDataset !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['testDataset'], message: 'give tasks.testPath or tasks.testDataset, not both' });
+    }
+  });
 
 const imageFolderTasks = z.strictObject({
   family: z.literal('image-folder'),

@@ -8,7 +8,8 @@ import type { Preprocessing, TaskFamily, TaskKind } from './task';
 
 /**
  * Where the spec's data is: relative paths resolve against `baseDir` (the spec file's
- * directory), stored references (`sha256:<hex>`) against the files fetched beforehand.
+ * directory); stored references (`sha256:<hex>`) and catalog datasets (`dataset:<name>`)
+ * against the files fetched beforehand, since building a family does no network I/O.
  */
 export type TaskFamilyOptions = DataLocation;
 

@@ -13,7 +13,10 @@ export const STORED_DATA = /^sha256:[0-9a-f]{64}$/;
 export interface DataLocation {
   /** Relative paths resolve against it (the spec file's directory). @default process.cwd() */
   baseDir?: string;
-  /** Data references already fetched to local files (`sha256:<hex>` → path). */
+  /**
+   * Data fetched beforehand, as local files: stored references (`sha256:<hex>` → path) and
+   * catalog datasets (`dataset:<name>` → path, datasetKey).
+   */
   files?: ReadonlyMap<string, string>;
 }
 

@@ -24,8 +24,8 @@ export interface ShardTask {
   shardKind: ShardKind;
   jobId: string;
   specText: string;
-  /** Local copies of the data the spec names as stored with the job (`sha256:<hex>` → path). */
-  dataFiles: Record<string, string>;
+  /** Local copies of the data the spec names, fetched by the main thread: uploaded with the job (`sha256:<hex>`) and catalog datasets (`dataset:<name>`). */
+  files: ReadonlyMap<string, string>;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
   shard: ShardPlan;

@@ -36,7 +36,7 @@ export class ShardComputer {
       if (request.params) this.parameters.put(request.jobId, request.version, request.params);
       const params = this.parameters.get(request.jobId, request.version);
       if (!params) return { kind: 'needs-parameters', id: request.id };
-      const ctx = this.context(request.jobId, request.specText, request.dataFiles);
+      const ctx = this.context(request.jobId, request.specText, request.files);
       const started = performance.now();
       if (request.shardKind === 'eval') {
         const metrics = computeEvalShard(ctx, params, request.shard);
@@ -55,11 +55,12 @@ export class ShardComputer {
     return this.parameters.versions(jobId);
   }
 
-  private context(jobId: string, specText: string, dataFiles: Record<string, string>): ComputeContext {
+  private context(jobId: string, specText: string, files: ReadonlyMap<string, string>): ComputeContext {
     const held = this.contexts.get(jobId);
     if (held && held.specText === specText) return held.ctx;
     const spec = parseSpecText(specText);
-    const family = createTaskFamily(spec.tasks, { baseDir: this.options.dataDir, files: new Map(Object.entries(dataFiles)) });
+    // No I/O beyond reading the files: the main thread fetched the spec's data (ShardProcessor).
+    const family = createTaskFamily(spec.tasks, { baseDir: this.options.dataDir, files });
     const ctx = createComputeContext(spec, family);
     this.contexts.set(jobId, { specText, ctx });
     return ctx;

@@ -1,4 +1,5 @@
 import { ConfigError } from '@metatrain/core';
+import { userCacheDir } from '@metatrain/datasets';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only certificates (openssl), from the package that reads TLS files.
@@ -51,6 +52,8 @@ describe('workerOptionsFromEnv', () => {
       backend: undefined,
       token: undefined,
       dataDir: process.cwd(),
+      cacheDir: userCacheDir(),
+      datasetMirror: undefined,
       queuePrefix: 'metatrain',
       queueName: 'shards',
       shutdownGraceMs: 30000,
@@ -82,12 +85,20 @@ describe('workerOptionsFromEnv', () => {
     expect(() => workerOptionsFromEnv({ REDIS_URL: 'http://user:secret@redis' })).toThrow(/^(?!.*secret)/);
   });
 
+  it('reads where datasets go and come from, and refuses a mirror that is not a URL', () => {
+    const env = { METATRAIN_DATA_DIR: '/data', METATRAIN_CACHE_DIR: '/cache', METATRAIN_DATASET_MIRROR: 'https://mirror.local/' };
+    expect(compileWorkerOptions(workerOptionsFromEnv(env))).toMatchObject({ dataDir: '/data', cacheDir: '/cache', datasetMirror: 'https://mirror.local' });
+    expect(() => compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_DATASET_MIRROR: 'file:///srv' }))).toThrow(
+      new ConfigError('METATRAIN_DATASET_MIRROR', 'expected an http:// or https:// URL, got "file:///srv"'),
+    );
+  });
+
   it('maps every option it reads to a variable', () => {
     expect(Object.values(WORKER_ENV).sort()).toEqual(
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
         'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
-        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR',
+        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR', 'METATRAIN_DATASET_MIRROR',
       ].sort(),
     );
   });

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, CACHE_DIR_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, userCacheDir } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { z } from 'zod';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
@@ -24,10 +25,15 @@ export interface WorkerOptions {
   tlsCertFile?: string;
   /** PEM private key of `tlsCertFile`. */
   tlsKeyFile?: string;
-  /** Relative dataset paths in specs resolve against it. @default the working directory */
+  /**
+   * Relative dataset paths in specs resolve against it, and the catalog datasets specs name
+   * are looked for in it first (`<dataDir>/<name>/<file>`). @default the working directory
+   */
   dataDir?: string;
-  /** Local copies of fetched data (data stored with jobs, datasets). @default userCacheDir() */
+  /** metatrain's cache: catalog datasets not found elsewhere are downloaded into `<cacheDir>/datasets`, data stored with jobs is fetched into `<cacheDir>/data`. @default $XDG_CACHE_HOME/metatrain, else ~/.cache/metatrain */
   cacheDir?: string;
+  /** Download datasets from `<mirror>/<name>/<file>` instead of their official URLs. @default none */
+  datasetMirror?: string;
   /** How this worker appears in `metatrain workers`. @default `{hostname}-{pid}` */
   workerId?: string;
   /** BullMQ key prefix. @default 'metatrain' */
@@ -71,6 +77,7 @@ export interface CompiledWorkerOptions {
   tls: ClientTls | undefined;
   dataDir: string;
   cacheDir: string;
+  datasetMirror: string | undefined;
   workerId: string;
   queuePrefix: string;
   queueName: string;
@@ -97,8 +104,9 @@ export const WORKER_ENV = {
   tlsCaFile: 'METATRAIN_TLS_CA',
   tlsCertFile: 'WORKER_TLS_CERT',
   tlsKeyFile: 'WORKER_TLS_KEY',
-  dataDir: 'METATRAIN_DATA_DIR',
-  cacheDir: CACHE_DIR_ENV,
+  dataDir: DATASET_ENV.dataDir,
+  cacheDir: DATASET_ENV.cacheDir,
+  datasetMirror: DATASET_ENV.mirror,
   workerId: 'WORKER_ID',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
@@ -168,6 +176,8 @@ export function defaultWorkerId(host = hostname(), pid = process.pid): string {
  */
 export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOptions {
   const { tls, backend, token, httpPort, ...checked } = parseConfig(checkedOptions, options);
+  // Checks the mirror (a ConfigError naming METATRAIN_DATASET_MIRROR); the cache defaults to the user's.
+  const datasets = compileDatasetOptions({ cacheDir: options.cacheDir, mirror: options.datasetMirror });
   return {
     ...checked,
     backend,
@@ -175,7 +185,8 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     httpPort,
     tls: compileTls(options, tls),
     dataDir: resolve(options.dataDir ?? process.cwd()),
-    cacheDir: resolve(options.cacheDir ?? userCacheDir()),
+    cacheDir: datasets.cacheDir,
+    datasetMirror: datasets.mirror,
     faults: options.faults,
     log: options.log ?? ((line: string) => void process.stderr.write(`${line}\n`)),
     onShard: options.onShard ?? (() => undefined),

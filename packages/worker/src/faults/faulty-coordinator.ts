@@ -18,7 +18,6 @@ export function withTestFaults(coordinator: ShardCoordinator & PayloadReporter, 
   return {
     getJobSpec: (jobId) => coordinator.getJobSpec(jobId),
     fetchParameters: (jobId, version) => coordinator.fetchParameters(jobId, version),
-    fetchData: (jobId, sha256) => coordinator.fetchData(jobId, sha256),
     // Evaluation shards carry metrics only, never parameters: they are left honest.
     reportEval: (request) => coordinator.reportEval(request),
     async reportShard(header, sum) {

@@ -1,24 +1,36 @@
-import { cachedFile, dataReferences, parseSpecText, STORED_DATA } from '@metatrain/core';
+import { dataReferences, parseSpecText, STORED_DATA } from '@metatrain/core';
+import { cachedFile, type DatasetResolver } from '@metatrain/datasets';
+
+/** Where a job's data comes from on a worker. */
+export interface JobDataSources {
+  /** Finds (or downloads) the catalog datasets a spec names (`tasks.dataset`). */
+  datasets: DatasetResolver;
+  /** Where data stored with jobs is copied, by sha256. */
+  cacheDir: string;
+  /** The bytes of a file stored with the job (GetData). */
+  fetchStored: (sha256: string) => Promise<Uint8Array>;
+}
 
 /**
- * Local copies of the data files a job's spec names as stored with the job (`sha256:<hex>`),
- * fetched from the coordinator (GetData) into `cacheDir` once and reused: `sha256:<hex>` →
- * path, for the compute thread's task family. A spec that does not parse names nothing here:
- * the compute thread reports its problem.
+ * Local copies of the data a job's spec (text) names, for the compute thread's task family,
+ * which only reads what it is given: its catalog datasets (`dataset:<name>` → path) and the
+ * files uploaded with the job (`sha256:<hex>` → path, fetched into `cacheDir` once and reused).
+ * Paths on this machine need nothing. A spec that does not parse names nothing here: the
+ * compute thread reports its problem.
  */
-export async function fetchJobData(specText: string, cacheDir: string, fetch: (sha256: string) => Promise<Uint8Array>): Promise<Record<string, string>> {
+export async function fetchJobData(specText: string, sources: JobDataSources, signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
   let tasks;
   try {
     tasks = parseSpecText(specText).tasks;
   } catch {
-    return {};
+    return new Map();
   }
-  const files: Record<string, string> = {};
+  const files = new Map(await sources.datasets(tasks, signal));
   for (const { path } of dataReferences(tasks)) {
-    if (!STORED_DATA.test(path) || path in files) continue;
+    if (!STORED_DATA.test(path) || files.has(path)) continue;
     const sha256 = path.slice('sha256:'.length);
-    const local = await cachedFile(cacheDir, sha256, () => fetch(sha256));
-    if (local) files[path] = local;
+    const local = await cachedFile(sources.cacheDir, sha256, () => sources.fetchStored(sha256));
+    if (local) files.set(path, local);
   }
   return files;
 }

@@ -1,8 +1,4 @@
-import { mkdtempSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { type ParamSet, sha256Hex } from '@metatrain/core';
+import type { ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
@@ -22,17 +18,10 @@ class FakeCoordinator implements ShardCoordinator {
   answer: () => Promise<ReportShardResponse> = () => Promise.resolve({ status: ReportStatus.ACCEPTED, reason: '' });
   specError: Error | undefined;
   specText = 'spec text';
-  data = new Map<string, Uint8Array>();
-  dataFetches: string[] = [];
 
   getJobSpec(): Promise<string> {
     this.specCalls++;
     return this.specError ? Promise.reject(this.specError) : Promise.resolve(this.specText);
-  }
-  fetchData(jobId: string, sha256: string): Promise<Uint8Array> {
-    this.dataFetches.push(`${jobId} ${sha256}`);
-    const bytes = this.data.get(sha256);
-    return bytes ? Promise.resolve(bytes) : Promise.reject(new Error(`no data ${sha256}`));
   }
   fetchParameters(): Promise<ParamSet> {
     this.fetches++;
@@ -66,13 +55,26 @@ class FakeCompute implements ShardCompute {
   }
 }
 
+/** The worker's dataset resolution: records the spec texts it was asked for; fails while `failing` is set. */
+class FakeData {
+  asked: string[] = [];
+  failing: Error | undefined;
+
+  fetch(specText: string, _signal: AbortSignal): Promise<ReadonlyMap<string, string>> {
+    this.asked.push(specText);
+    if (this.failing) return Promise.reject(this.failing);
+    return Promise.resolve(new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]));
+  }
+}
+
 function processor() {
   const coordinator = new FakeCoordinator();
   const compute = new FakeCompute();
   const logs: string[] = [];
   const events: ShardEvent[] = [];
-  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', cacheDir: mkdtempSync(join(tmpdir(), 'metatrain-worker-data-')), log: (l) => logs.push(l), onShard: (e) => events.push(e) });
-  return { coordinator, compute, logs, events, shards };
+  const data = new FakeData();
+  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e), jobData: (_jobId, text, sig) => data.fetch(text, sig) });
+  return { coordinator, compute, logs, events, shards, data };
 }
 
 const signal = (): AbortSignal => new AbortController().signal;
@@ -81,7 +83,7 @@ describe('ShardProcessor', () => {
   it('computes, reports with the full header, and completes on ACCEPTED', async () => {
     const { coordinator, compute, events, shards } = processor();
     expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
-    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', dataFiles: {}, version: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', files: new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]), version: 3, shard: { index: 1, start: 2, end: 4 } }]);
     expect(coordinator.headers).toEqual([
       {
         jobId: 'job-a',
@@ -124,26 +126,25 @@ describe('ShardProcessor', () => {
     expect(await shards.process('job-a-r3-e1', { ...evalMessage, shard: 1 }, signal())).toEqual({ outcome: 'stale', reason: 'over' });
   });
 
-  it('asks for the spec once per job', async () => {
-    const { coordinator, shards } = processor();
+  it('asks for the spec, and fetches its datasets, once per job', async () => {
+    const { coordinator, data, shards } = processor();
     await shards.process('a', message, signal());
     await shards.process('b', { ...message, shard: 2 }, signal());
     expect(coordinator.specCalls).toBe(1);
     expect(coordinator.fetches).toBe(1);
+    expect(data.asked).toEqual(['spec text']);
   });
 
-  it('fetches the data stored with the job once, and hands the thread its local copies', async () => {
-    const { coordinator, compute, shards } = processor();
-    const table = new TextEncoder().encode('city,price\nA,1\n');
-    const hash = sha256Hex(table);
-    coordinator.data.set(hash, table);
-    coordinator.specText = `name: t\nalgorithm: maml\nmodel: { kind: mlp, hidden: [4] }\ntasks: { family: csv, path: "sha256:${hash}", taskColumn: city, target: price, shots: 1 }\nouter: { lr: 0.001, metaBatchSize: 2, iterations: 1 }\n`;
-    await shards.process('a', message, signal());
-    await shards.process('b', { ...message, shard: 2 }, signal());
-    expect(coordinator.dataFetches).toEqual([`job-a ${hash}`]);
-    const local = compute.tasks[0]?.dataFiles[`sha256:${hash}`] ?? '';
-    expect(await readFile(local)).toEqual(Buffer.from(table));
-    expect(compute.tasks[1]?.dataFiles).toEqual(compute.tasks[0]?.dataFiles);
+  it('fails the shard (BullMQ retries it) when its datasets cannot be had, and tries again with the next', async () => {
+    const { compute, data, events, logs, shards } = processor();
+    data.failing = new Error('dataset omniglot-small1: could not reach example.org (getaddrinfo ENOTFOUND example.org); download …');
+    await expect(shards.process('a', message, signal())).rejects.toThrow(data.failing);
+    expect(compute.tasks).toEqual([]);
+    expect(events.map((e) => e.outcome)).toEqual(['failed']);
+    expect(logs).toEqual([`worker: shard a failed (it will be retried): ${data.failing.message}`]);
+    data.failing = undefined;
+    expect(await shards.process('a', message, signal())).toEqual({ outcome: 'accepted' });
+    expect(data.asked).toHaveLength(2);
   });
 
   it.each([

@@ -5,7 +5,6 @@ import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardRejectedError, WorkerRefusedError } from '../errors';
 import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
 import { untilAborted } from '../until-aborted';
-import { fetchJobData } from './job-data';
 import type { ShardEvent, ShardOutcome } from './shard-event';
 
 const GRACE_OVER = 'shutdown grace period over';
@@ -14,7 +13,6 @@ const GRACE_OVER = 'shutdown grace period over';
 export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
   fetchParameters(jobId: string, version: number): Promise<ParamSet>;
-  fetchData(jobId: string, sha256: string): Promise<Uint8Array>;
   reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse>;
   reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
@@ -35,10 +33,19 @@ export interface ShardProcessorOptions {
   onShard: (event: ShardEvent) => void;
   /** Told when the coordinator refuses this worker (PERMISSION_DENIED: quarantined). */
   onRefused?: (reason: string) => void;
-  /** Where data stored with jobs is copied (fetchJobData). */
-  cacheDir: string;
-  /** Job specs kept (GetJob answers), with their data's local paths. @default 16 */
+  /**
+   * Local copies of the data a job's spec (text) names, once per job before its first shard
+   * (fetchJobData): the compute thread only reads what it is given.
+   */
+  jobData: (jobId: string, specText: string, signal: AbortSignal) => Promise<ReadonlyMap<string, string>>;
+  /** Job specs kept (GetJob answers) with their data's local paths. @default 16 */
   specs?: number;
+}
+
+/** What a job's shards need besides their descriptors: the spec (GetJob) and its data's local paths. */
+interface JobInputs {
+  specText: string;
+  files: ReadonlyMap<string, string>;
 }
 
 /** What became of a shard whose queue job completes. */
@@ -62,8 +69,7 @@ export interface ProcessedShard {
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
  */
 export class ShardProcessor {
-  /** By job: its spec text (GetJob) and the local paths of the data stored with it. */
-  private readonly specs: LruMap<string, { specText: string; dataFiles: Record<string, string> }>;
+  private readonly specs: LruMap<string, JobInputs>;
   private done = 0;
 
   constructor(private readonly options: ShardProcessorOptions) {
@@ -130,14 +136,16 @@ export class ShardProcessor {
   private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
     const { coordinator, compute } = this.options;
     const { jobId, version } = message;
-    let job = this.specs.get(jobId);
-    if (job === undefined) {
+    let inputs = this.specs.get(jobId);
+    if (inputs === undefined) {
       const specText = await untilAborted(coordinator.getJobSpec(jobId), signal, GRACE_OVER);
-      const dataFiles = await untilAborted(fetchJobData(specText, this.options.cacheDir, (sha256) => coordinator.fetchData(jobId, sha256)), signal, GRACE_OVER);
-      job = { specText, dataFiles };
-      this.specs.set(jobId, job);
+      // A download may take a while: the shutdown grace period aborts it like a gRPC call. A
+      // failure fails the shard (BullMQ retries it) and is not kept: the next shard tries again.
+      const files = await untilAborted(this.options.jobData(jobId, specText, signal), signal, GRACE_OVER);
+      inputs = { specText, files };
+      this.specs.set(jobId, inputs);
     }
-    const task: ShardTask = { shardKind: message.kind, jobId, specText: job.specText, dataFiles: job.dataFiles, version, shard: { index: message.shard, start: message.start, end: message.end } };
+    const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, shard: { index: message.shard, start: message.start, end: message.end } };
     return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
   }
 

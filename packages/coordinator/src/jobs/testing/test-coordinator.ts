@@ -2,6 +2,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobState } from '@metatrain/contract';
 import { type ParamSet, storageKeys } from '@metatrain/core';
+import { type DatasetResolver, datasetResolver } from '@metatrain/datasets';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
 import { MemoryJobRegistry } from '../../testing/memory-job-registry';
@@ -79,7 +80,7 @@ const managers: JobManager[] = [];
  * One coordinator's JobManager and what it works with (`log` collects its lines). Pass
  * `shared` to start another coordinator on the same registry, queue or storage.
  */
-export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore } = {}, shardDeadlineMs = 600_000) {
+export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver } = {}, shardDeadlineMs = 600_000) {
   const deps = {
     registry: shared.registry ?? new RecordingRegistry(),
     queue: shared.queue ?? new MemoryShardQueue(),
@@ -89,7 +90,7 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
     log: [] as string[],
   };
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), data });
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }

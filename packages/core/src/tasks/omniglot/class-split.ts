@@ -48,6 +48,17 @@ export interface CharacterSplit {
 
 type SplitSpec = OmniglotTasksSpec['split'];
 
+/** The characters of `tasks.testPath` (or `tasks.testDataset`), which hold the held-out alphabets. */
+export interface TestSet {
+  merged: MergedCharacters;
+  /** names the data in messages (the zip paths, the dataset) */
+  where: string;
+  /** the spec field that names it. @default 'tasks.testPath' */
+  field?: string;
+  /** the spec field that names the training data. @default 'tasks.path' */
+  trainField?: string;
+}
+
 /**
  * Splits the characters of `tasks.path` (and `tasks.testPath`):
  * - testPath set: every character of path trains; the test set is the alphabets of testPath
@@ -63,9 +74,9 @@ export function splitCharacters(
   merged: MergedCharacters,
   split: SplitSpec,
   where: string,
-  testPath?: { merged: MergedCharacters; where: string },
+  testPath?: TestSet,
 ): CharacterSplit {
-  if (testPath) return splitByTestPath(merged, split, testPath.merged, testPath.where);
+  if (testPath) return splitByTestPath(merged, split, testPath);
   if (split.by === 'character') {
     if (split.testAlphabets) {
       throw new SpecError('tasks.split.testAlphabets', 'only applies to split.by: alphabet, not character');
@@ -143,24 +154,20 @@ function splitByCharacter(merged: MergedCharacters, testFraction: number): Chara
   };
 }
 
-function splitByTestPath(
-  merged: MergedCharacters,
-  split: SplitSpec,
-  testMerged: MergedCharacters,
-  testWhere: string,
-): CharacterSplit {
+function splitByTestPath(merged: MergedCharacters, split: SplitSpec, testSet: TestSet): CharacterSplit {
+  const { merged: testMerged, where: testWhere, field = 'tasks.testPath', trainField = 'tasks.path' } = testSet;
   if (split.by === 'character') {
     throw new SpecError(
       'tasks.split.by',
-      'with tasks.testPath the held-out classes are the alphabets of testPath; use by: alphabet (the default)',
+      `with ${field} the held-out classes are the alphabets of ${field.slice('tasks.'.length)}; use by: alphabet (the default)`,
     );
   }
   const trainSet = new Set(merged.alphabets);
   let testAlphabets = testMerged.alphabets.filter((a) => !trainSet.has(a));
   if (testAlphabets.length === 0) {
     throw new SpecError(
-      'tasks.testPath',
-      `every alphabet of ${testWhere} (${testMerged.alphabets.join(', ')}) is also in tasks.path; none is left to test on`,
+      field,
+      `every alphabet of ${testWhere} (${testMerged.alphabets.join(', ')}) is also in ${trainField}; none is left to test on`,
     );
   }
   if (split.testAlphabets) {
@@ -169,7 +176,7 @@ function splitByTestPath(
       if (trainSet.has(name)) {
         throw new SpecError(
           `tasks.split.testAlphabets[${i}]`,
-          `"${name}" is also in tasks.path, so it cannot be held out`,
+          `"${name}" is also in ${trainField}, so it cannot be held out`,
         );
       }
     });

@@ -1,3 +1,4 @@
+import { datasetKey } from '../../datasets/catalog';
 import { SpecError } from '../../errors';
 import type { Rng } from '../../rng/counter-rng';
 import type { OmniglotTasksSpec } from '../../spec/schema';
@@ -7,23 +8,52 @@ import { type CharacterSplit, mergeDatasets, splitCharacters } from './class-spl
 import { type EpisodeClass, sampleEpisode, toClasses } from '../images/episodes';
 import { loadOmniglotZip, type OmniglotCharacter } from './dataset';
 
-/** Where the spec's zips are (data-path.ts). */
+/** Where the spec's zips are (data-path.ts); a catalog dataset's under `dataset:<name>` in `files`. */
 export type OmniglotFamilyOptions = DataLocation;
 
-function loadAll(paths: string | string[], field: string, imageSize: number, location: DataLocation) {
+/** One side of the data (training or test): the zips to load, how messages name them, the spec field. */
+interface Zips {
+  field: string;
+  where: string;
+  files: Array<{ path: string; field: string }>;
+}
+
+/**
+ * The zips a spec names for one side: paths on this machine (`tasks.path`), or a catalog
+ * dataset (`tasks.dataset`) whose local copy the caller fetched into `files`. A family does
+ * no I/O but reading what it is given, so a dataset not fetched is a SpecError saying how.
+ */
+function zipsOf(
+  named: { paths: string | string[] | undefined; dataset: string | undefined },
+  fields: { path: string; dataset: string },
+  opts: OmniglotFamilyOptions,
+): Zips | undefined {
+  if (named.dataset !== undefined) {
+    const path = opts.files?.get(datasetKey(named.dataset));
+    if (path === undefined) {
+      throw new SpecError(fields.dataset, `${named.dataset} is not fetched: run \`metatrain data fetch ${named.dataset}\``);
+    }
+    return { field: fields.dataset, where: named.dataset, files: [{ path, field: fields.dataset }] };
+  }
+  const { paths } = named;
+  if (paths === undefined) return undefined;
   const list = Array.isArray(paths) ? paths : [paths];
-  return mergeDatasets(
-    list.map((p, i) => {
-      const where = Array.isArray(paths) ? `${field}[${i}]` : field;
-      return loadOmniglotZip(resolveDataPath(p, location, where), imageSize, where);
+  return {
+    field: fields.path,
+    where: list.join(', '),
+    files: list.map((p, i) => {
+      const field = Array.isArray(paths) ? `${fields.path}[${i}]` : fields.path;
+      return { path: resolveDataPath(p, opts, field), field };
     }),
-  );
+  };
 }
 
 /** A character, possibly rotated, as a class of an episode. */
 type OmniglotClass = EpisodeClass<OmniglotCharacter>;
 
-const listed = (paths: string | string[]) => (Array.isArray(paths) ? paths.join(', ') : paths);
+function loadAll(zips: Zips, imageSize: number) {
+  return mergeDatasets(zips.files.map((f) => loadOmniglotZip(f.path, imageSize, f.field)));
+}
 
 function checkWays(
   spec: OmniglotTasksSpec,
@@ -65,12 +95,13 @@ function fewestDrawings(split: CharacterSplit) {
  * data-dependent field, throwing SpecError naming the field.
  */
 export function createOmniglotFamily(spec: OmniglotTasksSpec, opts: OmniglotFamilyOptions = {}): TaskFamily {
-  const merged = loadAll(spec.path, 'tasks.path', spec.imageSize, opts);
-  const testPath =
-    spec.testPath === undefined
-      ? undefined
-      : { merged: loadAll(spec.testPath, 'tasks.testPath', spec.imageSize, opts), where: listed(spec.testPath) };
-  const split = splitCharacters(merged, spec.split, listed(spec.path), testPath);
+  const trainZips = zipsOf({ paths: spec.path, dataset: spec.dataset }, { path: 'tasks.path', dataset: 'tasks.dataset' }, opts);
+  // validateSpec refuses a spec with neither; a spec built by hand may still lack both.
+  if (!trainZips) throw new SpecError('tasks.path', 'required: the Omniglot zip(s), or a catalog dataset in tasks.dataset');
+  const testZips = zipsOf({ paths: spec.testPath, dataset: spec.testDataset }, { path: 'tasks.testPath', dataset: 'tasks.testDataset' }, opts);
+  const merged = loadAll(trainZips, spec.imageSize);
+  const testSet = testZips && { merged: loadAll(testZips, spec.imageSize), where: testZips.where, field: testZips.field, trainField: trainZips.field };
+  const split = splitCharacters(merged, spec.split, trainZips.where, testSet);
   const classes: Record<TaskSplit, OmniglotClass[]> = {
     train: toClasses(split.train, spec.rotations),
     test: toClasses(split.test, spec.rotations),
@@ -89,10 +120,12 @@ export function createOmniglotFamily(spec: OmniglotTasksSpec, opts: OmniglotFami
   const shape = { ways: spec.ways, shots: spec.shots, queryShots: spec.queryShots, imageSize: spec.imageSize };
   const source: Record<string, unknown> = {
     family: 'omniglot',
-    path: spec.path,
+    // The spec's own words: a dataset's name, never this machine's path to it.
+    ...(spec.dataset !== undefined ? { dataset: spec.dataset } : { path: spec.path }),
+    ...(spec.testDataset !== undefined ? { testDataset: spec.testDataset } : {}),
     ...(spec.testPath ? { testPath: spec.testPath } : {}),
-    split: spec.testPath
-      ? { by: 'testPath' }
+    split: testZips
+      ? { by: spec.testDataset !== undefined ? 'testDataset' : 'testPath' }
       : spec.split.by === 'alphabet' && spec.split.testAlphabets
         ? { by: 'alphabet', testAlphabets: spec.split.testAlphabets }
         : { by: spec.split.by, testFraction: spec.split.testFraction },

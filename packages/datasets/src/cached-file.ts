@@ -1,23 +1,7 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
-import { sha256Hex } from './codec/tensor-codec';
-import { DecodeError } from './errors';
-
-/** The variable that moves metatrain's cache (fetched datasets, data stored with jobs). */
-export const CACHE_DIR_ENV = 'METATRAIN_CACHE_DIR';
-
-/**
- * Where metatrain keeps files it fetched and can fetch again: `METATRAIN_CACHE_DIR`, else
- * `$XDG_CACHE_HOME/metatrain`, else `~/.cache/metatrain`.
- */
-export function userCacheDir(env: Readonly<Record<string, string | undefined>> = process.env, home = homedir()): string {
-  const own = env[CACHE_DIR_ENV];
-  if (own) return resolve(own);
-  const xdg = env.XDG_CACHE_HOME;
-  return xdg ? join(resolve(xdg), 'metatrain') : join(home, '.cache', 'metatrain');
-}
+import { DecodeError, sha256Hex } from '@metatrain/core';
 
 /**
  * The local copy of a content-addressed file in `dir`, named by its sha256: used as it is when

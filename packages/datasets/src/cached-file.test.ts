@@ -2,17 +2,8 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cachedFile, userCacheDir } from './cache-dir';
-import { sha256Hex } from './codec/tensor-codec';
-import { DecodeError } from './errors';
-
-describe('userCacheDir', () => {
-  it('is METATRAIN_CACHE_DIR, else $XDG_CACHE_HOME/metatrain, else ~/.cache/metatrain', () => {
-    expect(userCacheDir({ METATRAIN_CACHE_DIR: '/tmp/c', XDG_CACHE_HOME: '/x' }, '/home/u')).toBe('/tmp/c');
-    expect(userCacheDir({ XDG_CACHE_HOME: '/x' }, '/home/u')).toBe('/x/metatrain');
-    expect(userCacheDir({}, '/home/u')).toBe('/home/u/.cache/metatrain');
-  });
-});
+import { DecodeError, sha256Hex } from '@metatrain/core';
+import { cachedFile } from './cached-file';
 
 describe('cachedFile', () => {
   let dir: string;
