@@ -66,7 +66,7 @@ describe('submit with local data, to a coordinator elsewhere', () => {
     const before = (await runCli(['list', '--json', '--coordinator', coordinator.grpc])).stdout;
     const result = await runCli(['submit', big, '--coordinator', coordinator.grpc]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/size_bytes: 125025 bytes is above this coordinator's limit of 100000 bytes \(MAX_DATA_BYTES\)/);
+    expect(result.stderr).toMatch(/tasks\.path \(data\/big\.csv\): .*size_bytes: 125025 bytes is above this coordinator's limit of 100000 bytes \(MAX_DATA_BYTES\)/);
     expect((await runCli(['list', '--json', '--coordinator', coordinator.grpc])).stdout).toBe(before);
   });
 });

@@ -18,7 +18,10 @@ export async function withUploadedData(spec: JobSpec, baseDir: string, upload: (
   if (local.length === 0) return spec;
   const stored = new Map<string, string>();
   for (const reference of local) {
-    const uploaded = await uploadOne(reference, baseDir, upload, log);
+    const uploaded = await uploadOne(reference, baseDir, upload, log).catch((err: unknown) => {
+      // The coordinator's answer (a file above its limit, say) names the chunk: say which file.
+      throw err instanceof CliFailure && !err.message.startsWith('invalid spec') ? new CliFailure(`${reference.field} (${reference.path}): ${err.message}`, err.exitCode) : err;
+    });
     if (uploaded !== undefined) stored.set(reference.field, uploaded);
   }
   if (stored.size === 0) return spec;
