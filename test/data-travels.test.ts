@@ -2,6 +2,7 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '@metatrain/core';
+import { bytesOf, type DatasetServer, startDatasetServer } from '@metatrain/datasets/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { REPO_ROOT, runCli } from './support/run-cli';
@@ -10,7 +11,8 @@ import { type CoordinatorProcess, startCoordinatorProcess, startWorkerProcess } 
 // "A spec that runs with `train` runs with `submit`, wherever the coordinator is": the
 // coordinator and the worker run in directories of their own, with no METATRAIN_DATA_DIR,
 // so the CSV the spec names (data/house-prices.csv, next to the spec) reaches them only
-// because `submit` uploads it with the job.
+// because `submit` uploads it with the job — or, named by a pinned URL, because each of them
+// downloads it.
 
 const EXAMPLE = join(REPO_ROOT, 'examples');
 const shortened = (text: string) => text.replace(/iterations: \d+/, 'iterations: 6').replace(/everyRounds: \d+/, 'everyRounds: 3');
@@ -18,6 +20,7 @@ const shortened = (text: string) => text.replace(/iterations: \d+/, 'iterations:
 let redis: RedisTestServer;
 let dir: string;
 let coordinator: CoordinatorProcess;
+let server: DatasetServer;
 const stops: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
@@ -37,6 +40,8 @@ beforeAll(async () => {
   // The user's copy of the example: the spec and, next to it, its data.
   await writeFile(join(dir, 'user', 'house-prices-maml.yaml'), shortened(await readFile(join(EXAMPLE, 'house-prices-maml.yaml'), 'utf8')));
   await copyFile(join(EXAMPLE, 'data', 'house-prices.csv'), join(dir, 'user', 'data', 'house-prices.csv'));
+  server = await startDatasetServer({ '/house-prices.csv': { bytes: bytesOf(join(EXAMPLE, 'data', 'house-prices.csv')) } });
+  stops.push(() => server.close());
 });
 
 afterAll(async () => {
@@ -66,7 +71,25 @@ describe('submit with local data, to a coordinator elsewhere', () => {
     const before = (await runCli(['list', '--json', '--coordinator', coordinator.grpc])).stdout;
     const result = await runCli(['submit', big, '--coordinator', coordinator.grpc]);
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/tasks\.path \(data\/big\.csv\): .*size_bytes: 125025 bytes is above this coordinator's limit of 100000 bytes \(MAX_DATA_BYTES\)/);
+    expect(result.stderr).toMatch(/tasks\.path \(data\/big\.csv\): .*size_bytes: 125025 bytes is above this coordinator's limit of 100000 bytes \(MAX_DATA_BYTES\); name larger data by an https:\/\/ URL pinned by its sha256/);
     expect((await runCli(['list', '--json', '--coordinator', coordinator.grpc])).stdout).toBe(before);
+  });
+
+  it('uploads no pinned URL: the coordinator and the worker each download it, and the job trains', async () => {
+    const csv = await readFile(join(EXAMPLE, 'data', 'house-prices.csv'));
+    const hash = sha256Hex(csv);
+    const url = `${server.url}/house-prices.csv#sha256=${hash}`;
+    const spec = join(dir, 'user', 'by-url.yaml');
+    await writeFile(spec, (await readFile(join(dir, 'user', 'house-prices-maml.yaml'), 'utf8')).replace('data/house-prices.csv', `"${url}"`).replace('name: house-prices-maml', 'name: by-url'));
+    const result = await runCli(['submit', spec, '--wait', '--coordinator', coordinator.grpc]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toContain(`tasks.path: ${url} is not uploaded`);
+    expect(result.stderr).not.toContain('uploaded data');
+    expect(await readFile(join(dir, 'coordinator', 'cache', 'urls', hash))).toEqual(csv);
+    expect(await readFile(join(dir, 'worker', 'cache', 'urls', hash))).toEqual(csv);
+    expect(server.requests).toEqual(['/house-prices.csv', '/house-prices.csv']); // once per machine
+    const status = JSON.parse((await runCli(['status', result.stdout.trim(), '--json', '--coordinator', coordinator.grpc])).stdout) as { state: string; spec: string };
+    expect(status.state).toBe('SUCCEEDED');
+    expect(status.spec).toContain(url);
   });
 });

@@ -76,5 +76,7 @@ export { retry, RetryDeadlineError } from './retry/retry';
 export type { RetryClock, RetryInfo, RetryPolicy } from './retry/retry';
 export { resolveDataPath, STORED_DATA } from './tasks/data-path';
 export type { DataLocation } from './tasks/data-path';
+export { pinnedUrl } from './tasks/data-url';
+export type { PinnedUrl } from './tasks/data-url';
 export { dataReferences, withDataPaths } from './tasks/data-references';
 export type { DataReference } from './tasks/data-references';

@@ -12,7 +12,9 @@ export const DATASET_ENV = {
 
 /** How far a download has come, for a progress bar. */
 export interface DownloadProgress {
+  /** The catalog dataset, or the spec field that names a pinned URL (`tasks.path`). */
   dataset: string;
+  /** The file's name. */
   file: string;
   /** Bytes received so far. */
   bytes: number;
@@ -25,7 +27,8 @@ export interface DatasetOptions {
   /** Looked in first, as `<dataDir>/<name>/<file>` (METATRAIN_DATA_DIR). @default none */
   dataDir?: string;
   /**
-   * metatrain's user cache; downloads go to `<cacheDir>/datasets/<name>/<file>`.
+   * metatrain's user cache; downloads go to `<cacheDir>/datasets/<name>/<file>`, those of
+   * pinned URLs to `<cacheDir>/urls/<sha256>`.
    * @default METATRAIN_CACHE_DIR, else `$XDG_CACHE_HOME/metatrain`, else `~/.cache/metatrain`
    */
   cacheDir?: string;

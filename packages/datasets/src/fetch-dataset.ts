@@ -1,15 +1,17 @@
-import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type DatasetEntry, type DatasetFile, datasetKey, datasetNames, datasetsOf, findDataset, type TasksSpec } from '@metatrain/core';
-import { checkFile } from './checks/check-file';
+import { dataReferences, type DatasetEntry, type DatasetFile, datasetKey, datasetNames, datasetsOf, findDataset, pinnedUrl, type TasksSpec } from '@metatrain/core';
+import { checkFile, fileExists } from './checks/check-file';
 import { type CompiledDatasetOptions, compileDatasetOptions, DATASET_ENV, type DatasetOptions } from './dataset-options';
-import { DownloadFailure, downloadFile } from './download/download-file';
+import { DownloadFailure } from './download/download-file';
+import { sharedDownload } from './download/shared-download';
 import { DatasetError } from './errors';
+import { fetchPinnedUrl } from './fetch-url';
 import { cachePath, candidates, downloadUrl, type Place } from './locations';
 
 /**
- * The datasets of a spec, resolved where the process runs: a {@link resolveDatasets} bound to
- * the process's options. What the coordinator and the worker are given.
+ * The data a spec names that each process fetches itself — its catalog datasets and pinned
+ * URLs — resolved where the process runs: a {@link resolveDatasets} bound to the process's
+ * options. What the coordinator and the worker are given.
  */
 export type DatasetResolver = (tasks: TasksSpec, signal?: AbortSignal) => Promise<ReadonlyMap<string, string>>;
 
@@ -30,18 +32,12 @@ export interface ResolvedFile {
   check: string;
 }
 
-// Two resolutions of one file in one process (a dataset that is both `dataset` and
-// `testDataset`, a SubmitJob and the job's start) share one download.
-const downloads = new Map<string, Promise<string>>();
-
 /** The catalog entry, or a DatasetError listing the known names. */
 export function catalogEntry(name: string): DatasetEntry {
   const entry = findDataset(name);
-  if (!entry) throw new DatasetError(name, `not in the catalog; known: ${datasetNames().join(', ')}`);
+  if (!entry) throw new DatasetError(`dataset ${name}`, `not in the catalog; known: ${datasetNames().join(', ')}`);
   return entry;
 }
-
-const exists = (path: string) => stat(path).then((s) => s.isFile(), () => false);
 
 /**
  * Makes every file of dataset `name` available on this machine and says where: the first
@@ -58,9 +54,12 @@ export async function fetchDataset(name: string, options: DatasetOptions = {}): 
 }
 
 /**
- * The local paths of the catalog datasets `tasks` names, keyed `dataset:<name>` as
- * `createTaskFamily(tasks, { files })` takes them; fetched as {@link fetchDataset} does. A
- * spec that names none gives an empty map without touching the disk.
+ * The local paths of the data `tasks` names that each process fetches itself, as
+ * `createTaskFamily(tasks, { files })` takes them: its catalog datasets, keyed
+ * `dataset:<name>` and fetched as {@link fetchDataset} does, and its pinned URLs
+ * (`https://…#sha256=<hex>`), keyed by the spec's string and fetched by
+ * {@link fetchPinnedUrl}. A spec that names neither gives an empty map without touching the
+ * disk.
  * @throws {DatasetError}
  */
 export async function resolveDatasets(tasks: TasksSpec, options: DatasetOptions = {}): Promise<Map<string, string>> {
@@ -69,29 +68,28 @@ export async function resolveDatasets(tasks: TasksSpec, options: DatasetOptions 
     const [first] = await fetchDataset(name, options);
     if (first) files.set(datasetKey(name), first.path);
   }
+  for (const { field, path } of dataReferences(tasks)) {
+    const pin = pinnedUrl(path);
+    if (pin === undefined || files.has(path)) continue;
+    files.set(path, await fetchPinnedUrl(pin, field, compileDatasetOptions(options)));
+  }
   return files;
 }
 
 async function fetchFile(entry: DatasetEntry, file: DatasetFile, options: CompiledDatasetOptions): Promise<ResolvedFile> {
   for (const { place, path } of candidates(entry, file, options)) {
-    if (!(await exists(path))) continue;
+    if (!(await fileExists(path))) continue;
     const check = await checkFile(path, file);
     if (check.ok) return { dataset: entry.name, file: file.name, path, place, downloaded: false, check: check.how };
     options.log(`dataset ${entry.name}: the copy at ${path} (${place}) fails its check (${check.problem}); not used`);
   }
   const dest = cachePath(entry, file, options);
   const url = downloadUrl(entry, file, options);
-  let pending = downloads.get(dest);
-  if (!pending) {
-    options.log(`dataset ${entry.name}: downloading ${url} to ${dest}`);
-    pending = downloadFile({ dataset: entry.name, file, url, dest }, options).finally(() => downloads.delete(dest));
-    downloads.set(dest, pending);
-  }
   try {
-    const how = await pending;
+    const how = await sharedDownload({ dataset: entry.name, file, url, dest }, options, `dataset ${entry.name}`);
     return { dataset: entry.name, file: file.name, path: dest, place: 'cache', downloaded: true, check: how };
   } catch (err) {
-    if (err instanceof DownloadFailure) throw new DatasetError(entry.name, `${err.message}; ${advice(err.kind, entry, file, url, options)}`);
+    if (err instanceof DownloadFailure) throw new DatasetError(`dataset ${entry.name}`, `${err.message}; ${advice(err.kind, entry, file, url, options)}`);
     throw err;
   }
 }

@@ -1,9 +1,10 @@
 // The async half of the dataset catalog (@metatrain/core holds the catalog itself): finding a
 // named dataset's files on this machine — METATRAIN_DATA_DIR, the repository's shipped copy,
-// the user cache — or downloading them into the cache, checked, with progress. Light: node
-// built-ins and @metatrain/core only. The CLI, the coordinator and the worker's main thread
-// resolve a spec's datasets with it before they build its task family; the coordinator and the
-// workers keep the data uploaded with a job in the same cache (cachedFile).
+// the user cache — or downloading them into the cache, checked, with progress; and the same
+// for the files a spec names by a URL pinned by its sha256 (`<cache>/urls/<sha256>`). Light:
+// node built-ins and @metatrain/core only. The CLI, the coordinator and the worker's main
+// thread resolve a spec's datasets and URLs with it before they build its task family; the
+// coordinator and the workers keep the data uploaded with a job in the same cache (cachedFile).
 export { cachedFile } from './cached-file';
 export { compileDatasetOptions, DATASET_ENV, datasetOptionsFromEnv, userCacheDir } from './dataset-options';
 export type { CompiledDatasetOptions, DatasetOptions, DownloadProgress } from './dataset-options';

@@ -1,6 +1,6 @@
 import { stat } from 'node:fs/promises';
 import type { DatasetEntry } from '@metatrain/core';
-import { checkFile } from './checks/check-file';
+import { checkFile, fileExists } from './checks/check-file';
 import { compileDatasetOptions, type DatasetOptions } from './dataset-options';
 import { catalogEntry } from './fetch-dataset';
 import { candidates, type Place } from './locations';
@@ -56,7 +56,7 @@ export async function verifyDataset(name: string, options: DatasetOptions = {}):
   for (const file of entry.files) {
     const before = copies.length;
     for (const { place, path } of candidates(entry, file, compiled)) {
-      if (!(await stat(path).then((s) => s.isFile(), () => false))) continue;
+      if (!(await fileExists(path))) continue;
       const check = await checkFile(path, file);
       copies.push({ dataset: name, file: file.name, place, path, state: check.ok ? 'ok' : 'failed', detail: check.ok ? check.how : check.problem });
     }

@@ -11,9 +11,10 @@ export function cliDatasetOptions(bars: DownloadBars): DatasetOptions {
 }
 
 /**
- * The local paths of the catalog datasets `tasks` names, for `createTaskFamily(tasks, { files })`:
- * found on this machine or downloaded (with a progress bar) before any work starts.
- * @throws {DatasetError} one line, naming the dataset and what to do
+ * The local paths of the catalog datasets and pinned URLs `tasks` names, for
+ * `createTaskFamily(tasks, { files })`: found on this machine or downloaded (with a progress
+ * bar) before any work starts.
+ * @throws {DatasetError} one line, naming the dataset or the field and what to do
  */
 export async function fetchSpecData(tasks: TasksSpec): Promise<Map<string, string>> {
   const bars = downloadBars();

@@ -64,4 +64,16 @@ describe('withUploadedData', () => {
     expect(await withUploadedData(spec, dir, upload, (line) => lines.push(line))).toBe(spec);
     expect(lines).toEqual(['tasks.path: /data/photos is not on this machine; the coordinator will look for it in its data directory']);
   });
+
+  it('uploads no pinned URL: the coordinator and the workers download it, and the spec keeps it', async () => {
+    const url = `https://data.example.org/photos.zip#sha256=${'ab'.repeat(32)}`;
+    const lines: string[] = [];
+    const spec = validateSpec({ ...imageSpec('photos'), tasks: { ...imageSpec('photos').tasks, path: url, testPath: 'photos' } });
+    const sent: number[] = [];
+    const uploaded = await withUploadedData(spec, dir, (bytes) => (sent.push(bytes.length), upload(bytes)), (line) => lines.push(line));
+    expect(uploaded.tasks).toMatchObject({ path: url, testPath: expect.stringMatching(/^sha256:/) });
+    expect(sent).toHaveLength(1); // the folder only
+    expect(lines[0]).toBe(`tasks.path: ${url} is not uploaded: the coordinator and each worker download it, checked against its sha256`);
+    expect(lines.slice(1)).toEqual([expect.stringMatching(/^uploaded photos \(a zip of its 8 files/)]);
+  });
 });

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { type DataReference, dataReferences, type JobSpec, resolveDataPath, STORED_DATA, withDataPaths } from '@metatrain/core';
+import { type DataReference, dataReferences, type JobSpec, pinnedUrl, resolveDataPath, STORED_DATA, withDataPaths } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import { zipDirectory } from './zip-directory';
 
@@ -8,13 +8,18 @@ import { zipDirectory } from './zip-directory';
  * `sha256:<hex>` instead, so that the job finds its data wherever the coordinator and the
  * workers run. Paths resolve against `baseDir` (the spec file's directory), as for `train`;
  * a folder (an image-folder family's) is uploaded as a zip of its files, which the family reads
- * as it reads the folder. A path that is not on this machine is left as it is, for the
- * coordinator and the workers to resolve against their METATRAIN_DATA_DIR (data already on a
- * cluster's volume); the coordinator refuses the job if it is not there either. A spec without
- * local data is returned as it is.
+ * as it reads the folder. A pinned URL (`https://…#sha256=<hex>`) is not uploaded: the
+ * coordinator and each worker download it themselves. A path that is not on this machine is
+ * left as it is, for the coordinator and the workers to resolve against their
+ * METATRAIN_DATA_DIR (data already on a cluster's volume); the coordinator refuses the job if
+ * it is not there either. A spec without local data is returned as it is.
  */
 export async function withUploadedData(spec: JobSpec, baseDir: string, upload: (bytes: Uint8Array) => Promise<string>, log: (line: string) => void): Promise<JobSpec> {
-  const local = dataReferences(spec.tasks).filter(({ path }) => !STORED_DATA.test(path));
+  const references = dataReferences(spec.tasks).filter(({ path }) => !STORED_DATA.test(path));
+  for (const { field, path } of references.filter((r) => pinnedUrl(r.path) !== undefined)) {
+    log(`${field}: ${path} is not uploaded: the coordinator and each worker download it, checked against its sha256`);
+  }
+  const local = references.filter(({ path }) => pinnedUrl(path) === undefined);
   if (local.length === 0) return spec;
   const stored = new Map<string, string>();
   for (const reference of local) {

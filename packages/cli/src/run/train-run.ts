@@ -16,7 +16,7 @@ export interface TrainRunOptions {
   spec: JobSpec;
   /** Relative data paths of the spec resolve against it (the spec file's directory). */
   baseDir: string;
-  /** The local copies of the catalog datasets the spec names (`fetchSpecData`). */
+  /** The local copies of the catalog datasets and pinned URLs the spec names (`fetchSpecData`). */
   files: ReadonlyMap<string, string>;
   /** The run directory (`placeRun`) and whether to continue the run in it. */
   place: RunPlacement;

@@ -36,7 +36,7 @@ export function uploadDataHandler(options: UploadDataOptions): grpc.handleClient
         const chunk = message.chunk;
         if (!chunk) throw new InvalidArgumentError('chunk', 'missing: every message carries one');
         if (chunk.index === 0 && chunk.sizeBytes > options.maxBytes) {
-          throw new InvalidArgumentError('chunk.size_bytes', `${chunk.sizeBytes} bytes is above this coordinator's limit of ${options.maxBytes} bytes (${options.limitVariable}); name larger data by a catalog dataset, or put it where the coordinator and the workers find it (METATRAIN_DATA_DIR)`);
+          throw new InvalidArgumentError('chunk.size_bytes', `${chunk.sizeBytes} bytes is above this coordinator's limit of ${options.maxBytes} bytes (${options.limitVariable}); name larger data by an https:// URL pinned by its sha256 (url#sha256=<hex>, which the coordinator and the workers download), by a catalog dataset, or put it where the coordinator and the workers find it (METATRAIN_DATA_DIR)`);
         }
         receiver.push(chunk);
       } catch (error) {

@@ -17,13 +17,14 @@ export interface JobManagerDeps extends JobRunnerDeps {
   limits?: SpecLimits;
   /** The data files uploaded with jobs, fetched locally before a job's family is built. */
   data: StoredData;
-  /** Finds (or downloads) the catalog datasets a spec names, on this machine: before a job is admitted and before it starts. */
+  /** Finds (or downloads) the catalog datasets and pinned URLs a spec names, on this machine: before a job is admitted and before it starts. */
   datasets: DatasetResolver;
 }
 
 /**
  * Turns the spec's own validation errors into INVALID_ARGUMENT, each bad field named; a
- * dataset this coordinator cannot get is its state, not the spec's fault: FAILED_PRECONDITION.
+ * dataset or pinned URL this coordinator cannot get is its state, not the spec's fault:
+ * FAILED_PRECONDITION.
  */
 function specProblem(err: unknown): InvalidArgumentError | FailedPreconditionError | undefined {
   if (err instanceof SpecErrors) return new InvalidArgumentError('spec', err.errors.map((e) => e.message).join('; '));
@@ -55,7 +56,7 @@ export class JobManager implements ParameterSource, ReportSink {
    * Validates `specText` (YAML or JSON), fetches the data it names and checks it
    * against the size limits, registers the job and starts it.
    * @throws {InvalidArgumentError} naming each bad field of the spec;
-   *   {@link FailedPreconditionError} when a dataset it names cannot be had here.
+   *   {@link FailedPreconditionError} when a dataset or URL it names cannot be had here.
    */
   async submit(specText: string): Promise<JobRecord> {
     let spec: JobSpec;
@@ -148,8 +149,9 @@ export class JobManager implements ParameterSource, ReportSink {
   }
 
   /**
-   * The job's setup, its family built from local data: the catalog datasets it names (found or
-   * downloaded here) and the files uploaded with it (copied from storage) are fetched first.
+   * The job's setup, its family built from local data: the catalog datasets and pinned URLs it
+   * names (found or downloaded here) and the files uploaded with it (copied from storage) are
+   * fetched first.
    */
   private async setup(spec: JobSpec, signal: AbortSignal): Promise<JobSetup> {
     const files = new Map([...(await this.deps.datasets(spec.tasks, signal)), ...(await this.deps.data.localFiles(spec.tasks))]);

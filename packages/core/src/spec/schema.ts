@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { datasetNames } from '../datasets/catalog';
+import { dataPathProblem } from '../tasks/data-url';
 
 const positiveInt = z.number().int().positive();
 const positiveFinite = z.number().positive().finite();
@@ -21,7 +22,19 @@ const sinusoidTasks = z.strictObject({
   queryShots: positiveInt.default(10),
 });
 
-const dataPaths = z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]);
+/**
+ * A data path: a local path (relative to the spec file), a file:// URL, or an http(s) URL
+ * pinned by the file's sha256 (`https://host/file.zip#sha256=<hex>`). An unpinned URL, an
+ * s3:// URL or another scheme is refused here, saying what to write instead.
+ */
+const dataPath = z
+  .string()
+  .min(1)
+  .superRefine((path, ctx) => {
+    const problem = dataPathProblem(path);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+const dataPaths = z.union([dataPath, z.array(dataPath).min(1)]);
 
 /** A dataset of the catalog that `family` reads; any other name is refused, the known ones listed. */
 function datasetName(family: 'omniglot') {
@@ -34,7 +47,7 @@ function datasetName(family: 'omniglot') {
 const omniglotTasks = z
   .strictObject({
     family: z.literal('omniglot'),
-    /** zip file(s) in the official Omniglot layout (alphabet/character/png): local paths or file:// URLs, relative to the spec file */
+    /** zip file(s) in the official Omniglot layout (alphabet/character/png): local paths (relative to the spec file), file:// or pinned http(s) URLs */
     path: dataPaths.optional(),
     /** instead of `path`: a dataset of the catalog (`metatrain data list`), fetched where the job runs */
     dataset: datasetName('omniglot').optional(),
@@ -54,7 +67,7 @@ const omniglotTasks = z
         testFraction: z.number().gt(0).lt(1).default(0.2),
       })
       .default({ by: 'alphabet', testFraction: 0.2 }),
-    /** zip file(s) whose alphabets not in `path` are the evaluation classes (local paths, relative to the spec file) */
+    /** zip file(s) whose alphabets not in `path` are the evaluation classes (as `path`) */
     testPath: dataPaths.optional(),
     /** instead of `testPath`: a dataset of the catalog */
     testDataset: datasetName('omniglot').optional(),
@@ -74,8 +87,8 @@ const omniglotTasks = z
 
 const imageFolderTasks = z.strictObject({
   family: z.literal('image-folder'),
-  /** a folder with one sub-folder of .png/.jpg/.jpeg images per class, or a zip of one (which may wrap them in one top folder): a local path or file:// URL, relative to the spec file */
-  path: z.string().min(1),
+  /** a folder with one sub-folder of .png/.jpg/.jpeg images per class, or a zip of one (which may wrap them in one top folder): a local path (relative to the spec file), a file:// URL, or a pinned http(s) URL of a zip */
+  path: dataPath,
   ways: positiveInt.default(5),
   shots: positiveInt,
   queryShots: positiveInt.default(15),
@@ -91,12 +104,13 @@ const imageFolderTasks = z.strictObject({
     })
     .default({ testFraction: 0.2 }),
   /** a folder or zip of other classes, in the same layout, to evaluate on; then every class of path trains */
-  testPath: z.string().min(1).optional(),
+  testPath: dataPath.optional(),
 });
 
 const csvTasks = z.strictObject({
   family: z.literal('csv'),
-  path: z.string().min(1),
+  /** the table: a local path (relative to the spec file), a file:// URL, or a pinned http(s) URL */
+  path: dataPath,
   taskColumn: z.string().min(1),
   target: z.string().min(1),
   /** feature columns; default every numeric column but the task and target columns */

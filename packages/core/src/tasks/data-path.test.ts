@@ -11,11 +11,16 @@ describe('resolveDataPath', () => {
     expect(resolveDataPath(pathToFileURL('/abs/x y.zip').href, { baseDir: '/specs' }, 'tasks.path')).toBe('/abs/x y.zip');
   });
 
-  it('rejects remote URLs with the field named', () => {
+  it('rejects URLs it cannot read with the field named, as validation does', () => {
     expect(() => resolveDataPath('s3://bucket/omniglot.zip', { baseDir: '/specs' }, 'tasks.path[0]')).toThrow(SpecError);
-    expect(() => resolveDataPath('s3://bucket/omniglot.zip', { baseDir: '/specs' }, 'tasks.path[0]')).toThrow(
-      'tasks.path[0]: s3://bucket/omniglot.zip is a s3:// URL; task data must be a local file (download it first)',
-    );
+    expect(() => resolveDataPath('s3://bucket/omniglot.zip', { baseDir: '/specs' }, 'tasks.path[0]')).toThrow(/^tasks\.path\[0\]: s3:\/\/bucket\/omniglot\.zip is an s3:\/\/ URL, which metatrain does not download; /);
+    expect(() => resolveDataPath('https://h/omniglot.zip', { baseDir: '/specs' }, 'tasks.path')).toThrow(/^tasks\.path: https:\/\/h\/omniglot\.zip is not pinned: /);
+  });
+
+  it('leads a pinned URL to its downloaded copy, looked up by the exact spec string', () => {
+    const url = `https://h/t.csv#sha256=${'cd'.repeat(32)}`;
+    expect(resolveDataPath(url, { baseDir: '/specs', files: new Map([[url, '/cache/urls/cd']]) }, 'tasks.path')).toBe('/cache/urls/cd');
+    expect(() => resolveDataPath(url, { baseDir: '/specs', files: new Map() }, 'tasks.testPath')).toThrow(`tasks.testPath: ${url} is downloaded by each process that runs the job, and this process has not fetched it`);
   });
 
   it('leads a stored reference to its fetched copy, and names the field when it was not fetched', () => {

@@ -19,6 +19,9 @@ interface Checked {
 // and at start); hashing the same unchanged file again would be wasted.
 const checked = new Map<string, Checked>();
 
+/** Whether a (regular) file is at `path`. */
+export const fileExists = (path: string): Promise<boolean> => stat(path).then((s) => s.isFile(), () => false);
+
 /** Lowercase hex sha256 of the file at `path`, read as a stream. */
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash('sha256');

@@ -3,7 +3,7 @@ import { cachedFile, type DatasetResolver } from '@metatrain/datasets';
 
 /** Where a job's data comes from on a worker. */
 export interface JobDataSources {
-  /** Finds (or downloads) the catalog datasets a spec names (`tasks.dataset`). */
+  /** Finds (or downloads) the catalog datasets (`tasks.dataset`) and pinned URLs (`https://…#sha256=<hex>`) a spec names. */
   datasets: DatasetResolver;
   /** Where data stored with jobs is copied, by sha256. */
   cacheDir: string;
@@ -13,8 +13,9 @@ export interface JobDataSources {
 
 /**
  * Local copies of the data a job's spec (text) names, for the compute thread's task family,
- * which only reads what it is given: its catalog datasets (`dataset:<name>` → path) and the
- * files uploaded with the job (`sha256:<hex>` → path, fetched into `cacheDir` once and reused).
+ * which only reads what it is given: its catalog datasets (`dataset:<name>` → path) and pinned
+ * URLs (the spec's string → path), found or downloaded here, and the files uploaded with the
+ * job (`sha256:<hex>` → path, fetched into `cacheDir` once and reused).
  * Paths on this machine need nothing. A spec that does not parse names nothing here: the
  * compute thread reports its problem.
  */
