@@ -34,6 +34,19 @@ describe('cachedFile', () => {
     expect(await readdir(dir)).toEqual([]);
   });
 
+  it('lets two writers with the same process and thread id fill one entry at once', async () => {
+    // Containers sharing one cache volume (compose's workers) can have the same pid; two calls
+    // of one thread stand in for them: each must write a temporary file of its own.
+    const slowFetch = async () => {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      return bytes;
+    };
+    const paths = await Promise.all([cachedFile(dir, hash, slowFetch), cachedFile(dir, hash, slowFetch)]);
+    expect(paths).toEqual([join(dir, hash), join(dir, hash)]);
+    expect(await readFile(join(dir, hash))).toEqual(Buffer.from(bytes));
+    expect(await readdir(dir)).toEqual([hash]);
+  });
+
   it('says so when there is nothing to fetch', async () => {
     expect(await cachedFile(dir, hash, async () => undefined)).toBeUndefined();
   });

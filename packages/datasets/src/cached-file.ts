@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { threadId } from 'node:worker_threads';
@@ -17,7 +18,7 @@ export async function cachedFile(dir: string, sha256: string, fetch: () => Promi
   if (!bytes) return undefined;
   if (sha256Hex(bytes) !== sha256) throw new DecodeError(`${sha256}: the fetched bytes hash to ${sha256Hex(bytes)}`);
   await mkdir(dir, { recursive: true });
-  const partial = `${path}.${process.pid}.${threadId}.partial`;
+  const partial = `${path}.${process.pid}.${threadId}.${randomBytes(4).toString('hex')}.partial`;
   try {
     await writeFile(partial, bytes);
     await rename(partial, path);
