@@ -12,13 +12,14 @@ import { REPO_ROOT } from './support/run-cli';
 import { startCoordinatorProcess, type CoordinatorProcess } from './support/services';
 
 // The processes that must start light — the CLI's job commands, the coordinator, the worker's
-// main thread — as real processes whose main thread logs what it loads (support/load-log.mjs).
+// main thread, the images' dataset prefetch — as real processes whose main thread logs what it loads (support/load-log.mjs).
 // TensorFlow.js costs seconds and hundreds of MB to load; only compute may pay for it: the
 // worker's compute thread, and the coordinator only when a job needs it (a lazy import()).
 
 const CLI_MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 const COORDINATOR_MAIN = fileURLToPath(import.meta.resolve('@metatrain/coordinator/main'));
 const WORKER_MAIN = fileURLToPath(import.meta.resolve('@metatrain/worker/main'));
+const DATASETS_MAIN = fileURLToPath(import.meta.resolve('@metatrain/datasets/main'));
 const READY = { coordinator: /^coordinator ready: grpc (\S+) http (\S+)/, worker: /^worker ready: / };
 const runNode = promisify(execFile);
 
@@ -121,6 +122,16 @@ describe('light starts: no TensorFlow.js in the main thread', () => {
       expect(loads.exited).toBe(true);
       expect(heavyPart(loads)).toEqual(LIGHT);
     }
+  });
+
+  it('the dataset prefetch of the images (datasets main.ts fetch, as components/dataset-prefetch runs it)', async () => {
+    const log = newLog();
+    const env = { ...process.env, METATRAIN_CACHE_DIR: join(dir, 'cache'), [LOAD_LOG_ENV]: log };
+    const { stdout } = await runNode(process.execPath, [...withLoadLog(DATASETS_MAIN), 'fetch', 'omniglot-small1'], { cwd: REPO_ROOT, env });
+    expect(stdout).toMatch(/images_background_small1\.zip\n$/);
+    const loads = await readHeavyLoads(log);
+    expect(loads.exited).toBe(true);
+    expect(heavyPart(loads)).toEqual(LIGHT);
   });
 
   it("the worker, outside its compute thread (which loads TensorFlow.js and reports its backend)", async () => {

@@ -32,6 +32,12 @@ export interface ResolvedFile {
   check: string;
 }
 
+/** How a file was had, in one line: `omniglot-small1: images_background_small1.zip: shipped copy, sha256 checked`. */
+export function describeFetched(file: ResolvedFile): string {
+  const how = file.downloaded ? 'downloaded into the cache' : file.place === 'shipped' ? 'shipped copy' : `in the ${file.place}`;
+  return `${file.dataset}: ${file.file}: ${how}, ${file.check} checked`;
+}
+
 /** The catalog entry, or a DatasetError listing the known names. */
 export function catalogEntry(name: string): DatasetEntry {
   const entry = findDataset(name);

@@ -5,11 +5,14 @@
 // node built-ins and @metatrain/core only. The CLI, the coordinator and the worker's main
 // thread resolve a spec's datasets and URLs with it before they build its task family; the
 // coordinator and the workers keep the data uploaded with a job in the same cache (cachedFile).
+// Its own entry point, src/main.ts (`fetch`), is `metatrain data fetch` for the images, which
+// carry no CLI.
 export { cachedFile } from './cached-file';
 export { compileDatasetOptions, DATASET_ENV, datasetOptionsFromEnv, userCacheDir } from './dataset-options';
 export type { CompiledDatasetOptions, DatasetOptions, DownloadProgress } from './dataset-options';
 export { DatasetError } from './errors';
-export { catalogEntry, datasetResolver, fetchDataset, resolveDatasets } from './fetch-dataset';
+export { catalogEntry, datasetResolver, describeFetched, fetchDataset, resolveDatasets } from './fetch-dataset';
+export { PREFETCH_ENV, PREFETCH_ENV_NAMES, prefetchNames } from './prefetch';
 export type { DatasetResolver, ResolvedFile } from './fetch-dataset';
 export { locateDataset, verifyDataset } from './verify-dataset';
 export type { CopyReport, DatasetReport, Located } from './verify-dataset';

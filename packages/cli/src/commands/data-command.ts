@@ -1,5 +1,5 @@
 import { datasetNames } from '@metatrain/core';
-import { fetchDataset, verifyDataset } from '@metatrain/datasets';
+import { describeFetched, fetchDataset, verifyDataset } from '@metatrain/datasets';
 import { UsageError } from '../cli-errors';
 import { cliDatasetOptions } from '../data/cli-datasets';
 import { formatDatasetTable, listDatasets } from '../data/data-list';
@@ -53,8 +53,7 @@ async function dataFetch(names: string[]): Promise<number> {
   try {
     for (const name of names) {
       for (const file of await fetchDataset(name, cliDatasetOptions(bars))) {
-        const how = file.downloaded ? 'downloaded into the cache' : file.place === 'shipped' ? 'shipped copy' : `in the ${file.place}`;
-        process.stderr.write(`${name}: ${file.file}: ${how}, ${file.check} checked\n`);
+        process.stderr.write(`${describeFetched(file)}\n`);
         process.stdout.write(`${file.path}\n`);
       }
     }
