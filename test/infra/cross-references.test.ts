@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { imageTitle, parseDockerfile } from './support/dockerfile';
 import { containersOf, splitImage } from './support/kustomize';
-import { type PodSpec, RenderedOverlay, selects, type ServiceSpec } from './support/overlay';
+import { RenderedOverlay, selects, type ServiceSpec } from './support/overlay';
 import { INFRA, isK8sObject, readYamlDocuments, yamlFilesUnder, type K8sObject } from './support/yaml-files';
 
 // What the rendered overlays say must agree with itself and with the code: selectors and
@@ -192,29 +192,6 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
     } else {
       expect(gpus).toBeUndefined();
     }
-  });
-
-  it('mounts one data claim, read-only, where the coordinator and the workers read specs\' data, and the loader fills that claim', () => {
-    const claim = overlay.get<K8sObject & { spec: { accessModes: string[] } }>('PersistentVolumeClaim', 'metatrain-data');
-    expect(claim.spec.accessModes).toEqual(['ReadWriteMany']); // read on every worker's node, written by the loader
-    const readers = [
-      ['metatrain-coordinator', coordinator, coordinatorConfig.dataDir],
-      ['metatrain-worker', worker, workerConfig.dataDir],
-    ] as const;
-    for (const [deployment, container, dataDir] of readers) {
-      expect(dataDir, deployment).toBe('/data');
-      const mount = container.volumeMounts?.find((m) => m.mountPath === dataDir);
-      expect(mount?.readOnly, deployment).toBe(true);
-      const volume = overlay.workload('Deployment', deployment).spec.template.spec.volumes?.find((v) => v.name === mount?.name);
-      // Exactly the claim: base's emptyDir is gone, not left beside it.
-      expect(volume, deployment).toEqual({ name: mount?.name, persistentVolumeClaim: { claimName: claim.metadata.name, readOnly: true } });
-    }
-    const [loader] = readYamlDocuments(join(INFRA, 'k8s', 'components', 'data-volume', 'data-loader.yaml')).filter(isK8sObject) as Array<K8sObject & { spec: PodSpec }>;
-    expect(loader?.metadata.namespace).toBe(claim.metadata.namespace);
-    const loaderMount = loader?.spec.containers[0]?.volumeMounts?.find((m) => m.mountPath === '/data');
-    expect(loaderMount?.readOnly).toBeFalsy();
-    expect(loader?.spec.volumes?.find((v) => v.name === loaderMount?.name)?.persistentVolumeClaim?.claimName).toBe(claim.metadata.name);
-    expect(loader?.spec.securityContext?.runAsUser).toBe(overlay.workload('Deployment', 'metatrain-worker').spec.template.spec.securityContext?.runAsUser); // files readable as the workers' user
   });
 
   it('keeps Redis on a volume with AOF and noeviction, below its memory limit', () => {

@@ -1,6 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, statSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, join, relative, resolve } from 'node:path';
+import { stringify } from 'yaml';
 import { isK8sObject, parseYamlText, readYamlDocuments, readYamlMapping, type K8sObject } from './yaml-files';
 
 // Renders infra/k8s overlays: with `kubectl kustomize` where kubectl is installed, and with
@@ -26,6 +28,27 @@ export function kubectlKustomize(kubectl: string, dir: string): K8sObject[] {
 export function renderOverlay(dir: string): K8sObject[] {
   const kubectl = findKubectl();
   return kubectl ? kubectlKustomize(kubectl, dir) : renderKustomization(dir);
+}
+
+/**
+ * Renders overlay `dir` with `components` (directories) added to its own list, as a user opts in
+ * to one: the overlay's files copied to a temporary directory, their paths to other directories
+ * pointed back at the repository, the components appended; rendered by `render`, then removed.
+ */
+export function renderOverlayWith(dir: string, components: string[], render: (dir: string) => K8sObject[] = renderOverlay): K8sObject[] {
+  const copy = mkdtempSync(join(tmpdir(), 'overlay-'));
+  try {
+    cpSync(dir, copy, { recursive: true });
+    const k = readYamlMapping(join(dir, 'kustomization.yaml'));
+    // Files were copied along (kustomize loads files from within the root only); directories stay where they are.
+    const repoint = (entry: string) => (statSync(resolve(dir, entry)).isDirectory() ? relative(copy, resolve(dir, entry)) : entry);
+    k.resources = ((k.resources as string[] | undefined) ?? []).map(repoint);
+    k.components = [...((k.components as string[] | undefined) ?? []), ...components].map(repoint);
+    writeFileSync(join(copy, 'kustomization.yaml'), stringify(k));
+    return render(copy);
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
+  }
 }
 
 type Json = Record<string, unknown>;

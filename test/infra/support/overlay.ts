@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IService } from 'kubernetes-models/v1/Service';
-import { renderOverlay } from './kustomize';
+import { renderOverlay, renderOverlayWith } from './kustomize';
 import { INFRA, type K8sObject } from './yaml-files';
 
 export type PodSpec = NonNullable<NonNullable<IDeployment['spec']>['template']['spec']>;
@@ -16,15 +16,23 @@ interface Workload extends K8sObject {
 /** A variable a container gets from `fieldRef` (the pod's own fields): shown as `<fieldRef:path>`. */
 const fieldRefValue = (path: string) => `<fieldRef:${path}>`;
 
+/** The opt-in components of infra/k8s/components, which no overlay includes as it stands. */
+export const OPT_IN_COMPONENTS = ['data-volume', 'dataset-prefetch', 'service-monitor'] as const;
+export type OptInComponent = (typeof OPT_IN_COMPONENTS)[number];
+
 /** One rendered overlay of infra/k8s/overlays, with lookups by kind and name. */
 export class RenderedOverlay {
   private constructor(
+    /** The overlay's name, with the components added to it: `cpu`, `cpu + dataset-prefetch`. */
     readonly name: string,
     readonly objects: K8sObject[],
   ) {}
 
-  static render(name: string): RenderedOverlay {
-    return new RenderedOverlay(name, renderOverlay(join(INFRA, 'k8s', 'overlays', name)));
+  /** Overlay `name` as it stands, or with opt-in `components` added to its list, as a user adds them. */
+  static render(name: string, components: readonly OptInComponent[] = []): RenderedOverlay {
+    const dir = join(INFRA, 'k8s', 'overlays', name);
+    const objects = components.length === 0 ? renderOverlay(dir) : renderOverlayWith(dir, components.map((c) => join(INFRA, 'k8s', 'components', c)));
+    return new RenderedOverlay([name, ...components].join(' + '), objects);
   }
 
   /** The object `kind/name`; throws naming it when the overlay lacks it. */
@@ -52,6 +60,20 @@ export class RenderedOverlay {
     const found = this.workload('Deployment', deployment).spec.template.spec.containers.find((c) => c.name === container);
     if (!found) throw new Error(`overlay ${this.name}: Deployment ${deployment} has no container ${container}`);
     return found;
+  }
+
+  /** The one init container named `container` of a Deployment. */
+  initContainer(deployment: string, container: string): Container {
+    const found = this.workload('Deployment', deployment).spec.template.spec.initContainers?.find((c) => c.name === container);
+    if (!found) throw new Error(`overlay ${this.name}: Deployment ${deployment} has no init container ${container}`);
+    return found;
+  }
+
+  /** The volume a container mounts at `mountPath`, and how: undefined when nothing is mounted there. */
+  mountAt(deployment: string, container: Container, mountPath: string): { volume: NonNullable<PodSpec['volumes']>[number]; readOnly: boolean } | undefined {
+    const mount = container.volumeMounts?.find((m) => m.mountPath === mountPath);
+    const volume = this.workload('Deployment', deployment).spec.template.spec.volumes?.find((v) => v.name === mount?.name);
+    return mount && volume ? { volume, readOnly: mount.readOnly === true } : undefined;
   }
 
   /** A key of a ConfigMap or Secret (stringData or base64 data); undefined when absent. */
