@@ -5,7 +5,7 @@ import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFro
 import { parseStorageConfig } from '@metatrain/storage';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
-import { imageTitle, parseDockerfile } from './support/dockerfile';
+import { imageTitle, parseDockerfile, stageEnv } from './support/dockerfile';
 import { repositoryFileAt } from './support/image-files';
 import { INFRA, readYamlMapping, REPO } from './support/yaml-files';
 
@@ -26,7 +26,7 @@ interface ComposeService {
   volumes?: string[];
 }
 
-const compose = readYamlMapping(join(INFRA, 'compose.yaml')) as { services: Record<string, ComposeService> };
+const compose = readYamlMapping(join(INFRA, 'compose.yaml')) as { services: Record<string, ComposeService>; volumes: Record<string, unknown> };
 const services = compose.services;
 const dockerfile = parseDockerfile();
 
@@ -34,6 +34,15 @@ const dockerfile = parseDockerfile();
 const substitute = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
 const env = (service: string) => Object.fromEntries(Object.entries(services[service]?.environment ?? {}).map(([k, v]) => [k, substitute(String(v))]));
 const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? '')?.[1] ?? 10); // Compose's default is 10s
+
+/** A service's `source:container[:mode]` volumes: a named volume of the top-level `volumes`, or a host path relative to infra/. */
+function mountsOf(service: string) {
+  return (services[service]?.volumes ?? []).map((v) => {
+    const [source = '', container = '', mode] = substitute(v).split(':');
+    const named = source in compose.volumes;
+    return { named, source, host: named ? undefined : resolve(INFRA, source), container, mode };
+  });
+}
 
 const WORKERS = ['worker', 'worker-gpu'];
 
@@ -91,17 +100,29 @@ describe('infra/compose.yaml', () => {
     });
     expect(dataPaths.map((d) => d.path)).toContain('../datasets/omniglot/images_background_small1.zip'); // outside examples/
     for (const name of ['coordinator', ...WORKERS]) {
-      // "host:container:ro", host relative to infra/ as Compose reads it.
-      const mounts = (services[name]?.volumes ?? []).map((v) => substitute(v).split(':')).map(([host, container, mode]) => ({ host: resolve(INFRA, host ?? ''), container: container ?? '', mode }));
+      // Directories of this machine, mounted read-only.
+      const mounts = mountsOf(name).filter((m) => !m.named);
       for (const m of mounts) expect(m.mode, `${name} ${m.container}`).toBe('ro');
       for (const { file, path } of dataPaths) {
         const inContainer = posix.resolve(env(name).METATRAIN_DATA_DIR ?? '', path);
         const mount = mounts.find((m) => inContainer.startsWith(`${m.container}/`));
         // A volume hides what the image has at its mount point.
-        const onHost = mount ? join(mount.host, posix.relative(mount.container, inContainer)) : repositoryFileAt(dockerfile, services[name]?.build?.target ?? '', inContainer);
+        const onHost = mount ? join(mount.host ?? '', posix.relative(mount.container, inContainer)) : repositoryFileAt(dockerfile, services[name]?.build?.target ?? '', inContainer);
         expect(onHost && existsSync(onHost), `${name}: ${file}: ${path} is ${inContainer}, which neither a volume nor the image holds`).toBe(true);
       }
     }
+  });
+
+  it('gives the coordinator and every worker one writable cache at METATRAIN_CACHE_DIR: a named volume they share, where the images put it', () => {
+    const caches = ['coordinator', ...WORKERS].map((name) => {
+      const cacheDir = name === 'coordinator' ? compileCoordinatorOptions(coordinatorOptionsFromEnv(env(name))).cacheDir : compileWorkerOptions(workerOptionsFromEnv(env(name))).cacheDir;
+      // The image makes that directory for its user, and a new volume takes its owner from it.
+      expect(stageEnv(dockerfile, services[name]?.build?.target ?? '').METATRAIN_CACHE_DIR, name).toBe(cacheDir);
+      const mount = mountsOf(name).find((m) => m.container === cacheDir);
+      expect(mount, `${name}: nothing mounted at ${cacheDir}`).toMatchObject({ named: true, mode: undefined });
+      return mount?.source;
+    });
+    expect(new Set(caches).size).toBe(1); // one download serves them all; writes are renamed into place whole
   });
 
   it('runs Redis with AOF and noeviction', () => {

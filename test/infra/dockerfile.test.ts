@@ -4,7 +4,7 @@ import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES } from '@metatrain/coo
 import { BACKEND_NAMES } from '@metatrain/core';
 import { WORKER_ENV_NAMES } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
-import { effective, execForm, imageTitle, parseDockerfile, stage, stageEnv, type Stage } from './support/dockerfile';
+import { chownedDirectories, effective, execForm, imageTitle, parseDockerfile, stage, stageEnv, type Stage } from './support/dockerfile';
 import { dockerignored } from './support/dockerignore';
 import { repositoryFileAt } from './support/image-files';
 import { readYamlMapping, REPO } from './support/yaml-files';
@@ -80,6 +80,25 @@ describe('infra/docker/Dockerfile', () => {
     expect(gpu).toMatch(/ls node_modules\/.*tfjs_binding\.node/); // the native addon was really built or fetched
     // pnpm runs the install script that fetches libtensorflow only for allowed packages.
     expect(readYamlMapping(join(REPO, 'pnpm-workspace.yaml')).onlyBuiltDependencies).toContain('@tensorflow/tfjs-node-gpu');
+  });
+
+  it("gives every image a data directory and a cache (METATRAIN_DATA_DIR, METATRAIN_CACHE_DIR) that its user owns", () => {
+    for (const target of Object.keys(IMAGES)) {
+      const env = stageEnv(dockerfile, target);
+      const user = effective(dockerfile, target, 'USER')?.args;
+      for (const dir of [env.METATRAIN_DATA_DIR, env.METATRAIN_CACHE_DIR]) {
+        expect(dir, target).toMatch(/^\/\w+$/);
+        expect(chownedDirectories(dockerfile, target).get(dir ?? ''), `${target}: ${dir}`).toBe(user);
+      }
+    }
+  });
+
+  it('carries the entry point that fetches datasets (`metatrain data fetch` without the CLI) in every image', () => {
+    for (const target of Object.keys(IMAGES)) {
+      expect(repositoryFileAt(dockerfile, target, '/app/packages/datasets/src/main.ts'), target).toBe(join(REPO, 'packages', 'datasets', 'src', 'main.ts'));
+    }
+    // Installed with the image's package (`--filter '<package>...'`), so its imports resolve in the image.
+    for (const pkg of new Set(Object.values(IMAGES))) expect(packageJson(pkg).dependencies, pkg).toHaveProperty('@metatrain/datasets');
   });
 
   describe.each(Object.entries(IMAGES))('target %s', (target, pkg) => {

@@ -6,12 +6,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { startService, type ServiceProcess } from '@metatrain/cli';
+import { findDataset } from '@metatrain/core';
+import { OMNIGLOT_ZIPS } from '@metatrain/core/testing';
+import { PREFETCH_ENV } from '@metatrain/datasets';
+import { bytesOf, startDatasetServer } from '@metatrain/datasets/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { freePort } from '../support/free-port';
 import { startRedisServer, type RedisTestServer } from '../support/redis-server';
 import { runCli } from '../support/run-cli';
 import { assembleImage, type ImageLayout } from './support/image-layout';
+import { RenderedOverlay } from './support/overlay';
 import { REPO } from './support/yaml-files';
 
 // The CPU images without Docker: each image's files assembled as the Dockerfile assembles
@@ -19,7 +24,8 @@ import { REPO } from './support/yaml-files';
 // its CMD run in its WORKDIR with its ENV (METATRAIN_DATA_DIR mapped into the layout), as real
 // processes: a job submitted to that coordinator finishes on that worker, so does the
 // Omniglot example on the datasets the images carry, both HEALTHCHECKs pass (and the worker's
-// fails with nothing listening), and SIGTERM ends both with 0.
+// fails with nothing listening), components/dataset-prefetch's init containers fill the cache
+// from a local mirror, and SIGTERM ends both with 0.
 
 const SPEC = `name: image-layout
 algorithm: maml
@@ -125,6 +131,31 @@ describe('the coordinator and worker images, assembled without Docker', () => {
     await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), WORKER_HTTP_PORT: workerHttp.split(':').at(-1) ?? '' }, timeout: 30_000 })).resolves.toBeDefined();
     const nothingListens = String(await freePort());
     await expect(run(workerCommand, workerArgs, { env: { ...baseEnv(w), WORKER_HTTP_PORT: nothingListens }, timeout: 30_000 })).rejects.toMatchObject({ code: 1 });
+  });
+
+  it("runs components/dataset-prefetch's init containers as they are: each fetches its ConfigMap's datasets into the cache", async () => {
+    const overlay = RenderedOverlay.render('cpu', ['dataset-prefetch']);
+    const names = overlay.key('ConfigMap', 'metatrain-config', PREFETCH_ENV)?.split(/\s+/).filter(Boolean) ?? [];
+    expect(names.length).toBeGreaterThan(0);
+    // The mirror serves the shipped small2 zip for each: the full sets have no sha256 (any sound zip passes).
+    const files = names.flatMap((name) => (findDataset(name)?.files ?? []).map((f) => ({ name, file: f.name })));
+    const server = await startDatasetServer(Object.fromEntries(files.map(({ name, file }) => [`/${name}/${file}`, { bytes: bytesOf(OMNIGLOT_ZIPS.small2) }])));
+    try {
+      for (const [deployment, image] of [['metatrain-coordinator', images.coordinator], ['metatrain-worker', images.worker]] as const) {
+        const prefetch = overlay.initContainer(deployment, 'prefetch-datasets');
+        const podEnv = overlay.env(prefetch);
+        // The pod's directories, mapped into the image's layout.
+        const dirs = { METATRAIN_CACHE_DIR: image.path(podEnv.METATRAIN_CACHE_DIR ?? ''), METATRAIN_DATA_DIR: image.path(podEnv.METATRAIN_DATA_DIR ?? '') };
+        const [command = '', ...args] = image.command(prefetch.args ?? []);
+        const { stdout } = await run(command, args, { cwd: image.workdir, env: { ...baseEnv(image), ...podEnv, ...dirs, METATRAIN_DATASET_MIRROR: server.url }, timeout: 60_000 });
+        const cached = files.map(({ name, file }) => join(dirs.METATRAIN_CACHE_DIR, 'datasets', name, file));
+        expect(stdout, deployment).toBe(cached.map((path) => `${path}\n`).join(''));
+        for (const path of cached) expect(Buffer.compare(await readFile(path), bytesOf(OMNIGLOT_ZIPS.small2)), path).toBe(0);
+      }
+      expect(server.requests).toEqual([...files, ...files].map(({ name, file }) => `/${name}/${file}`)); // one download per file per pod
+    } finally {
+      await server.close();
+    }
   });
 
   it('ends on SIGTERM with exit code 0', async () => {

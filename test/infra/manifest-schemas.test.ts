@@ -1,13 +1,13 @@
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { renderOverlay } from './support/kustomize';
+import { OPT_IN_COMPONENTS, RenderedOverlay } from './support/overlay';
 import { kindOf, schemaError } from './support/schemas';
 import { strictFieldErrors } from './support/strict-fields';
 import { INFRA, isK8sObject, readYamlDocuments, readYamlMapping, REPO, yamlFilesUnder, type K8sObject } from './support/yaml-files';
 
-// Every object under infra/k8s, as written and as the overlays render it, against the
-// Kubernetes, KEDA and Prometheus Operator schemas, and against their TypeScript types for
-// fields the schemas let through.
+// Every object under infra/k8s, as written and as the overlays render it (as they stand and
+// with each opt-in component added), against the Kubernetes, KEDA and Prometheus Operator
+// schemas, and against their TypeScript types for fields the schemas let through.
 
 const K8S = join(INFRA, 'k8s');
 const OVERLAYS = ['cpu', 'gpu'];
@@ -22,8 +22,8 @@ const patchFiles = new Set(
 const written: Array<{ label: string; object: K8sObject }> = yamlFilesUnder(K8S)
   .filter((f) => !patchFiles.has(f))
   .flatMap((f) => readYamlDocuments(f).filter(isK8sObject).map((object) => ({ label: `${relative(REPO, f)}: ${object.kind} ${object.metadata.name}`, object })));
-const rendered = OVERLAYS.flatMap((overlay) =>
-  renderOverlay(join(K8S, 'overlays', overlay)).map((object) => ({ label: `overlay ${overlay}: ${object.kind} ${object.metadata.name}`, object })),
+const rendered = OVERLAYS.flatMap((overlay) => [RenderedOverlay.render(overlay), ...OPT_IN_COMPONENTS.map((c) => RenderedOverlay.render(overlay, [c]))]).flatMap(({ name, objects }) =>
+  objects.map((object) => ({ label: `overlay ${name}: ${object.kind} ${object.metadata.name}`, object })),
 );
 const all = [...written, ...rendered];
 

@@ -119,3 +119,14 @@ export function symlinks(parsed: ParsedDockerfile, target: string): Symlink[] {
   }
   return links;
 }
+
+/** The directories the RUNs of a final stage's FROM chain give an owner (`chown 1000:1000 /data /cache`), with that owner. */
+export function chownedDirectories(parsed: ParsedDockerfile, target: string): Map<string, string> {
+  const owners = new Map<string, string>();
+  for (let s: Stage | undefined = stage(parsed, target); s; s = parsed.stages.find((p) => p.name === s?.from)) {
+    for (const run of s.instructions.filter((i) => i.keyword === 'RUN')) {
+      for (const m of run.args.matchAll(/\bchown (\S+) ((?:\/\S+ ?)+)/g)) for (const dir of (m[2] ?? '').trim().split(' ')) owners.set(dir, m[1] ?? '');
+    }
+  }
+  return owners;
+}

@@ -23,6 +23,8 @@ export interface ImageLayout {
   cmd: string[];
   /** Its HEALTHCHECK command, mapped likewise. */
   healthcheck: string[];
+  /** Any exec-form command of the image (a pod's `args`, say), mapped likewise. */
+  command(args: readonly string[]): string[];
   remove(): Promise<void>;
 }
 
@@ -31,7 +33,7 @@ export interface ImageLayout {
  * stage's COPYs, its deps stage's RUN (the same `pnpm install`, offline: from this machine's
  * store), the sources stage's COPYs filtered by .dockerignore, the target's own COPYs, and the
  * symbolic links its RUNs make (`ln -s`; absolute targets mapped here, relative ones kept).
- * Absolute image paths in CMD and HEALTHCHECK are mapped into the directory.
+ * Absolute image paths in CMD, HEALTHCHECK and other commands are mapped into the directory.
  */
 export async function assembleImage(target: 'coordinator' | 'worker', dockerfile: ParsedDockerfile = parseDockerfile()): Promise<ImageLayout> {
   const root = await mkdtemp(join(tmpdir(), `image-${target}-`));
@@ -59,7 +61,7 @@ export async function assembleImage(target: 'coordinator' | 'worker', dockerfile
     await mkdir(dirname(inImage(link)), { recursive: true });
     await symlink(to.startsWith('/') ? inImage(to) : to, inImage(link));
   }
-  const map = (args: string[]) => args.map((a) => (a.startsWith('/') && a.includes('.') ? inImage(a) : a)).map((a, i) => (i === 0 && a === 'node' ? process.execPath : a));
+  const map = (args: readonly string[]) => args.map((a) => (a.startsWith('/') && a.includes('.') ? inImage(a) : a)).map((a, i) => (i === 0 && a === 'node' ? process.execPath : a));
   return {
     root,
     path: inImage,
@@ -67,6 +69,7 @@ export async function assembleImage(target: 'coordinator' | 'worker', dockerfile
     env: stageEnv(dockerfile, target),
     cmd: map(execForm(effective(dockerfile, target, 'CMD'))),
     healthcheck: map(execForm(effective(dockerfile, target, 'HEALTHCHECK'))),
+    command: map,
     remove: () => rm(root, { recursive: true, force: true }),
   };
 }
