@@ -14,8 +14,8 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
 
 /**
  * The compute thread's state and work: compute contexts per job, parameters per (job,
- * version), and `computeShard` on them: a shard's blocks, each computed alone. It has no thread or message-port code, so tests run
- * it directly; thread-main.ts wires it to the port.
+ * version), and `computeShard` on them: a shard's blocks, each computed alone. It has no
+ * thread or message-port code, so tests run it directly; thread-main.ts wires it to the port.
  *
  * Each block is computed exactly as `train` computes it in process (`computeShard`, or
  * `computeEvalShard` for an evaluation shard, on a context built from the same spec), which
