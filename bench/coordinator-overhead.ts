@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BullShardQueue, getDataHandler, JobEventLog, JobManager, type JobObserver, RedisJobRegistry, StoredData, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
 import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
-import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planShards, sizeOf } from '@metatrain/core';
+import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planRoundBlocks, sizeOf } from '@metatrain/core';
 import { datasetResolver } from '@metatrain/datasets';
 import { MemoryStore } from '@metatrain/storage';
 import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
@@ -41,6 +41,7 @@ model: { kind: mlp, hidden: [40, 40], activation: relu }
 tasks: { family: sinusoid, shots: 5, queryShots: 10 }
 inner: { steps: 1, lr: 0.01 }
 outer: { optimizer: adam, lr: 0.001, metaBatchSize: 64, iterations: ${rounds} }
+blockSize: 1
 shardSize: 1
 checkpoint: { everyRounds: ${checkpointEvery}, keep: 3 }
 seed: 1
@@ -120,6 +121,7 @@ async function measure(workers: number, rounds: number, checkpointEvery: number)
       events,
       observer: measured.observer,
       shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
+      computeSlots: () => workers,
       exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
       data,
       dataDir: process.cwd(),
@@ -244,13 +246,14 @@ async function runFleet(config: FleetConfig): Promise<void> {
       config.queueName,
       async (job) => {
         const shard = parseShardMessage(job.data);
+        const blocks = planRoundBlocks(parsed).slice(shard.firstBlock, shard.firstBlock + shard.blockCount);
         const taskMetrics = [];
-        for (let task = shard.start; task < shard.end; task++) {
+        for (let task = blocks[0]?.start ?? 0; task < (blocks.at(-1)?.end ?? 0); task++) {
           const preLoss = 2 + Math.sin(shard.version + task); // a sinusoid task's MSE before adaptation is a few units
           taskMetrics.push({ taskIndex: task, preLoss, postLoss: preLoss / 2 });
         }
-        const header = { jobId: shard.jobId, version: shard.version, shardIndex: shard.shard, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
-        const response = await reportShard(client, header, zeroSum, Date.now() + 10_000);
+        const header = { jobId: shard.jobId, version: shard.version, firstBlock: shard.firstBlock, blockCount: shard.blockCount, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
+        const response = await reportShard(client, header, blocks.map(() => zeroSum), Date.now() + 10_000);
         if (response.status === ReportStatus.REJECTED) {
           send({ type: 'error', message: `${job.id}: REJECTED: ${response.reason}` });
           throw new Error(response.reason);
@@ -273,11 +276,11 @@ async function runFleet(config: FleetConfig): Promise<void> {
   send({ type: 'ready' });
 }
 
-/** The isolated cost of the outer step for this job (`applyRound` on 64 zero shards), and the parameter count. */
+/** The isolated cost of the outer step for this job (`applyRound` on 64 zero block sums), and the parameter count. */
 function outerStep(): { ms: number; parameters: number } {
   const parsed = parseSpecText(spec(1, 1));
   const ctx = createComputeContext(parsed, createTaskFamily(parsed.tasks, { baseDir: process.cwd() }));
-  const shards = planShards(parsed.outer.metaBatchSize, parsed.shardSize).map((s) => ({
+  const shards = planRoundBlocks(parsed).map((s) => ({
     sum: ctx.layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(sizeOf(p.shape)) })),
     metrics: [{ task: s.start, preLoss: 2, postLoss: 1 }],
   }));

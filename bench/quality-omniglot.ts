@@ -85,7 +85,7 @@ const specInput = {
   outer: reptile
     ? { optimizer: 'sgd', lr: 1, metaBatchSize, iterations, anneal: 'linear' }
     : { optimizer: 'adam', lr: 0.001, metaBatchSize, iterations },
-  shardSize: metaBatchSize,
+  blockSize: metaBatchSize,
   seed: 1,
 };
 

@@ -26,7 +26,7 @@ const spec = {
   outer: reptile
     ? { optimizer: 'sgd', lr: 1, metaBatchSize: 25, iterations, anneal: 'linear' }
     : { optimizer: 'adam', lr: 0.001, metaBatchSize: 25, iterations },
-  shardSize: 25,
+  blockSize: 25,
   seed: 1,
 };
 

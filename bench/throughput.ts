@@ -52,7 +52,7 @@ function measurePair(tasksPerCall: number, a: () => void, b: () => void): [numbe
 function batched(ctx: ComputeContext, shardSize: number): () => void {
   const params = initialMetaParams(ctx);
   let round = 0;
-  return () => void computeShard(ctx, params, round++, { index: 0, start: 0, end: shardSize });
+  return () => void computeShard(ctx, params, round++, [{ index: 0, start: 0, end: shardSize }]);
 }
 
 function plain(ctx: ComputeContext, shardSize: number): () => void {

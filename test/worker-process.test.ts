@@ -18,7 +18,7 @@ model: { kind: mlp, hidden: [16, 16] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 inner: { steps: 1, lr: 0.01 }
 outer: { lr: 0.003, metaBatchSize: 4, iterations: 3 }
-shardSize: 2
+blockSize: 2
 seed: 5
 `;
 const spec = parseSpecText(SPEC);
@@ -41,7 +41,7 @@ async function startCoordinator(port: number): Promise<TestCoordinator> {
   const coordinator = await TestCoordinator.create({ port, heartbeatIntervalMs: 200 });
   cleanup.push(() => coordinator.close());
   const ctx = createComputeContext(spec, createTaskFamily(spec.tasks));
-  coordinator.addJob('proc-abc123', SPEC, { version: 0, params: initialState(ctx).params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
+  coordinator.addJob('proc-abc123', SPEC, { version: 0, params: initialState(ctx).params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize });
   return coordinator;
 }
 

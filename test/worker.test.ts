@@ -1,6 +1,6 @@
 import { PermissionDeniedError, BullShardQueue } from '@metatrain/coordinator';
 import { type ComputeContext, computeShard, createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
-import { applyRound, ConfigError, createTaskFamily, initialState, paramsEqual, parseSpecText, planShards } from '@metatrain/core';
+import { applyRound, type BlockRange, ConfigError, createTaskFamily, groupBlocks, initialState, paramsEqual, parseSpecText, planRoundBlocks } from '@metatrain/core';
 import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
@@ -11,8 +11,8 @@ import { TestCoordinator, type TestJob } from './support/test-coordinator';
 
 // The worker against real Redis (BullMQ) and a real gRPC server built from the coordinator's
 // WorkerService pieces: shards enqueued by the coordinator's BullShardQueue are computed in the
-// worker's thread and reported, and the sums equal `computeShard` in this process bit for bit
-// (both on the wasm backend).
+// worker's thread and reported, and the block sums equal `computeShard` in this process bit for
+// bit (both on the wasm backend).
 
 const SPEC = `name: worker-test
 algorithm: maml
@@ -20,11 +20,15 @@ model: { kind: mlp, hidden: [16, 16] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 inner: { steps: 2, lr: 0.01 }
 outer: { lr: 0.003, metaBatchSize: 7, iterations: 3 }
-shardSize: 2
+blockSize: 2
+shardSize: 1
 seed: 21
 `;
 const spec = parseSpecText(SPEC);
-const plan = planShards(spec.outer.metaBatchSize, spec.shardSize);
+/** 4 blocks: tasks 0-1, 2-3, 4-5, 6. */
+const blocks = planRoundBlocks(spec);
+/** One shard per block. */
+const plan: BlockRange[] = groupBlocks(blocks.map((b) => b.index), 1);
 
 let redis: RedisTestServer;
 let ctx: ComputeContext;
@@ -48,7 +52,7 @@ async function setUp(jobId = 'sine-abc123', { port = 0, prefix = uniquePrefix('w
   const coordinator = await TestCoordinator.create({ port, heartbeatIntervalMs: 100 });
   cleanup.push(() => coordinator.close());
   const state = initialState(ctx);
-  const job = coordinator.addJob(jobId, SPEC, { version: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize });
+  const job = coordinator.addJob(jobId, SPEC, { version: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize });
   const queue = await BullShardQueue.create({ redisUrl: redis.url, prefix, backoffMs: 20 });
   cleanup.push(() => deleteKeys(redis.url, prefix));
   cleanup.push(() => queue.close());
@@ -83,10 +87,10 @@ async function until(condition: () => boolean | Promise<boolean>, what: string, 
 }
 
 function expectBitExact(job: TestJob): void {
-  for (const shard of job.tracker.complete()) {
-    const local = computeShard(ctx, initialState(ctx).params, 0, plan[shard.shard] ?? plan[0]!);
-    expect(paramsEqual(shard.sum, local.sum), `shard ${shard.shard}`).toBe(true);
-    expect(shard.metrics).toEqual(local.metrics);
+  const local = computeShard(ctx, initialState(ctx).params, 0, blocks);
+  for (const held of job.tracker.complete()) {
+    expect(paramsEqual(held.sum, local[held.block]!.sum), `block ${held.block}`).toBe(true);
+    expect(held.metrics).toEqual(local[held.block]!.metrics);
   }
 }
 
@@ -104,30 +108,31 @@ describe('Worker', () => {
     expect(paramsEqual(distributed.state.params, runRoundInProcess(ctx, initialState(ctx)).state.params)).toBe(true);
 
     const headers = setup.job.reports.map((r) => r.header);
-    expect(headers.map((h) => h.shardIndex).sort()).toEqual([0, 1, 2, 3]);
+    expect(headers.map((h) => [h.firstBlock, h.blockCount]).sort()).toEqual([[0, 1], [1, 1], [2, 1], [3, 1]]);
     expect(headers.every((h) => h.workerId === 'worker-a' && h.backend === 'wasm' && h.version === 0 && h.computeMs > 0)).toBe(true);
-    expect(headers.find((h) => h.shardIndex === 3)?.taskMetrics.map((m) => m.taskIndex)).toEqual([6]);
+    expect(headers.find((h) => h.firstBlock === 3)?.taskMetrics.map((m) => m.taskIndex)).toEqual([6]);
     expect(setup.coordinator.registrations).toMatchObject([{ workerId: 'worker-a', backend: 'wasm', device: worker.backend.device }]);
     // One spec and one parameter fetch for the whole round: both are cached.
     expect(setup.coordinator.calls.filter((c) => c === 'getJob')).toHaveLength(1);
     expect(setup.coordinator.calls.filter((c) => c === 'getParameters')).toHaveLength(1);
     expect(new Set(setup.coordinator.authorization)).toEqual(new Set(['Bearer s3cret']));
 
-    await until(async () => (await Promise.all(plan.map((s) => setup.probe.state(`${setup.jobId}-r0-s${s.index}`)))).every((s) => s === 'completed'), 'completed jobs');
+    await until(async () => (await Promise.all(plan.map((s) => setup.probe.state(`${setup.jobId}-r0-b${s.first}-${s.first + 1}`)))).every((s) => s === 'completed'), 'completed jobs');
     await until(() => events.length === plan.length, 'shard events');
     expect(events.map((e) => e.outcome)).toEqual(['accepted', 'accepted', 'accepted', 'accepted']);
     expect(worker.shardsDone).toBe(4);
   });
 
-  it('shares a round between two workers, and the result is still bit-exact', async () => {
+  it('shares a round in shards of several blocks between two workers, and the result is still bit-exact', async () => {
     const setup = await setUp();
     // Holding each answer a little makes the two workers interleave.
     setup.coordinator.beforeVerdict = () => new Promise((resolve) => setTimeout(() => resolve(undefined), 150));
     await startWorker(setup, { workerId: 'worker-a' });
     await startWorker(setup, { workerId: 'worker-b' });
-    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
-    await until(() => setup.job.tracker.isComplete(), 'all shards');
+    await setup.queue.enqueue(setup.jobId, 'train', 0, groupBlocks([0, 1, 2, 3], 2));
+    await until(() => setup.job.tracker.isComplete(), 'all blocks');
 
+    expect(setup.job.reports.map((r) => [r.header.firstBlock, r.header.blockCount]).sort()).toEqual([[0, 2], [2, 2]]);
     expect(setup.job.tracker.workers()).toEqual(['worker-a', 'worker-b']);
     expectBitExact(setup.job);
     const distributed = applyRound(spec, setup.state, setup.job.tracker.complete());
@@ -146,7 +151,7 @@ describe('Worker', () => {
     const { worker } = await startWorker(setup);
     await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(() => held, 'the report');
-    const id = `${setup.jobId}-r0-s0`;
+    const id = `${setup.jobId}-r0-b0-1`;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await setup.probe.state(id)).toBe('active');
     expect(worker.currentShard).toBe(id);
@@ -161,7 +166,7 @@ describe('Worker', () => {
     setup.coordinator.beforeVerdict = () => (rejections++ === 0 ? { rejected: 'task_metrics: simulated' } : undefined);
     const { events, logs } = await startWorker(setup);
     await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
-    const id = `${setup.jobId}-r0-s0`;
+    const id = `${setup.jobId}-r0-b0-1`;
     await until(async () => (await setup.probe.state(id)) === 'completed', 'completion after the retry');
     expect(setup.job.reports.map((r) => r.outcome)).toEqual([{ rejected: 'task_metrics: simulated' }, 'ACCEPTED']);
     expect(events.map((e) => e.outcome)).toEqual(['failed', 'accepted']);
@@ -174,15 +179,15 @@ describe('Worker', () => {
     await setup.queue.enqueue('gone-job', 'train', 0, plan.slice(0, 1));
     await setup.queue.enqueue(setup.jobId, 'train', 5, plan.slice(0, 1)); // version 5 is not held
     await until(() => events.length === 2, 'two shard events');
-    expect(await setup.probe.state('gone-job-r0-s0')).toBe('completed');
-    expect(await setup.probe.state(`${setup.jobId}-r5-s0`)).toBe('completed');
+    expect(await setup.probe.state('gone-job-r0-b0-1')).toBe('completed');
+    expect(await setup.probe.state(`${setup.jobId}-r5-b0-1`)).toBe('completed');
     expect(events.map((e) => [e.queueJobId, e.outcome])).toEqual([
-      ['gone-job-r0-s0', 'dropped'],
-      [`${setup.jobId}-r5-s0`, 'dropped'],
+      ['gone-job-r0-b0-1', 'dropped'],
+      [`${setup.jobId}-r5-b0-1`, 'dropped'],
     ]);
     expect(logs.filter((l) => l.startsWith('worker:'))).toEqual([
-      'worker: dropped shard gone-job-r0-s0: NOT_FOUND: job_id: no job "gone-job"',
-      `worker: dropped shard ${setup.jobId}-r5-s0: FAILED_PRECONDITION: version: job "${setup.jobId}" does not hold parameter version 5`,
+      'worker: dropped shard gone-job-r0-b0-1: NOT_FOUND: job_id: no job "gone-job"',
+      `worker: dropped shard ${setup.jobId}-r5-b0-1: FAILED_PRECONDITION: version: job "${setup.jobId}" does not hold parameter version 5`,
     ]);
     expect(setup.job.reports).toEqual([]);
   });
@@ -234,7 +239,7 @@ describe('Worker', () => {
     expect(logs).toContain('worker: quarantined by the coordinator (3 reports in a row were refused; the last: sum: bad); taking no shards until it lifts the quarantine');
     await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(await setup.probe.state(`${setup.jobId}-r0-s0`)).toBe('prioritized'); // left for others
+    expect(await setup.probe.state(`${setup.jobId}-r0-b0-1`)).toBe('prioritized'); // left for others
     expect(events).toEqual([]); // not even computed
 
     setup.coordinator.forgetWorkers(); // a restarted coordinator knows nothing of the quarantine
@@ -319,7 +324,7 @@ describe('Worker', () => {
     const setup = await setUp();
     await startWorker(setup);
     const params = setup.state.params;
-    const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, shardSize: spec.shardSize };
+    const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize };
     for (const round of [2, 3, 1]) {
       // Round 1 comes last, as after a resume: the worker holds versions 2 and 3 by then.
       const job = setup.coordinator.addJob(setup.jobId, SPEC, { version: round, params, ...layout });
@@ -340,7 +345,7 @@ describe('Worker', () => {
     await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(() => held, 'the report');
     await worker.close();
-    const id = `${setup.jobId}-r0-s0`;
+    const id = `${setup.jobId}-r0-b0-1`;
     expect(await setup.probe.state(id)).toBe('prioritized');
     expect(events.map((e) => e.outcome)).toEqual(['handed-back']);
     expect(logs).toContain(`worker: handed shard ${id} back to the queue`);

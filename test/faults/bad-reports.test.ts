@@ -35,7 +35,7 @@ describe('a worker that reports NaN, Inf, a wrong shape and a bad checksum', () 
     expect(refusals).toEqual([
       expect.stringMatching(/report rejected by the coordinator: sum: "dense0\/kernel" has a non-finite value \(NaN\) at element 0$/),
       expect.stringMatching(/report rejected by the coordinator: sum: "dense0\/kernel" has a non-finite value \(Infinity\) at element 0$/),
-      expect.stringMatching(/report rejected by the coordinator: sum: parameter 0 is "dense0\/kernel" \[1, 16, 1\], the job's layout has "dense0\/kernel" \[1, 16\]$/),
+      expect.stringMatching(/report rejected by the coordinator: sum: parameter 0 is "dense0\/kernel" \[1, 1, 16, 1\], expected "dense0\/kernel" \[1, 1, 16\]: block_count \(1\) sums of the job's "dense0\/kernel" \[1, 16\]$/),
       expect.stringMatching(/INVALID_ARGUMENT: .*checksum: mismatch/),
     ]);
     expect(cluster.coordinator?.output).toContainEqual(expect.stringMatching(/^\[coordinator\] coordinator: worker faulty quarantined \(4 reports in a row were refused; the last: .*checksum: mismatch.*\)/));

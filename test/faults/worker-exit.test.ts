@@ -11,6 +11,7 @@ import { expectReferenceBits, referenceState } from './support/reference';
 // the dead worker's lock expires, and the hand-back of a stopping worker.
 
 const SPEC = faultSpec({ name: 'worker-exit', iterations: 6, checkpointEvery: 3, seed: 17 });
+/** 6 rounds of 4 blocks, one block a shard. */
 const SHARDS = 6 * 4;
 const HOLD_FOREVER = { METATRAIN_TEST_MODE: '1', METATRAIN_FAULT_DELAY_MS: '600000' };
 
@@ -58,7 +59,7 @@ describe('a worker killed with kill -9 while it holds a shard', () => {
     expect(await cluster.metric('metatrain_shards_reenqueued_total')).toBe(0); // BullMQ's stalled recovery did it
     expect((await worker(survivor.id)).shardsDone).toBe(SHARDS);
     expect(await worker(doomed.id)).toMatchObject({ shardsDone: 0 });
-    expect(shard).toMatch(new RegExp(`^${jobId}-r0-s\\d$`));
+    expect(shard).toMatch(new RegExp(`^${jobId}-r0-b\\d-\\d$`));
     await until(async () => (await worker(doomed.id)).state === WorkerState.LOST, 'the dead worker to show LOST');
     await survivor.process.stop();
   });

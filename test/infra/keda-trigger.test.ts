@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileCoordinatorOptions, Coordinator, COORDINATOR_ENV, coordinatorOptionsFromEnv, QUEUE_DEPTH_PATH, BullShardQueue } from '@metatrain/coordinator';
-import { planShards } from '@metatrain/core';
+import { groupBlocks } from '@metatrain/core';
 import { shardQueueKeys } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
@@ -104,7 +104,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
       const keys = shardQueueKeys(workerEnv.METATRAIN_QUEUE_PREFIX, workerEnv.METATRAIN_QUEUE_NAME);
       expect(probe.bullmqKeys).toEqual({ wait: keys.wait, prioritized: keys.prioritized, active: keys.active, delayed: keys.delayed });
       expect(await scalerReads()).toEqual({ status: 200, value: 0 });
-      const plan = planShards(10, 2);
+      const plan = groupBlocks([0, 1, 2, 3, 4], 1); // five shards of one block
       await queue.enqueue('keda-abc123', 'train', 0, plan);
       expect(await scalerReads()).toEqual({ status: 200, value: plan.length });
       expect(await probe.zcard(keys.prioritized)).toBe(plan.length);

@@ -13,7 +13,7 @@ algorithm: maml
 model: { kind: mlp, hidden: [8] }
 tasks: { family: sinusoid, shots: 5 }
 outer: { lr: 0.001, metaBatchSize: 4, iterations: 10 }
-shardSize: 2
+blockSize: 2
 `;
 const TOKEN = randomBytes(24).toString('base64url');
 
@@ -22,10 +22,10 @@ let jobs: JobServiceClient;
 let workers: WorkerServiceClient;
 let jobId: string;
 
-/** A well-formed report of shard `shard` of round 0: zero sums, finite metrics. The tracker would accept it. */
-function validReport(shard: number): ReportShardRequest[] {
-  const taskMetrics = [0, 1].map((k) => ({ taskIndex: shard * 2 + k, preLoss: 1, postLoss: 0.5 }));
-  return reportMessages({ jobId, version: 0, shardIndex: shard, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 }, zeroSum(SPEC));
+/** A well-formed report of block `block` of round 0: a zero sum, finite metrics. The tracker would accept it. */
+function validReport(block: number): ReportShardRequest[] {
+  const taskMetrics = [0, 1].map((k) => ({ taskIndex: block * 2 + k, preLoss: 1, postLoss: 0.5 }));
+  return reportMessages({ jobId, version: 0, firstBlock: block, blockCount: 1, workerId: 'intruder', backend: 'wasm', taskMetrics, computeMs: 1 }, [zeroSum(SPEC)]);
 }
 
 /** Every JobService and WorkerService RPC, each with a request that would succeed (or do harm) with the token. */

@@ -14,9 +14,11 @@ algorithm: maml
 model: { kind: mlp, hidden: [8] }
 tasks: { family: sinusoid, shots: 5 }
 outer: { lr: 0.001, metaBatchSize: 4, iterations: 10 }
-shardSize: 2
+blockSize: 2
 `;
 const MAX_MODEL_PARAMETERS = 100_000;
+/** The block sums of a round this coordinator admits, and so the largest report it accepts. */
+const MAX_ROUND_BYTES = 4 * MAX_MODEL_PARAMETERS * 4;
 const MiB = 1024 * 1024;
 
 let cluster: InProcessCoordinator;
@@ -26,10 +28,10 @@ let jobId: string;
 const sum: ParamSet = zeroSum(SPEC);
 
 const taskMetrics = [0, 1].map((taskIndex) => ({ taskIndex, preLoss: 1, postLoss: 1 }));
-const headerOf = (overrides: Partial<ReportHeader> = {}): ReportHeader => ({ jobId, version: 0, shardIndex: 0, workerId: 'hostile', backend: 'wasm', taskMetrics, computeMs: 1, ...overrides });
+const headerOf = (overrides: Partial<ReportHeader> = {}): ReportHeader => ({ jobId, version: 0, firstBlock: 0, blockCount: 1, workerId: 'hostile', backend: 'wasm', taskMetrics, computeMs: 1, ...overrides });
 const header = (overrides: Partial<ReportHeader> = {}): ReportShardRequest => ({ payload: { $case: 'header', value: headerOf(overrides) } });
 const chunk = (value: TensorChunk): ReportShardRequest => ({ payload: { $case: 'chunk', value } });
-/** The shard's (zero) sum in chunks of `bytes`: 3 chunks for the 25 parameters at 40 bytes. */
+/** A block's (zero) sum in chunks of `bytes`: 3 chunks for the 25 parameters at 40 bytes. */
 const chunks = (bytes = 40): TensorChunk[] => toTensorChunks(encodeParams(sum), bytes);
 const at = (list: TensorChunk[], i: number): TensorChunk => list[i] as TensorChunk;
 
@@ -38,7 +40,7 @@ const report = (messages: ReportShardRequest[]) => outcome(sendReport(workers, m
 const invalid = (details: string | RegExp) => ({ code: grpc.status.INVALID_ARGUMENT, details: typeof details === 'string' ? expect.stringContaining(details) : expect.stringMatching(details) });
 
 beforeAll(async () => {
-  cluster = await startInProcessCoordinator({ limits: { maxModelParameters: MAX_MODEL_PARAMETERS } });
+  cluster = await startInProcessCoordinator({ limits: { maxModelParameters: MAX_MODEL_PARAMETERS, maxRoundBytes: MAX_ROUND_BYTES } });
   jobs = new JobServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
   workers = new WorkerServiceClient(cluster.coordinator.grpcAddress, grpc.credentials.createInsecure());
   jobId = (await unary(jobs, jobs.submitJob, { spec: SPEC })).jobId;
@@ -81,8 +83,8 @@ describe('hostile gRPC input', () => {
     expect(await report([header(), chunk({ ...(whole as TensorChunk), data })])).toEqual(invalid(/^checksum: mismatch, expected [0-9a-f]{64}, bytes hash to [0-9a-f]{64}$/));
     expect(await report([header(), chunk({ ...(whole as TensorChunk), checksum: 'not-a-digest' })])).toEqual(invalid('checksum: "not-a-digest" is not a hex sha256 digest'));
     expect(await report([header(), chunk({ ...(whole as TensorChunk), totalBytes: 101 })])).toEqual(invalid('chunks: got 100 bytes, the first chunk declared 101'));
-    // More than the largest model this coordinator admits, declared up front: refused at chunk 0.
-    expect(await report([header(), chunk({ ...(whole as TensorChunk), totalBytes: 1e9 })])).toEqual(invalid(`chunk 0: declared 1000000000 bytes exceed the limit of ${MAX_MODEL_PARAMETERS * 4} bytes`));
+    // More than the block sums of the largest round this coordinator admits, declared up front: refused at chunk 0.
+    expect(await report([header(), chunk({ ...(whole as TensorChunk), totalBytes: 1e9 })])).toEqual(invalid(`chunk 0: declared 1000000000 bytes exceed the limit of ${MAX_ROUND_BYTES} bytes`));
   });
 
   it('oversized messages: a chunk over 1 MiB is INVALID_ARGUMENT, a message over 8 MiB RESOURCE_EXHAUSTED', async () => {
@@ -95,9 +97,9 @@ describe('hostile gRPC input', () => {
   });
 
   it('reports for jobs that do not exist are NOT_FOUND; a well-formed report of the wrong shape is REJECTED', async () => {
-    expect(await report(reportMessages(headerOf({ jobId: 'ghost-aaaaaa' }), sum))).toEqual({ code: grpc.status.NOT_FOUND, details: 'header.job_id: no job "ghost-aaaaaa"' });
+    expect(await report(reportMessages(headerOf({ jobId: 'ghost-aaaaaa' }), [sum]))).toEqual({ code: grpc.status.NOT_FOUND, details: 'header.job_id: no job "ghost-aaaaaa"' });
     const wrongShape = [{ name: 'dense0/kernel', shape: [2], values: new Float32Array(2) }];
-    const answer = await sendReport(workers, reportMessages(headerOf(), wrongShape));
+    const answer = await sendReport(workers, reportMessages(headerOf(), [wrongShape]));
     expect(answer.status).toBe(ReportStatus.REJECTED);
     expect(answer.reason).toMatch(/^sum: 1 parameters, the job's layout has 4$/);
   });
@@ -128,6 +130,6 @@ describe('hostile gRPC input', () => {
       health.close();
     }
     // The shard the garbage claimed to be is still open: a good report of it is the first accepted.
-    expect(await sendReport(workers, reportMessages(headerOf(), sum))).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
+    expect(await sendReport(workers, reportMessages(headerOf(), [sum]))).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
   });
 });

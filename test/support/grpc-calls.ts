@@ -3,7 +3,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { createComputeContext } from '@metatrain/metalearn';
 import { createTaskFamily, encodeParams, type ParamSet, parseSpecText } from '@metatrain/core';
-import { grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse, type TensorChunk, toTensorChunks, type WorkerServiceClient } from '@metatrain/contract';
+import { grpc, type ReportHeader, type ReportShardRequest, type ReportShardResponse, stackBlockSums, type TensorChunk, toTensorChunks, type WorkerServiceClient } from '@metatrain/contract';
 
 /** How a call ended: the status code and details, or 'OK'. */
 export type Outcome = { code: grpc.status; details: string } | 'OK';
@@ -64,9 +64,9 @@ export function zeroSum(specText: string): ParamSet {
   return layout.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.shape.reduce((a, b) => a * b, 1)) }));
 }
 
-/** ReportShard's messages: the header, then `sum` in chunks of at most `chunkBytes`. */
-export function reportMessages(header: ReportHeader, sum: ParamSet, chunkBytes?: number): ReportShardRequest[] {
-  const chunks: TensorChunk[] = toTensorChunks(encodeParams(sum), chunkBytes);
+/** ReportShard's messages: the header, then the block sums, stacked as they travel, in chunks of at most `chunkBytes`. */
+export function reportMessages(header: ReportHeader, blockSums: readonly ParamSet[], chunkBytes?: number): ReportShardRequest[] {
+  const chunks: TensorChunk[] = toTensorChunks(encodeParams(stackBlockSums(blockSums)), chunkBytes);
   return [{ payload: { $case: 'header', value: header } }, ...chunks.map((value): ReportShardRequest => ({ payload: { $case: 'chunk', value } }))];
 }
 

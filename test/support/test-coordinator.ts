@@ -1,5 +1,5 @@
 import { type AcceptOutcome, getParametersHandler, NotFoundError, reportEvalHandler, reportShardHandler, ShardTracker, toEvalReport, toShardReport, WorkerTable } from '@metatrain/coordinator';
-import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
+import { type ParamSet, type ParamShape, planBlocks } from '@metatrain/core';
 import { type GetJobRequest, type GetJobResponse, grpc, type HeartbeatRequest, type HeartbeatResponse, JobServiceService, JobState, type RegisterWorkerRequest, type RegisterWorkerResponse, type ReportEvalRequest, type ReportHeader, WorkerServiceService } from '@metatrain/contract';
 
 // A stand-in coordinator for worker tests, built from the coordinator's own WorkerService
@@ -66,8 +66,8 @@ export class TestCoordinator {
   }
 
   /** Adds a job collecting round `version`, holding parameter version `version` = `params`. */
-  addJob(jobId: string, specText: string, options: { version: number; params: ParamSet; layout: ParamShape[]; metaBatchSize: number; shardSize: number }): TestJob {
-    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
+  addJob(jobId: string, specText: string, options: { version: number; params: ParamSet; layout: ParamShape[]; metaBatchSize: number; blockSize: number }): TestJob {
+    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, blocks: planBlocks(options.metaBatchSize, options.blockSize) });
     const job: TestJob = { specText, versions: new Map([[options.version, options.params]]), tracker, reports: [] };
     this.jobs.set(jobId, job);
     return job;

@@ -6,6 +6,7 @@
  */
 export * from './generated';
 
+export { stackBlockSums, unstackBlockSums } from './wire/block-sums';
 export { ChunkAssembler, MAX_CHUNK_BYTES, splitIntoChunks } from './wire/chunks';
 export type { Chunk, ChunkAssemblerOptions } from './wire/chunks';
 export { fetchData, fetchParameters, reportEval, reportPayload, reportShard } from './wire/worker-client';

@@ -115,7 +115,8 @@ describe('WorkerService over grpc-js', () => {
           $case: 'header',
           value: {
             jobId,
-            shardIndex: 1,
+            firstBlock: 1,
+            blockCount: 2,
             version: 3,
             workerId: 'w1',
             backend: 'cpu',
@@ -145,7 +146,7 @@ describe('WorkerService over grpc-js', () => {
     expect(reply.status).toBe(ReportStatus.ACCEPTED);
     expect(reply.reason).toBe(sha256(payload));
     const header = stored.get('job-a')?.header;
-    expect(header).toMatchObject({ jobId: 'job-a', version: 3, shardIndex: 1, computeMs: 12.5 });
+    expect(header).toMatchObject({ jobId: 'job-a', version: 3, firstBlock: 1, blockCount: 2, computeMs: 12.5 });
     // proto3 `optional` keeps presence: an unset accuracy stays undefined, not 0.
     expect(header?.taskMetrics).toEqual([{ taskIndex: 5, preLoss: 2.5, postLoss: 0.5, postAccuracy: 0.8 }]);
     expect(header?.taskMetrics[0]?.preAccuracy).toBeUndefined();

@@ -104,6 +104,7 @@ export class Coordinator {
       events,
       observer: metrics,
       shardDeadlineMs: options.shardDeadlineMs,
+      computeSlots: () => workers.computeSlots(),
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
       data,
@@ -130,8 +131,9 @@ export class Coordinator {
       workerServiceHandlers({
         workers,
         parameters: jobs,
-        // No job this coordinator admits has a larger sum: a bigger report is refused as it streams in.
-        maxReportBytes: options.limits.maxModelParameters * 4,
+        // No job this coordinator admits has larger block sums per round (a report carries at
+        // most a round's): a bigger report is refused as it streams in.
+        maxReportBytes: options.limits.maxRoundBytes,
         reports: accountedReports({ jobs, workers, metrics, log }),
         getData: getDataHandler({ data, job: (jobId) => jobs.get(jobId) }),
       }),

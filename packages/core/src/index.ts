@@ -2,7 +2,7 @@
 // task families, model layouts, the tensor codec and the arithmetic of rounds; also how every
 // process reads its settings (zod, errors naming the variable) and retries (one backoff loop).
 // The CLI's job commands, the coordinator and the worker's main thread use this; computing
-// shards is @metatrain/metalearn's.
+// blocks is @metatrain/metalearn's.
 export { CheckpointError, ConfigError, DecodeError, InputError, SpecError, SpecErrors } from './errors';
 export { Purpose, Rng } from './rng/counter-rng';
 export { cloneParams, findParam, flatten, paramsEqual, sizeOf, totalSize, zerosLike } from './params';
@@ -13,7 +13,7 @@ export { DATASETS, datasetKey, datasetNames, findDataset } from './datasets/cata
 export type { DatasetEntry, DatasetFile } from './datasets/catalog';
 export { datasetsOf } from './datasets/spec-datasets';
 export { jobSpecSchema } from './spec/schema';
-export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
+export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, ShardSize, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 
 export type { Examples, Preprocessing, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
 export { createTaskFamily, describeTaskFamily } from './tasks/create-task-family';
@@ -45,14 +45,17 @@ export type { JobLayout, JobSetup } from './job-setup';
 export type { IndexedTaskMetrics, TaskMetrics } from './rounds/task-metrics';
 export { initialOptimizerState, outerLr, outerStep } from './rounds/outer-optimizer';
 export type { OptimizerState } from './rounds/outer-optimizer';
-export { planShards, SHARD_KINDS } from './rounds/plan-shards';
-export type { ShardKind, ShardPlan } from './rounds/plan-shards';
-export { reduceShards } from './rounds/reduce-shards';
+export { DEFAULT_BLOCKS_PER_ROUND, defaultBlockSize, planBlocks, SHARD_KINDS } from './rounds/plan-blocks';
+export type { BlockPlan, ShardKind } from './rounds/plan-blocks';
+export { blocksInRange, groupBlocks } from './rounds/block-range';
+export type { BlockRange } from './rounds/block-range';
+export { planCollectionBlocks, planRoundBlocks } from './rounds/collection-blocks';
+export { reduceBlocks } from './rounds/reduce-blocks';
 export { applyRound, summarize } from './rounds/apply-round';
 export type { MetaState } from './rounds/apply-round';
 export type { EvalMetrics, EvalSummary, RoundMetrics, RoundSummary } from './rounds/round-metrics';
 
-export { planEvalShards, summarizeEval, TRAINING_EVAL_STREAM } from './evaluation/periodic-evaluation';
+export { planEvalBlocks, summarizeEval, TRAINING_EVAL_STREAM } from './evaluation/periodic-evaluation';
 export type { EvalTaskMetrics } from './evaluation/periodic-evaluation';
 export { accuracy, macroF1, meanCi95 } from './evaluation/stats';
 export type { MeanCi } from './evaluation/stats';

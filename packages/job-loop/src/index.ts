@@ -3,7 +3,7 @@
 // `./in-process` entry).
 export { JobLoop } from './job-loop';
 export type { ExportInfo, JobEnd, JobLoopObserver, JobLoopOptions, ModelExporter, StorageStep } from './job-loop';
-export type { CollectedShard, CollectedShards, ShardCollection, ShardRunner } from './shard-runner';
+export type { BlockCollection, CollectedBlock, CollectedBlocks, ShardRunner } from './shard-runner';
 export { checkpointDue, evalDue } from './cadence';
 export { CheckpointsExistError, SpecMismatchError } from './errors';
 export { fromCheckpoint, toCheckpoint } from './job-state';

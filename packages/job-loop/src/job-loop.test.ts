@@ -5,10 +5,10 @@ import { type BlobStore, CheckpointStore, MemoryStore } from '@metatrain/storage
 import { describe, expect, it } from 'vitest';
 import { CheckpointsExistError, SpecMismatchError } from './errors';
 import { type JobEnd, JobLoop, type JobLoopOptions, type ModelExporter } from './job-loop';
-import type { CollectedShards, ShardCollection, ShardRunner } from './shard-runner';
+import type { BlockCollection, CollectedBlocks, ShardRunner } from './shard-runner';
 
 /**
- * Shards computed by a formula of (version, shard, params): deterministic like real shards, a
+ * Blocks computed by a formula of (version, block, params): deterministic like real blocks, a
  * thousand times faster. `hold` pauses a collection until the test releases it.
  */
 class FormulaShards implements ShardRunner {
@@ -17,7 +17,7 @@ class FormulaShards implements ShardRunner {
 
   constructor(private readonly holdAt?: string) {}
 
-  async collect(collection: ShardCollection, signal: AbortSignal): Promise<CollectedShards | undefined> {
+  async collect(collection: BlockCollection, signal: AbortSignal): Promise<CollectedBlocks | undefined> {
     const key = `${collection.kind} ${collection.version}`;
     this.collections.push(key);
     if (key === this.holdAt) {
@@ -27,14 +27,14 @@ class FormulaShards implements ShardRunner {
       });
       if (signal.aborted) return undefined;
     }
-    const shards = collection.shards.map((plan) => ({
-      shard: plan.index,
+    const blocks = collection.blocks.map((plan) => ({
+      block: plan.index,
       sum: collection.kind === 'train' ? collection.params.map((p) => ({ ...p, values: p.values.map((v, k) => Math.sin(v + k + plan.index + collection.version)) })) : [],
       metrics: Array.from({ length: plan.end - plan.start }, (_, i) => ({ task: plan.start + i, preLoss: 2 + collection.version, postLoss: 1 + plan.index })),
       workerId: `w${plan.index % 2}`,
       backend: 'cpu',
     }));
-    return { shards, workers: ['w0', 'w1'].slice(0, Math.min(2, shards.length)), backends: ['cpu'] };
+    return { blocks, workers: ['w0', 'w1'].slice(0, Math.min(2, blocks.length)), backends: ['cpu'] };
   }
 
   /** Resolves once a collection is held. */
@@ -212,18 +212,20 @@ describe('JobLoop', () => {
     const spec = testSpec(SPEC);
     const setup = createJobSetup(spec, createSinusoidFamily(spec.tasks as never));
     const formula = new FormulaShards();
-    const collected: ShardCollection[] = [];
+    const collected: BlockCollection[] = [];
     const shards: ShardRunner = { collect: (c, signal) => (collected.push(c), formula.collect(c, signal)) };
     await (await JobLoop.open({ ...options(new MemoryStore(), shards), setup })).run();
-    expect(collected[0]).toMatchObject({ kind: 'train', version: 0, shards: [{ index: 0, start: 0, end: 4 }, { index: 1, start: 4, end: 8 }] });
+    expect(collected[0]).toMatchObject({ kind: 'train', version: 0, blocks: [{ index: 0, start: 0, end: 4 }, { index: 1, start: 4, end: 8 }] });
+    // The evaluation's 4 tasks in blocks of the same size.
+    expect(collected[3]).toMatchObject({ kind: 'eval', version: 3, blocks: [{ index: 0, start: 0, end: 4 }] });
     expect(collected[0]?.params.map((p) => [p.name, p.values.length])).toEqual(setup.layout.map((p) => [p.name, sizeOf(p.shape)]));
     expect(collected.map((c) => `${c.kind} ${c.version}`)).toEqual(['train 0', 'train 1', 'train 2', 'eval 3', 'train 3', 'train 4', 'train 5', 'eval 6']);
   });
 
-  it('fails, rather than exports, when shards come back without results it did not ask to stop', async () => {
+  it('fails, rather than exports, when blocks come back without results it did not ask to stop', async () => {
     const storage = new MemoryStore();
     const loop = await JobLoop.open(options(storage, { collect: async () => undefined }));
-    await expect(loop.run()).rejects.toThrow('round 0: the shards ended without results, and the job was not stopped');
+    await expect(loop.run()).rejects.toThrow('round 0: the blocks ended without results, and the job was not stopped');
     expect(await storage.list(KEYS.export)).toEqual([]);
   });
 });

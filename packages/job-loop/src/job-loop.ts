@@ -7,8 +7,8 @@ import {
   type JobLayout,
   type MetaState,
   type ParamSet,
-  planEvalShards,
-  planShards,
+  planEvalBlocks,
+  planRoundBlocks,
   type RoundMetrics,
   summarizeEval,
 } from '@metatrain/core';
@@ -186,10 +186,10 @@ export class JobLoop {
   private async runRound(): Promise<boolean> {
     const { spec } = this.options.setup;
     const started = performance.now();
-    const shards = planShards(spec.outer.metaBatchSize, spec.shardSize);
-    const collected = await this.options.shards.collect({ kind: 'train', version: this.state.version, params: this.state.params, shards }, this.controller.signal);
+    const blocks = planRoundBlocks(spec);
+    const collected = await this.options.shards.collect({ kind: 'train', version: this.state.version, params: this.state.params, blocks }, this.controller.signal);
     if (!collected) return this.interruptedOrFail(`round ${this.state.version}`);
-    const { state, summary } = applyRound(spec, this.state, collected.shards);
+    const { state, summary } = applyRound(spec, this.state, collected.blocks);
     this.state = state;
     this.evaluated = false;
     for (const backend of collected.backends) this.backends.add(backend);
@@ -204,9 +204,9 @@ export class JobLoop {
     const { spec } = this.options.setup;
     const { version, params } = this.state;
     const started = performance.now();
-    const collected = await this.options.shards.collect({ kind: 'eval', version, params, shards: planEvalShards(spec) }, this.controller.signal);
+    const collected = await this.options.shards.collect({ kind: 'eval', version, params, blocks: planEvalBlocks(spec) }, this.controller.signal);
     if (!collected) return this.interruptedOrFail(`the evaluation of version ${version}`);
-    const summary = summarizeEval(collected.shards.flatMap((s) => s.metrics));
+    const summary = summarizeEval(collected.blocks.flatMap((b) => b.metrics));
     this.evaluated = true;
     await this.options.observer?.evalCompleted?.({ version, ...summary, evalMs: performance.now() - started, workers: collected.workers.length });
     return true;
@@ -215,7 +215,7 @@ export class JobLoop {
   /** A collection without results is an interruption the loop asked for; anything else is a broken runner. */
   private interruptedOrFail(what: string): false {
     if (this.interrupted) return false;
-    throw new Error(`${what}: the shards ended without results, and the job was not stopped`);
+    throw new Error(`${what}: the blocks ended without results, and the job was not stopped`);
   }
 
   private async checkpoint(): Promise<void> {

@@ -1,33 +1,34 @@
-import type { IndexedTaskMetrics, ParamSet, ShardKind, ShardPlan } from '@metatrain/core';
+import type { BlockPlan, IndexedTaskMetrics, ParamSet, ShardKind } from '@metatrain/core';
 
 /**
- * Shards computed from one parameter version: a training round (kind `train`: round r computes
- * from version r) or a periodic evaluation (kind `eval`).
+ * The blocks computed from one parameter version: a training round (kind `train`: round r
+ * computes from version r) or a periodic evaluation (kind `eval`). Blocks fix the bits; how
+ * they are grouped into shards is the runner's choice.
  */
-export interface ShardCollection {
+export interface BlockCollection {
   kind: ShardKind;
   version: number;
   /** θ at `version`. Never mutated: a version's parameters are a pure function of (spec, version). */
   params: ParamSet;
-  /** The shards, index i at position i. */
-  shards: readonly ShardPlan[];
+  /** The blocks, index i at position i. */
+  blocks: readonly BlockPlan[];
 }
 
-/** One shard's result. */
-export interface CollectedShard {
-  shard: number;
-  /** The shard's summed outer gradient in the job's layout; empty for an evaluation shard. */
+/** One block's result. */
+export interface CollectedBlock {
+  block: number;
+  /** The block's summed outer gradient in the job's layout; empty for an evaluation block. */
   sum: ParamSet;
-  /** One entry per task of the shard, in task order. */
+  /** One entry per task of the block, in task order. */
   metrics: IndexedTaskMetrics[];
   workerId: string;
   /** Compute backend that produced the result (tensorflow, wasm, cpu). */
   backend: string;
 }
 
-/** Every shard of a collection, in shard order (never arrival order). */
-export interface CollectedShards {
-  shards: CollectedShard[];
+/** Every block of a collection, in block order (never arrival order). */
+export interface CollectedBlocks {
+  blocks: CollectedBlock[];
   /** Distinct ids of the workers that computed them, sorted. */
   workers: string[];
   /** Distinct backends that computed them, sorted. */
@@ -35,15 +36,15 @@ export interface CollectedShards {
 }
 
 /**
- * Where a job's shards are computed: in this process (`InProcessShards`, `@metatrain/job-loop/in-process`)
- * or by workers through the queue (the coordinator's `QueueShards`). The job loop only says
- * what to compute; the result must not depend on where, which is what keeps `train` and the
- * distributed run bit for bit equal.
+ * Where a job's blocks are computed: in this process (`InProcessShards`, `@metatrain/job-loop/in-process`)
+ * or by workers through the queue, grouped into shards (the coordinator's `QueueShards`). The
+ * job loop only says which blocks to compute; the result must not depend on where or in which
+ * grouping, which is what keeps `train` and the distributed run bit for bit equal.
  */
 export interface ShardRunner {
   /**
-   * Computes every shard of `collection`; resolves with their results in shard order, or with
+   * Computes every block of `collection`; resolves with their results in block order, or with
    * undefined when `signal` aborted first (the partial results are dropped).
    */
-  collect(collection: ShardCollection, signal: AbortSignal): Promise<CollectedShards | undefined>;
+  collect(collection: BlockCollection, signal: AbortSignal): Promise<CollectedBlocks | undefined>;
 }

@@ -6,7 +6,7 @@ export { createModel } from './models/create-model';
 export type { FunctionalModel, TensorMap } from './models/model';
 
 export { computeShard, createComputeContext } from './compute/compute-shard';
-export type { ComputeContext, ShardResult } from './compute/compute-shard';
+export type { BlockResult, ComputeContext } from './compute/compute-shard';
 export { runRoundInProcess } from './compute/run-round-in-process';
 
 export { exportModel } from './export/export-model';
@@ -21,6 +21,7 @@ export type { AdaptedOutputs, Adaptation } from './eval/evaluate-tasks';
 export { evaluateHeldOut, evaluateHeldOutTasks } from './eval/held-out';
 export type { HeldOutOptions, HeldOutReport, HeldOutTaskResult, MetricCi, TaskRange } from './eval/held-out';
 export { computeEvalShard, evaluatePeriodic } from './eval/periodic-eval';
+export type { EvalBlockResult } from './eval/periodic-eval';
 export { adaptExport, MAX_ADAPT_STEPS } from './eval/adapt-export';
 export type { AdaptExportOptions, AdaptExportResult } from './eval/adapt-export';
 export { exportIo } from './eval/adapt-input';

@@ -3,8 +3,10 @@ export interface FaultSpecOptions {
   name: string;
   iterations: number;
   seed: number;
-  /** @default 8: four shards of two tasks */
+  /** @default 8: four blocks of two tasks */
   metaBatchSize?: number;
+  /** Blocks per shard, or auto. @default 1: one block a shard, so a round has as many shards as blocks */
+  shardSize?: number | 'auto';
   /** @default every `iterations` rounds (the final one) */
   checkpointEvery?: number;
   /** @default 2 */
@@ -13,7 +15,8 @@ export interface FaultSpecOptions {
 
 /**
  * The job every scenario trains: second-order MAML on sinusoids with a 16-16 MLP, two tasks
- * a shard. Small, so that a round costs milliseconds and a test's time goes to the damage.
+ * a block, one block a shard unless told otherwise. Small, so that a round costs milliseconds
+ * and a test's time goes to the damage.
  */
 export function faultSpec(options: FaultSpecOptions): string {
   return `name: ${options.name}
@@ -22,7 +25,8 @@ model: { kind: mlp, hidden: [16, 16] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 inner: { steps: 1, lr: 0.01 }
 outer: { lr: 0.003, metaBatchSize: ${options.metaBatchSize ?? 8}, iterations: ${options.iterations} }
-shardSize: 2
+blockSize: 2
+shardSize: ${options.shardSize ?? 1}
 checkpoint: { everyRounds: ${options.checkpointEvery ?? options.iterations}, keep: ${options.keep ?? 2} }
 seed: ${options.seed}
 `;

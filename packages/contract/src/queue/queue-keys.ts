@@ -19,7 +19,7 @@ export interface ShardQueueKeys {
   delayed: string;
   /** Ours: the fair-share bookkeeping (a hash: virtual time, each job's last tag). */
   fairShare: string;
-  /** Ours: the re-enqueue counter of each shard of `jobId` (a hash, field `r{round}-s{shard}`, or `r{round}-e{shard}` for evaluation shards). */
+  /** Ours: the re-enqueue counter of each shard of `jobId` (a hash, field `r{round}-b{first}-{end}` for a block range of a round, `r{round}-e{first}-{end}` of an evaluation). */
   attempts(jobId: string): string;
 }
 
@@ -30,7 +30,7 @@ export interface ShardQueueKeys {
  *
  * Our own keys live inside the queue's namespace so that obliterating the queue removes
  * them too; their suffixes (`mt-…`) are none of BullMQ's key types and never a shard job id
- * (those end in `-r{n}-s{n}`, `-r{n}-e{n}` or `-a{n}`).
+ * (those end in `-r{n}-b{n}-{n}`, `-r{n}-e{n}-{n}` or `-a{n}`).
  */
 export function shardQueueKeys(prefix = DEFAULT_QUEUE_PREFIX, name = DEFAULT_QUEUE_NAME): ShardQueueKeys {
   const key = (type: string) => `${prefix}:${name}:${type}`;

@@ -4,22 +4,21 @@ import { firstIssue, SHARD_KINDS, type ShardKind } from '@metatrain/core';
 import { z } from 'zod';
 
 /**
- * What a worker needs to compute one shard: descriptors only, never tensors. The tasks are
- * `start … end-1`, generated from the job's seed: of round `version` for a `train` shard, of
- * the held-out evaluation stream for an `eval` shard. The parameters are version `version`,
- * fetched from the coordinator.
+ * What a worker needs to compute one shard: descriptors only, never tensors. The shard is
+ * blocks `firstBlock … firstBlock + blockCount - 1` of parameter version `version`: of round
+ * `version` for a `train` shard, of its held-out evaluation for an `eval` shard. The blocks'
+ * tasks follow from the job's spec (`blockSize`), their data from the job's seed; the
+ * parameters are fetched from the coordinator.
  */
 export interface ShardMessage {
   kind: ShardKind;
   jobId: string;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
-  /** Shard index within the round or the evaluation: the report is kept under this index. */
-  shard: number;
-  /** First task index (inclusive). */
-  start: number;
-  /** Last task index (exclusive); `end > start`. */
-  end: number;
+  /** The shard's first block: its results are kept per block, from this index on. */
+  firstBlock: number;
+  /** The shard's number of blocks, at least 1. */
+  blockCount: number;
 }
 
 /** A queue message that is not a {@link ShardMessage}; `field` names the first bad field. */
@@ -53,13 +52,11 @@ const shardMessageSchema = z
         error: (issue) => `expected 1-128 letters, digits, '.', '_' or '-' (not starting with a symbol), ${got(issue.input)}`,
       }),
       version: count,
-      shard: count,
-      start: count,
-      end: count,
+      firstBlock: count,
+      blockCount: count.min(1, { error: (issue) => `expected at least one block, ${got(issue.input)}` }),
     },
     { error: (issue) => `expected an object, ${got(issue.input)}` },
-  )
-  .refine((m) => m.end > m.start, { path: ['end'], error: (issue) => `must be greater than start (${(issue.input as ShardMessage).start}), got ${(issue.input as ShardMessage).end}` });
+  );
 
 /**
  * Checks an untrusted value (a dequeued job's data) and returns it as a {@link ShardMessage}.

@@ -11,6 +11,7 @@ import {
   type TensorChunk,
   type WorkerServiceClient,
 } from '../generated';
+import { stackBlockSums } from './block-sums';
 import { FileReceiver } from './file-chunks';
 import { PayloadReceiver, type PayloadReceiverOptions } from './payload-receiver';
 import { toTensorChunks } from './tensor-chunks';
@@ -106,15 +107,16 @@ export function fetchData(client: WorkerServiceClient, jobId: string, sha256: st
 }
 
 /**
- * Reports one shard (ReportShard): the header, then `sum` as chunks of at most 1 MiB, written
+ * Reports one shard (ReportShard): the header, then the sums of its blocks (one per block, in
+ * block order) stacked into one payload (`stackBlockSums`), as chunks of at most 1 MiB written
  * with backpressure. Resolves with the coordinator's verdict; the worker acks its queue job on
  * ACCEPTED, DUPLICATE and STALE and fails it with `reason` on REJECTED.
  *
  * @param deadline every call has one (docs/ARCHITECTURE.md §8): a Date or epoch milliseconds.
  * @throws the call's grpc ServiceError (INVALID_ARGUMENT, NOT_FOUND, DEADLINE_EXCEEDED, ...).
  */
-export function reportShard(client: WorkerServiceClient, header: ReportHeader, sum: ParamSet, deadline: grpc.Deadline): Promise<ReportShardResponse> {
-  return reportPayload(client, header, toTensorChunks(encodeParams(sum)), deadline);
+export function reportShard(client: WorkerServiceClient, header: ReportHeader, blockSums: readonly ParamSet[], deadline: grpc.Deadline): Promise<ReportShardResponse> {
+  return reportPayload(client, header, toTensorChunks(encodeParams(stackBlockSums(blockSums))), deadline);
 }
 
 /**

@@ -19,7 +19,7 @@ describe('GetParameters', () => {
   let service: WorkerServiceFixture;
 
   beforeAll(async () => {
-    jobs.add('job-big', { version: 2, layout: bigLayout, metaBatchSize: 4, shardSize: 2, versions: new Map([[2, big]]) });
+    jobs.add('job-big', { version: 2, layout: bigLayout, metaBatchSize: 4, blockSize: 2, versions: new Map([[2, big]]) });
     const source = {
       getParameters: (jobId: string, version: number): ParamSet | undefined => {
         if (jobId === 'explodes') throw new Error('disk on fire');

@@ -2,12 +2,12 @@ import { encodeParams, paramsEqual, type ParamSet } from '@metatrain/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportShardHandler } from './report-shard';
 import { toShardReport } from './report-sink';
-import { grpc, MAX_CHUNK_BYTES, type ReportHeader, reportPayload, reportShard, type ReportShardRequest, type ReportShardResponse, ReportStatus, type TensorChunk, toTensorChunks } from '@metatrain/contract';
+import { grpc, MAX_CHUNK_BYTES, type ReportHeader, reportPayload, reportShard, type ReportShardRequest, type ReportShardResponse, ReportStatus, type TensorChunk, toTensorChunks, unstackBlockSums } from '@metatrain/contract';
 import { PermissionDeniedError } from './grpc-errors';
 import { FakeJobs, inSeconds, startWorkerService, type FakeJob, type WorkerServiceFixture } from './testing/worker-service-fixture';
 import { randomParams } from './testing/random-params';
 
-// 8 MiB + a bias: a shard sum bigger than grpc-js's default 4 MiB message limit.
+// 8 MiB + a bias: a block sum bigger than grpc-js's default 4 MiB message limit.
 const layout = [
   { name: 'dense/kernel', shape: [1024, 1024] },
   { name: 'dense_1/kernel', shape: [1024, 1024] },
@@ -16,15 +16,17 @@ const layout = [
 const ROUND = 3;
 
 function header(overrides: Partial<ReportHeader> = {}): ReportHeader {
-  const shardIndex = overrides.shardIndex ?? 0;
+  const firstBlock = overrides.firstBlock ?? 0;
+  const blockCount = overrides.blockCount ?? 1;
   return {
     jobId: 'job-1',
-    shardIndex,
+    firstBlock,
+    blockCount,
     version: ROUND,
     workerId: 'worker-a',
     backend: 'wasm',
-    // 6 tasks in shards of 2: shard s holds tasks 2s and 2s + 1.
-    taskMetrics: [0, 1].map((k) => ({ taskIndex: 2 * shardIndex + k, preLoss: 2.5, postLoss: 0.5, postAccuracy: 0.8, preAccuracy: 0.2 })),
+    // 6 tasks in blocks of 2: block b holds tasks 2b and 2b + 1.
+    taskMetrics: Array.from({ length: 2 * blockCount }, (_, k) => ({ taskIndex: 2 * firstBlock + k, preLoss: 2.5, postLoss: 0.5, postAccuracy: 0.8, preAccuracy: 0.2 })),
     computeMs: 12,
     ...overrides,
   };
@@ -36,7 +38,7 @@ describe('ReportShard', () => {
   let service: WorkerServiceFixture;
 
   beforeAll(async () => {
-    job = jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
+    job = jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, blockSize: 2 });
     // The limit leaves room for the 8 MiB sum but not for the oversized declaration below.
     service = await startWorkerService({
       getParameters: (call) => call.emit('error', { code: grpc.status.UNIMPLEMENTED }),
@@ -61,24 +63,26 @@ describe('ReportShard', () => {
 
   it('accepts a report bigger than 4 MiB, bit-exact, then answers DUPLICATE to the same report', async () => {
     const sum = randomParams(layout, 11);
-    const reply = await reportShard(service.client, header(), sum, inSeconds(30));
+    const reply = await reportShard(service.client, header(), [sum], inSeconds(30));
     expect(reply).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
-    expect(job.tracker.missingShards()).toEqual([1, 2]);
+    expect(job.tracker.missingBlocks()).toEqual([1, 2]);
     expect(job.tracker.has(0)).toBe(true);
     const received = job.reports.at(-1);
-    expect(paramsEqual(received?.sum ?? [], sum)).toBe(true);
-    expect(received?.header).toMatchObject({ workerId: 'worker-a', backend: 'wasm', computeMs: 12 });
+    // The block sums travel stacked: each parameter with a leading block axis.
+    expect(received?.sum.map((p) => p.shape)).toEqual(layout.map((p) => [1, ...p.shape]));
+    expect(paramsEqual(unstackBlockSums(received?.sum ?? [], 1)[0] ?? [], sum)).toBe(true);
+    expect(received?.header).toMatchObject({ workerId: 'worker-a', backend: 'wasm', computeMs: 12, firstBlock: 0, blockCount: 1 });
 
-    const again = await reportShard(service.client, header(), sum, inSeconds(30));
+    const again = await reportShard(service.client, header(), [sum], inSeconds(30));
     expect(again.status).toBe(ReportStatus.DUPLICATE);
     expect(again.reason).toMatch(/already accepted/);
-    const other = await reportShard(service.client, header({ workerId: 'worker-b' }), randomParams(layout, 12), inSeconds(30));
+    const other = await reportShard(service.client, header({ workerId: 'worker-b' }), [randomParams(layout, 12)], inSeconds(30));
     expect(other.status).toBe(ReportStatus.DUPLICATE);
   });
 
   it('carries the task metrics to the sink, absent accuracies staying absent', async () => {
     const taskMetrics = [{ taskIndex: 2, preLoss: 1.5, postLoss: 0.25 }, { taskIndex: 3, preLoss: 1, postLoss: 0.5, postAccuracy: 1 }];
-    const reply = await reportShard(service.client, header({ shardIndex: 1, taskMetrics }), randomParams(layout, 15), inSeconds(30));
+    const reply = await reportShard(service.client, header({ firstBlock: 1, taskMetrics }), [randomParams(layout, 15)], inSeconds(30));
     expect(reply.status).toBe(ReportStatus.ACCEPTED);
     const received = job.reports.at(-1);
     expect(toShardReport(received!.header, received!.sum).metrics).toEqual([
@@ -89,14 +93,14 @@ describe('ReportShard', () => {
 
   it('stops sending a large sum once the server has answered early', async () => {
     // The empty job id is refused after the header, while 8 MiB are still to be written.
-    await expect(reportShard(service.client, header({ jobId: '' }), randomParams(layout, 16), inSeconds(30))).rejects.toMatchObject({
+    await expect(reportShard(service.client, header({ jobId: '' }), [randomParams(layout, 16)], inSeconds(30))).rejects.toMatchObject({
       code: grpc.status.INVALID_ARGUMENT,
       details: 'header.job_id: must not be empty',
     });
   });
 
   it('answers STALE to a report for round r-1', async () => {
-    const reply = await reportShard(service.client, header({ version: ROUND - 1, shardIndex: 2 }), randomParams(layout, 13), inSeconds(30));
+    const reply = await reportShard(service.client, header({ version: ROUND - 1, firstBlock: 2 }), [randomParams(layout, 13)], inSeconds(30));
     expect(reply.status).toBe(ReportStatus.STALE);
     expect(job.tracker.has(2)).toBe(false);
   });
@@ -104,13 +108,34 @@ describe('ReportShard', () => {
   it('answers REJECTED, with the reason, to a sum holding NaN', async () => {
     const sum = randomParams(layout, 14);
     sum[2]!.values[1] = NaN;
-    const reply = await reportShard(service.client, header({ shardIndex: 2 }), sum, inSeconds(30));
+    const reply = await reportShard(service.client, header({ firstBlock: 2 }), [sum], inSeconds(30));
     expect(reply).toEqual({ status: ReportStatus.REJECTED, reason: 'sum: "dense_1/bias" has a non-finite value (NaN) at element 1' });
     expect(job.tracker.has(2)).toBe(false);
   });
 
+  it('carries several block sums in one payload, each kept bit for bit under its block', async () => {
+    const small = [{ name: 'w', shape: [3, 2] }, { name: 'b', shape: [2] }];
+    const two = jobs.add('job-2', { version: ROUND, layout: small, metaBatchSize: 6, blockSize: 2 });
+    const sums = [randomParams(small, 21), randomParams(small, 22)];
+    const reply = await reportShard(service.client, header({ jobId: 'job-2', firstBlock: 1, blockCount: 2 }), sums, inSeconds(30));
+    expect(reply).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
+    expect(two.tracker.missingBlocks()).toEqual([0]);
+    // Blocks 0..1 from another grouping: only block 0 is new.
+    const overlapping = await reportShard(service.client, header({ jobId: 'job-2', blockCount: 2 }), [randomParams(small, 23), randomParams(small, 24)], inSeconds(30));
+    expect(overlapping.status).toBe(ReportStatus.ACCEPTED);
+    const held = two.tracker.complete();
+    expect(paramsEqual(held[1]?.sum ?? [], sums[0]!)).toBe(true);
+    expect(paramsEqual(held[2]?.sum ?? [], sums[1]!)).toBe(true);
+    expect(held.map((b) => b.metrics.map((m) => m.task))).toEqual([[0, 1], [2, 3], [4, 5]]);
+    // A header claiming more blocks than the payload holds is refused, naming the fields.
+    const job3 = jobs.add('job-3', { version: ROUND, layout: small, metaBatchSize: 6, blockSize: 2 });
+    const short = await reportShard(service.client, header({ jobId: 'job-3', blockCount: 3 }), sums, inSeconds(30));
+    expect(short).toEqual({ status: ReportStatus.REJECTED, reason: 'sum: parameter 0 is "w" [2, 3, 2], expected "w" [3, 3, 2]: block_count (3) sums of the job\'s "w" [3, 2]' });
+    expect(job3.tracker.missingBlocks()).toEqual([0, 1, 2]);
+  });
+
   it('answers NOT_FOUND for an unknown job', async () => {
-    await expect(reportShard(service.client, header({ jobId: 'ghost' }), randomParams(layout), inSeconds(30))).rejects.toMatchObject({
+    await expect(reportShard(service.client, header({ jobId: 'ghost' }), [randomParams(layout)], inSeconds(30))).rejects.toMatchObject({
       code: grpc.status.NOT_FOUND,
       details: 'header.job_id: no job "ghost"',
     });
@@ -139,7 +164,7 @@ describe('ReportShard', () => {
     const reportsBefore = job.reports.length;
     await expect(sendRaw(messages)).rejects.toMatchObject({ code: grpc.status.INVALID_ARGUMENT, details: expect.stringContaining(details) });
     expect(job.reports).toHaveLength(reportsBefore); // a broken stream never reaches the sink
-    const stale = await reportShard(service.client, header({ version: ROUND - 1 }), small, inSeconds(30));
+    const stale = await reportShard(service.client, header({ version: ROUND - 1 }), [small], inSeconds(30));
     expect(stale.status).toBe(ReportStatus.STALE);
   });
 });
@@ -150,7 +175,7 @@ describe('ReportShard with a sink that hears of unreadable reports', () => {
   let service: WorkerServiceFixture;
 
   beforeAll(async () => {
-    jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, shardSize: 2 });
+    jobs.add('job-1', { version: ROUND, layout, metaBatchSize: 6, blockSize: 2 });
     const sink = {
       reportShard: (h: ReportHeader, sum: ParamSet) => jobs.reportShard(h, sum),
       reportEval: () => 'STALE' as const,

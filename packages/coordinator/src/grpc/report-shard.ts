@@ -11,8 +11,8 @@ export interface ReportShardOptions extends PayloadReceiverOptions {
 }
 
 /**
- * WorkerService.ReportShard: reads the header, then the chunked sum; decodes it and verifies
- * its checksum; hands it to `sink` and answers its verdict (ACCEPTED, DUPLICATE, STALE,
+ * WorkerService.ReportShard: reads the header, then the chunked block sums; decodes them and
+ * verifies their checksum; hands it to `sink` and answers its verdict (ACCEPTED, DUPLICATE, STALE,
  * REJECTED + reason). A stream that breaks the contract (no header first, a second header,
  * chunks out of order or oversized, bad checksum) is INVALID_ARGUMENT naming the field, as
  * soon as it is seen; an unknown job is NOT_FOUND. Nothing a client sends can throw out of
@@ -63,7 +63,7 @@ export function reportShardHandler(
 
     const finish = async (): Promise<ReportShardResponse> => {
       if (!header) throw new InvalidArgumentError('header', 'missing: the stream ended without one');
-      if (receiver.received === 0) throw new InvalidArgumentError('chunk', 'missing: a report carries its sum in at least one chunk');
+      if (receiver.received === 0) throw new InvalidArgumentError('chunk', 'missing: a report carries its block sums in at least one chunk');
       const sum = receiver.finish();
       return toResponse(await sink.reportShard(header, sum));
     };
@@ -95,7 +95,7 @@ export function toResponse(outcome: AcceptOutcome): ReportShardResponse {
     case 'ACCEPTED':
       return { status: ReportStatus.ACCEPTED, reason: '' };
     case 'DUPLICATE':
-      return { status: ReportStatus.DUPLICATE, reason: 'this shard of this round was already accepted (first result wins)' };
+      return { status: ReportStatus.DUPLICATE, reason: 'every block of this shard was already accepted (first result wins)' };
     case 'STALE':
       return { status: ReportStatus.STALE, reason: 'the round is closed or the job is no longer running' };
     default:

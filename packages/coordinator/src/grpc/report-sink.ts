@@ -8,7 +8,8 @@ import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
  */
 export interface ReportSink {
   /**
-   * Files one shard report and says what became of it (ShardTracker.accept's answer).
+   * Files one shard report (its block sums stacked, as decoded) and says what became of it
+   * (ShardTracker.accept's answer).
    *
    * @throws NotFoundError (./grpc-errors) when there is no job `header.jobId`.
    */
@@ -27,16 +28,21 @@ export interface ReportSink {
   reportUnreadable?(header: ReportHeader, reason: string): void;
 }
 
-/** The tracker's view of a ReportShard: task_index becomes `task`, absent accuracies stay absent. */
+/**
+ * The tracker's view of a ReportShard: its block range, its sum as decoded (the block sums
+ * stacked), task_index becomes `task`, absent accuracies stay absent.
+ */
 export function toShardReport(header: ReportHeader, sum: ParamSet): ShardReport {
   return {
     kind: 'train',
     version: header.version,
-    shard: header.shardIndex,
+    firstBlock: header.firstBlock,
+    blockCount: header.blockCount,
     sum,
     metrics: header.taskMetrics.map(taskMetricsFromWire),
     workerId: header.workerId,
     backend: header.backend,
+    computeMs: header.computeMs,
   };
 }
 
@@ -45,10 +51,12 @@ export function toEvalReport(request: ReportEvalRequest): ShardReport {
   return {
     kind: 'eval',
     version: request.version,
-    shard: request.shardIndex,
+    firstBlock: request.firstBlock,
+    blockCount: request.blockCount,
     sum: [],
     metrics: request.taskMetrics.map(taskMetricsFromWire),
     workerId: request.workerId,
     backend: request.backend,
+    computeMs: request.computeMs,
   };
 }

@@ -55,7 +55,7 @@ describe('JobManager', () => {
     expect(c.log).toEqual([`job ${id}: succeeded after 6 rounds`]);
 
     const shardIds = (version: number, kinds: string[]) => kinds.map((k) => `${id}-r${version}-${k}`);
-    expect(c.queue.added).toEqual([0, 1, 2, 3, 4, 5].flatMap((v) => shardIds(v, v === 3 ? ['e0', 's0', 's1'] : ['s0', 's1'])).concat(shardIds(6, ['e0'])));
+    expect(c.queue.added).toEqual([0, 1, 2, 3, 4, 5].flatMap((v) => shardIds(v, v === 3 ? ['e0-1', 'b0-1', 'b1-2'] : ['b0-1', 'b1-2'])).concat(shardIds(6, ['e0-1'])));
     expect(c.queue.waiting).toEqual([]);
 
     const exported = await Promise.all(EXPORT_FILES.map((name) => c.storage.get(storageKeys.coordinatorJob(id).exportFile(name))));
@@ -89,7 +89,7 @@ describe('JobManager', () => {
     const { id } = await c.manager.submit(spec('sine'));
     await work(c, roundsDone(c, id, 1)); // round 1's two shards wait
     const shard = c.queue.take() as QueuedShard;
-    expect(shard.id).toBe(`${id}-r1-s0`);
+    expect(shard.id).toBe(`${id}-r1-b0-1`);
     expect(await computeAndReport(c.manager, shard)).toBe('ACCEPTED');
     expect(await computeAndReport(c.manager, shard)).toBe('DUPLICATE');
     const theta1 = (await c.manager.getParameters(id, 1)) as ParamSet;
@@ -98,7 +98,7 @@ describe('JobManager', () => {
     expect(await c.manager.getParameters(id, 2)).toBeUndefined();
     expect(await c.manager.reportShard(...trainReport({ ...shard, version: 0 }, theta1))).toBe('STALE');
     expect(await c.manager.reportShard(...trainReport({ ...shard, version: 3 }, theta1))).toEqual({ rejected: `version: 3 has no open round (job ${id} is at round 1)`, notOpenYet: true });
-    expect(await c.manager.reportEval(evalReport({ ...shard, kind: 'eval', version: 3 }))).toEqual({ rejected: `version: 3 has no open evaluation (job ${id} is at round 1)`, notOpenYet: true });
+    expect(await c.manager.reportEval(evalReport({ ...shard, version: 3 }))).toEqual({ rejected: `version: 3 has no open evaluation (job ${id} is at round 1)`, notOpenYet: true });
 
     const unknown = { ...shard, jobId: 'nope-abcdef' };
     await expect(c.manager.reportShard(...trainReport(unknown, theta1))).rejects.toEqual(new NotFoundError('header.job_id', 'no job "nope-abcdef"'));
@@ -116,14 +116,14 @@ describe('JobManager', () => {
     await work(c, roundsDone(c, id, 1));
     const held = c.queue.take() as QueuedShard; // a worker has fetched θ_1 and is computing it
     const theta1 = (await c.manager.getParameters(id, 1)) as ParamSet;
-    expect(c.queue.waiting.map((s) => s.id)).toEqual([`${id}-r1-s1`]);
+    expect(c.queue.waiting.map((s) => s.id)).toEqual([`${id}-r1-b1-2`]);
     const writes = await c.storage.list('');
 
     expect(await c.manager.cancel(id, 'not needed any more')).toMatchObject({ state: 'CANCELLED', error: 'not needed any more', roundsCompleted: 1 });
     expect(c.queue.waiting).toEqual([]);
     expect(await c.manager.reportShard(...trainReport(held, theta1))).toBe('STALE');
     await settle();
-    expect(c.queue.added).toEqual([`${id}-r0-s0`, `${id}-r0-s1`, `${id}-r1-s0`, `${id}-r1-s1`]);
+    expect(c.queue.added).toEqual([`${id}-r0-b0-1`, `${id}-r0-b1-2`, `${id}-r1-b0-1`, `${id}-r1-b1-2`]);
     expect(said(c, id).slice(-2)).toEqual(['round 0', 'state CANCELLED: not needed any more']);
     expect(c.observer.finished).toEqual([id]);
     expect(await c.storage.list('')).toEqual(writes);
@@ -145,7 +145,7 @@ describe('JobManager', () => {
       checkpoints: [2],
       written: [],
       // Suspended, the coordinator leaves the queue alone: the evaluation's shard stays.
-      waiting: (id: string) => [`${id}-r3-e0`],
+      waiting: (id: string) => [`${id}-r3-e0-1`],
       resumed: ['state RUNNING', 'round 2', 'eval 3', 'round 3'],
     },
   ])('$how; a new manager on the same registry and storage resumes the job to the same bits', async ({ end, checkpoints, written, waiting, resumed }) => {
@@ -165,7 +165,7 @@ describe('JobManager', () => {
     expect(first.queue.waiting.map((s) => s.id)).toEqual(waiting(id));
     // This manager no longer runs the job: it holds no parameters, and a report finds nothing open.
     expect(await first.manager.getParameters(id, 3)).toBeUndefined();
-    expect(await first.manager.reportEval(evalReport({ id: 'late', jobId: id, kind: 'eval', version: 3, shard: { index: 0, start: 0, end: 4 } }))).toBe('STALE');
+    expect(await first.manager.reportEval(evalReport({ jobId: id, version: 3, blocks: { first: 0, count: 1 } }))).toBe('STALE');
 
     const second = coordinator(first);
     await second.manager.resumeAll();
@@ -257,14 +257,14 @@ describe('JobManager', () => {
     const { id } = await c.manager.submit(spec('lone', 3));
     await settle();
     const [first, lost] = [c.queue.take() as QueuedShard, c.queue.take() as QueuedShard];
-    expect(lost.id).toBe(`${id}-r0-s1`); // its worker vanishes with it
+    expect(lost.id).toBe(`${id}-r0-b1-2`); // its worker vanishes with it
     expect(await computeAndReport(c.manager, first)).toBe('ACCEPTED');
     vi.advanceTimersByTime(1000);
     await settle();
     expect(c.observer.reenqueued).toEqual([1]);
-    expect(c.queue.waiting.map((s) => s.id)).toEqual([`${id}-r0-s1-a1`]);
+    expect(c.queue.waiting.map((s) => s.id)).toEqual([`${id}-r0-b1-2-a1`]);
     await work(c, roundsDone(c, id, 1));
-    expect(c.queue.added).toEqual([`${id}-r0-s0`, `${id}-r0-s1`, `${id}-r0-s1-a1`, `${id}-r1-s0`, `${id}-r1-s1`]);
+    expect(c.queue.added).toEqual([`${id}-r0-b0-1`, `${id}-r0-b1-2`, `${id}-r0-b1-2-a1`, `${id}-r1-b0-1`, `${id}-r1-b1-2`]);
     await work(c, ended(c, id));
     expect(said(c, id).at(-1)).toBe('state SUCCEEDED');
     expect(c.observer.reenqueued).toEqual([1]);

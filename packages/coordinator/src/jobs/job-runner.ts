@@ -29,8 +29,10 @@ export interface JobRunnerDeps {
   observer: JobObserver;
   /** The export of a job's final parameters (loads TensorFlow.js when first called). */
   exporter: (setup: JobSetup) => ModelExporter;
-  /** Straggler deadline: missing shards are enqueued again this often. */
+  /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;
+  /** The compute slots of the live workers (`shardSize: auto` sizes shards for them). */
+  computeSlots: () => number;
   /** Where the job's relative data paths resolve; recorded in the export. */
   dataDir: string;
   log: (line: string) => void;
@@ -69,7 +71,16 @@ export class JobRunner {
     const log = (line: string) => deps.log(`job ${jobId}: ${line}`);
     const storageStep: StorageStep = (what, step, stepSignal) =>
       retryUntilConnected(`storage (job ${jobId}: ${what})`, step, deps.log, AbortSignal.any([signal, stepSignal]), isStorageOutage);
-    const shards = new QueueShards({ jobId, layout: setup.layout, queue: deps.queue, observer: deps.observer, shardDeadlineMs: deps.shardDeadlineMs, log: deps.log });
+    const shards = new QueueShards({
+      jobId,
+      layout: setup.layout,
+      shardSize: setup.spec.shardSize,
+      computeSlots: deps.computeSlots,
+      queue: deps.queue,
+      observer: deps.observer,
+      shardDeadlineMs: deps.shardDeadlineMs,
+      log: deps.log,
+    });
     const backends = new Set(record.backends ?? []);
     const loop = await JobLoop.open({
       keys: storageKeys.coordinatorJob(jobId),

@@ -39,12 +39,15 @@ describe('limitProblems', () => {
     expect(parameterCount(context({ algorithm: 'metasgd' }))).toBe(2 * parameterCount(context()));
   });
 
-  it("bounds the shard sums a round holds: many small shards of a big model are refused, fewer larger ones pass", () => {
+  it('bounds the block sums a round holds: many small blocks of a big model are refused, fewer larger ones pass, whatever the shards', () => {
     const big = { model: { kind: 'mlp' as const, hidden: [1000, 1000] }, outer: { lr: 0.001, metaBatchSize: 1000, iterations: 10 } };
-    expect(limitProblems(context({ ...big, shardSize: 1 }), DEFAULT_SPEC_LIMITS)).toEqual([
-      "shardSize: 1,000 shard sums of 1,004,001 parameters take 4,016,004,000 bytes per round, above this coordinator's limit of 1,073,741,824 (MAX_ROUND_BYTES); a larger shardSize means fewer shards",
+    expect(limitProblems(context({ ...big, blockSize: 1 }), DEFAULT_SPEC_LIMITS)).toEqual([
+      "blockSize: 1,000 block sums of 1,004,001 parameters take 4,016,004,000 bytes per round, above this coordinator's limit of 1,073,741,824 (MAX_ROUND_BYTES); a larger blockSize means fewer blocks",
     ]);
-    expect(limitProblems(context({ ...big, shardSize: 10 }), DEFAULT_SPEC_LIMITS)).toEqual([]);
+    expect(limitProblems(context({ ...big, blockSize: 1, shardSize: 1000 }), DEFAULT_SPEC_LIMITS)).toHaveLength(1);
+    expect(limitProblems(context({ ...big, blockSize: 10 }), DEFAULT_SPEC_LIMITS)).toEqual([]);
+    // The default, at most 8 blocks per round.
+    expect(limitProblems(context(big), DEFAULT_SPEC_LIMITS)).toEqual([]);
   });
 
   it('follows the limits it is given', () => {

@@ -1,4 +1,4 @@
-import type { JobSetup } from '@metatrain/core';
+import { type JobSetup, planRoundBlocks } from '@metatrain/core';
 
 /**
  * How big a job this coordinator accepts at SubmitJob (docs/SECURITY.md). A spec may be valid
@@ -13,8 +13,9 @@ export interface SpecLimits {
   /** Examples in one task, support and query together: what a worker holds per task. */
   maxTaskExamples: number;
   /**
-   * Bytes of the shard sums the coordinator holds while it collects a round:
-   * ceil(metaBatchSize / shardSize) × parameters × 4.
+   * Bytes of the block sums the coordinator holds while it collects a round:
+   * blocks (ceil(metaBatchSize / blockSize)) × parameters × 4. Also the largest report it
+   * accepts: a shard carries at most every block of a round.
    */
   maxRoundBytes: number;
   /** Bytes of one data file uploaded with a job (UploadData): held in memory while it streams in. */
@@ -58,10 +59,10 @@ export function limitProblems(ctx: JobSetup, limits: SpecLimits): string[] {
   if (parameters > limits.maxModelParameters) problems.push(`model: ${n(parameters)} parameters are above ${limit('maxModelParameters')}`);
   const examples = family.supportSize + family.querySize;
   if (examples > limits.maxTaskExamples) problems.push(`tasks.shots: ${n(examples)} examples per task (support + query) are above ${limit('maxTaskExamples')}`);
-  const shards = Math.ceil(spec.outer.metaBatchSize / spec.shardSize);
-  const roundBytes = shards * parameters * BYTES_PER_PARAMETER;
+  const blocks = planRoundBlocks(spec).length;
+  const roundBytes = blocks * parameters * BYTES_PER_PARAMETER;
   if (parameters <= limits.maxModelParameters && roundBytes > limits.maxRoundBytes) {
-    problems.push(`shardSize: ${n(shards)} shard sums of ${n(parameters)} parameters take ${n(roundBytes)} bytes per round, above ${limit('maxRoundBytes')}; a larger shardSize means fewer shards`);
+    problems.push(`blockSize: ${n(blocks)} block sums of ${n(parameters)} parameters take ${n(roundBytes)} bytes per round, above ${limit('maxRoundBytes')}; a larger blockSize means fewer blocks`);
   }
   return problems;
 }

@@ -1,4 +1,4 @@
-import type { ShardKind, ShardPlan } from '@metatrain/core';
+import type { BlockRange, ShardKind } from '@metatrain/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../connect-redis';
@@ -14,14 +14,15 @@ export type QueueErrorHandler = (error: Error) => void;
 const logQueueError: QueueErrorHandler = (error) => process.stderr.write(`shard-queue: ${error.message}\n`);
 
 /**
- * The shard queue on BullMQ: one queue per
- * coordinator deployment, one job per shard, carrying a {@link ShardMessage}.
+ * The shard queue on BullMQ: one queue per coordinator deployment, one job per shard (a range
+ * of blocks), carrying a {@link ShardMessage}.
  *
- * "First result wins" is kept by the coordinator, not here: a shard may run more than once
- * (BullMQ's stalled-job recovery, or an attempt added by {@link reenqueue}), every copy
- * reports under the same (job, round, shard), and the round tracker accepts the first valid
- * report and answers DUPLICATE to the rest (STALE once the round has closed). The bits cannot
- * differ, since the tasks of a shard depend only on (seed, round, task index).
+ * "First result wins" is kept by the coordinator, per block, not here: a shard may run more
+ * than once (BullMQ's stalled-job recovery, or an attempt added by {@link reenqueue}), every
+ * copy reports under the same (job, version, block range), and the collection's tracker keeps
+ * the first valid result of each block and answers DUPLICATE to a report adding none (STALE
+ * once the collection has closed). The bits cannot differ, since a block's tasks depend only on
+ * (seed, round, task index) and each block is computed alone.
  */
 export class BullShardQueue implements ShardQueue {
   /** The Redis keys of this queue (for the KEDA scaler and for tests). */
@@ -75,13 +76,13 @@ export class BullShardQueue implements ShardQueue {
 
   /**
    * Enqueues `shards` of `jobId` computed from parameter version `version` — round `version`,
-   * or its evaluation — one job per shard with the id `{jobId}-r{version}-s{shard}` (`-e{shard}`
-   * for an evaluation shard), at fair-share priorities (fair-share.ts). Idempotent: a shard
-   * whose job is waiting or running is left alone. A shard whose last job has finished — the
-   * coordinator restarted and is collecting the round again — gets a new attempt, since its
-   * earlier result went to the previous coordinator.
+   * or its evaluation — one job per block range with the id `{jobId}-r{version}-b{first}-{end}`
+   * (`-e{first}-{end}` for an evaluation's blocks), at fair-share priorities (fair-share.ts).
+   * Idempotent: a range whose job is waiting or running is left alone. A range whose last job
+   * has finished — the coordinator restarted and is collecting the round again — gets a new
+   * attempt, since its earlier result went to the previous coordinator.
    */
-  async enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult> {
+  async enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult> {
     const messages = shards.map((s) => toMessage(kind, jobId, version, s));
     const latest = await Promise.all(messages.map((m) => latestAttempt(this.queue, this.redis, this.keys, m)));
     const result: EnqueueResult = { added: [], pending: [] };
@@ -99,7 +100,7 @@ export class BullShardQueue implements ShardQueue {
       toAdd.map(async ({ message, first }, i) => ({
         name: SHARD_JOB_NAME,
         data: message,
-        opts: { jobId: await nextAttemptId(this.redis, this.keys, message, first), priority: priorities[i] ?? RETRY_PRIORITY },
+        opts: { jobId: await nextAttemptId(this.queue, this.redis, this.keys, message, first), priority: priorities[i] ?? RETRY_PRIORITY },
       })),
     );
     // One round trip for the round (BullMQ 5.81 pipelines addBulk; not a transaction).
@@ -109,14 +110,14 @@ export class BullShardQueue implements ShardQueue {
   }
 
   /**
-   * Re-enqueues overdue shards (stragglers). Each shard whose last job is running (a
-   * straggler), finished or gone gets a new attempt `{jobId}-r{version}-s{shard}-a{n}` at the
-   * front of the queue; one whose last job is still
-   * waiting (or backing off after a failure) is moved to the front instead, as a second copy
-   * would only wait beside it.
-   * `shards` are the plan entries of the missing shards (the message carries their task range).
+   * Re-enqueues overdue shards (stragglers): ranges of the blocks still missing. Each range whose
+   * last job is running (a straggler), finished or gone gets a new attempt
+   * `{jobId}-r{version}-b{first}-{end}-a{n}` at the front of the queue; one whose last job is
+   * still waiting (or backing off after a failure) is moved to the front instead, as a second
+   * copy would only wait beside it. A range never enqueued before (the blocks missing are not
+   * a whole shard of the first grouping) starts at its plain id.
    */
-  async reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult> {
+  async reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult> {
     const result: EnqueueResult = { added: [], pending: [] };
     for (const message of shards.map((s) => toMessage(kind, jobId, version, s))) {
       const last = await latestAttempt(this.queue, this.redis, this.keys, message);
@@ -127,7 +128,7 @@ export class BullShardQueue implements ShardQueue {
         if (last.state === 'delayed') await job?.promote();
         result.pending.push(last.id);
       } else {
-        const id = await nextAttemptId(this.redis, this.keys, message, false);
+        const id = await nextAttemptId(this.queue, this.redis, this.keys, message, last.state === 'unknown' && last.attempt === 0);
         await this.queue.add(SHARD_JOB_NAME, message, { jobId: id, priority: RETRY_PRIORITY });
         result.added.push(id);
       }
@@ -178,6 +179,6 @@ export class BullShardQueue implements ShardQueue {
 }
 
 /** Builds and checks the message of one shard, so bad input fails before anything is added. */
-function toMessage(kind: ShardKind, jobId: string, version: number, shard: ShardPlan): ShardMessage {
-  return parseShardMessage({ kind, jobId, version, shard: shard.index, start: shard.start, end: shard.end });
+function toMessage(kind: ShardKind, jobId: string, version: number, shard: BlockRange): ShardMessage {
+  return parseShardMessage({ kind, jobId, version, firstBlock: shard.first, blockCount: shard.count });
 }

@@ -1,4 +1,4 @@
-import type { ShardKind, ShardPlan } from '@metatrain/core';
+import type { BlockRange, ShardKind } from '@metatrain/core';
 
 /** What an enqueue did, by BullMQ job id. */
 export interface EnqueueResult {
@@ -22,14 +22,15 @@ export interface QueueDepth {
 
 /**
  * Where a job's shards wait for workers (BullShardQueue on Redis; MemoryShardQueue in unit
- * tests). "First result wins" is kept by the coordinator's trackers, not here: a shard may run
- * more than once, and every copy reports under the same (job, version, shard).
+ * tests). A shard is a range of blocks. "First result wins" is kept per block by the
+ * coordinator's trackers, not here: a shard may run more than once, and every copy reports
+ * under the same (job, version, block range).
  */
 export interface ShardQueue {
-  /** Adds the shards of `jobId` computed from `version` (a round, or its evaluation); idempotent. */
-  enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult>;
-  /** Asks again for overdue shards, at the front of the queue. */
-  reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult>;
+  /** Adds the shards (block ranges) of `jobId` computed from `version` (a round, or its evaluation); idempotent. */
+  enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult>;
+  /** Asks again for overdue shards (ranges of missing blocks), at the front of the queue. */
+  reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult>;
   /** Removes the job's shards no worker holds; returns how many. */
   removeJob(jobId: string): Promise<number>;
   /** Shards not yet done, by state. */

@@ -1,10 +1,13 @@
-import type { IndexedTaskMetrics, ParamSet, ParamShape, ShardPlan } from '@metatrain/core';
+import type { BlockPlan, IndexedTaskMetrics, ParamSet, ParamShape } from '@metatrain/core';
 
 // Each check returns why a report's content is unusable, or undefined when it is fine. The
 // reasons go back to the worker (ReportShardResponse.reason), so they use the wire's field names.
 
-/** Whether `sum` has exactly the job's parameter names and shapes, in layout order. */
-export function layoutProblem(sum: ParamSet, layout: readonly ParamShape[]): string | undefined {
+/**
+ * Whether `sum` holds `blocks` sums in the job's layout: exactly the job's parameter names, in
+ * layout order, each with a leading axis of `blocks` before the parameter's own shape.
+ */
+export function layoutProblem(sum: ParamSet, layout: readonly ParamShape[], blocks: number): string | undefined {
   if (sum.length !== layout.length) {
     return `sum: ${sum.length} parameters, the job's layout has ${layout.length}`;
   }
@@ -12,12 +15,13 @@ export function layoutProblem(sum: ParamSet, layout: readonly ParamShape[]): str
     const got = sum[i];
     const want = layout[i];
     if (!got || !want) return `sum: parameter ${i} is missing`;
-    if (got.name !== want.name || !sameShape(got.shape, want.shape)) {
-      return `sum: parameter ${i} is ${describe(got)}, the job's layout has ${describe(want)}`;
+    const stacked = { name: want.name, shape: [blocks, ...want.shape] };
+    if (got.name !== want.name || !sameShape(got.shape, stacked.shape)) {
+      return `sum: parameter ${i} is ${describe(got)}, expected ${describe(stacked)}: block_count (${blocks}) sums of the job's ${describe(want)}`;
     }
-    const size = want.shape.reduce((a, b) => a * b, 1);
+    const size = stacked.shape.reduce((a, b) => a * b, 1);
     if (got.values.length !== size) {
-      return `sum: parameter ${i} ${describe(want)} has ${got.values.length} values, its shape needs ${size}`;
+      return `sum: parameter ${i} ${describe(stacked)} has ${got.values.length} values, its shape needs ${size}`;
     }
   }
   return undefined;
@@ -36,17 +40,21 @@ export function nonFiniteProblem(sum: ParamSet): string | undefined {
 }
 
 /**
- * Whether `metrics` has one finite entry per task of `plan`, in task order: the round summary
- * averages them over the meta-batch, so a missing or repeated task would skew it silently.
+ * Whether `metrics` has one finite entry per task of `blocks` (consecutive), in task order: the
+ * round summary averages them over the meta-batch, so a missing or repeated task would skew it
+ * silently.
  */
-export function metricsProblem(metrics: readonly IndexedTaskMetrics[], plan: ShardPlan): string | undefined {
-  const tasks = plan.end - plan.start;
+export function metricsProblem(metrics: readonly IndexedTaskMetrics[], blocks: readonly BlockPlan[]): string | undefined {
+  const start = blocks[0]?.start ?? 0;
+  const end = blocks.at(-1)?.end ?? start;
+  const tasks = end - start;
   if (metrics.length !== tasks) {
-    return `task_metrics: ${metrics.length} entries, shard ${plan.index} has ${tasks} tasks (${plan.start}..${plan.end - 1})`;
+    const which = blocks.length === 1 ? `block ${blocks[0]?.index} has` : `blocks ${blocks[0]?.index}..${blocks.at(-1)?.index} have`;
+    return `task_metrics: ${metrics.length} entries, ${which} ${tasks} tasks (${start}..${end - 1})`;
   }
   for (let k = 0; k < metrics.length; k++) {
     const m = metrics[k] as IndexedTaskMetrics;
-    if (m.task !== plan.start + k) return `task_metrics[${k}].task_index: ${m.task}, expected ${plan.start + k}`;
+    if (m.task !== start + k) return `task_metrics[${k}].task_index: ${m.task}, expected ${start + k}`;
     for (const key of ['preLoss', 'postLoss', 'preAccuracy', 'postAccuracy'] as const) {
       const v = m[key];
       if (v !== undefined && !Number.isFinite(v)) return `task_metrics[${k}].${snake(key)}: ${v} is not finite`;

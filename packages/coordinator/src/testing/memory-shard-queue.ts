@@ -1,5 +1,5 @@
 import { shardJobId } from '@metatrain/contract';
-import type { ShardKind, ShardPlan } from '@metatrain/core';
+import type { BlockRange, ShardKind } from '@metatrain/core';
 import type { EnqueueResult, QueueDepth, ShardQueue } from '../queue/shard-queue';
 
 /** A shard waiting in a {@link MemoryShardQueue}. */
@@ -8,13 +8,14 @@ export interface QueuedShard {
   jobId: string;
   kind: ShardKind;
   version: number;
-  shard: ShardPlan;
+  /** The shard's blocks. */
+  blocks: BlockRange;
 }
 
 /**
  * A ShardQueue in memory for unit tests: shards wait in a list, in the order they were asked
- * for (re-enqueued ones first), until a test takes them. Enqueueing the same shard twice while
- * it waits adds nothing, as with BullMQ's deterministic ids.
+ * for (re-enqueued ones first), until a test takes them. Enqueueing the same block range twice
+ * while it waits adds nothing, as with BullMQ's deterministic ids.
  */
 export class MemoryShardQueue implements ShardQueue {
   readonly waiting: QueuedShard[] = [];
@@ -22,11 +23,11 @@ export class MemoryShardQueue implements ShardQueue {
   readonly added: string[] = [];
   private attempts = new Map<string, number>();
 
-  async enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult> {
+  async enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult> {
     return this.add(jobId, kind, version, shards, false);
   }
 
-  async reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[]): Promise<EnqueueResult> {
+  async reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult> {
     return this.add(jobId, kind, version, shards, true);
   }
 
@@ -45,18 +46,19 @@ export class MemoryShardQueue implements ShardQueue {
     return this.waiting.shift();
   }
 
-  private add(jobId: string, kind: ShardKind, version: number, shards: readonly ShardPlan[], front: boolean): EnqueueResult {
+  private add(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[], front: boolean): EnqueueResult {
     const result: EnqueueResult = { added: [], pending: [] };
-    for (const shard of shards) {
-      const base = shardJobId(jobId, version, shard.index, 0, kind);
-      const waiting = this.waiting.find((s) => s.id.startsWith(base) && s.jobId === jobId && s.kind === kind && s.version === version && s.shard.index === shard.index);
+    for (const blocks of shards) {
+      const ref = { jobId, kind, version, firstBlock: blocks.first, blockCount: blocks.count };
+      const base = shardJobId(ref);
+      const waiting = this.waiting.find((s) => s.jobId === jobId && s.kind === kind && s.version === version && s.blocks.first === blocks.first && s.blocks.count === blocks.count);
       if (waiting) {
         result.pending.push(waiting.id);
         continue;
       }
       const attempt = this.attempts.get(base) ?? 0;
       this.attempts.set(base, attempt + 1);
-      const queued = { id: shardJobId(jobId, version, shard.index, attempt, kind), jobId, kind, version, shard };
+      const queued = { id: shardJobId(ref, attempt), jobId, kind, version, blocks: { ...blocks } };
       if (front) this.waiting.unshift(queued);
       else this.waiting.push(queued);
       this.added.push(queued.id);

@@ -7,7 +7,7 @@ import type { AcceptOutcome } from '../rounds/shard-report';
 import { accountedReports } from './accounted-reports';
 import { WorkerTable } from './worker-table';
 
-const header = (workerId: string): ReportHeader => ({ jobId: 'j', version: 0, shardIndex: 0, workerId, backend: 'wasm', taskMetrics: [], computeMs: 1 });
+const header = (workerId: string): ReportHeader => ({ jobId: 'j', version: 0, firstBlock: 0, blockCount: 1, workerId, backend: 'wasm', taskMetrics: [], computeMs: 1 });
 
 function setUp(answers: AcceptOutcome[]) {
   const workers = new WorkerTable({ quarantineAfter: 2 });

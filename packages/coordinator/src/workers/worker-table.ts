@@ -139,6 +139,14 @@ export class WorkerTable {
     return workers.sort((a, b) => a.workerId.localeCompare(b.workerId));
   }
 
+  /**
+   * The compute slots of the live workers, what `shardSize: auto` sizes shards for: one per
+   * active worker (each computes one shard at a time).
+   */
+  computeSlots(): number {
+    return this.counts().active;
+  }
+
   /** Workers by state, for the metrics. */
   counts(): { active: number; lost: number; quarantined: number } {
     const workers = this.list();

@@ -1,13 +1,13 @@
 import type { EvalSummary } from '../rounds/round-metrics';
 import type { IndexedTaskMetrics, TaskMetrics } from '../rounds/task-metrics';
-import { planShards, type ShardPlan } from '../rounds/plan-shards';
+import { type BlockPlan, planBlocks } from '../rounds/plan-blocks';
 import type { JobSpec } from '../spec/schema';
 import { meanCi95 } from './stats';
 
 // The periodic held-out evaluation of the spec's `eval: { everyRounds, tasks }`, in the pieces
-// every process shares: how the tasks are split into shards and how the results are summed up.
-// When a version is evaluated is the job loop's (@metatrain/job-loop's cadence). What one shard computes is @metatrain/metalearn's
-// computeEvalShard. Both paths end in summarizeEval over the same per-task numbers, so their
+// every process shares: how the tasks are split into blocks and how the results are summed up.
+// When a version is evaluated is the job loop's (@metatrain/job-loop's cadence). What one block computes is @metatrain/metalearn's
+// computeEvalBlock. Both paths end in summarizeEval over the same per-task numbers, so their
 // metrics are equal bit for bit on one backend.
 
 /** The evaluation stream of periodic evaluation during training; `metatrain eval` uses 1. */
@@ -16,9 +16,13 @@ export const TRAINING_EVAL_STREAM = 0;
 /** One held-out task's loss (and accuracy) before and after adaptation; `task` is its index in the stream. */
 export type EvalTaskMetrics = IndexedTaskMetrics;
 
-/** The shards of one evaluation: `eval.tasks` held-out tasks, `shardSize` per shard, in task order. */
-export function planEvalShards(spec: JobSpec): ShardPlan[] {
-  return planShards(spec.eval?.tasks ?? 0, spec.shardSize);
+/**
+ * The blocks of one evaluation: `eval.tasks` held-out tasks, `blockSize` per block (as a
+ * round's), in task order. Each block is computed alone, so the metrics do not depend on how
+ * the blocks are grouped into shards.
+ */
+export function planEvalBlocks(spec: JobSpec): BlockPlan[] {
+  return planBlocks(spec.eval?.tasks ?? 0, spec.blockSize);
 }
 
 /** The means over every task of an evaluation, given in task order (accuracy only when every task has one). */

@@ -3,7 +3,7 @@ import type { TaskMetrics } from './task-metrics';
 import { outerLr, outerStep, type OptimizerState } from './outer-optimizer';
 import type { ParamSet } from '../params';
 import type { JobSpec } from '../spec/schema';
-import { reduceShards } from './reduce-shards';
+import { reduceBlocks } from './reduce-blocks';
 
 /** What a job carries from one round to the next; a checkpoint stores exactly this. */
 export interface MetaState {
@@ -35,25 +35,25 @@ export function summarize(round: number, metrics: TaskMetrics[], outerLr: number
 }
 
 /**
- * Ends a round: reduces the shard sums in shard-index order, averages over the meta-batch
- * and takes the outer optimizer step. `shards` must be complete and sorted by shard index.
+ * Ends a round: reduces the block sums in block-index order, averages over the meta-batch
+ * and takes the outer optimizer step. `blocks` must be complete and sorted by block index.
  */
 export function applyRound(
   spec: JobSpec,
   state: MetaState,
-  shards: ReadonlyArray<{ sum: ParamSet; metrics: TaskMetrics[] }>,
+  blocks: ReadonlyArray<{ sum: ParamSet; metrics: TaskMetrics[] }>,
 ): { state: MetaState; summary: RoundSummary } {
-  const tasks = shards.reduce((n, s) => n + s.metrics.length, 0);
+  const tasks = blocks.reduce((n, b) => n + b.metrics.length, 0);
   if (tasks !== spec.outer.metaBatchSize) throw new Error(`round ${state.version} has ${tasks} task results, expected ${spec.outer.metaBatchSize}`);
-  const grad = reduceShards(
-    shards.map((s) => s.sum),
+  const grad = reduceBlocks(
+    blocks.map((b) => b.sum),
     tasks,
   );
   const lr = outerLr(spec.outer.lr, spec.outer.anneal, state.version, spec.outer.iterations);
   const next = outerStep(state.params, grad, state.optimizer, lr);
   const summary = summarize(
     state.version,
-    shards.flatMap((s) => s.metrics),
+    blocks.flatMap((b) => b.metrics),
     lr,
   );
   return { state: { version: state.version + 1, params: next.params, optimizer: next.state }, summary };

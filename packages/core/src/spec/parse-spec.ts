@@ -1,6 +1,7 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { SpecError, SpecErrors } from '../errors';
+import { defaultBlockSize } from '../rounds/plan-blocks';
 import { type JobSpec, jobSpecSchema } from './schema';
 
 /** A key as a field name: quoted when it is not a plain name, so `""` or `a b` still show. */
@@ -23,8 +24,8 @@ function describeIssue(issue: z.core.$ZodIssue): SpecError {
 /** Checks that need more than one field. */
 function crossCheck(spec: JobSpec): SpecError[] {
   const errors: SpecError[] = [];
-  if (spec.shardSize > spec.outer.metaBatchSize) {
-    errors.push(new SpecError('shardSize', `must not exceed outer.metaBatchSize (${spec.outer.metaBatchSize})`));
+  if (spec.blockSize > spec.outer.metaBatchSize) {
+    errors.push(new SpecError('blockSize', `must not exceed outer.metaBatchSize (${spec.outer.metaBatchSize}): a block is part of a round`));
   }
   if (spec.algorithm === 'protonet' && spec.tasks.family === 'sinusoid') {
     errors.push(new SpecError('algorithm', 'protonet needs a classification task family, not sinusoid'));
@@ -54,7 +55,8 @@ function crossCheck(spec: JobSpec): SpecError[] {
 export function validateSpec(input: unknown): JobSpec {
   const result = jobSpecSchema.safeParse(input);
   if (!result.success) throw new SpecErrors(result.error.issues.map(describeIssue));
-  const spec: JobSpec = { ...result.data, shardSize: result.data.shardSize ?? result.data.outer.metaBatchSize };
+  const { blockSize, ...fields } = result.data;
+  const spec: JobSpec = { ...fields, blockSize: blockSize ?? defaultBlockSize(fields.outer.metaBatchSize) };
   const errors = crossCheck(spec);
   if (errors.length > 0) throw new SpecErrors(errors);
   return spec;

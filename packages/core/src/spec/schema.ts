@@ -3,6 +3,11 @@ import { datasetNames } from '../datasets/catalog';
 import { dataPathProblem } from '../tasks/data-url';
 
 const positiveInt = z.number().int().positive();
+
+/** The largest fixed `shardSize`: as many blocks as the largest meta-batch can have. */
+const MAX_BLOCKS_PER_SHARD = 10_000;
+const shardSizeError = { error: `expected a positive integer of blocks per shard (at most ${MAX_BLOCKS_PER_SHARD}) or "auto"` };
+const shardSize = z.union([z.number(shardSizeError).int(shardSizeError).positive(shardSizeError).max(MAX_BLOCKS_PER_SHARD, shardSizeError), z.literal('auto')], shardSizeError);
 const positiveFinite = z.number().positive().finite();
 
 const mlpModel = z.strictObject({
@@ -148,8 +153,17 @@ export const jobSpecSchema = z.strictObject({
     /** linear: the outer lr falls linearly to 0 over the iterations (Reptile's annealed ε) */
     anneal: z.enum(['none', 'linear']).default('none'),
   }),
-  /** tasks per queue message; fixes the reduction order. Default: the whole meta-batch. */
-  shardSize: positiveInt.optional(),
+  /**
+   * Tasks per block. A block's tasks are one batched computation with one sum, and the round's
+   * mean gradient adds the block sums in block order: blocks fix the float summation order,
+   * hence the bits. Default: ceil(outer.metaBatchSize / 8), at most 8 blocks per round.
+   */
+  blockSize: positiveInt.optional(),
+  /**
+   * Blocks per shard (per queue message), or `auto`: the coordinator sizes shards for the
+   * workers it has. Never changes the result; `train` ignores it.
+   */
+  shardSize: shardSize.default('auto'),
   checkpoint: z
     .strictObject({ everyRounds: positiveInt.default(500), keep: positiveInt.default(3) })
     .default({ everyRounds: 500, keep: 3 }),
@@ -161,7 +175,9 @@ export const jobSpecSchema = z.strictObject({
 export type JobSpecInput = z.input<typeof jobSpecSchema>;
 type ParsedSpec = z.output<typeof jobSpecSchema>;
 /** A validated job spec with every default filled in. */
-export type JobSpec = Omit<ParsedSpec, 'shardSize'> & { shardSize: number };
+export type JobSpec = Omit<ParsedSpec, 'blockSize'> & { blockSize: number };
+/** `shardSize`: blocks per shard, or `auto` (the coordinator decides per collection). */
+export type ShardSize = JobSpec['shardSize'];
 export type Algorithm = JobSpec['algorithm'];
 export type ModelSpec = JobSpec['model'];
 export type TasksSpec = JobSpec['tasks'];

@@ -10,7 +10,7 @@ export function testSpec(overrides: Partial<JobSpecInput> = {}): JobSpec {
     tasks: { family: 'sinusoid', shots: 5, queryShots: 5 },
     inner: { steps: 1, lr: 0.01 },
     outer: { lr: 0.003, metaBatchSize: 8, iterations: 50 },
-    shardSize: 4,
+    blockSize: 4,
     seed: 3,
     ...overrides,
   });

@@ -16,7 +16,7 @@ beforeAll(() => useTestBackend('cpu'));
  */
 describe('second-order MAML gradient', () => {
   const spec = (firstOrder: boolean) =>
-    testSpec({ model: { kind: 'mlp', hidden: [4], activation: 'tanh' }, inner: { steps: 2, lr: 0.05, firstOrder }, outer: { lr: 0.001, metaBatchSize: 2, iterations: 1 }, shardSize: 2 });
+    testSpec({ model: { kind: 'mlp', hidden: [4], activation: 'tanh' }, inner: { steps: 2, lr: 0.05, firstOrder }, outer: { lr: 0.001, metaBatchSize: 2, iterations: 1 }, blockSize: 2 });
 
   function gradientAndObjective(firstOrder: boolean) {
     const s = spec(firstOrder);

@@ -1,19 +1,20 @@
 import * as tf from '@tensorflow/tfjs';
-import { createJobSetup, type IndexedTaskMetrics, type JobSetup, type JobSpec, type ParamSet, sampleTask, type ShardPlan, type Task, type TaskFamily } from '@metatrain/core';
+import { type BlockPlan, createJobSetup, type IndexedTaskMetrics, type JobSetup, type JobSpec, type ParamSet, sampleTask, type Task, type TaskFamily } from '@metatrain/core';
 import { batchGradient } from '../algorithms/batch-gradient';
 import { disposeBatch, stackTasks } from '../algorithms/task-batch';
 import { createModel } from '../models/create-model';
 import type { FunctionalModel } from '../models/model';
 
-/** Everything needed to compute shards of a job: its setup plus the model's forward pass. Pure, no I/O after the family is loaded. */
+/** Everything needed to compute blocks of a job: its setup plus the model's forward pass. Pure, no I/O after the family is loaded. */
 export interface ComputeContext extends Omit<JobSetup, 'model'> {
   model: FunctionalModel;
 }
 
-export interface ShardResult {
-  round: number;
-  shard: number;
-  /** summed outer gradient over the shard's tasks, in layout order */
+/** One block's result. */
+export interface BlockResult {
+  /** The block's index in its round. */
+  block: number;
+  /** summed outer gradient over the block's tasks, in layout order */
   sum: ParamSet;
   /** per task, in task order */
   metrics: IndexedTaskMetrics[];
@@ -33,34 +34,40 @@ function addInto(total: Float32Array[], part: Float32Array[]): void {
 }
 
 /**
- * Computes one shard: its tasks as one batched computation when the model allows it,
- * otherwise task by task with the sum accumulated in task order.
+ * Computes a shard: the blocks `blocks` of round `round`, one sum per block, in the order given.
+ * Each block is computed exactly as if it were alone — its tasks as one batched computation
+ * when the model allows it, otherwise task by task with the sum accumulated in task order — so
+ * a block's bits do not depend on the shard it is part of. Only θ's tensors are shared.
  */
-export function computeShard(ctx: ComputeContext, meta: ParamSet, round: number, shard: ShardPlan): ShardResult {
-  const tasks: Task[] = [];
-  for (let i = shard.start; i < shard.end; i++) tasks.push(sampleTask(ctx, round, i));
-  const names = ctx.layout.map((p) => p.name);
-  const batchCtx = { model: ctx.model, kind: ctx.family.kind, config: ctx.config, names };
+export function computeShard(ctx: ComputeContext, meta: ParamSet, round: number, blocks: readonly BlockPlan[]): BlockResult[] {
   const metaTensors = meta.map((p) => tf.tensor(p.values, p.shape));
-  const groups = ctx.model.canBatch(ctx.config.adaptNames) ? [tasks] : tasks.map((t) => [t]);
-  let sum: Float32Array[] | undefined;
-  const metrics: ShardResult['metrics'] = [];
   try {
-    for (const group of groups) {
-      const batch = stackTasks(group, ctx.family);
-      try {
-        const result = batchGradient(batchCtx, metaTensors, batch);
-        if (sum) addInto(sum, result.sum);
-        else sum = result.sum.map((a) => new Float32Array(a));
-        for (const m of result.metrics) metrics.push({ task: shard.start + metrics.length, ...m });
-      } finally {
-        disposeBatch(batch);
-      }
-    }
+    return blocks.map((block) => computeBlock(ctx, metaTensors, round, block));
   } finally {
     tf.dispose(metaTensors);
   }
-  if (!sum) throw new Error(`shard ${shard.index} of round ${round} has no tasks`);
+}
+
+function computeBlock(ctx: ComputeContext, metaTensors: tf.Tensor[], round: number, block: BlockPlan): BlockResult {
+  const tasks: Task[] = [];
+  for (let i = block.start; i < block.end; i++) tasks.push(sampleTask(ctx, round, i));
+  const names = ctx.layout.map((p) => p.name);
+  const batchCtx = { model: ctx.model, kind: ctx.family.kind, config: ctx.config, names };
+  const groups = ctx.model.canBatch(ctx.config.adaptNames) ? [tasks] : tasks.map((t) => [t]);
+  let sum: Float32Array[] | undefined;
+  const metrics: BlockResult['metrics'] = [];
+  for (const group of groups) {
+    const batch = stackTasks(group, ctx.family);
+    try {
+      const result = batchGradient(batchCtx, metaTensors, batch);
+      if (sum) addInto(sum, result.sum);
+      else sum = result.sum.map((a) => new Float32Array(a));
+      for (const m of result.metrics) metrics.push({ task: block.start + metrics.length, ...m });
+    } finally {
+      disposeBatch(batch);
+    }
+  }
+  if (!sum) throw new Error(`block ${block.index} of round ${round} has no tasks`);
   const sums = sum;
-  return { round, shard: shard.index, sum: ctx.layout.map((p, i) => ({ name: p.name, shape: [...p.shape], values: sums[i] as Float32Array })), metrics };
+  return { block: block.index, sum: ctx.layout.map((p, i) => ({ name: p.name, shape: [...p.shape], values: sums[i] as Float32Array })), metrics };
 }

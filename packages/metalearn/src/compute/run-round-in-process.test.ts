@@ -33,16 +33,17 @@ describe('in-process training', () => {
     expect(paramsEqual(a.optimizer.slots, b.optimizer.slots)).toBe(true);
   });
 
-  it('depends on the shard size only through float32 summation order', () => {
-    const bySize = [1, 4, 8].map((shardSize) => {
-      const spec = testSpec({ shardSize });
+  it('depends on the block size only through float32 summation order, and not at all on the shard size', () => {
+    const run = (blockSize: number, shardSize: number | 'auto' = 'auto') => {
+      const spec = testSpec({ blockSize, shardSize });
       return train(spec, sinusoid(spec), 5).state.params;
-    });
-    const [one, four, eight] = bySize as [MetaState['params'], MetaState['params'], MetaState['params']];
-    // Batched and per-shard sums round differently: the bits may differ, the values barely.
+    };
+    const [one, four, eight] = [run(1), run(4), run(8)];
+    // Batched and per-block sums round differently: the bits may differ, the values barely.
     for (const other of [four, eight]) {
       one.forEach((p, i) => p.values.forEach((v, k) => expect(Math.abs(v - (other[i]?.values[k] ?? NaN))).toBeLessThan(1e-4)));
     }
+    expect(paramsEqual(run(4, 1), four)).toBe(true);
   });
 
   it('leaks no tensors across rounds, for every algorithm', () => {

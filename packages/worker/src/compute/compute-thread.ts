@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker as NodeWorker } from 'node:worker_threads';
-import { BackendError, type BackendInfo, type BackendName, type ParamSet, type ShardPlan } from '@metatrain/core';
+import { BackendError, type BackendInfo, type BackendName, type BlockRange, type ParamSet } from '@metatrain/core';
 import type { ShardKind } from '@metatrain/core';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
 import { transferable, type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
@@ -28,7 +28,8 @@ export interface ShardTask {
   files: ReadonlyMap<string, string>;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
-  shard: ShardPlan;
+  /** The shard's blocks, of the round or of its evaluation. */
+  blocks: BlockRange;
 }
 
 /** A shard's result as the thread computed it. */
@@ -178,7 +179,7 @@ export class ComputeThread {
       if (this.closing) throw new WorkerClosedError('the worker is closing');
       reply = await handle.request({ kind: 'compute', id, ...task, params });
     }
-    if (reply.kind === 'computed') return { sum: reply.sum, metrics: reply.metrics, computeMs: reply.computeMs };
+    if (reply.kind === 'computed') return { sums: reply.sums, metrics: reply.metrics, computeMs: reply.computeMs };
     if (reply.kind === 'failed') throw new ComputeThreadError(`${reply.error.name}: ${reply.error.message}`);
     throw new ComputeThreadError(`compute thread answered ${reply.kind} to a compute request`);
   }

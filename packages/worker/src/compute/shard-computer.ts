@@ -1,5 +1,5 @@
 import { type ComputeContext, computeEvalShard, computeShard, createComputeContext } from '@metatrain/metalearn';
-import { createTaskFamily, parseSpecText } from '@metatrain/core';
+import { type BlockRange, blocksInRange, createTaskFamily, parseSpecText, planCollectionBlocks, type ShardKind } from '@metatrain/core';
 import { LruMap } from '../cache/lru-map';
 import { ParameterCache, type ParameterCacheOptions } from '../cache/parameter-cache';
 import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed, type NeedsParameters } from './thread-protocol';
@@ -14,12 +14,13 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
 
 /**
  * The compute thread's state and work: compute contexts per job, parameters per (job,
- * version), and `computeShard` on them. It has no thread or message-port code, so tests run
- * it directly; thread-main.ts wires it to the port.
+ * version), and `computeShard` on them: a shard's blocks, each computed alone. It has no
+ * thread or message-port code, so tests run it directly; thread-main.ts wires it to the port.
  *
- * The shard is computed exactly as `train` computes it in process (`computeShard`, or
+ * Each block is computed exactly as `train` computes it in process (`computeShard`, or
  * `computeEvalShard` for an evaluation shard, on a context built from the same spec), which
- * is what makes the distributed results equal the in-process ones bit for bit on one backend.
+ * is what makes the distributed results equal the in-process ones bit for bit on one backend,
+ * however the blocks are grouped into shards.
  */
 export class ShardComputer {
   private readonly contexts: LruMap<string, { specText: string; ctx: ComputeContext }>;
@@ -37,14 +38,15 @@ export class ShardComputer {
       const params = this.parameters.get(request.jobId, request.version);
       if (!params) return { kind: 'needs-parameters', id: request.id };
       const ctx = this.context(request.jobId, request.specText, request.files);
+      const blocks = shardBlocks(ctx, request.shardKind, request.blocks);
       const started = performance.now();
       if (request.shardKind === 'eval') {
-        const metrics = computeEvalShard(ctx, params, request.shard);
-        return { kind: 'computed', id: request.id, sum: [], metrics, computeMs: performance.now() - started };
+        const metrics = computeEvalShard(ctx, params, blocks).flatMap((b) => b.metrics);
+        return { kind: 'computed', id: request.id, sums: [], metrics, computeMs: performance.now() - started };
       }
-      const result = computeShard(ctx, params, request.version, request.shard);
+      const results = computeShard(ctx, params, request.version, blocks);
       const computeMs = performance.now() - started;
-      return { kind: 'computed', id: request.id, sum: result.sum, metrics: result.metrics, computeMs };
+      return { kind: 'computed', id: request.id, sums: results.map((r) => r.sum), metrics: results.flatMap((r) => r.metrics), computeMs };
     } catch (error) {
       return { kind: 'failed', id: request.id, error: serializeError(error) };
     }
@@ -65,4 +67,11 @@ export class ShardComputer {
     this.contexts.set(jobId, { specText, ctx });
     return ctx;
   }
+}
+
+/** The blocks a shard message names, planned from the job's spec. @throws Error naming the range when it is not inside the plan. */
+function shardBlocks(ctx: ComputeContext, kind: ShardKind, range: BlockRange) {
+  const blocks = blocksInRange(planCollectionBlocks(ctx.spec, kind), range);
+  if ('problem' in blocks) throw new Error(`shard message: ${blocks.problem} of the ${kind === 'train' ? 'round' : 'evaluation'}`);
+  return blocks;
 }

@@ -18,8 +18,8 @@ try {
   port.on('message', (request: ThreadRequest) => {
     const reply = computer.handle(request);
     if (reply.kind === 'computed') {
-      const { params: sum, transfer } = transferable(reply.sum);
-      send({ ...reply, sum }, transfer);
+      const owned = reply.sums.map(transferable);
+      send({ ...reply, sums: owned.map((o) => o.params) }, owned.flatMap((o) => o.transfer));
     } else {
       send(reply);
     }

@@ -1,4 +1,4 @@
-import type { BackendInfo, ParamSet, ShardPlan, TaskMetrics } from '@metatrain/core';
+import type { BackendInfo, BlockRange, ParamSet, TaskMetrics } from '@metatrain/core';
 import type { ShardKind } from '@metatrain/core';
 
 // The messages between the worker's main thread and its compute thread. Parameter and sum
@@ -28,7 +28,8 @@ export interface ComputeRequest {
   files: ReadonlyMap<string, string>;
   /** The parameter version the shard computes from (a train shard's round). */
   version: number;
-  shard: ShardPlan;
+  /** The shard's blocks, of the round or of its evaluation; their tasks follow from the spec's `blockSize`. */
+  blocks: BlockRange;
   /**
    * The parameters, when the main thread fetched them because the thread said it lacked
    * them; the thread keeps them for later shards of the same version.
@@ -56,11 +57,12 @@ export interface ThreadLog {
   line: string;
 }
 
-/** The shard's sum (empty for an evaluation shard) and per-task metrics. */
+/** The shard's block sums (one per block, in block order; none for an evaluation shard) and per-task metrics. */
 export interface ComputeDone {
   kind: 'computed';
   id: number;
-  sum: ParamSet;
+  sums: ParamSet[];
+  /** One entry per task of the shard's blocks, in task order. */
   metrics: Array<TaskMetrics & { task: number }>;
   computeMs: number;
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { encodeParams, type ParamSet } from '@metatrain/core';
-import { type ReportHeader, type ReportShardResponse, type TensorChunk, toTensorChunks } from '@metatrain/contract';
+import { type ReportHeader, type ReportShardResponse, stackBlockSums, type TensorChunk, toTensorChunks } from '@metatrain/contract';
 import type { ShardCoordinator } from '../shards/shard-processor';
 import type { ReportFault, TestFaults } from './test-faults';
 
@@ -20,24 +20,29 @@ export function withTestFaults(coordinator: ShardCoordinator & PayloadReporter, 
     fetchParameters: (jobId, version) => coordinator.fetchParameters(jobId, version),
     // Evaluation shards carry metrics only, never parameters: they are left honest.
     reportEval: (request) => coordinator.reportEval(request),
-    async reportShard(header, sum) {
+    async reportShard(header, blockSums) {
       // Unref'd: a straggler's hold must not keep a stopping process alive.
       if (faults.delayMs > 0) await sleep(faults.delayMs, undefined, { ref: false });
       const fault: ReportFault | undefined = faults.reports[sent++ % Math.max(1, faults.reports.length)];
+      if (fault === undefined) return coordinator.reportShard(header, blockSums);
+      // The faults go into the payload as it travels: the block sums stacked.
+      const sum = stackBlockSums(blockSums);
       switch (fault) {
-        case undefined:
-          return coordinator.reportShard(header, sum);
         case 'nan':
-          return coordinator.reportShard(header, withFirstValue(sum, NaN));
+          return coordinator.reportPayload(header, chunksOf(withFirstValue(sum, NaN)));
         case 'inf':
-          return coordinator.reportShard(header, withFirstValue(sum, Infinity));
+          return coordinator.reportPayload(header, chunksOf(withFirstValue(sum, Infinity)));
         case 'shape':
-          return coordinator.reportShard(header, sum.map((p, i) => (i === 0 ? { ...p, shape: [...p.shape, 1] } : p)));
+          return coordinator.reportPayload(header, chunksOf(sum.map((p, i) => (i === 0 ? { ...p, shape: [...p.shape, 1] } : p))));
         case 'checksum':
-          return coordinator.reportPayload(header, withFlippedBit(toTensorChunks(encodeParams(sum))));
+          return coordinator.reportPayload(header, withFlippedBit(chunksOf(sum)));
       }
     },
   };
+}
+
+function chunksOf(sum: ParamSet): TensorChunk[] {
+  return toTensorChunks(encodeParams(sum));
 }
 
 /** A copy of `sum` whose very first value is `value`. */

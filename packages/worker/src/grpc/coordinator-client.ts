@@ -89,8 +89,8 @@ export class CoordinatorClient {
   }
 
   /** Reports one shard's sum; resolves with the coordinator's verdict. */
-  reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse> {
-    return reportShard(this.workers, header, sum, this.deadline(this.options.transferTimeoutMs));
+  reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse> {
+    return reportShard(this.workers, header, blockSums, this.deadline(this.options.transferTimeoutMs));
   }
 
   /** Reports one shard whose sum is already chunked, sent as it is (test faults corrupt it). */

@@ -11,12 +11,15 @@ export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'fai
 
 /** One processed shard, for logs and tests. */
 export interface ShardEvent {
-  /** The BullMQ job id (`{jobId}-r{version}-s{shard}[-a{n}]`, `-e{shard}` for an evaluation shard). */
+  /** The BullMQ job id (`{jobId}-r{version}-b{first}-{end}[-a{n}]`, `-e{first}-{end}` for an evaluation shard). */
   queueJobId: string;
   jobId: string;
   /** The parameter version the shard computed from (a train shard's round). */
   version: number;
-  shard: number;
+  /** The shard's first block. */
+  firstBlock: number;
+  /** The shard's number of blocks. */
+  blockCount: number;
   outcome: ShardOutcome;
   /** Why, for every outcome but `accepted`. */
   reason?: string;

@@ -7,13 +7,14 @@ import type { ShardEvent } from './shard-event';
 import { ShardProcessor, type ShardCompute, type ShardCoordinator } from './shard-processor';
 
 const rpcError = (code: grpc.status, details: string): Error => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
-const message: ShardMessage = { kind: 'train', jobId: 'job-a', version: 3, shard: 1, start: 2, end: 4 };
+const message: ShardMessage = { kind: 'train', jobId: 'job-a', version: 3, firstBlock: 1, blockCount: 2 };
 const sum: ParamSet = [{ name: 'w', shape: [1], values: new Float32Array([0.5]) }];
 
 class FakeCoordinator implements ShardCoordinator {
   specCalls = 0;
   fetches = 0;
   headers: ReportHeader[] = [];
+  sums: (readonly ParamSet[])[] = [];
   evals: ReportEvalRequest[] = [];
   answer: () => Promise<ReportShardResponse> = () => Promise.resolve({ status: ReportStatus.ACCEPTED, reason: '' });
   specError: Error | undefined;
@@ -27,8 +28,9 @@ class FakeCoordinator implements ShardCoordinator {
     this.fetches++;
     return Promise.resolve(sum);
   }
-  reportShard(header: ReportHeader): Promise<ReportShardResponse> {
+  reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse> {
     this.headers.push(header);
+    this.sums.push(blockSums);
     return this.answer();
   }
   reportEval(request: ReportEvalRequest): Promise<ReportShardResponse> {
@@ -47,7 +49,7 @@ class FakeCompute implements ShardCompute {
     this.tasks.push(task);
     if (this.tasks.length === 1) await fetchParameters();
     await this.hold;
-    return { sum, computeMs: 12, metrics: [{ task: 2, preLoss: 2, postLoss: 1 }, { task: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 }] };
+    return { sums: task.shardKind === 'train' ? [sum, sum] : [], computeMs: 12, metrics: [{ task: 2, preLoss: 2, postLoss: 1 }, { task: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 }] };
   }
   abort(reason: string): Promise<void> {
     this.aborted.push(reason);
@@ -80,15 +82,17 @@ function processor() {
 const signal = (): AbortSignal => new AbortController().signal;
 
 describe('ShardProcessor', () => {
-  it('computes, reports with the full header, and completes on ACCEPTED', async () => {
+  it('computes, reports with the full header and one sum per block, and completes on ACCEPTED', async () => {
     const { coordinator, compute, events, shards } = processor();
-    expect(await shards.process('job-a-r3-s1', message, signal())).toEqual({ outcome: 'accepted' });
-    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', files: new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]), version: 3, shard: { index: 1, start: 2, end: 4 } }]);
+    expect(await shards.process('job-a-r3-b1-3', message, signal())).toEqual({ outcome: 'accepted' });
+    expect(compute.tasks).toEqual([{ shardKind: 'train', jobId: 'job-a', specText: 'spec text', files: new Map([['dataset:omniglot-small1', '/data/omniglot-small1/images_background_small1.zip']]), version: 3, blocks: { first: 1, count: 2 } }]);
+    expect(coordinator.sums).toEqual([[sum, sum]]);
     expect(coordinator.headers).toEqual([
       {
         jobId: 'job-a',
         version: 3,
-        shardIndex: 1,
+        firstBlock: 1,
+        blockCount: 2,
         workerId: 'w-1',
         backend: 'wasm',
         taskMetrics: [
@@ -98,21 +102,22 @@ describe('ShardProcessor', () => {
         computeMs: 12,
       },
     ]);
-    expect(events).toMatchObject([{ queueJobId: 'job-a-r3-s1', jobId: 'job-a', version: 3, shard: 1, outcome: 'accepted', computeMs: 12 }]);
+    expect(events).toMatchObject([{ queueJobId: 'job-a-r3-b1-3', jobId: 'job-a', version: 3, firstBlock: 1, blockCount: 2, outcome: 'accepted', computeMs: 12 }]);
     expect(shards.shardsDone).toBe(1);
   });
 
   it('reports an evaluation shard with ReportEval: per-task metrics, no sum', async () => {
     const { coordinator, compute, shards } = processor();
-    const evalMessage: ShardMessage = { ...message, kind: 'eval', version: 3, shard: 0, start: 2, end: 4 };
-    expect(await shards.process('job-a-r3-e0', evalMessage, signal())).toEqual({ outcome: 'accepted' });
+    const evalMessage: ShardMessage = { ...message, kind: 'eval', version: 3, firstBlock: 1, blockCount: 1 };
+    expect(await shards.process('job-a-r3-e1-2', evalMessage, signal())).toEqual({ outcome: 'accepted' });
     expect(compute.tasks[0]?.shardKind).toBe('eval');
     expect(coordinator.headers).toEqual([]);
     expect(coordinator.evals).toEqual([
       {
         jobId: 'job-a',
         version: 3,
-        shardIndex: 0,
+        firstBlock: 1,
+        blockCount: 1,
         workerId: 'w-1',
         backend: 'wasm',
         taskMetrics: [
@@ -123,13 +128,13 @@ describe('ShardProcessor', () => {
       },
     ]);
     coordinator.answer = () => Promise.resolve({ status: ReportStatus.STALE, reason: 'over' });
-    expect(await shards.process('job-a-r3-e1', { ...evalMessage, shard: 1 }, signal())).toEqual({ outcome: 'stale', reason: 'over' });
+    expect(await shards.process('job-a-r3-e2-3', { ...evalMessage, firstBlock: 2 }, signal())).toEqual({ outcome: 'stale', reason: 'over' });
   });
 
   it('asks for the spec, and fetches its datasets, once per job', async () => {
     const { coordinator, data, shards } = processor();
     await shards.process('a', message, signal());
-    await shards.process('b', { ...message, shard: 2 }, signal());
+    await shards.process('b', { ...message, firstBlock: 3 }, signal());
     expect(coordinator.specCalls).toBe(1);
     expect(coordinator.fetches).toBe(1);
     expect(data.asked).toEqual(['spec text']);

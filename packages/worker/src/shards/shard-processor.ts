@@ -13,7 +13,8 @@ const GRACE_OVER = 'shutdown grace period over';
 export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
   fetchParameters(jobId: string, version: number): Promise<ParamSet>;
-  reportShard(header: ReportHeader, sum: ParamSet): Promise<ReportShardResponse>;
+  /** Reports a shard's block sums (one per block, in block order). */
+  reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse>;
   reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
 
@@ -56,9 +57,9 @@ export interface ProcessedShard {
 
 /**
  * One shard from message to verdict (docs/ARCHITECTURE.md §5): the job's spec (GetJob, cached),
- * the parameters (fetched by the compute thread's request, once per version), the sum
- * (computed in the thread), the report (ReportShard; ReportEval for an evaluation shard, which
- * has per-task metrics only), and the coordinator's answer:
+ * the parameters (fetched by the compute thread's request, once per version), the block sums
+ * (computed in the thread, one per block of the shard), the report (ReportShard; ReportEval for
+ * an evaluation shard, which has per-task metrics only), and the coordinator's answer:
  *
  * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
  * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
@@ -89,7 +90,8 @@ export class ShardProcessor {
         queueJobId,
         jobId: message.jobId,
         version: message.version,
-        shard: message.shard,
+        firstBlock: message.firstBlock,
+        blockCount: message.blockCount,
         outcome,
         ...(reason !== undefined ? { reason } : {}),
         ...(computeMs !== undefined ? { computeMs } : {}),
@@ -145,17 +147,17 @@ export class ShardProcessor {
       inputs = { specText, files };
       this.specs.set(jobId, inputs);
     }
-    const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, shard: { index: message.shard, start: message.start, end: message.end } };
+    const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, blocks: { first: message.firstBlock, count: message.blockCount } };
     return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
   }
 
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
     const { coordinator, workerId, compute } = this.options;
-    const common = { jobId: message.jobId, version: message.version, shardIndex: message.shard, workerId, backend: compute.backend.name };
+    const common = { jobId: message.jobId, version: message.version, firstBlock: message.firstBlock, blockCount: message.blockCount, workerId, backend: compute.backend.name };
     const taskMetrics = computed.metrics.map(taskMetricsToWire);
     if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
     const header: ReportHeader = { ...common, taskMetrics, computeMs: computed.computeMs };
-    return coordinator.reportShard(header, computed.sum);
+    return coordinator.reportShard(header, computed.sums);
   }
 }
 

@@ -1,4 +1,4 @@
-import { type ParamSet, type ParamShape, planShards } from '@metatrain/core';
+import { type ParamSet, type ParamShape, planBlocks } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportHeader, WorkerServiceClient, type WorkerServiceServer, WorkerServiceService } from '@metatrain/contract';
 import { ShardTracker } from '../../rounds/shard-tracker';
 import type { AcceptOutcome } from '../../rounds/shard-report';
@@ -23,8 +23,8 @@ export interface FakeJob {
 export class FakeJobs implements ParameterSource, ReportSink {
   readonly jobs = new Map<string, FakeJob>();
 
-  add(jobId: string, options: { version: number; layout: ParamShape[]; metaBatchSize: number; shardSize: number; versions?: Map<number, ParamSet> }): FakeJob {
-    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, shards: planShards(options.metaBatchSize, options.shardSize) });
+  add(jobId: string, options: { version: number; layout: ParamShape[]; metaBatchSize: number; blockSize: number; versions?: Map<number, ParamSet> }): FakeJob {
+    const tracker = new ShardTracker({ kind: 'train', version: options.version, layout: options.layout, blocks: planBlocks(options.metaBatchSize, options.blockSize) });
     const job = { versions: options.versions ?? new Map(), tracker, reports: [] };
     this.jobs.set(jobId, job);
     return job;

@@ -1,31 +1,39 @@
-import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
+import { type ReportEvalRequest, type ReportHeader, stackBlockSums } from '@metatrain/contract';
 import type { ParamSet } from '@metatrain/core';
 import type { AcceptOutcome } from '../../rounds/shard-report';
 import type { MemoryShardQueue, QueuedShard } from '../../testing/memory-shard-queue';
 import type { JobManager } from '../job-manager';
 
 // Workers as the coordinator sees them: they take shards from the queue, fetch θ and report.
-// Their losses are simple functions of (version, shard, task), so a test knows every metric.
+// Their losses are simple functions of (version, block, task), so a test knows every metric.
+
+/** The `blockSize` of the specs these workers compute (test-coordinator.ts's `spec`). */
+export const TEST_BLOCK_SIZE = 4;
 
 const range = (start: number, end: number) => Array.from({ length: end - start }, (_, k) => start + k);
+/** The blocks of a shard, and their tasks (blocks of TEST_BLOCK_SIZE tasks). */
+const blocksOf = ({ blocks }: Pick<QueuedShard, 'blocks'>) => range(blocks.first, blocks.first + blocks.count);
+const tasksOf = (block: number) => range(block * TEST_BLOCK_SIZE, (block + 1) * TEST_BLOCK_SIZE);
 
 /**
- * A worker's report of a train shard. Its sum is a formula of (version, shard, θ) instead of a
- * gradient: deterministic like real shards, and bound to the parameters it was computed from.
- * Shard 0 runs on `cpu` and shard 1 on `wasm`; task losses are 2 + version (before) and
- * version + shard/2 (after).
+ * A worker's report of a train shard. Each block's sum is a formula of (version, block, θ)
+ * instead of a gradient: deterministic like real blocks, and bound to the parameters it was
+ * computed from. A shard from block 0 runs on `cpu`, any other on `wasm`; task losses are
+ * 2 + version (before) and version + block/2 (after).
  */
-export function trainReport({ jobId, version, shard }: QueuedShard, params: ParamSet): [ReportHeader, ParamSet] {
-  const taskMetrics = range(shard.start, shard.end).map((taskIndex) => ({ taskIndex, preLoss: 2 + version, postLoss: version + shard.index / 2 }));
-  const header = { jobId, version, shardIndex: shard.index, workerId: `worker-${shard.index}`, backend: shard.index === 0 ? 'cpu' : 'wasm', taskMetrics, computeMs: 1 };
-  const sum = params.map((p) => ({ name: p.name, shape: [...p.shape], values: p.values.map((x, k) => Math.sin(x * (shard.index + 1) + version + k)) }));
-  return [header, sum];
+export function trainReport(shard: Pick<QueuedShard, 'jobId' | 'version' | 'blocks'>, params: ParamSet): [ReportHeader, ParamSet] {
+  const { jobId, version, blocks } = shard;
+  const taskMetrics = blocksOf(shard).flatMap((block) => tasksOf(block).map((taskIndex) => ({ taskIndex, preLoss: 2 + version, postLoss: version + block / 2 })));
+  const header = { jobId, version, firstBlock: blocks.first, blockCount: blocks.count, workerId: `worker-${blocks.first}`, backend: blocks.first === 0 ? 'cpu' : 'wasm', taskMetrics, computeMs: 1 };
+  const sums = blocksOf(shard).map((block) => params.map((p) => ({ name: p.name, shape: [...p.shape], values: p.values.map((x, k) => Math.sin(x * (block + 1) + version + k)) })));
+  return [header, stackBlockSums(sums)];
 }
 
 /** A worker's report of an evaluation shard: task losses 10 + version (before) and version + task/4 (after). */
-export function evalReport({ jobId, version, shard }: QueuedShard): ReportEvalRequest {
-  const taskMetrics = range(shard.start, shard.end).map((taskIndex) => ({ taskIndex, preLoss: 10 + version, postLoss: version + taskIndex / 4 }));
-  return { jobId, version, shardIndex: shard.index, workerId: `worker-${shard.index}`, backend: 'cpu', taskMetrics, computeMs: 1 };
+export function evalReport(shard: Pick<QueuedShard, 'jobId' | 'version' | 'blocks'>): ReportEvalRequest {
+  const { jobId, version, blocks } = shard;
+  const taskMetrics = blocksOf(shard).flatMap(tasksOf).map((taskIndex) => ({ taskIndex, preLoss: 10 + version, postLoss: version + taskIndex / 4 }));
+  return { jobId, version, firstBlock: blocks.first, blockCount: blocks.count, workerId: `worker-${blocks.first}`, backend: 'cpu', taskMetrics, computeMs: 1 };
 }
 
 /** Computes a taken shard as a worker would: fetches θ_version, then reports. */

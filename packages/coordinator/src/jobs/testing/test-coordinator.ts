@@ -12,18 +12,20 @@ import { JobEventLog } from '../job-events';
 import { JobManager } from '../job-manager';
 import type { JobRunnerDeps } from '../job-runner';
 import { StoredData } from '../../data/stored-data';
+import { TEST_BLOCK_SIZE } from './simulated-workers';
 
 // A JobManager on the in-memory registry, queue and storage, with what it tells recorded: the
 // coordinator of job-manager.test.ts, without Redis, sockets or TensorFlow.js.
 
-/** 6 rounds of 8 tasks in 2 shards; checkpoints of versions 2, 4, 6; evaluations of 3 and 6 (one shard). */
+/** 6 rounds of 8 tasks in 2 blocks, one shard each; checkpoints of versions 2, 4, 6; evaluations of 3 and 6 (one block). */
 export const spec = (name: string, iterations = 6) => `
 name: ${name}
 algorithm: maml
 model: { kind: mlp, hidden: [8] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 outer: { lr: 0.01, metaBatchSize: 8, iterations: ${iterations} }
-shardSize: 4
+blockSize: ${TEST_BLOCK_SIZE}
+shardSize: 1
 checkpoint: { everyRounds: 2, keep: 5 }
 eval: { everyRounds: 3, tasks: 4 }
 seed: 3
@@ -90,7 +92,7 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
     log: [] as string[],
   };
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }

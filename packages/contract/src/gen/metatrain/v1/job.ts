@@ -392,8 +392,13 @@ export interface WorkerInfo {
   hostname: string;
   version: string;
   state: WorkerState;
-  /** "{jobId}-r{version}-s{shard}" (or "-e{shard}" for an evaluation shard of that version) while computing, empty when idle */
+  /**
+   * The queue job id of the shard in hand, "{jobId}-r{version}-b{first}-{end}" (blocks
+   * first..end-1 of round version; "-e{first}-{end}" for its evaluation, "-a{n}" appended for a
+   * re-enqueued copy) while computing, empty when idle
+   */
   currentShard: string;
+  /** Reports of this worker that the coordinator accepted (each added at least one block) */
   shardsDone: number;
   registeredAtMs: number;
   lastHeartbeatMs: number;

@@ -29,8 +29,8 @@ export enum ReportStatus {
   /** ACCEPTED - Stored; the worker acks the queue job. */
   ACCEPTED = 1,
   /**
-   * DUPLICATE - This shard of this round was already accepted (first result wins); the report is ignored
-   * and the worker acks the queue job.
+   * DUPLICATE - Every block of this shard of this round was already accepted (first result wins per
+   * block); the report is ignored and the worker acks the queue job.
    */
   DUPLICATE = 2,
   /**
@@ -40,7 +40,7 @@ export enum ReportStatus {
   STALE = 3,
   /**
    * REJECTED - Well-formed but unusable (layout differs from the job's parameters, wrong task count,
-   * a shard index out of range, non-finite values); reason says why. The worker
+   * a block range outside the round, non-finite values); reason says why. The worker
    * fails the queue job with the reason.
    */
   REJECTED = 4,
@@ -121,8 +121,9 @@ export interface RegisterWorkerResponse {
 export interface HeartbeatRequest {
   workerId: string;
   /**
-   * Queue job id of the shard being computed ({jobId}-r{version}-s{shard}, or
-   * {jobId}-r{version}-e{shard} for an evaluation shard); empty when idle.
+   * Queue job id of the shard being computed: {jobId}-r{version}-b{first}-{end} for blocks
+   * first..end-1 of round version, {jobId}-r{version}-e{first}-{end} for blocks of its
+   * evaluation, -a{n} appended for a re-enqueued copy; empty when idle.
    */
   currentShard: string;
   /** Shards this worker has reported since it started. */
@@ -153,33 +154,48 @@ export interface ReportShardRequest {
   payload: { $case: "header"; value: ReportHeader } | { $case: "chunk"; value: TensorChunk } | undefined;
 }
 
+/**
+ * A shard is block_count consecutive blocks of a round, from block first_block. Its payload
+ * holds one sum per block: each parameter of the job's layout, in layout order, with a leading
+ * axis of block_count (shape [block_count, ...the parameter's shape]), block b's sum at
+ * position b. The coordinator keeps the first valid sum of each block; a report holding no
+ * block it lacks is DUPLICATE.
+ */
 export interface ReportHeader {
   jobId: string;
   /** The round: the parameter version the shard was computed from. */
   version: number;
-  shardIndex: number;
+  /** The shard's first block (its index in the round's blocks). */
+  firstBlock: number;
+  /** The shard's number of blocks, at least 1. */
+  blockCount: number;
   workerId: string;
   /** Compute backend that produced the result: tensorflow | wasm | cpu. */
   backend: string;
-  /** One entry per task of the shard, in task order. */
+  /** One entry per task of the shard's blocks, in task order. */
   taskMetrics: TaskMetrics[];
   /** Time spent computing the shard (excluding the parameter fetch). */
   computeMs: number;
 }
 
-/** The result of one evaluation shard: held-out tasks adapted from one parameter version. */
+/**
+ * The result of one evaluation shard: held-out tasks adapted from one parameter version, in
+ * blocks as a round's tasks are.
+ */
 export interface ReportEvalRequest {
   jobId: string;
   /** The parameter version evaluated (= rounds completed). */
   version: number;
-  /** Shard index within the evaluation. */
-  shardIndex: number;
+  /** The shard's first block (its index in the evaluation's blocks). */
+  firstBlock: number;
+  /** The shard's number of blocks, at least 1. */
+  blockCount: number;
   workerId: string;
   /** Compute backend that produced the result: tensorflow | wasm | cpu. */
   backend: string;
   /**
-   * One entry per held-out task of the shard, in task order; task_index is the task's index in
-   * the evaluation (0 .. tasks-1).
+   * One entry per held-out task of the shard's blocks, in task order; task_index is the task's
+   * index in the evaluation (0 .. tasks-1).
    */
   taskMetrics: TaskMetrics[];
   /** Time spent computing the shard (excluding the parameter fetch). */
@@ -188,8 +204,8 @@ export interface ReportEvalRequest {
 
 export interface ReportEvalResponse {
   /**
-   * ACCEPTED, DUPLICATE (this shard of this evaluation was already accepted), STALE (the
-   * evaluation is over or the job is no longer running) or REJECTED.
+   * ACCEPTED, DUPLICATE (every block of this shard of this evaluation was already accepted),
+   * STALE (the evaluation is over or the job is no longer running) or REJECTED.
    */
   status: ReportStatus;
   /** Why the report was not ACCEPTED; empty when it was. */
@@ -1003,7 +1019,16 @@ export const ReportShardRequest: MessageFns<ReportShardRequest> = {
 };
 
 function createBaseReportHeader(): ReportHeader {
-  return { jobId: "", version: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
+  return {
+    jobId: "",
+    version: 0,
+    firstBlock: 0,
+    blockCount: 0,
+    workerId: "",
+    backend: "",
+    taskMetrics: [],
+    computeMs: 0,
+  };
 }
 
 export const ReportHeader: MessageFns<ReportHeader> = {
@@ -1014,8 +1039,11 @@ export const ReportHeader: MessageFns<ReportHeader> = {
     if (message.version !== 0) {
       writer.uint32(32).uint32(message.version);
     }
-    if (message.shardIndex !== 0) {
-      writer.uint32(24).uint32(message.shardIndex);
+    if (message.firstBlock !== 0) {
+      writer.uint32(72).uint32(message.firstBlock);
+    }
+    if (message.blockCount !== 0) {
+      writer.uint32(80).uint32(message.blockCount);
     }
     if (message.workerId !== "") {
       writer.uint32(42).string(message.workerId);
@@ -1061,12 +1089,20 @@ export const ReportHeader: MessageFns<ReportHeader> = {
             message.version = reader.uint32();
             continue;
           }
-          case 3: {
-            if (tag !== 24) {
+          case 9: {
+            if (tag !== 72) {
               break;
             }
 
-            message.shardIndex = reader.uint32();
+            message.firstBlock = reader.uint32();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.blockCount = reader.uint32();
             continue;
           }
           case 5: {
@@ -1121,10 +1157,15 @@ export const ReportHeader: MessageFns<ReportHeader> = {
         ? globalThis.String(object.job_id)
         : "",
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
-      shardIndex: isSet(object.shardIndex)
-        ? globalThis.Number(object.shardIndex)
-        : isSet(object.shard_index)
-        ? globalThis.Number(object.shard_index)
+      firstBlock: isSet(object.firstBlock)
+        ? globalThis.Number(object.firstBlock)
+        : isSet(object.first_block)
+        ? globalThis.Number(object.first_block)
+        : 0,
+      blockCount: isSet(object.blockCount)
+        ? globalThis.Number(object.blockCount)
+        : isSet(object.block_count)
+        ? globalThis.Number(object.block_count)
         : 0,
       workerId: isSet(object.workerId)
         ? globalThis.String(object.workerId)
@@ -1153,8 +1194,11 @@ export const ReportHeader: MessageFns<ReportHeader> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
-    if (message.shardIndex !== 0) {
-      obj.shardIndex = Math.round(message.shardIndex);
+    if (message.firstBlock !== 0) {
+      obj.firstBlock = Math.round(message.firstBlock);
+    }
+    if (message.blockCount !== 0) {
+      obj.blockCount = Math.round(message.blockCount);
     }
     if (message.workerId !== "") {
       obj.workerId = message.workerId;
@@ -1178,7 +1222,8 @@ export const ReportHeader: MessageFns<ReportHeader> = {
     const message = createBaseReportHeader();
     message.jobId = object.jobId ?? "";
     message.version = object.version ?? 0;
-    message.shardIndex = object.shardIndex ?? 0;
+    message.firstBlock = object.firstBlock ?? 0;
+    message.blockCount = object.blockCount ?? 0;
     message.workerId = object.workerId ?? "";
     message.backend = object.backend ?? "";
     message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
@@ -1188,7 +1233,16 @@ export const ReportHeader: MessageFns<ReportHeader> = {
 };
 
 function createBaseReportEvalRequest(): ReportEvalRequest {
-  return { jobId: "", version: 0, shardIndex: 0, workerId: "", backend: "", taskMetrics: [], computeMs: 0 };
+  return {
+    jobId: "",
+    version: 0,
+    firstBlock: 0,
+    blockCount: 0,
+    workerId: "",
+    backend: "",
+    taskMetrics: [],
+    computeMs: 0,
+  };
 }
 
 export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
@@ -1199,8 +1253,11 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
     if (message.version !== 0) {
       writer.uint32(16).uint32(message.version);
     }
-    if (message.shardIndex !== 0) {
-      writer.uint32(24).uint32(message.shardIndex);
+    if (message.firstBlock !== 0) {
+      writer.uint32(64).uint32(message.firstBlock);
+    }
+    if (message.blockCount !== 0) {
+      writer.uint32(72).uint32(message.blockCount);
     }
     if (message.workerId !== "") {
       writer.uint32(34).string(message.workerId);
@@ -1246,12 +1303,20 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
             message.version = reader.uint32();
             continue;
           }
-          case 3: {
-            if (tag !== 24) {
+          case 8: {
+            if (tag !== 64) {
               break;
             }
 
-            message.shardIndex = reader.uint32();
+            message.firstBlock = reader.uint32();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.blockCount = reader.uint32();
             continue;
           }
           case 4: {
@@ -1306,10 +1371,15 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
         ? globalThis.String(object.job_id)
         : "",
       version: isSet(object.version) ? globalThis.Number(object.version) : 0,
-      shardIndex: isSet(object.shardIndex)
-        ? globalThis.Number(object.shardIndex)
-        : isSet(object.shard_index)
-        ? globalThis.Number(object.shard_index)
+      firstBlock: isSet(object.firstBlock)
+        ? globalThis.Number(object.firstBlock)
+        : isSet(object.first_block)
+        ? globalThis.Number(object.first_block)
+        : 0,
+      blockCount: isSet(object.blockCount)
+        ? globalThis.Number(object.blockCount)
+        : isSet(object.block_count)
+        ? globalThis.Number(object.block_count)
         : 0,
       workerId: isSet(object.workerId)
         ? globalThis.String(object.workerId)
@@ -1338,8 +1408,11 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
     if (message.version !== 0) {
       obj.version = Math.round(message.version);
     }
-    if (message.shardIndex !== 0) {
-      obj.shardIndex = Math.round(message.shardIndex);
+    if (message.firstBlock !== 0) {
+      obj.firstBlock = Math.round(message.firstBlock);
+    }
+    if (message.blockCount !== 0) {
+      obj.blockCount = Math.round(message.blockCount);
     }
     if (message.workerId !== "") {
       obj.workerId = message.workerId;
@@ -1363,7 +1436,8 @@ export const ReportEvalRequest: MessageFns<ReportEvalRequest> = {
     const message = createBaseReportEvalRequest();
     message.jobId = object.jobId ?? "";
     message.version = object.version ?? 0;
-    message.shardIndex = object.shardIndex ?? 0;
+    message.firstBlock = object.firstBlock ?? 0;
+    message.blockCount = object.blockCount ?? 0;
     message.workerId = object.workerId ?? "";
     message.backend = object.backend ?? "";
     message.taskMetrics = object.taskMetrics?.map((e) => TaskMetrics.fromPartial(e)) || [];
@@ -1899,8 +1973,8 @@ export const WorkerServiceService = {
   },
   /**
    * One shard's result: the first message carries the header, the following ones the chunked
-   * tensor payload (the shard's summed result). The worker acks the queue job only after this
-   * call returns ACCEPTED or DUPLICATE.
+   * tensor payload (one sum per block of the shard, see ReportHeader). The worker acks the
+   * queue job only after this call returns ACCEPTED, DUPLICATE or STALE.
    */
   reportShard: {
     path: "/metatrain.v1.WorkerService/ReportShard" as const,
@@ -1948,8 +2022,8 @@ export interface WorkerServiceServer extends UntypedServiceImplementation {
   getParameters: handleServerStreamingCall<GetParametersRequest, GetParametersResponse>;
   /**
    * One shard's result: the first message carries the header, the following ones the chunked
-   * tensor payload (the shard's summed result). The worker acks the queue job only after this
-   * call returns ACCEPTED or DUPLICATE.
+   * tensor payload (one sum per block of the shard, see ReportHeader). The worker acks the
+   * queue job only after this call returns ACCEPTED, DUPLICATE or STALE.
    */
   reportShard: handleClientStreamingCall<ReportShardRequest, ReportShardResponse>;
   /**
@@ -2009,8 +2083,8 @@ export interface WorkerServiceClient extends Client {
   ): ClientReadableStream<GetParametersResponse>;
   /**
    * One shard's result: the first message carries the header, the following ones the chunked
-   * tensor payload (the shard's summed result). The worker acks the queue job only after this
-   * call returns ACCEPTED or DUPLICATE.
+   * tensor payload (one sum per block of the shard, see ReportHeader). The worker acks the
+   * queue job only after this call returns ACCEPTED, DUPLICATE or STALE.
    */
   reportShard(
     callback: (error: ServiceError | null, response: ReportShardResponse) => void,

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { applyRound, createSinusoidFamily, initialState, type JobSpec, paramsEqual, planRoundBlocks, reduceBlocks } from '@metatrain/core';
+import { testSpec } from '@metatrain/core/testing';
+import { useTestBackend } from '../testing/tf-setup';
+import { type BlockResult, computeShard, createComputeContext } from './compute-shard';
+
+beforeAll(() => useTestBackend());
+
+// 10 tasks in blocks of 3: tasks 0-2, 3-5, 6-8 and 9.
+const spec: JobSpec = testSpec({ outer: { lr: 0.003, metaBatchSize: 10, iterations: 5 }, blockSize: 3, seed: 17 });
+const ctx = createComputeContext(spec, createSinusoidFamily(spec.tasks as never));
+const state = initialState(ctx);
+const blocks = planRoundBlocks(spec);
+
+function expectSameBlocks(actual: BlockResult[], expected: BlockResult[]): void {
+  expect(actual.map((b) => b.block)).toEqual(expected.map((b) => b.block));
+  actual.forEach((b, i) => {
+    expect(paramsEqual(b.sum, expected[i]!.sum), `block ${b.block}`).toBe(true);
+    expect(b.metrics).toEqual(expected[i]!.metrics);
+  });
+}
+
+describe('computeShard', () => {
+  it('gives each block of a shard the bits of that block computed alone', () => {
+    const alone = blocks.map((block) => computeShard(ctx, state.params, 3, [block])[0]!);
+    expect(alone.map((b) => b.metrics.map((m) => m.task))).toEqual([[0, 1, 2], [3, 4, 5], [6, 7, 8], [9]]);
+    expectSameBlocks(computeShard(ctx, state.params, 3, blocks), alone);
+    expectSameBlocks(computeShard(ctx, state.params, 3, blocks.slice(1, 3)), alone.slice(1, 3));
+  });
+
+  it('makes the grouping of blocks into shards irrelevant to the round', () => {
+    const oneShard = computeShard(ctx, state.params, 0, blocks);
+    const inPairs = [...computeShard(ctx, state.params, 0, blocks.slice(0, 2)), ...computeShard(ctx, state.params, 0, blocks.slice(2))];
+    const next = (results: BlockResult[]) => applyRound(spec, state, results).state;
+    expect(paramsEqual(next(oneShard).params, next(inPairs).params)).toBe(true);
+  });
+
+  it('has block sums that the block size does change (so the tests above can fail)', () => {
+    // The same ten tasks as one block: one batched computation rounds differently.
+    const whole = computeShard(ctx, state.params, 0, [{ index: 0, start: 0, end: 10 }])[0]!;
+    const byBlocks = reduceBlocks(computeShard(ctx, state.params, 0, blocks).map((b) => b.sum), 1);
+    expect(paramsEqual(whole.sum, byBlocks)).toBe(false);
+  });
+});
