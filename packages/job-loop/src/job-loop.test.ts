@@ -91,7 +91,11 @@ describe('JobLoop', () => {
     const loop = await JobLoop.open(options(storage, new FormulaShards(), { observer, backends: ['wasm'] }));
     expect(await loop.run()).toBe('succeeded');
     const ckpt = (v: number) => `checkpoint ${v} memory:${KEYS.checkpoint(v)}`;
-    expect(said).toEqual(['started 0', 'round 0', 'round 1', ckpt(2), 'round 2', 'eval 3', 'round 3', ckpt(4), 'round 4', 'round 5', 'eval 6', ckpt(6)]);
+    // Checkpoints are written while the next round runs: each is said after the round that
+    // made its version, in version order, and all before the loop ends.
+    expect(said.filter((line) => !line.startsWith('checkpoint'))).toEqual(['started 0', 'round 0', 'round 1', 'round 2', 'eval 3', 'round 3', 'round 4', 'round 5', 'eval 6']);
+    expect(said.filter((line) => line.startsWith('checkpoint'))).toEqual([ckpt(2), ckpt(4), ckpt(6)]);
+    for (const v of [2, 4, 6]) expect(said.indexOf(ckpt(v))).toBeGreaterThan(said.indexOf(`round ${v - 1}`));
     expect(loop.version).toBe(6);
     expect(rounds.map((r) => [r.round, r.tasks, r.workers, r.backends])).toEqual([0, 1, 2, 3, 4, 5].map((r) => [r, 8, 2, ['cpu']]));
     expect(rounds.every((r) => r.roundMs >= 0 && r.tasksPerSecond > 0 && r.outerLr === 0.01)).toBe(true);
@@ -206,6 +210,30 @@ describe('JobLoop', () => {
     );
     await expect(loop.run()).rejects.toThrow('the bucket is gone');
     expect(steps).toEqual(['resume', 'spec', 'checkpoint 2', 'checkpoint 4']);
+  });
+
+  it('runs the next round while a checkpoint is written, and writes one checkpoint at a time', async () => {
+    let release = (): void => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const { said, observer } = recorder();
+    const loop = await JobLoop.open(
+      options(new MemoryStore(), new FormulaShards(), {
+        observer,
+        // Checkpoint 2 waits until round 3 is done; checkpoint 4 must wait for it.
+        storageStep: async (what, step) => {
+          if (what === 'checkpoint 2') await held;
+          return step();
+        },
+      }),
+    );
+    const running = loop.run();
+    while (!said.includes('round 3')) await new Promise((resolve) => setTimeout(resolve, 1));
+    expect(said).not.toContain('round 4');
+    expect(said.some((line) => line.startsWith('checkpoint'))).toBe(false);
+    release();
+    expect(await running).toBe('succeeded');
+    const checkpoints = said.filter((line) => line.startsWith('checkpoint')).map((line) => line.split(' ')[1]);
+    expect(checkpoints).toEqual(['2', '4', '6']);
   });
 
   it('starts a fresh job from θ0 in the layout of its spec', async () => {

@@ -12,7 +12,7 @@ import {
   type RoundMetrics,
   summarizeEval,
 } from '@metatrain/core';
-import { type BlobStore, CheckpointStore } from '@metatrain/storage';
+import { type BlobStore, type Checkpoint, CheckpointStore } from '@metatrain/storage';
 import { checkpointDue, evalDue } from './cadence';
 import { CheckpointsExistError, SpecMismatchError } from './errors';
 import { fromCheckpoint, type SavedState, toCheckpoint } from './job-state';
@@ -76,6 +76,11 @@ export type JobEnd = 'succeeded' | 'stopped' | 'cancelled';
  * version due for evaluation is written after its evaluation, and a resume evaluates only a
  * version whose evaluation was cut short. At the end the parameters are exported.
  *
+ * A checkpoint is written while the next round runs, off the round's critical path: it is
+ * encoded from the state of its version (parameters are never mutated) before the round
+ * starts, and its manifest is written last, so a crash still resumes from the last complete
+ * checkpoint. One is written at a time; a failed write fails the job at the next step.
+ *
  * `stop()` ends the loop at the next await with a checkpoint of the current version (a round in
  * flight is dropped: its shards would be recomputed bit for bit); `cancel()` and `abandon()`
  * write nothing more.
@@ -85,6 +90,9 @@ export class JobLoop {
   private readonly checkpoints: CheckpointStore;
   private readonly backends: Set<string>;
   private checkpointedVersion: number;
+  /** The checkpoint being written in the background, if any. */
+  private writing: Promise<void> | undefined;
+  private writeFailure: { error: unknown } | undefined;
   private stopping = false;
   private cancelled = false;
   private abandoned = false;
@@ -137,6 +145,7 @@ export class JobLoop {
     const { spec } = this.options.setup;
     try {
       for (;;) {
+        this.throwIfWriteFailed();
         const version = this.state.version;
         if (evalDue(spec, version) && !this.evaluated && !(await this.evaluate())) break;
         if (checkpointDue(spec, version) && this.checkpointedVersion !== version) await this.checkpoint();
@@ -146,14 +155,19 @@ export class JobLoop {
       if (this.cancelled) return 'cancelled';
       if (this.stopping) {
         if (!this.abandoned && this.checkpointedVersion !== this.state.version) await this.checkpoint();
+        await this.checkpointsWritten();
         return 'stopped';
       }
+      await this.checkpointsWritten();
       await this.export();
       return 'succeeded';
     } catch (err) {
       if (this.cancelled) return 'cancelled';
       if (this.stopping) return 'stopped'; // e.g. stopped while waiting for storage: resumed from the last checkpoint
       throw err;
+    } finally {
+      // A write still in flight (cancelled, failed) ends before the loop says it has.
+      await this.writing;
     }
   }
 
@@ -218,13 +232,33 @@ export class JobLoop {
     throw new Error(`${what}: the blocks ended without results, and the job was not stopped`);
   }
 
+  /** Starts writing a checkpoint of the current version, once the one before it is written. */
   private async checkpoint(): Promise<void> {
-    const { keys, storage, observer } = this.options;
+    await this.checkpointsWritten();
     const { version } = this.state;
     const checkpoint = toCheckpoint({ state: this.state, evaluated: this.evaluated }, this.backendLabel);
-    await this.stored(`checkpoint ${version}`, () => this.checkpoints.save(checkpoint));
     this.checkpointedVersion = version;
+    this.writing = this.write(checkpoint).catch((error: unknown) => {
+      this.writeFailure = { error };
+    });
+  }
+
+  private async write(checkpoint: Checkpoint): Promise<void> {
+    const { keys, storage, observer } = this.options;
+    const { version } = checkpoint;
+    await this.stored(`checkpoint ${version}`, () => this.checkpoints.save(checkpoint));
     await observer?.checkpointWritten?.(version, storage.locate(keys.checkpoint(version)));
+  }
+
+  /** Waits for the checkpoint being written. @throws what failed it */
+  private async checkpointsWritten(): Promise<void> {
+    await this.writing;
+    this.writing = undefined;
+    this.throwIfWriteFailed();
+  }
+
+  private throwIfWriteFailed(): void {
+    if (this.writeFailure) throw this.writeFailure.error;
   }
 
   private async export(): Promise<void> {

@@ -8,6 +8,7 @@ import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 import { publishState } from './job-event-builders';
 import type { JobEventLog } from './job-events';
+import { ProgressWriter } from './progress-writer';
 import { QueueShards, type QueueShardsObserver } from './queue-shards';
 import type { JobRecord } from '../registry/job-record';
 
@@ -55,6 +56,8 @@ export class JobRunner {
     readonly jobId: string,
     private readonly loop: JobLoop,
     private readonly shards: QueueShards,
+    private readonly progress: ProgressWriter,
+    private readonly leaseLost: () => LeaseLostError | undefined,
     private readonly deps: JobRunnerDeps,
   ) {
     this.done = this.run();
@@ -82,6 +85,7 @@ export class JobRunner {
       log: deps.log,
     });
     const backends = new Set(record.backends ?? []);
+    let leaseLost: LeaseLostError | undefined;
     const loop = await JobLoop.open({
       keys: storageKeys.coordinatorJob(jobId),
       setup,
@@ -95,11 +99,11 @@ export class JobRunner {
       observer: {
         started: ({ version, resumed }) => (resumed ? log(`resuming from checkpoint round ${version}`) : undefined),
         checkpointSkipped: (version, reason) => log(`checkpoint ${version} skipped: ${reason}`),
-        roundCompleted: async (round: RoundMetrics) => {
+        roundCompleted: (round: RoundMetrics) => {
           for (const backend of round.backends) backends.add(backend);
           deps.observer.roundCompleted({ jobId, round: round.round, tasks: round.tasks, seconds: round.roundMs / 1000, metaLoss: round.metaLoss });
           deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'roundCompleted', value: round } });
-          await deps.registry.updateJob(jobId, { roundsCompleted: round.round + 1, lastMetaLoss: round.metaLoss, backends: [...backends].sort() });
+          progress.push({ roundsCompleted: round.round + 1, lastMetaLoss: round.metaLoss, backends: [...backends].sort() });
         },
         evalCompleted: (evaluation) => deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: evaluation } }),
         checkpointWritten: (version, location) => {
@@ -108,11 +112,24 @@ export class JobRunner {
         },
       },
     });
+    // Written in order, off the round's critical path; losing the registry lease ends the loop
+    // as a failed write of the loop's own would (abandon: this coordinator no longer owns the job).
+    const progress = new ProgressWriter(
+      (change) => deps.registry.updateJob(jobId, change),
+      (error) => {
+        if (error instanceof LeaseLostError) {
+          leaseLost ??= error;
+          loop.abandon();
+        } else {
+          log(`recording progress failed: ${String(error)}`);
+        }
+      },
+    );
     // Stopped while it waited for storage (the manager closed or was suspended): it runs nothing.
     signal.throwIfAborted();
     await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
     publishState(deps.events, jobId, 'RUNNING');
-    return new JobRunner(jobId, loop, shards, deps);
+    return new JobRunner(jobId, loop, shards, progress, () => leaseLost, deps);
   }
 
   /** θ at `version` while it is the current or the previous version; else undefined. */
@@ -150,6 +167,10 @@ export class JobRunner {
   private async run(): Promise<RunnerExit> {
     try {
       const end = await this.loop.run();
+      // The final state is written after the progress before it.
+      await this.progress.flushed();
+      const leaseLost = this.leaseLost();
+      if (leaseLost) throw leaseLost;
       if (end === 'succeeded') await this.succeed();
       return end === 'stopped' ? 'stopped' : 'final';
     } catch (err) {
@@ -157,6 +178,7 @@ export class JobRunner {
         this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
         return 'stopped';
       }
+      await this.progress.flushed();
       await this.fail(err);
       return 'final';
     } finally {
