@@ -3,7 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { BullShardQueue, type ShardQueueOptions } from '@metatrain/coordinator';
 import { parseShardJobId, parseShardMessage, shardJobId, ShardMessageError, shardQueueKeys } from '@metatrain/contract';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
-import { deleteKeys, QueueProbe } from '@metatrain/coordinator/testing';
+import { deleteKeys, QueueProbe, Redis } from '@metatrain/coordinator/testing';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 
 /** `blocks` blocks of a collection in shards of `perShard` blocks. */
@@ -149,7 +149,7 @@ describe('BullShardQueue', () => {
     expect((await queue.reenqueue('job-i', 'train', 0, plan)).added).toEqual(['job-i-r0-b0-1-a1']);
     expect(await probe.drain()).toEqual(['job-i-r0-b0-1-a1']);
     // The job's loop stopped (its bookkeeping removed), while BullMQ keeps the finished jobs.
-    await queue.removeJob('job-i');
+    await queue.removeJob('job-i', false);
     expect(await probe.state('job-i-r0-b0-1-a1')).toBe('completed');
     // A successor collects the round again: -a1 exists, so the next free attempt is added, and runs.
     expect((await queue.enqueue('job-i', 'train', 0, plan)).added).toEqual(['job-i-r0-b0-1-a2']);
@@ -173,6 +173,25 @@ describe('BullShardQueue', () => {
     expect(await probe.drain()).toEqual(['job-c-r0-b0-1', 'job-c-r0-b1-2']);
     expect((await queue.enqueue('job-c', 'train', 0, plan)).added).toEqual(['job-c-r0-b0-1-a1', 'job-c-r0-b1-2-a1']);
     expect((await queue.enqueue('job-c', 'train', 0, plan)).added).toEqual([]);
+  });
+
+  it('remembers what a job enqueued when the fair-share tags restart, until the job ends for good', async () => {
+    const { queue, probe } = await openQueue();
+    const plan = shards(2);
+    await queue.enqueue('job-t', 'train', 0, plan);
+    expect(await probe.drain()).toEqual(['job-t-r0-b0-1', 'job-t-r0-b1-2']);
+    // Two million shards later, with nothing waiting, the next reservation restarts the tags.
+    const redis = new Redis(server.url);
+    cleanup.push(() => redis.quit());
+    await redis.hset(queue.keys.fairShare, 'max', 2 ** 21);
+    expect((await queue.enqueue('job-u', 'train', 0, plan)).added).toEqual(['job-u-r0-b0-1', 'job-u-r0-b1-2']);
+    expect(await redis.hget(queue.keys.fairShare, 'max')).toBe('2');
+    // Round 0 of job-t is still known as enqueued: collected again, its shards get new attempts.
+    expect((await queue.enqueue('job-t', 'train', 0, plan)).added).toEqual(['job-t-r0-b0-1-a1', 'job-t-r0-b1-2-a1']);
+    await queue.removeJob('job-t', false);
+    expect(await redis.hget(queue.keys.fairShare, 'e:job-t')).toBe('1');
+    await queue.removeJob('job-t', true);
+    expect(await redis.hget(queue.keys.fairShare, 'e:job-t')).toBeNull();
   });
 
   it('refuses a bad shard before adding anything, naming the field', async () => {
@@ -223,7 +242,7 @@ describe('BullShardQueue', () => {
     await queue.enqueue('doomed-r0', 'train', 0, shards(2)); // a job id that extends the other
     const running = await probe.take();
     expect(running?.id).toBe('doomed-r0-b0-1');
-    expect(await queue.removeJob('doomed')).toBe(2);
+    expect(await queue.removeJob('doomed', true)).toBe(2);
     expect(await queue.depth()).toMatchObject({ prioritized: 2, active: 1 });
     expect(await probe.drain()).toEqual(['doomed-r0-r0-b0-1', 'doomed-r0-r0-b1-2']);
   });

@@ -165,6 +165,16 @@ export class JobRunner {
   }
 
   private async run(): Promise<RunnerExit> {
+    const exit = await this.runLoop();
+    this.deps.observer.jobFinished(this.jobId);
+    if (!this.abandoned) {
+      await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+    }
+    return exit;
+  }
+
+  /** Runs the loop and records how it ended; never throws. */
+  private async runLoop(): Promise<RunnerExit> {
     try {
       const end = await this.loop.run();
       // The final state is written after the progress before it.
@@ -181,11 +191,6 @@ export class JobRunner {
       await this.progress.flushed();
       await this.fail(err);
       return 'final';
-    } finally {
-      this.deps.observer.jobFinished(this.jobId);
-      if (!this.abandoned) {
-        await this.deps.queue.removeJob(this.jobId).catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
-      }
     }
   }
 

@@ -2,8 +2,8 @@ import type { BlockRange, ShardKind } from '@metatrain/core';
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../connect-redis';
-import { forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
-import { parseShardMessage, SHARD_JOB_NAME, type ShardMessage, shardQueueKeys, type ShardQueueKeys } from '@metatrain/contract';
+import { collectionSequence, forgetFairShare, reserveFairPriorities, RETRY_PRIORITY } from './fair-share';
+import { parseShardMessage, SHARD_JOB_NAME, shardJobId, type ShardMessage, shardQueueKeys, type ShardQueueKeys } from '@metatrain/contract';
 import { latestAttempt, nextAttemptId, WAITING_STATES } from './shard-attempts';
 import type { EnqueueResult, QueueDepth, ShardQueue } from './shard-queue';
 import { compileShardQueueOptions, type CompiledShardQueueOptions, type ShardQueueOptions } from './shard-queue-options';
@@ -78,12 +78,31 @@ export class BullShardQueue implements ShardQueue {
    * Enqueues `shards` of `jobId` computed from parameter version `version` — round `version`,
    * or its evaluation — one job per block range with the id `{jobId}-r{version}-b{first}-{end}`
    * (`-e{first}-{end}` for an evaluation's blocks), at fair-share priorities (fair-share.ts).
-   * Idempotent: a range whose job is waiting or running is left alone. A range whose last job
-   * has finished — the coordinator restarted and is collecting the round again — gets a new
-   * attempt, since its earlier result went to the previous coordinator.
+   * The fair-share state also records each job's last collection enqueued, so a collection
+   * enqueued for the first time takes two round trips whatever its size. Idempotent: enqueued
+   * again (a restarted coordinator collecting it again), a range whose job is waiting or
+   * running is left alone, and one whose last job has finished gets a new attempt, since its
+   * earlier result went to the previous coordinator.
    */
   async enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult> {
     const messages = shards.map((s) => toMessage(kind, jobId, version, s));
+    const sequence = collectionSequence(kind, version);
+    // The usual case, a collection never enqueued before: no shard of it can exist, so its
+    // shards go in at their plain ids without a lookup each — two round trips for the round.
+    const priorities = await reserveFairPriorities(this.redis, this.keys, jobId, messages.length, sequence, true);
+    if (priorities) {
+      const ids = messages.map((m) => shardJobId(m, 0));
+      await this.queue.addBulk(messages.map((data, i) => ({ name: SHARD_JOB_NAME, data, opts: { jobId: ids[i] as string, priority: priorities[i] ?? RETRY_PRIORITY } })));
+      return { added: ids, pending: [] };
+    }
+    return this.enqueueAgain(jobId, messages, sequence);
+  }
+
+  /**
+   * A collection enqueued before (a restarted or successor coordinator collecting it again):
+   * each range is looked up, and gets a new job only when its last one has finished.
+   */
+  private async enqueueAgain(jobId: string, messages: readonly ShardMessage[], sequence: number): Promise<EnqueueResult> {
     const latest = await Promise.all(messages.map((m) => latestAttempt(this.queue, this.redis, this.keys, m)));
     const result: EnqueueResult = { added: [], pending: [] };
     const toAdd: { message: ShardMessage; first: boolean }[] = [];
@@ -95,7 +114,7 @@ export class BullShardQueue implements ShardQueue {
         result.pending.push(last.id);
       }
     });
-    const priorities = await reserveFairPriorities(this.redis, this.keys, jobId, toAdd.length);
+    const priorities = (await reserveFairPriorities(this.redis, this.keys, jobId, toAdd.length, sequence)) ?? [];
     const jobs = await Promise.all(
       toAdd.map(async ({ message, first }, i) => ({
         name: SHARD_JOB_NAME,
@@ -103,7 +122,6 @@ export class BullShardQueue implements ShardQueue {
         opts: { jobId: await nextAttemptId(this.queue, this.redis, this.keys, message, first), priority: priorities[i] ?? RETRY_PRIORITY },
       })),
     );
-    // One round trip for the round (BullMQ 5.81 pipelines addBulk; not a transaction).
     await this.queue.addBulk(jobs);
     result.added.push(...jobs.map((j) => j.opts.jobId));
     return result;
@@ -145,11 +163,13 @@ export class BullShardQueue implements ShardQueue {
 
   /**
    * Removes the shards of `jobId` that no worker holds (waiting, prioritized, delayed) and the
-   * job's bookkeeping; for cancel and for a finished job's leftover copies. Shards already
-   * running finish, and their reports are refused by the coordinator. Returns how many jobs
-   * were removed.
+   * job's bookkeeping; for cancel, for a finished job's leftover copies and when a job's loop
+   * stops here. Shards already running finish, and their reports are refused by the
+   * coordinator. With `final` (the job ended for good) the record of its last collection
+   * enqueued goes too; a stopped job keeps it for the coordinator that resumes it. Returns
+   * how many jobs were removed.
    */
-  async removeJob(jobId: string): Promise<number> {
+  async removeJob(jobId: string, final: boolean): Promise<number> {
     const candidates = await this.queue.getJobs(['prioritized', 'waiting', 'delayed']);
     let removed = 0;
     for (const job of candidates) {
@@ -160,7 +180,7 @@ export class BullShardQueue implements ShardQueue {
       }
     }
     await this.redis.del(this.keys.attempts(jobId));
-    await forgetFairShare(this.redis, this.keys, jobId);
+    await forgetFairShare(this.redis, this.keys, jobId, final);
     return removed;
   }
 

@@ -31,8 +31,11 @@ export interface ShardQueue {
   enqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult>;
   /** Asks again for overdue shards (ranges of missing blocks), at the front of the queue. */
   reenqueue(jobId: string, kind: ShardKind, version: number, shards: readonly BlockRange[]): Promise<EnqueueResult>;
-  /** Removes the job's shards no worker holds; returns how many. */
-  removeJob(jobId: string): Promise<number>;
+  /**
+   * Removes the job's shards no worker holds; returns how many. `final`: the job ended for
+   * good (not stopped for a successor to resume), so nothing of it is kept.
+   */
+  removeJob(jobId: string, final: boolean): Promise<number>;
   /** Shards not yet done, by state. */
   depth(): Promise<QueueDepth>;
 }
