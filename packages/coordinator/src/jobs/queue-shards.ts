@@ -25,6 +25,11 @@ export interface QueueShardsOptions {
   observer: QueueShardsObserver;
   /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;
+  /**
+   * Told each new version once it can be fetched (ParameterAnnouncer): must return at once.
+   * @default nothing is announced
+   */
+  announce?: (version: number) => void;
   log: (line: string) => void;
 }
 
@@ -105,9 +110,14 @@ export class QueueShards implements ShardRunner {
     return shardSize === 'auto' ? this.sizers[kind].blocksPerShard(blocks, computeSlots()) : shardSize;
   }
 
-  /** Makes θ_version fetchable and forgets versions older than the one before it. */
+  /**
+   * Makes θ_version fetchable, announces it when it is new (after it is readable, so a worker
+   * that hears it can fetch it), and forgets versions older than the one before it.
+   */
   private publish(version: number, params: ParamSet): void {
+    const fresh = !this.versions.has(version);
     this.versions.set(version, params);
     for (const v of this.versions.keys()) if (v < version - 1) this.versions.delete(v);
+    if (fresh) this.options.announce?.(version);
   }
 }

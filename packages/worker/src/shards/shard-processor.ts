@@ -9,26 +9,34 @@ import type { ShardEvent, ShardOutcome } from './shard-event';
 
 const GRACE_OVER = 'shutdown grace period over';
 
-/** The coordinator calls a shard needs (CoordinatorClient has them). */
+/** The coordinator calls a shard needs (CoordinatorClient has them; parameters come through a ParameterSource). */
 export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
-  fetchParameters(jobId: string, version: number): Promise<ParamSet>;
   /** Reports a shard's block sums (one per block, in block order). */
   reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse>;
   reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
 
-/** Where shards are computed (ComputeThread). */
+/** Where shards are computed (ComputePool): several at once, each stopped by its own signal. */
 export interface ShardCompute {
   readonly backend: BackendInfo;
-  compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard>;
-  /** Stops the computation in progress (the shard's grace period is over). */
-  abort(reason: string): Promise<void>;
+  /**
+   * Computes one shard from `params` (θ at `task.version`). When `signal` aborts (the shard's
+   * grace period is over) this shard's computation stops and the promise rejects; others go on.
+   */
+  compute(task: ShardTask, params: ParamSet, signal: AbortSignal): Promise<ComputedShard>;
+}
+
+/** θ by (job, version), fetched once per version for all shards (ParameterSource). */
+export interface ShardParameters {
+  /** @throws `signal`'s abort as a WorkerClosedError saying `reason`, or what the fetch throws. */
+  get(jobId: string, version: number, signal: AbortSignal, reason: string): Promise<ParamSet>;
 }
 
 export interface ShardProcessorOptions {
   coordinator: ShardCoordinator;
   compute: ShardCompute;
+  parameters: ShardParameters;
   workerId: string;
   log: (line: string) => void;
   onShard: (event: ShardEvent) => void;
@@ -57,8 +65,9 @@ export interface ProcessedShard {
 
 /**
  * One shard from message to verdict (docs/ARCHITECTURE.md §5): the job's spec (GetJob, cached),
- * the parameters (fetched by the compute thread's request, once per version), the block sums
- * (computed in the thread, one per block of the shard), the report (ReportShard; ReportEval for
+ * the parameters (ShardParameters: fetched once per version in the main thread, shared by
+ * every compute thread), the block sums (computed in a compute thread, one per block of the
+ * shard), the report (ReportShard; ReportEval for
  * an evaluation shard, which has per-task metrics only), and the coordinator's answer:
  *
  * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
@@ -97,9 +106,7 @@ export class ShardProcessor {
         ...(computeMs !== undefined ? { computeMs } : {}),
         totalMs: performance.now() - started,
       });
-    // The compute thread cannot be interrupted but can be stopped; gRPC calls are raced.
-    const onAbort = (): void => void this.options.compute.abort(GRACE_OVER);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // gRPC calls are raced against the signal; the computation is stopped by it (ShardCompute).
     try {
       const computed = await this.compute(message, signal);
       computeMs = computed.computeMs;
@@ -130,8 +137,6 @@ export class ShardProcessor {
       this.options.log(`worker: shard ${queueJobId} failed (it will be retried): ${reason}`);
       emit('failed', reason);
       throw error;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -148,7 +153,8 @@ export class ShardProcessor {
       this.specs.set(jobId, inputs);
     }
     const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, blocks: { first: message.firstBlock, count: message.blockCount } };
-    return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
+    const params = await this.options.parameters.get(jobId, version, signal, GRACE_OVER);
+    return compute.compute(task, params, signal);
   }
 
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
