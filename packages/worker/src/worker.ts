@@ -71,8 +71,8 @@ export class Worker {
     const phase: Parts['phase'] = { now: 'starting' };
     const quarantine = new QuarantineGate(log);
     let currentShards = (): string[] => [];
-    let parameterFetches = (): number => 0;
-    const metrics = new WorkerMetrics(() => ({ currentShards: currentShards(), quarantined: quarantine.quarantined, threads: compiled.threads, parameterFetches: parameterFetches() }));
+    let parameterFetches = (): { fetches: number; prefetches: number } => ({ fetches: 0, prefetches: 0 });
+    const metrics = new WorkerMetrics(() => ({ currentShards: currentShards(), quarantined: quarantine.quarantined, threads: compiled.threads, parameterFetches: parameterFetches().fetches, parameterPrefetches: parameterFetches().prefetches }));
     try {
       const http = await startWorkerHttp(compiled, metrics, () => workerReadiness(phase.now, quarantine.quarantineReason));
       if (http) {
@@ -92,7 +92,7 @@ export class Worker {
       cleanups.push(() => client.close());
       metrics.identify({ workerId: compiled.workerId, backend: pool.backend.name, device: pool.backend.device, version: WORKER_VERSION });
       const parameters = new ParameterSource({ fetch: (jobId, version) => client.fetchParameters(jobId, version), log });
-      parameterFetches = () => parameters.fetches;
+      parameterFetches = () => ({ fetches: parameters.fetches, prefetches: parameters.prefetches });
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
         compute: pool,

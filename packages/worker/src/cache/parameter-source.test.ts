@@ -59,6 +59,7 @@ describe('ParameterSource', () => {
     expect(got.map((p) => [...p.values])).toEqual([[1, 2], [-1]]);
     expect(s.calls).toEqual([['job', 0], ['job', 1]]);
     expect(s.parameters.prefetch('job', 1)).toBe(false); // held
+    expect([s.parameters.fetches, s.parameters.prefetches]).toEqual([2, 1]);
   });
 
   it('keeps nothing of a failed fetch (the next ask fetches again) and logs a failed prefetch', async () => {

@@ -20,6 +20,7 @@ export class ParameterSource {
   private readonly cache: ParameterCache;
   private readonly inFlight = new Map<string, Promise<ParamSet>>();
   private count = 0;
+  private prefetchCount = 0;
 
   constructor(private readonly options: ParameterSourceOptions) {
     this.cache = new ParameterCache(options);
@@ -28,6 +29,11 @@ export class ParameterSource {
   /** GetParameters calls made since the start (asked for, prefetched, failed or not). */
   get fetches(): number {
     return this.count;
+  }
+
+  /** Of {@link fetches}, those started by {@link prefetch}. */
+  get prefetches(): number {
+    return this.prefetchCount;
   }
 
   /**
@@ -49,6 +55,7 @@ export class ParameterSource {
    */
   prefetch(jobId: string, version: number): boolean {
     if (!this.cache.jobs().includes(jobId) || this.cache.versions(jobId).includes(version) || this.inFlight.has(key(jobId, version))) return false;
+    this.prefetchCount++;
     this.load(jobId, version).catch((error: unknown) => this.options.log(`worker: prefetching version ${version} of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`));
     return true;
   }

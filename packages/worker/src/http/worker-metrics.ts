@@ -19,6 +19,8 @@ export interface WorkerState {
   threads: number;
   /** GetParameters calls made since the start. */
   parameterFetches: number;
+  /** Of those, the ones started by the coordinator's announcement of a version. */
+  parameterPrefetches: number;
 }
 
 const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back'];
@@ -70,6 +72,15 @@ export class WorkerMetrics implements MetricsSource {
       collect() {
         this.reset();
         this.inc(state().parameterFetches);
+      },
+    });
+    new Counter({
+      name: 'metatrain_worker_parameter_prefetches_total',
+      help: 'Of the GetParameters calls, those made when the coordinator announced a version (before any shard asked for it).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(state().parameterPrefetches);
       },
     });
     new Gauge({
