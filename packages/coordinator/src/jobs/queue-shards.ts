@@ -9,7 +9,7 @@ import { ShardTracker } from '../rounds/shard-tracker';
 
 /** What the queue's shards tell the coordinator's metrics (CoordinatorMetrics). */
 export interface QueueShardsObserver {
-  /** Last shard report of a collection → the next collection enqueued: the coordinator's own share. */
+  /** Last shard report of a collection → the next one's parameters published and its shards in the queue: the coordinator's own share. */
   orchestrationOverhead(seconds: number): void;
   shardsReenqueued(count: number): void;
 }
