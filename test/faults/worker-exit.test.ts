@@ -77,21 +77,25 @@ describe('a worker of two compute threads killed with kill -9 while it holds two
     const httpPort = await freePort();
     const survivor = await cluster.startWorker('survivor-2t', { WORKER_THREADS: '2', WORKER_HTTP_PORT: String(httpPort) });
     await killHard(doomed.process);
-
-    await cluster.succeeded(jobId);
-    expectReferenceBits(await cluster.latestCheckpoint(jobId), reference);
-    expect((await cluster.metric('metatrain_shards_reported_total{status="accepted"}')) - accepted).toBe(SHARDS);
-    expect((await worker(survivor.id)).shardsDone).toBe(SHARDS);
-    expect(await worker(doomed.id)).toMatchObject({ shardsDone: 0, threads: 2 });
-    expect(held.every((id) => new RegExp(`^${jobId}-r0-b\\d-\\d$`).test(id))).toBe(true);
-    // The coordinator announced each round's θ and the survivor, holding the job, fetched it
-    // before its shards asked: one fetch per version, some of them prefetched.
-    const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
-    const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
-    expect(value('metatrain_worker_threads')).toBe(2);
-    expect(value('metatrain_worker_parameter_fetches_total')).toBe(6);
-    expect(value('metatrain_worker_parameter_prefetches_total')).toBeGreaterThan(0);
-    await survivor.process.stop();
+    try {
+      await cluster.succeeded(jobId);
+      expectReferenceBits(await cluster.latestCheckpoint(jobId), reference);
+      expect((await cluster.metric('metatrain_shards_reported_total{status="accepted"}')) - accepted).toBe(SHARDS);
+      expect((await worker(survivor.id)).shardsDone).toBe(SHARDS);
+      expect(await worker(doomed.id)).toMatchObject({ shardsDone: 0, threads: 2 });
+      expect(held.every((id) => new RegExp(`^${jobId}-r0-b\\d-\\d$`).test(id))).toBe(true);
+      // The coordinator announced each new θ on Redis and the survivor heard it. (Whether a
+      // prefetch follows depends on whether a shard enqueued ahead already asked; GetParameters
+      // calls that found a version not out yet count too: at least one call per version.)
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+      expect(value('metatrain_worker_threads')).toBe(2);
+      expect(value('metatrain_worker_parameter_fetches_total')).toBeGreaterThanOrEqual(6);
+      expect(value('metatrain_worker_parameter_announcements_total')).toBeGreaterThan(0);
+    } finally {
+      // Gone before the next scenario, which counts every shard per worker.
+      await survivor.process.stop();
+    }
   });
 });
 

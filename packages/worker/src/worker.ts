@@ -7,6 +7,7 @@ import { ParameterSource } from './cache/parameter-source';
 import { ComputePool } from './compute/compute-pool';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
+import { fetchPublished } from './grpc/fetch-published';
 import { ParameterAnnouncements } from './queue/parameter-announcements';
 import { ShardConsumer } from './queue/shard-consumer';
 import { Registration } from './registration/registration';
@@ -72,7 +73,8 @@ export class Worker {
     const quarantine = new QuarantineGate(log);
     let currentShards = (): string[] => [];
     let parameterFetches = (): { fetches: number; prefetches: number } => ({ fetches: 0, prefetches: 0 });
-    const metrics = new WorkerMetrics(() => ({ currentShards: currentShards(), quarantined: quarantine.quarantined, threads: compiled.threads, parameterFetches: parameterFetches().fetches, parameterPrefetches: parameterFetches().prefetches }));
+    let announcementsHeard = 0;
+    const metrics = new WorkerMetrics(() => ({ currentShards: currentShards(), quarantined: quarantine.quarantined, threads: compiled.threads, parameterFetches: parameterFetches().fetches, parameterPrefetches: parameterFetches().prefetches, announcementsHeard }));
     try {
       const http = await startWorkerHttp(compiled, metrics, () => workerReadiness(phase.now, quarantine.quarantineReason));
       if (http) {
@@ -91,7 +93,7 @@ export class Worker {
       });
       cleanups.push(() => client.close());
       metrics.identify({ workerId: compiled.workerId, backend: pool.backend.name, device: pool.backend.device, version: WORKER_VERSION });
-      const parameters = new ParameterSource({ fetch: (jobId, version) => client.fetchParameters(jobId, version), log });
+      const parameters = new ParameterSource({ fetch: (jobId, version) => fetchPublished((j, v) => client.fetchParameters(j, v), jobId, version), log });
       parameterFetches = () => ({ fetches: parameters.fetches, prefetches: parameters.prefetches });
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
@@ -134,7 +136,10 @@ export class Worker {
         prefix: compiled.queuePrefix,
         queueName: compiled.queueName,
         log,
-        onAnnounced: ({ jobId, version }) => void parameters.prefetch(jobId, version),
+        onAnnounced: ({ jobId, version }) => {
+          announcementsHeard++;
+          parameters.prefetch(jobId, version);
+        },
       });
       cleanups.push(() => announcements.close());
       const registration = await Registration.create({

@@ -21,9 +21,11 @@ export interface WorkerState {
   parameterFetches: number;
   /** Of those, the ones started by the coordinator's announcement of a version. */
   parameterPrefetches: number;
+  /** Parameter versions the coordinator announced (of any job) since the start. */
+  announcementsHeard: number;
 }
 
-const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back'];
+const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back', 'not-ready'];
 /** 5 ms … 10 min: a small sinusoid shard to a big Omniglot shard on one CPU. */
 const SHARD_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 
@@ -81,6 +83,15 @@ export class WorkerMetrics implements MetricsSource {
       collect() {
         this.reset();
         this.inc(state().parameterPrefetches);
+      },
+    });
+    new Counter({
+      name: 'metatrain_worker_parameter_announcements_total',
+      help: 'Parameter versions the coordinator announced on Redis (of any job), heard since the start.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(state().announcementsHeard);
       },
     });
     new Gauge({

@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError, WaitingError, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseShardMessage, type ShardMessage } from '@metatrain/contract';
-import { WorkerClosedError, WorkerRefusedError } from '../errors';
+import { ShardNotReadyError, WorkerClosedError, WorkerRefusedError } from '../errors';
 import { untilAborted } from '../until-aborted';
 import { errorReporter, redisAddress } from './redis-errors';
 
@@ -48,8 +48,8 @@ export interface ShardConsumerEvents {
  * may finish within the grace period, after which each one left is aborted and moved back to the queue
  * (`job.moveToWait` + `WaitingError`, which keeps its priority and does not count as a
  * failed attempt), so another worker takes it at once rather than after the lock expires.
- * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker)
- * goes back the same way.
+ * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker) or
+ * ShardNotReadyError (its parameters are not published yet) goes back the same way.
  */
 export class ShardConsumer {
   /** The shards in hand, by BullMQ id, in the order they were taken. */
@@ -180,10 +180,11 @@ export class ShardConsumer {
     try {
       return await handler(queueJobId, message, controller.signal);
     } catch (error) {
-      if (!controller.signal.aborted && !(error instanceof WorkerRefusedError)) throw error;
-      // Shutting down, or refused: the shard goes back to the queue, untouched, for another worker.
+      const handBack = controller.signal.aborted || error instanceof WorkerRefusedError || error instanceof ShardNotReadyError;
+      if (!handBack) throw error;
+      // Shutting down, refused or early: the shard goes back to the queue, untouched.
       await job.moveToWait(token);
-      events.onHandedBack?.(queueJobId, message);
+      if (!(error instanceof ShardNotReadyError)) events.onHandedBack?.(queueJobId, message);
       throw new WaitingError();
     } finally {
       this.active.delete(queueJobId);

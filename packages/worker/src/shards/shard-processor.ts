@@ -2,7 +2,7 @@ import type { BackendInfo, ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage, taskMetricsToWire } from '@metatrain/contract';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
-import { ShardRejectedError, WorkerRefusedError } from '../errors';
+import { ShardNotReadyError, ShardRejectedError, WorkerRefusedError } from '../errors';
 import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
 import { untilAborted } from '../until-aborted';
 import type { ShardEvent, ShardOutcome } from './shard-event';
@@ -74,6 +74,8 @@ export interface ProcessedShard {
  * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
  * - PERMISSION_DENIED (this worker is quarantined): throws WorkerRefusedError; the shard goes
  *   back to the queue untouched and `onRefused` is told.
+ * - ABORTED from GetParameters (the shard's version is not published yet: it was enqueued
+ *   while the round before runs): throws ShardNotReadyError; the shard goes back untouched.
  * - NOT_FOUND or FAILED_PRECONDITION from any call (the job is gone, no longer holds the
  *   version, or is not running): resolves as `dropped`, with one log line.
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
@@ -118,6 +120,10 @@ export class ShardProcessor {
     } catch (error) {
       if (signal.aborted) {
         emit('handed-back', 'the worker shut down before the shard was reported');
+        throw error;
+      }
+      if (error instanceof ShardNotReadyError) {
+        emit('not-ready', error.message);
         throw error;
       }
       if (grpcCode(error) === grpc.status.PERMISSION_DENIED) {
