@@ -379,6 +379,27 @@ describe('Worker', () => {
     }
   });
 
+  it('with two threads, hands back every shard still in hand when the grace period is over', async () => {
+    const setup = await setUp();
+    let held = 0;
+    setup.coordinator.beforeVerdict = () => {
+      held++;
+      // No answer until the test is over.
+      return new Promise((resolve) => cleanup.push(() => Promise.resolve(resolve(undefined))));
+    };
+    const { worker, events, logs } = await startWorker(setup, { threads: 2, shutdownGraceMs: 100 });
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 2));
+    await until(() => held === 2, 'two reports');
+    expect(worker.currentShards).toHaveLength(2);
+    await worker.close();
+    const ids = [`${setup.jobId}-r0-b0-1`, `${setup.jobId}-r0-b1-2`];
+    for (const id of ids) {
+      expect(await setup.probe.state(id)).toBe('prioritized');
+      expect(logs).toContain(`worker: handed shard ${id} back to the queue`);
+    }
+    expect(events.map((e) => e.outcome)).toEqual(['handed-back', 'handed-back']);
+  });
+
   it('hands the shard in hand back to the queue when the grace period is over', async () => {
     const setup = await setUp();
     let held = false;
