@@ -313,7 +313,7 @@ describe('Worker', () => {
     const [port, prefix] = [await freePort(), uniquePrefix('worker-http')];
     const logs: string[] = [];
     const events: ShardEvent[] = [];
-    const options: WorkerOptions = { coordinatorAddress: `127.0.0.1:${port}`, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'worker-h', token, httpPort: 0, httpHost: '127.0.0.1' };
+    const options: WorkerOptions = { coordinatorAddress: `127.0.0.1:${port}`, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'worker-h', threads: 1, token, httpPort: 0, httpHost: '127.0.0.1' };
     const creating = Worker.create({ ...options, log: (l) => logs.push(l), onShard: (e) => events.push(e) });
     cleanup.push(async () => (await creating.catch(() => undefined))?.close());
     await until(() => logs.some((l) => l.startsWith('worker: http on ')), 'the http line');
@@ -347,6 +347,7 @@ describe('Worker', () => {
     expect(sampleValue(text, 'metatrain_worker_shard_compute_seconds_count')).toBe(plan.length);
     expect(sampleValue(text, 'metatrain_worker_shard_seconds_sum')).toBeGreaterThanOrEqual(sampleValue(text, 'metatrain_worker_shard_compute_seconds_sum') ?? Infinity);
     expect([sampleValue(text, 'metatrain_worker_busy'), sampleValue(text, 'metatrain_worker_quarantined')]).toEqual([0, 0]);
+    expect([sampleValue(text, 'metatrain_worker_threads'), sampleValue(text, 'metatrain_worker_shards_in_hand'), sampleValue(text, 'metatrain_worker_parameter_fetches_total')]).toEqual([1, 0, 1]);
     expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(text).not.toContain(token);
 

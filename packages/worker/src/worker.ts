@@ -71,10 +71,17 @@ export class Worker {
     };
     const phase: Parts['phase'] = { now: 'starting' };
     const quarantine = new QuarantineGate(log);
-    let currentShards = (): string[] => [];
-    let parameterFetches = (): { fetches: number; prefetches: number } => ({ fetches: 0, prefetches: 0 });
+    // Read at each scrape; the parts exist once they are made (the HTTP port serves before).
+    const made: { consumer?: ShardConsumer; parameters?: ParameterSource } = {};
     let announcementsHeard = 0;
-    const metrics = new WorkerMetrics(() => ({ currentShards: currentShards(), quarantined: quarantine.quarantined, threads: compiled.threads, parameterFetches: parameterFetches().fetches, parameterPrefetches: parameterFetches().prefetches, announcementsHeard }));
+    const metrics = new WorkerMetrics(() => ({
+      currentShards: made.consumer?.currentShards ?? [],
+      quarantined: quarantine.quarantined,
+      threads: compiled.threads,
+      parameterFetches: made.parameters?.fetches ?? 0,
+      parameterPrefetches: made.parameters?.prefetches ?? 0,
+      announcementsHeard,
+    }));
     try {
       const http = await startWorkerHttp(compiled, metrics, () => workerReadiness(phase.now, quarantine.quarantineReason));
       if (http) {
@@ -94,7 +101,7 @@ export class Worker {
       cleanups.push(() => client.close());
       metrics.identify({ workerId: compiled.workerId, backend: pool.backend.name, device: pool.backend.device, version: WORKER_VERSION });
       const parameters = new ParameterSource({ fetch: (jobId, version) => fetchPublished((j, v) => client.fetchParameters(j, v), jobId, version), log });
-      parameterFetches = () => ({ fetches: parameters.fetches, prefetches: parameters.prefetches });
+      made.parameters = parameters;
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
         compute: pool,
@@ -129,7 +136,7 @@ export class Worker {
         },
       );
       cleanups.push(() => consumer.close(0));
-      currentShards = () => consumer.currentShards;
+      made.consumer = consumer;
       // θ of a job this worker holds is fetched as soon as the coordinator publishes it.
       const announcements = ParameterAnnouncements.create({
         redisUrl: compiled.redisUrl,
