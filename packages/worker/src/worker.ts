@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
 import { datasetResolver } from '@metatrain/datasets';
-import { ComputeThread } from './compute/compute-thread';
+import { startCompute, type WorkerCompute } from './compute/start-compute';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
 import { ShardConsumer } from './queue/shard-consumer';
@@ -17,7 +17,7 @@ import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
 interface Parts {
-  thread: ComputeThread;
+  thread: WorkerCompute;
   client: CoordinatorClient;
   processor: ShardProcessor;
   registration: Registration;
@@ -47,7 +47,8 @@ export class Worker {
   ) {}
 
   /**
-   * Starts the compute thread (which selects the backend), connects to Redis and registers
+   * Starts the compute thread (which selects the backend; the compute stub instead with
+   * `fakeCompute`, test mode only), connects to Redis and registers
    * with the coordinator (waiting for each, with log lines, while it is unreachable), then
    * starts consuming shards.
    *
@@ -73,7 +74,7 @@ export class Worker {
         log(`worker: http on ${http.address}`);
       }
       const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
-      const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
+      const thread = await startCompute(compiled);
       cleanups.push(() => thread.close());
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,
