@@ -29,12 +29,16 @@ export function metatrain(args: string[]): Promise<number> {
   });
 }
 
-/** Tasks/s over the training rounds of a run directory: all tasks over the summed round times (metrics.jsonl). */
-export async function trainingTasksPerSecond(outDir: string): Promise<number> {
+/**
+ * Tasks/s over the training rounds of a run directory: the tasks over the summed round times
+ * (metrics.jsonl), leaving out the first `skipRounds` rounds.
+ */
+export async function trainingTasksPerSecond(outDir: string, skipRounds = 0): Promise<number> {
   const lines = (await readFile(join(outDir, 'metrics.jsonl'), 'utf8'))
     .split('\n')
     .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { tasks: number; roundMs: number });
+    .map((l) => JSON.parse(l) as { tasks: number; roundMs: number })
+    .slice(skipRounds);
   const tasks = lines.reduce((n, l) => n + l.tasks, 0);
   const ms = lines.reduce((n, l) => n + l.roundMs, 0);
   return (tasks * 1000) / ms;
@@ -52,8 +56,12 @@ export const COMMANDS: ReadonlyArray<[string, (specPath: string) => string[]]> =
   ['local --workers 2', (spec) => ['local', spec, '--workers', '2']],
 ];
 
-/** Writes `specText` into `dir` and runs it once by each of {@link COMMANDS}, one after another. */
-export async function runCommands(label: string, specText: string, dir: string): Promise<CliRun[]> {
+/**
+ * Writes `specText` into `dir` and runs it once by each of {@link COMMANDS}, one after another;
+ * tasks/s leave out the first `skipRounds` rounds (a worker builds its compute context, decoding
+ * the job's data, in its first shard).
+ */
+export async function runCommands(label: string, specText: string, dir: string, skipRounds = 0): Promise<CliRun[]> {
   const specPath = join(dir, 'spec.yaml');
   await writeFile(specPath, specText);
   const runs: CliRun[] = [];
@@ -61,7 +69,7 @@ export async function runCommands(label: string, specText: string, dir: string):
     const outDir = join(dir, command.replace(/\W+/g, '-'));
     process.stderr.write(`${label}: ${command} …\n`);
     const wallSeconds = await metatrain([...args(specPath), '--out', outDir]);
-    runs.push({ command, wallSeconds, tasksPerSecond: await trainingTasksPerSecond(outDir), weights: await exportedWeights(outDir) });
+    runs.push({ command, wallSeconds, tasksPerSecond: await trainingTasksPerSecond(outDir, skipRounds), weights: await exportedWeights(outDir) });
   }
   return runs;
 }
