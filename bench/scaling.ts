@@ -21,7 +21,7 @@ const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const env = (name: string, fallback: number): number => Number(process.env[name] ?? fallback);
 const PARTS = new Set((process.env.BENCH_SCALING_PARTS ?? 'real,simulated').split(','));
 const SINUSOID_ROUNDS = env('BENCH_SINUSOID_ROUNDS', 600);
-const CONV4_ROUNDS = env('BENCH_CONV4_ROUNDS', 10);
+const CONV4_ROUNDS = env('BENCH_CONV4_ROUNDS', 8);
 const WORKER_COUNTS = (process.env.BENCH_SCALING_WORKERS ?? '1,8,64,256').split(',').map(Number);
 const SHARD_MS = (process.env.BENCH_SCALING_SHARD_MS ?? '5,50').split(',').map(Number);
 /** Rounds per simulated setting; the 256-worker ones take about a second a round here, so fewer. */
@@ -173,6 +173,7 @@ function targets(real: RealResult[], simulated: SimulatedRun[]): string[] {
 
 async function main(): Promise<void> {
   const real = PARTS.has('real') ? await measureReal() : [];
+  if (real.length > 0) process.stderr.write(`${realTable(real).join('\n')}\n`);
   const simulated = PARTS.has('simulated') ? await measureSimulated() : [];
   const machine = `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`;
   const lines = [`Scaling benchmark (\`pnpm bench scaling\`), on ${machine}; one run of each setting.`, ''];

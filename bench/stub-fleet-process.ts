@@ -22,7 +22,8 @@ const close = (): Promise<void> =>
   (closing ??= (async () => {
     await Promise.all(workers.map((w) => w.close().catch((err: unknown) => send({ type: 'error', message: `closing ${w.workerId}: ${String(err)}` }))));
     const cpu = process.cpuUsage(started);
-    send({ type: 'closed', shards, cpuMs: (cpu.user + cpu.system) / 1000, otherOutcomes });
+    // Disconnect only once the message is out: a disconnect right after send() can lose it.
+    await new Promise<void>((resolve) => process.send?.({ type: 'closed', shards, cpuMs: (cpu.user + cpu.system) / 1000, otherOutcomes } satisfies FleetMessage, () => resolve()));
     process.disconnect();
   })());
 
