@@ -1,15 +1,18 @@
 import { type ChildProcess, fork } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BullShardQueue, JobObserver, RedisJobRegistry } from '@metatrain/coordinator';
-import { createComputeContext, selectBackend } from '@metatrain/metalearn';
+import { BullShardQueue, getDataHandler, JobEventLog, JobManager, type JobObserver, RedisJobRegistry, StoredData, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
+import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planRoundBlocks, sizeOf } from '@metatrain/core';
-import { grpc, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient } from '@metatrain/contract';
+import { datasetResolver } from '@metatrain/datasets';
+import { MemoryStore } from '@metatrain/storage';
+import { grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
 // these are the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
 import { QueueWorker, Redis } from '@metatrain/coordinator/testing';
-import { startBenchCoordinator } from './bench-coordinator';
 
 /**
  * The coordinator's own cost per round: from the last shard report of round r to the shards
@@ -97,22 +100,52 @@ const ms = (value: number): string => value.toFixed(2);
 
 /** Runs one job of `rounds` rounds against `workers` simulated workers and records it all. */
 async function measure(workers: number, rounds: number, checkpointEvery: number): Promise<Measured> {
-  const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
-  // No straggler re-enqueues (bench-coordinator's default deadline): every worker answers at once.
-  const coordinator = await startBenchCoordinator({ redisUrl: REDIS_URL, observer: measured.observer, computeSlots: () => workers });
+  const prefix = `mt-bench-overhead-${process.pid}-${randomUUID().slice(0, 8)}`;
+  const log = (line: string): void => void process.stderr.write(`${line}\n`);
+  const cleanup: Array<[string, () => Promise<unknown>]> = [];
   try {
-    timeCalls(coordinator.queue, coordinator.registry, measured);
+    const registry = await RedisJobRegistry.create({ redisUrl: REDIS_URL, prefix: `${prefix}:registry` });
+    cleanup.push(['redis keys', () => deleteKeys(prefix)], ['registry', () => registry.close()]);
+    const queue = await BullShardQueue.create({ redisUrl: REDIS_URL, prefix });
+    cleanup.push(['queue', () => queue.close()]);
+    const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
+    timeCalls(queue, registry, measured);
+
+    const events = new JobEventLog();
+    const storage = new MemoryStore();
+    const data = new StoredData(storage, join(tmpdir(), 'metatrain-bench-data'));
+    const manager = new JobManager({
+      registry,
+      queue,
+      storage,
+      events,
+      observer: measured.observer,
+      shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
+      computeSlots: () => workers,
+      exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
+      data,
+      dataDir: process.cwd(),
+      datasets: datasetResolver({ dataDir: process.cwd() }),
+      log,
+    });
+    cleanup.push(['jobs', () => manager.close()]);
+    const server = new grpc.Server();
+    server.addService(WorkerServiceService, workerServiceHandlers({ workers: new WorkerTable(), parameters: manager, reports: manager, getData: getDataHandler({ data, job: (id) => manager.get(id) }) }));
+    const port = await new Promise<number>((resolve, reject) =>
+      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
+    );
+    cleanup.push(['grpc', () => shutdown(server)]);
+
     const specText = spec(rounds, checkpointEvery);
-    const fleet = await startFleet({ address: coordinator.address, redisUrl: REDIS_URL, prefix: coordinator.prefix, queueName: coordinator.queue.queueName, workers, spec: specText });
-    try {
-      const job = await coordinator.manager.submit(specText);
-      await Promise.race([coordinator.jobEnded(job.id), fleet.failed]);
-    } finally {
-      await fleet.close();
-    }
+    const fleet = await startFleet({ address: `127.0.0.1:${port}`, redisUrl: REDIS_URL, prefix, queueName: queue.queueName, workers, spec: specText });
+    cleanup.push(['fleet', () => fleet.close()]);
+    const job = await manager.submit(specText);
+    await Promise.race([jobEnded(events, job.id), fleet.failed]);
     return measured;
   } finally {
-    await coordinator.close();
+    for (const [name, step] of cleanup.reverse()) {
+      await step().catch((err: unknown) => log(`coordinator-overhead: closing ${name} failed: ${String(err)}`));
+    }
   }
 }
 
@@ -133,6 +166,48 @@ function timeCalls(queue: BullShardQueue, registry: RedisJobRegistry, into: Meas
     if (change.state === undefined) into.registryMs.push(performance.now() - started);
     return result;
   };
+}
+
+/** Resolves when the job has SUCCEEDED; rejects when it ended otherwise. */
+function jobEnded(events: JobEventLog, jobId: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const stop = events.subscribe(jobId, (event) => {
+      if (event.kind?.$case !== 'stateChanged') return;
+      const { state, error } = event.kind.value;
+      if (state === JobState.SUCCEEDED) resolve();
+      else if (state === JobState.FAILED || state === JobState.CANCELLED) reject(new Error(`job ${jobId} ended ${JobState[state]}: ${error}`));
+      else return;
+      setImmediate(() => stop());
+    });
+  });
+}
+
+/** Deletes every key of this run (SCAN, not KEYS: the server may be shared). */
+async function deleteKeys(prefix: string): Promise<void> {
+  const redis = await connectRedis();
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    await redis.quit();
+  }
+}
+
+function shutdown(server: grpc.Server): Promise<void> {
+  return new Promise((resolve) => {
+    const force = setTimeout(() => {
+      server.forceShutdown();
+      resolve();
+    }, 2000);
+    server.tryShutdown(() => {
+      clearTimeout(force);
+      resolve();
+    });
+  });
 }
 
 /** Forks the simulated fleet and waits until its BullMQ workers listen. */
