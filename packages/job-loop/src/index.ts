@@ -3,8 +3,8 @@
 // `./in-process` entry).
 export { JobLoop } from './job-loop';
 export type { ExportInfo, JobEnd, JobLoopObserver, JobLoopOptions, ModelExporter, StorageStep } from './job-loop';
-export type { BlockCollection, CollectedBlock, CollectedBlocks, ShardRunner } from './shard-runner';
-export { checkpointDue, evalDue } from './cadence';
+export type { BlockCollection, CollectedBlock, CollectedBlocks, ShardRunner, UpcomingCollection } from './shard-runner';
+export { checkpointDue, evalDue, nextCollection } from './cadence';
 export { CheckpointsExistError, SpecMismatchError } from './errors';
 export { fromCheckpoint, toCheckpoint } from './job-state';
 export type { SavedState } from './job-state';

@@ -13,6 +13,8 @@ import type { BlockCollection, CollectedBlocks, ShardRunner } from './shard-runn
  */
 class FormulaShards implements ShardRunner {
   readonly collections: string[] = [];
+  /** What each collection said comes next. */
+  readonly announced: string[] = [];
   private held: { key: string; release: () => void } | undefined;
 
   constructor(private readonly holdAt?: string) {}
@@ -20,6 +22,8 @@ class FormulaShards implements ShardRunner {
   async collect(collection: BlockCollection, signal: AbortSignal): Promise<CollectedBlocks | undefined> {
     const key = `${collection.kind} ${collection.version}`;
     this.collections.push(key);
+    const { next } = collection;
+    this.announced.push(next ? `${next.kind} ${next.version} (${next.blocks.length} blocks)` : 'none');
     if (key === this.holdAt) {
       await new Promise<void>((release) => {
         this.held = { key, release };
@@ -85,6 +89,15 @@ async function finalParams(storage: BlobStore): Promise<ParamSet> {
 }
 
 describe('JobLoop', () => {
+  it('tells the runner with each collection the one it runs next, and nothing after the last', async () => {
+    const shards = new FormulaShards();
+    expect(await (await JobLoop.open(options(new MemoryStore(), shards))).run()).toBe('succeeded');
+    // Evaluations every 3 rounds of 6; meta-batch 8 and 4 evaluation tasks in blocks of 4.
+    expect(shards.collections.slice(1)).toEqual(shards.announced.slice(0, -1).map((a) => a.replace(/ \(.*/, '')));
+    expect(shards.announced.at(-1)).toBe('none');
+    expect(shards.announced.slice(2, 4)).toEqual(['eval 3 (1 blocks)', 'train 3 (2 blocks)']);
+  });
+
   it('runs rounds, evaluates and checkpoints on their cadence, exports at the end, and says so in order', async () => {
     const storage = new RecordingStore();
     const { said, rounds, evals, observer } = recorder();

@@ -10,13 +10,14 @@ import {
   planEvalBlocks,
   planRoundBlocks,
   type RoundMetrics,
+  type ShardKind,
   summarizeEval,
 } from '@metatrain/core';
 import { type BlobStore, type Checkpoint, CheckpointStore } from '@metatrain/storage';
-import { checkpointDue, evalDue } from './cadence';
+import { checkpointDue, evalDue, nextCollection } from './cadence';
 import { CheckpointsExistError, SpecMismatchError } from './errors';
 import { fromCheckpoint, type SavedState, toCheckpoint } from './job-state';
-import type { ShardRunner } from './shard-runner';
+import type { ShardRunner, UpcomingCollection } from './shard-runner';
 
 /** What an export records besides the parameters (@metatrain/metalearn's ExportInfo). */
 export interface ExportInfo {
@@ -200,8 +201,9 @@ export class JobLoop {
   private async runRound(): Promise<boolean> {
     const { spec } = this.options.setup;
     const started = performance.now();
-    const blocks = planRoundBlocks(spec);
-    const collected = await this.options.shards.collect({ kind: 'train', version: this.state.version, params: this.state.params, blocks }, this.controller.signal);
+    const { version, params } = this.state;
+    const collection = { kind: 'train' as const, version, params, blocks: planRoundBlocks(spec), next: this.upcoming('train', version) };
+    const collected = await this.options.shards.collect(collection, this.controller.signal);
     if (!collected) return this.interruptedOrFail(`round ${this.state.version}`);
     const { state, summary } = applyRound(spec, this.state, collected.blocks);
     this.state = state;
@@ -218,12 +220,21 @@ export class JobLoop {
     const { spec } = this.options.setup;
     const { version, params } = this.state;
     const started = performance.now();
-    const collected = await this.options.shards.collect({ kind: 'eval', version, params, blocks: planEvalBlocks(spec) }, this.controller.signal);
+    const collection = { kind: 'eval' as const, version, params, blocks: planEvalBlocks(spec), next: this.upcoming('eval', version) };
+    const collected = await this.options.shards.collect(collection, this.controller.signal);
     if (!collected) return this.interruptedOrFail(`the evaluation of version ${version}`);
     const summary = summarizeEval(collected.blocks.flatMap((b) => b.metrics));
     this.evaluated = true;
     await this.options.observer?.evalCompleted?.({ version, ...summary, evalMs: performance.now() - started, workers: collected.workers.length });
     return true;
+  }
+
+  /** The collection after the one of `kind` at `version`, with its blocks; undefined after the last. */
+  private upcoming(kind: ShardKind, version: number): UpcomingCollection | undefined {
+    const { spec } = this.options.setup;
+    const next = nextCollection(spec, kind, version);
+    if (!next) return undefined;
+    return { ...next, blocks: next.kind === 'train' ? planRoundBlocks(spec) : planEvalBlocks(spec) };
   }
 
   /** A collection without results is an interruption the loop asked for; anything else is a broken runner. */

@@ -12,7 +12,16 @@ export interface BlockCollection {
   params: ParamSet;
   /** The blocks, index i at position i. */
   blocks: readonly BlockPlan[];
+  /**
+   * The collection the loop runs after this one, if any, for a runner that prepares it while
+   * this one runs (the coordinator enqueues its shards ahead: workers that take one wait for
+   * its parameters).
+   */
+  next?: UpcomingCollection;
 }
+
+/** A collection whose parameters do not exist yet: what it will compute, not from what. */
+export type UpcomingCollection = Omit<BlockCollection, 'params' | 'next'>;
 
 /** One block's result. */
 export interface CollectedBlock {

@@ -25,6 +25,15 @@ export class WorkerRefusedError extends Error {
   override readonly name = 'WorkerRefusedError';
 }
 
+/**
+ * The shard's parameter version is not published yet (ABORTED from GetParameters): the shard
+ * was enqueued while the round before it runs. It goes back to the queue untouched, counting
+ * no failed attempt, and the worker takes the next.
+ */
+export class ShardNotReadyError extends Error {
+  override readonly name = 'ShardNotReadyError';
+}
+
 /** The compute thread could not start, died, or failed a shard; the message says which. */
 export class ComputeThreadError extends Error {
   override readonly name = 'ComputeThreadError';

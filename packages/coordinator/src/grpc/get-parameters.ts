@@ -12,7 +12,8 @@ export interface GetParametersOptions {
 /**
  * WorkerService.GetParameters: streams one parameter version as TensorChunks of at most
  * 1 MiB, layout + total_bytes + checksum in chunk 0. Empty job_id is INVALID_ARGUMENT, an
- * unknown job NOT_FOUND, a version the source does not hold FAILED_PRECONDITION.
+ * unknown job NOT_FOUND, a version the source does not hold FAILED_PRECONDITION, and the
+ * version of shards enqueued ahead that is still not published after a wait ABORTED.
  */
 export function getParametersHandler(
   source: ParameterSource,

@@ -37,6 +37,19 @@ export class PermissionDeniedError extends RequestError {
   override readonly name = 'PermissionDeniedError';
 }
 
+/**
+ * The parameter version asked for comes next but is not published yet: its shards were
+ * enqueued ahead of it, and the caller took one early. → ABORTED (the worker hands the shard
+ * back to the queue, counting no failed attempt, and takes the next)
+ */
+export class NotPublishedYetError extends RequestError {
+  override readonly name = 'NotPublishedYetError';
+
+  constructor(jobId: string, version: number) {
+    super('version', `job ${JSON.stringify(jobId)} has not published parameter version ${version} yet (the previous round is still running)`);
+  }
+}
+
 /** A status to send instead of a response; grpc-js accepts it in callbacks and `emit('error')`. */
 export interface StatusError {
   code: grpc.status;
@@ -63,6 +76,7 @@ export function toStatusError(error: unknown, onInternal: InternalErrorHandler =
   if (error instanceof NotFoundError) return { code: grpc.status.NOT_FOUND, details: error.message };
   if (error instanceof FailedPreconditionError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
   if (error instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: error.message };
+  if (error instanceof NotPublishedYetError) return { code: grpc.status.ABORTED, details: error.message };
   onInternal(error);
   return { code: grpc.status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` };
 }

@@ -12,7 +12,9 @@ export interface ParameterSource {
    * The parameters of `jobId` at `version`, or undefined when the job does not hold that
    * version (not reached yet, or no longer kept): the caller answers FAILED_PRECONDITION.
    *
-   * @throws NotFoundError (./grpc-errors) when there is no job `jobId`.
+   * @throws NotFoundError (./grpc-errors) when there is no job `jobId`; NotPublishedYetError
+   *   when `version` is the next one, its shards enqueued ahead, and still not published after
+   *   a wait.
    */
   getParameters(jobId: string, version: number): ParamSet | undefined | Promise<ParamSet | undefined>;
 }

@@ -132,9 +132,13 @@ export class JobRunner {
     return new JobRunner(jobId, loop, shards, progress, () => leaseLost, deps);
   }
 
-  /** θ at `version` while it is the current or the previous version; else undefined. */
-  parameters(version: number): ParamSet | undefined {
-    return this.shards.parameters(version);
+  /**
+   * θ at `version` while it is the current or the previous version; the next version is waited
+   * for a while (QueueShards.awaitParameters); else undefined.
+   * @throws NotPublishedYetError when the next version is still to come after the wait
+   */
+  parameters(version: number): Promise<ParamSet | undefined> {
+    return this.shards.awaitParameters(version);
   }
 
   /** Files a worker's report (a round's shard, or an evaluation's). */

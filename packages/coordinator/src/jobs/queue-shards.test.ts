@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ShardReport } from '../rounds/shard-report';
 import { MemoryShardQueue } from '../testing/memory-shard-queue';
 import { RecordingObserver } from '../testing/recording-observer';
+import { NotPublishedYetError } from '../grpc/grpc-errors';
 import { QueueShards } from './queue-shards';
 
 const layout: ParamShape[] = [
@@ -262,5 +263,57 @@ describe('QueueShards', () => {
     const result = await collected;
     expect(result?.blocks.map((b) => b.workerId)).toEqual(['w0', 'w0', 'w0', 'w0', 'old', 'old', 'slow', 'slow', 'copy', 'copy']);
     expect(result?.workers).toEqual(['copy', 'old', 'slow', 'w0']);
+  });
+
+  describe('the next collection, enqueued ahead', () => {
+    const next = (kind: ShardKind, version: number) => ({ kind, version, blocks: plan });
+
+    it('is enqueued while the current one runs; a fetch of its version waits until it is published', async () => {
+      const { queue, shards } = setup();
+      const round0 = shards.collect({ kind: 'train', version: 0, params: paramsAt(0), blocks: plan, next: next('train', 1) }, new AbortController().signal);
+      await settle();
+      expect(queue.waiting.map((q) => q.id)).toEqual(['job-1-r0-b0-1', 'job-1-r0-b1-2', 'job-1-r1-b0-1', 'job-1-r1-b1-2']);
+      expect(await shards.awaitParameters(2, 5)).toBeUndefined(); // not the one ahead: not held
+      const early = shards.awaitParameters(1, 60_000); // a worker took a shard of round 1 early
+      for (const { index } of plan) shards.accept(report('train', 0, index), 0);
+      await round0;
+      const theta1 = paramsAt(1);
+      const round1 = shards.collect({ kind: 'train', version: 1, params: theta1, blocks: plan }, new AbortController().signal);
+      expect(await early).toBe(theta1);
+      await settle();
+      // Round 1 was not enqueued again; it is open for reports.
+      expect(queue.added).toEqual(['job-1-r0-b0-1', 'job-1-r0-b1-2', 'job-1-r1-b0-1', 'job-1-r1-b1-2']);
+      for (const { index } of plan) expect(shards.accept(report('train', 1, index), 1)).toBe('ACCEPTED');
+      expect(await round1).toBeDefined();
+    });
+
+    it('answers a fetch of its version "not published yet" after the wait, and at once when missing blocks go out again', async () => {
+      const { shards } = setup(50);
+      void shards.collect({ kind: 'train', version: 0, params: paramsAt(0), blocks: plan, next: next('eval', 1) }, new AbortController().signal);
+      await settle();
+      await expect(shards.awaitParameters(1, 5)).rejects.toEqual(new NotPublishedYetError('job-1', 1));
+      const started = performance.now();
+      // The straggler timer (50 ms) re-enqueues round 0's blocks: the waiting worker is let go.
+      await expect(shards.awaitParameters(1, 60_000)).rejects.toBeInstanceOf(NotPublishedYetError);
+      expect(performance.now() - started).toBeLessThan(5_000);
+    });
+
+    it('is not enqueued ahead when it computes from the version of the current one (the round after its evaluation)', async () => {
+      const { queue, shards } = setup();
+      void shards.collect({ kind: 'eval', version: 2, params: paramsAt(2), blocks: plan, next: next('train', 2) }, new AbortController().signal);
+      await settle();
+      expect(queue.waiting.map((q) => q.id)).toEqual(['job-1-r2-e0-1', 'job-1-r2-e1-2']);
+    });
+
+    it('lets waiting fetches go when the job stops', async () => {
+      const { shards } = setup();
+      const controller = new AbortController();
+      const round0 = shards.collect({ kind: 'train', version: 0, params: paramsAt(0), blocks: plan, next: next('train', 1) }, controller.signal);
+      await settle();
+      const early = shards.awaitParameters(1, 60_000);
+      controller.abort();
+      expect(await round0).toBeUndefined();
+      await expect(early).rejects.toBeInstanceOf(NotPublishedYetError);
+    });
   });
 });

@@ -100,7 +100,7 @@ export class CoordinatorMetrics {
   });
   private readonly orchestrationOverheadSeconds = new Histogram({
     name: 'metatrain_orchestration_overhead_seconds',
-    help: "Time from a round's last shard report to the next round enqueued.",
+    help: "Time from a collection's last shard report to the next one's parameters published and its shards in the queue.",
     buckets: ORCHESTRATION_OVERHEAD_BUCKETS,
     registers: [this.registry],
   });

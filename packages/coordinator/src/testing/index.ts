@@ -13,7 +13,7 @@ export { FakeJobs, inSeconds, startWorkerService } from '../grpc/testing/worker-
 export type { FakeJob, WorkerServiceFixture } from '../grpc/testing/worker-service-fixture';
 // The coordinator's own bullmq and ioredis (the very modules its BullShardQueue and RedisJobRegistry
 // load), for a bench that runs BullMQ consumers or reads Redis itself.
-export { Worker as QueueWorker } from 'bullmq';
+export { WaitingError, Worker as QueueWorker } from 'bullmq';
 export { Redis } from 'ioredis';
 export { MemoryJobRegistry } from './memory-job-registry';
 export { MemoryShardQueue } from './memory-shard-queue';

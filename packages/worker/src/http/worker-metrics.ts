@@ -17,7 +17,7 @@ export interface WorkerState {
   quarantined: boolean;
 }
 
-const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back'];
+const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back', 'not-ready'];
 /** 5 ms … 10 min: a small sinusoid shard to a big Omniglot shard on one CPU. */
 const SHARD_SECONDS_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600];
 

@@ -1,7 +1,7 @@
 import { type Job, UnrecoverableError, WaitingError, Worker as BullWorker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { parseShardMessage, type ShardMessage } from '@metatrain/contract';
-import { WorkerClosedError, WorkerRefusedError } from '../errors';
+import { ShardNotReadyError, WorkerClosedError, WorkerRefusedError } from '../errors';
 import { untilAborted } from '../until-aborted';
 
 /** Options of {@link ShardConsumer.create}. */
@@ -50,8 +50,8 @@ interface Active {
  * finish within the grace period, after which it is aborted and moved back to the queue
  * (`job.moveToWait` + `WaitingError`, which keeps its priority and does not count as a
  * failed attempt), so another worker takes it at once rather than after the lock expires.
- * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker)
- * goes back the same way.
+ * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker) or
+ * ShardNotReadyError (its parameters are not published yet) goes back the same way.
  */
 export class ShardConsumer {
   private active: Active | undefined;
@@ -179,10 +179,11 @@ export class ShardConsumer {
     try {
       return await handler(queueJobId, message, controller.signal);
     } catch (error) {
-      if (!controller.signal.aborted && !(error instanceof WorkerRefusedError)) throw error;
-      // Shutting down, or refused: the shard goes back to the queue, untouched, for another worker.
+      const handBack = controller.signal.aborted || error instanceof WorkerRefusedError || error instanceof ShardNotReadyError;
+      if (!handBack) throw error;
+      // Shutting down, refused or early: the shard goes back to the queue, untouched.
       await job.moveToWait(token);
-      events.onHandedBack?.(queueJobId, message);
+      if (!(error instanceof ShardNotReadyError)) events.onHandedBack?.(queueJobId, message);
       throw new WaitingError();
     } finally {
       this.active = undefined;

@@ -6,8 +6,10 @@
  *   BullMQ retries it.
  * - `handed-back`: the worker shut down before finishing, or the coordinator refuses it
  *   (quarantine); the queue job is waiting again.
+ * - `not-ready`: the shard's parameter version was not published yet (the round before it was
+ *   still running); the queue job is waiting again, no attempt counted.
  */
-export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'failed' | 'handed-back';
+export type ShardOutcome = 'accepted' | 'duplicate' | 'stale' | 'dropped' | 'failed' | 'handed-back' | 'not-ready';
 
 /** One processed shard, for logs and tests. */
 export interface ShardEvent {

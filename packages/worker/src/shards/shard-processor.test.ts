@@ -2,7 +2,7 @@ import type { ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
-import { ShardRejectedError, WorkerClosedError } from '../errors';
+import { ShardNotReadyError, ShardRejectedError, WorkerClosedError } from '../errors';
 import type { ShardEvent } from './shard-event';
 import { ShardProcessor, type ShardCompute, type ShardCoordinator } from './shard-processor';
 
@@ -19,6 +19,7 @@ class FakeCoordinator implements ShardCoordinator {
   answer: () => Promise<ReportShardResponse> = () => Promise.resolve({ status: ReportStatus.ACCEPTED, reason: '' });
   specError: Error | undefined;
   specText = 'spec text';
+  fetchError: Error | undefined;
 
   getJobSpec(): Promise<string> {
     this.specCalls++;
@@ -26,7 +27,7 @@ class FakeCoordinator implements ShardCoordinator {
   }
   fetchParameters(): Promise<ParamSet> {
     this.fetches++;
-    return Promise.resolve(sum);
+    return this.fetchError ? Promise.reject(this.fetchError) : Promise.resolve(sum);
   }
   reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse> {
     this.headers.push(header);
@@ -196,5 +197,14 @@ describe('ShardProcessor', () => {
     await expect(processing).rejects.toThrow(WorkerClosedError);
     expect(compute.aborted).toEqual(['shutdown grace period over']);
     expect(events.map((e) => e.outcome)).toEqual(['handed-back']);
+  });
+
+  it('gives a shard taken before its parameters are published back, as not ready, without a log line', async () => {
+    const { coordinator, events, logs, shards } = processor();
+    coordinator.fetchError = rpcError(grpc.status.ABORTED, 'version: job "job-a" has not published parameter version 3 yet');
+    await expect(shards.process('a', message, signal())).rejects.toThrow(ShardNotReadyError);
+    expect(events.map((e) => [e.outcome, e.reason])).toEqual([['not-ready', 'ABORTED: version: job "job-a" has not published parameter version 3 yet']]);
+    expect(coordinator.headers).toEqual([]);
+    expect(logs).toEqual([]);
   });
 });

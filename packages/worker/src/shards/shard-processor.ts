@@ -2,7 +2,7 @@ import type { BackendInfo, ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage, taskMetricsToWire } from '@metatrain/contract';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
-import { ShardRejectedError, WorkerRefusedError } from '../errors';
+import { ShardNotReadyError, ShardRejectedError, WorkerRefusedError } from '../errors';
 import { describeRpcError, grpcCode, isGone } from '../grpc/rpc-errors';
 import { untilAborted } from '../until-aborted';
 import type { ShardEvent, ShardOutcome } from './shard-event';
@@ -65,6 +65,8 @@ export interface ProcessedShard {
  * - REJECTED: throws ShardRejectedError; the queue job fails and BullMQ retries it.
  * - PERMISSION_DENIED (this worker is quarantined): throws WorkerRefusedError; the shard goes
  *   back to the queue untouched and `onRefused` is told.
+ * - ABORTED from GetParameters (the shard's version is not published yet: it was enqueued
+ *   while the round before runs): throws ShardNotReadyError; the shard goes back untouched.
  * - NOT_FOUND or FAILED_PRECONDITION from any call (the job is gone, no longer holds the
  *   version, or is not running): resolves as `dropped`, with one log line.
  * - anything else (UNAVAILABLE, DEADLINE_EXCEEDED, a compute failure): throws; BullMQ retries.
@@ -113,6 +115,10 @@ export class ShardProcessor {
         emit('handed-back', 'the worker shut down before the shard was reported');
         throw error;
       }
+      if (error instanceof ShardNotReadyError) {
+        emit('not-ready', error.message);
+        throw error;
+      }
       if (grpcCode(error) === grpc.status.PERMISSION_DENIED) {
         const reason = describeRpcError(error);
         this.options.onRefused?.(reason);
@@ -148,7 +154,7 @@ export class ShardProcessor {
       this.specs.set(jobId, inputs);
     }
     const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, blocks: { first: message.firstBlock, count: message.blockCount } };
-    return compute.compute(task, () => untilAborted(coordinator.fetchParameters(jobId, version), signal, GRACE_OVER));
+    return compute.compute(task, () => untilAborted(fetchPublished(coordinator, jobId, version), signal, GRACE_OVER));
   }
 
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
@@ -158,6 +164,16 @@ export class ShardProcessor {
     if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
     const header: ReportHeader = { ...common, taskMetrics, computeMs: computed.computeMs };
     return coordinator.reportShard(header, computed.sums);
+  }
+}
+
+/** θ_version, once the coordinator has published it. @throws ShardNotReadyError while it has not */
+async function fetchPublished(coordinator: ShardCoordinator, jobId: string, version: number): Promise<ParamSet> {
+  try {
+    return await coordinator.fetchParameters(jobId, version);
+  } catch (error) {
+    if (grpcCode(error) === grpc.status.ABORTED) throw new ShardNotReadyError(describeRpcError(error));
+    throw error;
   }
 }
 

@@ -1,5 +1,6 @@
 import { type ReportEvalRequest, type ReportHeader, stackBlockSums } from '@metatrain/contract';
 import type { ParamSet } from '@metatrain/core';
+import { NotPublishedYetError } from '../../grpc/grpc-errors';
 import type { AcceptOutcome } from '../../rounds/shard-report';
 import type { MemoryShardQueue, QueuedShard } from '../../testing/memory-shard-queue';
 import type { JobManager } from '../job-manager';
@@ -36,11 +37,14 @@ export function evalReport(shard: Pick<QueuedShard, 'jobId' | 'version' | 'block
   return { jobId, version, firstBlock: blocks.first, blockCount: blocks.count, workerId: `worker-${blocks.first}`, backend: 'cpu', taskMetrics, computeMs: 1 };
 }
 
-/** Computes a taken shard as a worker would: fetches θ_version, then reports. */
+/**
+ * Computes a taken shard as a worker would: fetches θ_version, then reports.
+ * @throws NotPublishedYetError for a shard taken before its version is published
+ */
 export async function computeAndReport(manager: JobManager, shard: QueuedShard): Promise<AcceptOutcome> {
-  if (shard.kind === 'eval') return manager.reportEval(evalReport(shard));
   const params = await manager.getParameters(shard.jobId, shard.version);
   if (!params) throw new Error(`${shard.id}: the coordinator does not hold version ${shard.version}`);
+  if (shard.kind === 'eval') return manager.reportEval(evalReport(shard));
   return manager.reportShard(...trainReport(shard, params));
 }
 
@@ -48,8 +52,9 @@ export async function computeAndReport(manager: JobManager, shard: QueuedShard):
 export const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
- * Takes and reports waiting shards, as workers would, until `reached()`. Returns the answers
- * other than ACCEPTED; throws when nothing is waiting before then, rather than hang.
+ * Takes and reports waiting shards, as workers would, until `reached()`; a shard whose
+ * version is not published yet goes to the back of the queue. Returns the answers other than
+ * ACCEPTED; throws when nothing is waiting before then, rather than hang.
  */
 export async function work(c: { manager: JobManager; queue: MemoryShardQueue }, reached: () => boolean): Promise<AcceptOutcome[]> {
   const others: AcceptOutcome[] = [];
@@ -58,7 +63,13 @@ export async function work(c: { manager: JobManager; queue: MemoryShardQueue }, 
     if (reached()) return others;
     const shard = c.queue.take();
     if (!shard) throw new Error('no shard is waiting, and the job has not got there');
-    const outcome = await computeAndReport(c.manager, shard);
-    if (outcome !== 'ACCEPTED') others.push(outcome);
+    try {
+      const outcome = await computeAndReport(c.manager, shard);
+      if (outcome !== 'ACCEPTED') others.push(outcome);
+    } catch (error) {
+      // Taken before its parameters were published: back to the queue, as a worker hands it back.
+      if (!(error instanceof NotPublishedYetError)) throw error;
+      c.queue.waiting.push(shard);
+    }
   }
 }
