@@ -129,19 +129,20 @@ function realTable(results: RealResult[]): string[] {
 
 function simulatedTables(runs: SimulatedRun[]): string[] {
   const scaling = [
-    '| shard compute (ms) | workers | fleet processes | rounds measured | round median (ms) | ideal (ms) | efficiency | trip beyond compute median (ms) | p90 (ms) | stub compute median (ms) |',
-    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| shard compute (ms) | workers | fleet processes | rounds measured | round median (ms) | ideal (ms) | efficiency | trip beyond compute median (ms) | p90 (ms) | of which θ fetch, median (ms) | trip beyond compute and θ fetch, median (ms) | stub compute median (ms) |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   const overhead = ['| shard compute (ms) | workers | overhead median (ms) | p99 (ms) | coordinator CPU per round (ms) | fleet CPU per round (ms) |', '|---:|---:|---:|---:|---:|---:|'];
   for (const r of runs) {
     const trips = r.shards.map((s) => s.totalMs - s.computeMs);
     const round = median(r.roundMs);
     scaling.push(
-      `| ${r.msPerTask} | ${r.workers} | ${r.processes} | ${r.roundMs.length} | ${f(round)} | ${r.msPerTask} | ${pct(r.msPerTask / round)} | ${f(median(trips))} | ${f(percentile(trips, 90))} | ${f(median(r.shards.map((s) => s.computeMs)))} |`,
+      `| ${r.msPerTask} | ${r.workers} | ${r.processes} | ${r.roundMs.length} | ${f(round)} | ${r.msPerTask} | ${pct(r.msPerTask / round)} | ${f(median(trips))} | ${f(percentile(trips, 90))} | ` +
+        `${f(median(r.shards.map((s) => s.parametersMs)))} | ${f(median(r.shards.map((s) => s.totalMs - s.computeMs - s.parametersMs)))} | ${f(median(r.shards.map((s) => s.computeMs)))} |`,
     );
     overhead.push(`| ${r.msPerTask} | ${r.workers} | ${f(median(r.overheadMs), 2)} | ${f(percentile(r.overheadMs, 99), 2)} | ${f(r.coordinatorCpuMsPerRound)} | ${f(r.fleetCpuMsPerRound)} |`);
     const odd = Object.entries(r.otherOutcomes);
-    if (odd.length > 0 || r.reenqueued > 0) scaling.push(`| | | | | (${odd.map(([k, v]) => `${v} ${k}`).join(', ')}${r.reenqueued ? `, ${r.reenqueued} re-enqueued` : ''}) | | | | | |`);
+    if (odd.length > 0 || r.reenqueued > 0) scaling.push(`| | | | | (${odd.map(([k, v]) => `${v} ${k}`).join(', ')}${r.reenqueued ? `, ${r.reenqueued} re-enqueued` : ''}) | | | | | | | |`);
   }
   return [...scaling, '', ...overhead];
 }
@@ -191,7 +192,8 @@ async function main(): Promise<void> {
     lines.push(
       `**b. Orchestration at scale**: the coordinator's job side in the bench process (JobManager, RedisJobRegistry, BullShardQueue on Redis at ${new URL(REDIS_URL).host}, WorkerService and JobService on grpc-js, worker table and report accounting; checkpoints in memory, none during the run) against W real \`Worker\`s with the compute stub (\`METATRAIN_FAKE_COMPUTE_MS_PER_TASK\`), at most ${WORKERS_PER_PROCESS} per child process. ` +
         `Sinusoid MAML 1-40-40-1 (1761 parameters); metaBatchSize W, blockSize 1, shardSize 1: each round is W shards of one task, one per worker, so the ideal round time is one shard's compute. ` +
-        `Round time: from one RoundCompleted to the next; first ${WARM_UP} rounds left out. Trip beyond compute: each accepted train shard's ShardEvent totalMs − computeMs (spec, θ fetch once per version, report, the coordinator's answer).`,
+        `Round time: from one RoundCompleted to the next; first ${WARM_UP} rounds left out. Trip beyond compute: each accepted train shard's ShardEvent totalMs − computeMs (spec, θ fetch once per version, report, the coordinator's answer); ` +
+        `θ fetch: the stub's GetParameters call, which includes waiting for a version enqueued ahead and not yet published (so it holds a worker's idle wait for the round before to close), split out.`,
       '',
       ...simulatedTables(simulated),
       '',

@@ -11,10 +11,18 @@ const STARTING_AT_ONCE = 16;
 
 const shards: ShardTimes[] = [];
 const otherOutcomes: Record<string, number> = {};
-const onShard = (event: ShardEvent): void => {
-  if (event.outcome !== 'accepted') otherOutcomes[event.outcome] = (otherOutcomes[event.outcome] ?? 0) + 1;
-  else if (/-r\d+-b\d/.test(event.queueJobId) && event.computeMs !== undefined) shards.push({ version: event.version, computeMs: event.computeMs, totalMs: event.totalMs });
-};
+/** Per worker: the shard's events, with its parameter fetch (the stub tells it before the shard's event). */
+function recorder(): { onShard: (event: ShardEvent) => void; onParameters: (ms: number) => void } {
+  let parametersMs = 0;
+  return {
+    onParameters: (ms) => (parametersMs += ms),
+    onShard: (event) => {
+      if (event.outcome !== 'accepted') otherOutcomes[event.outcome] = (otherOutcomes[event.outcome] ?? 0) + 1;
+      else if (/-r\d+-b\d/.test(event.queueJobId) && event.computeMs !== undefined) shards.push({ version: event.version, computeMs: event.computeMs, totalMs: event.totalMs, parametersMs });
+      parametersMs = 0;
+    },
+  };
+}
 
 const workers: Worker[] = [];
 let closing: Promise<void> | undefined;
@@ -32,19 +40,20 @@ process.on('message', (message: { type: string }) => message.type === 'close' &&
 process.on('disconnect', () => void close().finally(() => process.exit(0))); // the bench died: do not linger
 try {
   for (let k = 0; k < config.workers; k += STARTING_AT_ONCE) {
-    const batch = Array.from({ length: Math.min(STARTING_AT_ONCE, config.workers - k) }, (_, j) =>
-      Worker.create({
+    const batch = Array.from({ length: Math.min(STARTING_AT_ONCE, config.workers - k) }, (_, j) => {
+      const { onShard, onParameters } = recorder();
+      return Worker.create({
         coordinatorAddress: config.coordinatorAddress,
         redisUrl: config.redisUrl,
         queuePrefix: config.queuePrefix,
         queueName: config.queueName,
         workerId: `stub-${config.firstIndex + k + j}`,
-        fakeCompute: { msPerTask: config.msPerTask },
+        fakeCompute: { msPerTask: config.msPerTask, onParameters },
         shutdownGraceMs: 2000,
         log: (line) => send({ type: 'log', line }),
         onShard,
-      }),
-    );
+      });
+    });
     workers.push(...(await Promise.all(batch)));
   }
   send({ type: 'ready' });

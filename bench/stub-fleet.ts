@@ -22,6 +22,8 @@ export interface ShardTimes {
   version: number;
   computeMs: number;
   totalMs: number;
+  /** The shard's parameter fetch (GetParameters, its wait for an unpublished version included); 0 when θ was held. */
+  parametersMs: number;
 }
 
 /** What a child sends: ready once every worker consumes; its shard times and CPU time when asked to close; a worker's log line; or a failure. */

@@ -12,6 +12,8 @@ export const FAKE_COMPUTE_ENV = { msPerTask: 'METATRAIN_FAKE_COMPUTE_MS_PER_TASK
 /** What the stub does instead of computing: waits `msPerTask` per task of a shard, then answers zero sums. */
 export interface FakeComputeOptions {
   msPerTask: number;
+  /** Told how long each parameter fetch took (GetParameters, waiting for an unpublished version included): benches split a shard's trip with it. */
+  onParameters?: (ms: number) => void;
 }
 
 const fakeText = { msPerTask: integerText('expected a non-negative integer of milliseconds') };

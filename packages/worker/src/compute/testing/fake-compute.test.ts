@@ -42,14 +42,17 @@ describe('FakeCompute', () => {
     await stub.close();
   });
 
-  it('fetches θ once per (job, version)', async () => {
-    const stub = new FakeCompute({ msPerTask: 0 });
+  it('fetches θ once per (job, version), and says how long each fetch took', async () => {
+    const fetches: number[] = [];
+    const stub = new FakeCompute({ msPerTask: 0, onParameters: (ms) => fetches.push(ms) });
     const { calls, fetch } = fetcher();
     await stub.compute(task({ blocks: { first: 0, count: 1 } }), fetch(0));
     await stub.compute(task({ blocks: { first: 1, count: 1 } }), fetch(0));
     await stub.compute(task({ version: 1 }), fetch(1));
     await stub.compute(task({ jobId: 'job-b' }), fetch(0));
     expect(calls).toEqual([0, 1, 0]);
+    expect(fetches).toHaveLength(3);
+    expect(fetches.every((ms) => ms >= 0)).toBe(true);
   });
 
   it("plans an evaluation shard's tasks from the evaluation's blocks and answers no sums", async () => {

@@ -78,7 +78,9 @@ export class FakeCompute implements ShardCompute {
     const key = `${task.jobId}@${task.version}`;
     let zero = this.zeros.get(key);
     if (zero === undefined) {
+      const started = performance.now();
       const params = await fetchParameters();
+      this.options.onParameters?.(performance.now() - started);
       zero = params.map((p) => ({ name: p.name, shape: [...p.shape], values: new Float32Array(p.values.length) }));
       this.zeros.set(key, zero);
     }
