@@ -197,7 +197,7 @@ async function main(): Promise<void> {
       '',
       ...simulatedTables(simulated),
       '',
-      '**c.** Overhead: `JobObserver.orchestrationOverhead` (last report of a round accepted → next round enqueued). Coordinator CPU: `process.cpuUsage()` of the bench process (the coordinator alone; the workers are in other processes) over the measured rounds. Fleet CPU: all child processes, whole run.',
+      '**c.** Overhead: `JobObserver.orchestrationOverhead` (last report of a round accepted → the parameters of the next round published and its shards in the queue; with rounds enqueued ahead, mostly the outer step). Coordinator CPU: `process.cpuUsage()` of the bench process (the coordinator alone; the workers are in other processes) over the measured rounds. Fleet CPU: all child processes, whole run.',
       '',
     );
   }
