@@ -1,27 +1,24 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { BullShardQueue, getDataHandler, JobEventLog, JobManager, type JobObserver, RedisJobRegistry, StoredData, workerServiceHandlers, WorkerTable } from '@metatrain/coordinator';
-import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
+import type { BullShardQueue, JobObserver, RedisJobRegistry } from '@metatrain/coordinator';
+import { createComputeContext, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planRoundBlocks, sizeOf } from '@metatrain/core';
-import { datasetResolver } from '@metatrain/datasets';
-import { MemoryStore } from '@metatrain/storage';
-import { fetchParameters, grpc, JobState, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient, WorkerServiceService } from '@metatrain/contract';
+import { fetchParameters, grpc, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient } from '@metatrain/contract';
+import { startBenchCoordinator } from './bench-coordinator';
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
 // these are the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
 import { QueueWorker, Redis, WaitingError } from '@metatrain/coordinator/testing';
 
 /**
- * The coordinator's own cost per round: from the last shard report of round r to the shards
- * of round r+1 enqueued (the `orchestrationOverhead` a JobObserver receives), through the
- * real JobManager, RedisJobRegistry (Redis), BullShardQueue (BullMQ) and WorkerService (gRPC), with
- * simulated workers that fetch θ (once per version, as real workers do) and report a zero sum
- * the moment they have it. The workers run in
- * a child process, as real workers would, so their JavaScript does not share the
- * coordinator's event loop; Redis is shared, as in production.
+ * The coordinator's own cost per round: from the last shard report of round r to θ_{r+1}
+ * published with round r+1's shards in the queue (the `orchestrationOverhead` a JobObserver
+ * receives), through the coordinator's job side (bench-coordinator.ts: JobManager,
+ * RedisJobRegistry, BullShardQueue, WorkerService on gRPC), with simulated workers that fetch θ
+ * (once per version, as real workers do) and report a zero sum the moment they have it. The
+ * workers run in a child process, as real workers would, so their JavaScript does not share
+ * the coordinator's event loop; Redis is shared, as in production.
  */
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -101,52 +98,22 @@ const ms = (value: number): string => value.toFixed(2);
 
 /** Runs one job of `rounds` rounds against `workers` simulated workers and records it all. */
 async function measure(workers: number, rounds: number, checkpointEvery: number): Promise<Measured> {
-  const prefix = `mt-bench-overhead-${process.pid}-${randomUUID().slice(0, 8)}`;
-  const log = (line: string): void => void process.stderr.write(`${line}\n`);
-  const cleanup: Array<[string, () => Promise<unknown>]> = [];
+  const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
+  // Every worker answers at once: no straggler re-enqueues (the bench coordinator's default deadline).
+  const coordinator = await startBenchCoordinator({ redisUrl: REDIS_URL, observer: measured.observer, computeSlots: () => workers });
   try {
-    const registry = await RedisJobRegistry.create({ redisUrl: REDIS_URL, prefix: `${prefix}:registry` });
-    cleanup.push(['redis keys', () => deleteKeys(prefix)], ['registry', () => registry.close()]);
-    const queue = await BullShardQueue.create({ redisUrl: REDIS_URL, prefix });
-    cleanup.push(['queue', () => queue.close()]);
-    const measured: Measured = { observer: new RecordingObserver(), enqueueMs: [], registryMs: [] };
-    timeCalls(queue, registry, measured);
-
-    const events = new JobEventLog();
-    const storage = new MemoryStore();
-    const data = new StoredData(storage, join(tmpdir(), 'metatrain-bench-data'));
-    const manager = new JobManager({
-      registry,
-      queue,
-      storage,
-      events,
-      observer: measured.observer,
-      shardDeadlineMs: 600_000, // no straggler re-enqueues: every worker answers at once
-      computeSlots: () => workers,
-      exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
-      data,
-      dataDir: process.cwd(),
-      datasets: datasetResolver({ dataDir: process.cwd() }),
-      log,
-    });
-    cleanup.push(['jobs', () => manager.close()]);
-    const server = new grpc.Server();
-    server.addService(WorkerServiceService, workerServiceHandlers({ workers: new WorkerTable(), parameters: manager, reports: manager, getData: getDataHandler({ data, job: (id) => manager.get(id) }) }));
-    const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
-    );
-    cleanup.push(['grpc', () => shutdown(server)]);
-
+    timeCalls(coordinator.queue, coordinator.registry, measured);
     const specText = spec(rounds, checkpointEvery);
-    const fleet = await startFleet({ address: `127.0.0.1:${port}`, redisUrl: REDIS_URL, prefix, queueName: queue.queueName, workers, spec: specText });
-    cleanup.push(['fleet', () => fleet.close()]);
-    const job = await manager.submit(specText);
-    await Promise.race([jobEnded(events, job.id), fleet.failed]);
+    const fleet = await startFleet({ address: coordinator.address, redisUrl: REDIS_URL, prefix: coordinator.prefix, queueName: coordinator.queue.queueName, workers, spec: specText });
+    try {
+      const job = await coordinator.manager.submit(specText);
+      await Promise.race([coordinator.jobEnded(job.id), fleet.failed]);
+    } finally {
+      await fleet.close();
+    }
     return measured;
   } finally {
-    for (const [name, step] of cleanup.reverse()) {
-      await step().catch((err: unknown) => log(`coordinator-overhead: closing ${name} failed: ${String(err)}`));
-    }
+    await coordinator.close();
   }
 }
 
@@ -167,48 +134,6 @@ function timeCalls(queue: BullShardQueue, registry: RedisJobRegistry, into: Meas
     if (change.state === undefined) into.registryMs.push(performance.now() - started);
     return result;
   };
-}
-
-/** Resolves when the job has SUCCEEDED; rejects when it ended otherwise. */
-function jobEnded(events: JobEventLog, jobId: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const stop = events.subscribe(jobId, (event) => {
-      if (event.kind?.$case !== 'stateChanged') return;
-      const { state, error } = event.kind.value;
-      if (state === JobState.SUCCEEDED) resolve();
-      else if (state === JobState.FAILED || state === JobState.CANCELLED) reject(new Error(`job ${jobId} ended ${JobState[state]}: ${error}`));
-      else return;
-      setImmediate(() => stop());
-    });
-  });
-}
-
-/** Deletes every key of this run (SCAN, not KEYS: the server may be shared). */
-async function deleteKeys(prefix: string): Promise<void> {
-  const redis = await connectRedis();
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
-  } finally {
-    await redis.quit();
-  }
-}
-
-function shutdown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 2000);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
 }
 
 /** Forks the simulated fleet and waits until its BullMQ workers listen. */
