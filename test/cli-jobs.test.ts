@@ -142,7 +142,7 @@ describe('metatrain job commands against a coordinator and two workers', () => {
   it('workers lists both workers with their backend and the shards they did', async () => {
     const table = await cli(['workers']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^ID\s+BACKEND\s+DEVICE\s+CORES\s+STATE\s+SHARD\s+SHARDS DONE\s+HEARTBEAT$/m);
+    expect(table.stdout).toMatch(/^ID\s+BACKEND\s+DEVICE\s+CORES\s+THREADS\s+STATE\s+SHARDS\s+SHARDS DONE\s+HEARTBEAT$/m);
     const json = JSON.parse((await cli(['workers', '--json'])).stdout) as Array<{ id: string; state: string; backend: string; shardsDone: number }>;
     const ours = json.filter((w) => w.id.startsWith('cli-worker-'));
     expect(ours.map((w) => w.id).sort()).toEqual(['cli-worker-1', 'cli-worker-2']);
