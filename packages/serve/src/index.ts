@@ -11,3 +11,4 @@ export type { ServedModel } from './models/served-model';
 export { compileServeOptions, SERVE_ENV, serveOptionsFromEnv } from './serve-options';
 export type { CompiledServeOptions, ServeOptions } from './serve-options';
 export { ServeServer } from './serve-server';
+export { runServe } from './run-serve';
