@@ -8,7 +8,7 @@ export { ComputeError, DeadlineError, EngineClosedError, QueueFullError, ServeEr
 export { ExportSourceError, readExportFiles } from './models/export-source';
 export type { ExportFiles } from './models/export-source';
 export type { ServedModel } from './models/served-model';
-export { compileServeOptions, SERVE_ENV, serveOptionsFromEnv } from './serve-options';
+export { compileServeOptions, SERVE_ENV, SERVE_ENV_NAMES, serveOptionsFromEnv } from './serve-options';
 export type { CompiledServeOptions, ServeOptions } from './serve-options';
 export { ServeServer } from './serve-server';
 export { runServe } from './run-serve';
