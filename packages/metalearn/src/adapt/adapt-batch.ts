@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { perTaskCopies } from '../algorithms/inner-loop';
 import { perTaskLoss } from '../algorithms/losses';
 import { prototypeLogits } from '../algorithms/prototypes';
-import { checkAdaptInput, type ExportIo, exportIo, modelInputs } from '../eval/adapt-input';
+import { type AdaptQuery, checkAdaptInput, type ExportIo, exportIo, modelInputs } from '../eval/adapt-input';
 import type { ExportMeta } from '../export/export-meta';
 import type { LoadedExport } from '../export/read-export';
 import type { FunctionalModel, TensorMap } from '../models/model';
@@ -57,7 +57,7 @@ const taskSlice = (t: tf.Tensor, task: number): tf.Tensor => tf.slice(t, task, 1
 /**
  * Adapts an exported meta-model to several tasks at once and predicts their queries: tasks
  * of the same shape are stacked on the task axis and adapted as one computation (the inner
- * loop of training), each query is then predicted alone. Each task's result is the one
+ * loop of training), and their queries predicted as one (one by one when their sizes differ). Each task's result is the one
  * {@link adaptExport} gives it alone, up to the float rounding of the batched kernels (see
  * the serve package's batching test). A task whose input does not fit the model gets its
  * InputError and does not stop the others.
@@ -99,6 +99,11 @@ function adaptGroupSgd(model: FunctionalModel, io: ExportIo, meta: ExportMeta, t
   const sy = targetTensor(io, group.map((p) => p.task.support.y), n, first.ways);
   const names = meta.adaptation.parameters;
   const { phi, losses } = sgdSteps(model, io, theta, sx, sy, { names, steps: first.steps, lr: first.lr });
+  const queries = stackedQueries(io, group);
+  const withPhi = { ...theta, ...phi };
+  // Every query at once when they have one size (each task's rows are its own); else one by one.
+  const afterAll = queries ? model.forward(withPhi, queries) : undefined;
+  const beforeAll = queries && group.some((p) => p.task.query?.y) ? model.forward(theta, queries) : undefined;
   return group.map((p, t) => {
     const adapted: TensorMap = {};
     for (const name of names) adapted[name] = taskSlice(phi[name] as tf.Tensor, t);
@@ -108,11 +113,18 @@ function adaptGroupSgd(model: FunctionalModel, io: ExportIo, meta: ExportMeta, t
     }
     const query = p.task.query;
     if (!query) return out;
+    if (afterAll) return finish(io, out, p, taskSlice(afterAll, t) as tf.Tensor3D, beforeAll ? (taskSlice(beforeAll, t) as tf.Tensor3D) : undefined);
     const qx = stackInputs(io, [query.x], query.n);
-    const before = model.forward(theta, qx);
-    const after = model.forward({ ...theta, ...adapted }, qx);
-    return finish(io, out, p, after, before);
+    const before = query.y ? model.forward(theta, qx) : undefined;
+    return finish(io, out, p, model.forward({ ...theta, ...adapted }, qx), before);
   });
+}
+
+/** The group's query inputs stacked [T, m, ...], when every task has a query of the same size. */
+function stackedQueries(io: ExportIo, group: Prepared[]): tf.Tensor | undefined {
+  const m = group[0]?.task.query?.n;
+  if (m === undefined || group.some((p) => p.task.query?.n !== m)) return undefined;
+  return stackInputs(io, group.map((p) => (p.task.query as AdaptQuery).x), m);
 }
 
 function adaptGroupPrototypes(model: FunctionalModel, io: ExportIo, theta: TensorMap, group: Prepared[]): AdaptExportResult[] {
@@ -122,6 +134,8 @@ function adaptGroupPrototypes(model: FunctionalModel, io: ExportIo, theta: Tenso
   const sy = targetTensor(io, group.map((p) => p.task.support.y), n, first.ways);
   const embedded = model.forward(theta, sx);
   const supportLosses = taskLosses(io, prototypeLogits(embedded, sy, embedded), sy);
+  const queries = stackedQueries(io, group);
+  const logitsAll = queries ? prototypeLogits(embedded, sy, model.forward(theta, queries)) : undefined;
   return group.map((p, t) => {
     const own = taskSlice(embedded, t) as tf.Tensor3D;
     const oneHot = taskSlice(sy, t) as tf.Tensor3D;
@@ -131,7 +145,7 @@ function adaptGroupPrototypes(model: FunctionalModel, io: ExportIo, theta: Tenso
     }
     const query = p.task.query;
     if (!query) return out;
-    const after = prototypeLogits(own, oneHot, model.forward(theta, stackInputs(io, [query.x], query.n)));
+    const after = logitsAll ? (taskSlice(logitsAll, t) as tf.Tensor3D) : prototypeLogits(own, oneHot, model.forward(theta, stackInputs(io, [query.x], query.n)));
     return finish(io, out, p, after, undefined);
   });
 }

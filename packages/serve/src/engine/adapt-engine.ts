@@ -155,21 +155,29 @@ export class AdaptEngine {
     }
     for (;;) {
       const head = this.queue[0];
-      const thread = this.threads.find((t) => t.alive && !t.busy);
-      if (!head || !thread) return;
-      let items = [head];
-      if (head.work.kind === 'adapt' && this.options.batching) {
-        const same = this.queue.filter((i) => i.key === head.key && i.work.kind === 'adapt').slice(0, this.options.maxBatch);
-        const waited = now - head.enqueuedAt;
-        if (same.length < this.options.maxBatch && waited < this.options.batchWindowMs) {
-          this.timer = setTimeout(() => this.schedule(), this.options.batchWindowMs - waited);
-          return;
-        }
-        items = same;
+      const idle = this.threads.filter((t) => t.alive && !t.busy);
+      if (!head || idle.length === 0) return;
+      if (head.work.kind !== 'adapt' || !this.options.batching) {
+        this.dispatch(idle[0] as ServeThread, head.key, [head]);
+        continue;
       }
-      for (const item of items) this.queue.splice(this.queue.indexOf(item), 1);
-      void this.run(thread, head.key, items);
+      const same = this.queue.filter((i) => i.key === head.key && i.work.kind === 'adapt').slice(0, this.options.maxBatch * idle.length);
+      const waited = now - head.enqueuedAt;
+      if (same.length < this.options.maxBatch && waited < this.options.batchWindowMs) {
+        this.timer = setTimeout(() => this.schedule(), this.options.batchWindowMs - waited);
+        return;
+      }
+      // Shared among the idle threads: one thread with the whole batch would leave the others idle.
+      const threads = Math.min(idle.length, same.length);
+      const size = Math.ceil(same.length / threads);
+      for (let k = 0; k < threads; k++) this.dispatch(idle[k] as ServeThread, head.key, same.slice(k * size, (k + 1) * size));
     }
+  }
+
+  private dispatch(thread: ServeThread, key: string, items: Item[]): void {
+    if (items.length === 0) return;
+    for (const item of items) this.queue.splice(this.queue.indexOf(item), 1);
+    void this.run(thread, key, items);
   }
 
   private async run(thread: ServeThread, key: string, items: Item[]): Promise<void> {
