@@ -5,7 +5,7 @@
 export class ServeError extends Error {
   override readonly name = 'ServeError';
   constructor(
-    readonly status: 400 | 404 | 405 | 413 | 415 | 503 | 504,
+    readonly status: 400 | 404 | 413 | 503 | 504,
     message: string,
     readonly headers: Record<string, string> = {},
   ) {
