@@ -31,16 +31,20 @@ const post = async (base: string, path: string, body: unknown, headers: Record<s
 
 describe('metatrain serve under load and with credentials', () => {
   it('answers 503 with Retry-After when the queue is full, and 504 past the deadline', async () => {
-    // One thread and a long batch window: the first request waits in the queue, so the queue (1) is full.
-    await using server = await asyncDisposable(ServeServer.create([sineRun], { host: '127.0.0.1', port: 0, threads: 1, batchWindowMs: 400, queueLimit: 1, deadlineMs: 150 }));
+    // One thread, busy with a long adaptation; a long batch window keeps the next request queued, so the queue (1) is full.
+    await using server = await asyncDisposable(ServeServer.create([sineRun], { host: '127.0.0.1', port: 0, threads: 1, batchWindowMs: 1000, queueLimit: 1, deadlineMs: 400, maxExamples: 100_000 }));
     const base = `http://${server.address}`;
-    const first = post(base, '/v1/models/sine:predict', task);
-    await new Promise((r) => setTimeout(r, 30));
-    const second = await post(base, '/v1/models/sine:predict', task);
-    expect(second.status).toBe(503);
-    expect(second.headers.get('retry-after')).toBe('1');
-    expect(second.json.error).toBe('busy: 1 requests are waiting (the limit); retry shortly');
-    expect(await first).toMatchObject({ status: 504, json: { error: 'deadline: not answered within 150 ms (SERVE_DEADLINE_MS)' } });
+    const many = Array.from({ length: 2000 }, (_, i) => (i % 100) / 20);
+    const long = post(base, '/v1/models/sine:predict', { support: { inputs: many, targets: many.map(Math.sin) }, query: { inputs: [0.5] }, steps: 100 });
+    await new Promise((r) => setTimeout(r, 50));
+    const queued = post(base, '/v1/models/sine:predict', task);
+    await new Promise((r) => setTimeout(r, 50));
+    const refused = await post(base, '/v1/models/sine:predict', task);
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.json.error).toBe('busy: 1 requests are waiting (the limit); retry shortly');
+    expect(await queued).toMatchObject({ status: 504, json: { error: 'deadline: not answered within 400 ms (SERVE_DEADLINE_MS)' } });
+    expect([200, 504]).toContain((await long).status);
   }, 60_000);
 
   it('serves an export from S3 and asks for the bearer token', async () => {

@@ -112,7 +112,7 @@ export const SERVE_HELP = {
     port: { type: 'string', value: 'N', byDefault: 'SERVE_PORT, else 8080', text: 'the HTTP port (0 picks a free one)' },
     host: { type: 'string', value: 'H', byDefault: 'SERVE_HOST, else 0.0.0.0', text: 'the interface to listen on' },
     threads: { type: 'string', value: 'N', byDefault: 'SERVE_THREADS, else one per core', text: 'compute threads' },
-    'batch-window-ms': { type: 'string', value: 'N', byDefault: 'SERVE_BATCH_WINDOW_MS, else 2', text: 'how long a request waits for others of its model to be adapted with' },
+    'batch-window-ms': { type: 'string', value: 'N', byDefault: 'SERVE_BATCH_WINDOW_MS, else 2', text: 'while a computation runs, how long a request waits for others of its model to be adapted with' },
     'no-batching': { type: 'boolean', byDefault: 'SERVE_BATCHING, else on', text: 'adapt every request alone (for comparison)' },
   },
   examples: [

@@ -9,7 +9,10 @@ import type { PredictResult } from './thread-protocol';
 export interface AdaptEngineOptions {
   /** Compute threads. @default one per core (os.availableParallelism()) */
   threads?: number;
-  /** How long a request may wait for others of its model to be adapted with, in ms. @default 2 */
+  /**
+   * How long a request may wait for others of its model to be adapted with, in ms, while a
+   * computation is running (an idle engine computes a request at once). @default 2
+   */
   batchWindowMs?: number;
   /** Most requests adapted in one computation. @default 64 */
   maxBatch?: number;
@@ -56,8 +59,8 @@ interface Item {
 
 /**
  * Adaptation off the event loop: a pool of compute threads that adapt exported meta-models.
- * Requests for the same model that arrive within `batchWindowMs` of each other (or pile up
- * while every thread is busy) are adapted together as one task-batched computation
+ * Requests for the same model that arrive within `batchWindowMs` of each other while a
+ * computation runs (or pile up while every thread is busy) are adapted together as one task-batched computation
  * (adaptExportBatch), each answer the one its request gets alone. The queue is bounded.
  * Used by `metatrain serve` and the coordinator's Adapt RPC. `close()` is idempotent.
  */
@@ -163,7 +166,10 @@ export class AdaptEngine {
       }
       const same = this.queue.filter((i) => i.key === head.key && i.work.kind === 'adapt').slice(0, this.options.maxBatch * idle.length);
       const waited = now - head.enqueuedAt;
-      if (same.length < this.options.maxBatch && waited < this.options.batchWindowMs) {
+      // An idle engine computes at once: waiting only pays while computations are running,
+      // which is when more requests are coming.
+      const running = this.threads.some((t) => t.busy);
+      if (running && same.length < this.options.maxBatch && waited < this.options.batchWindowMs) {
         this.timer = setTimeout(() => this.schedule(), this.options.batchWindowMs - waited);
         return;
       }
