@@ -17,23 +17,28 @@ afterAll(() => rm(dir, { recursive: true, force: true }));
 describe('metatrain serve', () => {
   it('serves a run directory until SIGTERM, then exits 0', async () => {
     const { child, done } = startCli(['serve', `mine=${run}`, '--port', '0', '--host', '127.0.0.1', '--threads', '1']);
-    let stderr = '';
-    const base = await new Promise<string>((resolve, reject) => {
-      child.stderr?.on('data', (d: Buffer) => {
-        stderr += d.toString();
-        const m = /listening on (http:\/\/\S+)/.exec(stderr);
-        if (m) resolve(m[1] as string);
+    try {
+      let stderr = '';
+      const base = await new Promise<string>((resolve, reject) => {
+        child.stderr?.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(stderr);
+          if (m) resolve(m[1] as string);
+        });
+        child.once('exit', () => reject(new Error(stderr)));
       });
-      child.once('exit', () => reject(new Error(stderr)));
-    });
-    expect(stderr).toMatch(/serve: model mine \(maml, sinusoid\) from file:\/\/.*\/sine\/export\//);
-    const response = await fetch(`${base}/v1/models/mine:predict`, { method: 'POST', body: JSON.stringify({ support: { inputs: [1, 2], targets: [0.5, 0.7] }, query: { inputs: [1.5] } }) });
-    expect(response.status).toBe(200);
-    expect(((await response.json()) as { predictions: number[] }).predictions).toHaveLength(1);
-    child.kill('SIGTERM');
-    const result = await done;
-    expect(result.code).toBe(0);
-    expect(result.stderr).toContain('serve: SIGTERM; finishing requests in flight and stopping');
+      expect(stderr).toMatch(/serve: model mine \(maml, sinusoid\) from file:\/\/.*\/sine\/export\//);
+      const response = await fetch(`${base}/v1/models/mine:predict`, { method: 'POST', body: JSON.stringify({ support: { inputs: [1, 2], targets: [0.5, 0.7] }, query: { inputs: [1.5] } }) });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { predictions: number[] }).predictions).toHaveLength(1);
+      child.kill('SIGTERM');
+      const result = await done;
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain('serve: SIGTERM; finishing requests in flight and stopping');
+    } finally {
+      // A failed assertion must not leave the server running.
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }, 60_000);
 
   it('refuses a directory without an export (exit 2) and a missing argument', async () => {
