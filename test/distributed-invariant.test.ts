@@ -63,15 +63,16 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string>
 /** An evaluation's results, without how long it took and how many workers shared it. */
 const evals = (lines: MetricsLine[]) => lines.flatMap(({ round, eval: e }) => (e ? [{ round, version: e.version, tasks: e.tasks, preLoss: e.preLoss, postLoss: e.postLoss, preAccuracy: e.preAccuracy, postAccuracy: e.postAccuracy }] : []));
 
-describe('train, local with 1 worker and local with 2 workers', () => {
+describe('train, local with 1 worker of 2 threads and local with 2 workers of 1 thread', () => {
   for (const algorithm of ['maml', 'reptile']) {
     it(`export identical ${algorithm} parameters, bit for bit`, async () => {
       const specPath = join(dir, `${algorithm}.yaml`);
       await writeFile(specPath, spec(`invariant-${algorithm}`, algorithm));
       const out = (label: string) => join(dir, `${algorithm}-${label}`);
       await run(['train', specPath, '--out', out('train')]);
-      await run(['local', specPath, '--workers', '1', '--out', out('local1')]);
-      await run(['local', specPath, '--workers', '2', '--out', out('local2')]);
+      // Two threads in one worker compute two shards at once, each with the same backend.
+      await run(['local', specPath, '--workers', '1', '--threads', '2', '--out', out('local1')]);
+      await run(['local', specPath, '--workers', '2', '--threads', '1', '--out', out('local2')]);
       // `local` leaves train's files at the top of its run directory; the coordinator's own storage stays apart.
       expect((await readdir(out('local1'))).sort()).toEqual(['.coordinator', 'export', 'learning-curves.svg', 'metrics.jsonl']);
 

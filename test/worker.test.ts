@@ -1,4 +1,4 @@
-import { PermissionDeniedError, BullShardQueue } from '@metatrain/coordinator';
+import { PermissionDeniedError, BullShardQueue, ParameterAnnouncer } from '@metatrain/coordinator';
 import { type ComputeContext, computeShard, createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
 import { applyRound, type BlockRange, ConfigError, createTaskFamily, groupBlocks, initialState, paramsEqual, parseSpecText, planRoundBlocks } from '@metatrain/core';
 import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
@@ -69,6 +69,8 @@ async function startWorker(setup: { prefix: string; coordinator: TestCoordinator
     redisUrl: redis.url,
     queuePrefix: setup.prefix,
     backend: 'wasm',
+    // One thread unless a test asks for more: the order of shard events is then the queue's.
+    threads: 1,
     shutdownGraceMs: 5000,
     log: (line) => logs.push(line),
     onShard: (event) => events.push(event),
@@ -139,6 +141,50 @@ describe('Worker', () => {
     expect(paramsEqual(distributed.state.params, runRoundInProcess(ctx, initialState(ctx)).state.params)).toBe(true);
   });
 
+  it('holds and computes two shards at once with two threads, fetching θ once for both, bit for bit', async () => {
+    const setup = await setUp();
+    let held = 0;
+    let release: () => void = () => undefined;
+    const released = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+    // The first two reports wait until both shards are in hand at once.
+    setup.coordinator.beforeVerdict = () => (++held <= 2 ? released : undefined);
+    const { worker, events } = await startWorker(setup, { threads: 2, workerId: 'worker-2t' });
+    expect(worker.threads).toBe(2);
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan);
+    await until(() => held >= 2, 'two reports held at once');
+    expect(worker.currentShards).toHaveLength(2);
+    release();
+    await until(() => setup.job.tracker.isComplete(), 'all shards');
+    expectBitExact(setup.job);
+    expect(setup.coordinator.registrations).toMatchObject([{ workerId: 'worker-2t', threads: 2 }]);
+    expect(setup.coordinator.calls.filter((c) => c === 'getParameters')).toHaveLength(1);
+    expect(worker.parameterFetches).toBe(1);
+    await until(() => events.length === plan.length, 'shard events');
+    expect(events.every((e) => e.outcome === 'accepted')).toBe(true);
+  });
+
+  it('prefetches a version the coordinator announces for a job it worked on, so its shards fetch nothing', async () => {
+    const setup = await setUp();
+    const announcer = await ParameterAnnouncer.create({ redisUrl: redis.url, prefix: setup.prefix, queueName: setup.queue.queueName, log: () => undefined });
+    cleanup.push(() => announcer.close());
+    const { worker } = await startWorker(setup);
+    // A job it never worked on: nothing to prefetch.
+    announcer.announce({ jobId: 'other-job', version: 0 });
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
+    await until(() => setup.job.tracker.has(0), 'shard 0 of round 0');
+    expect(worker.parameterFetches).toBe(1);
+
+    const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize };
+    const next = setup.coordinator.addJob(setup.jobId, SPEC, { version: 1, params: setup.state.params, ...layout });
+    announcer.announce({ jobId: setup.jobId, version: 1 });
+    await until(() => worker.parameterFetches === 2, 'the prefetch of version 1');
+    await until(() => setup.coordinator.calls.filter((c) => c === 'getParameters').length === 2, 'the prefetch to reach the coordinator');
+    await setup.queue.enqueue(setup.jobId, 'train', 1, plan.slice(0, 2));
+    await until(() => next.tracker.has(0) && next.tracker.has(1), 'two shards of round 1');
+    expect(worker.parameterFetches).toBe(2);
+    expect(setup.coordinator.calls.filter((c) => c === 'getParameters')).toHaveLength(2);
+  });
+
   it('completes the queue job only after the coordinator answered the report', async () => {
     const setup = await setUp();
     let release: () => void = () => undefined;
@@ -154,7 +200,7 @@ describe('Worker', () => {
     const id = `${setup.jobId}-r0-b0-1`;
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(await setup.probe.state(id)).toBe('active');
-    expect(worker.currentShard).toBe(id);
+    expect(worker.currentShards).toEqual([id]);
     release();
     await until(async () => (await setup.probe.state(id)) === 'completed', 'completion');
     expect(setup.job.reports.map((r) => r.outcome)).toEqual(['ACCEPTED']);
@@ -267,7 +313,7 @@ describe('Worker', () => {
     const [port, prefix] = [await freePort(), uniquePrefix('worker-http')];
     const logs: string[] = [];
     const events: ShardEvent[] = [];
-    const options: WorkerOptions = { coordinatorAddress: `127.0.0.1:${port}`, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'worker-h', token, httpPort: 0, httpHost: '127.0.0.1' };
+    const options: WorkerOptions = { coordinatorAddress: `127.0.0.1:${port}`, redisUrl: redis.url, queuePrefix: prefix, backend: 'wasm', workerId: 'worker-h', threads: 1, token, httpPort: 0, httpHost: '127.0.0.1' };
     const creating = Worker.create({ ...options, log: (l) => logs.push(l), onShard: (e) => events.push(e) });
     cleanup.push(async () => (await creating.catch(() => undefined))?.close());
     await until(() => logs.some((l) => l.startsWith('worker: http on ')), 'the http line');
@@ -301,6 +347,7 @@ describe('Worker', () => {
     expect(sampleValue(text, 'metatrain_worker_shard_compute_seconds_count')).toBe(plan.length);
     expect(sampleValue(text, 'metatrain_worker_shard_seconds_sum')).toBeGreaterThanOrEqual(sampleValue(text, 'metatrain_worker_shard_compute_seconds_sum') ?? Infinity);
     expect([sampleValue(text, 'metatrain_worker_busy'), sampleValue(text, 'metatrain_worker_quarantined')]).toEqual([0, 0]);
+    expect([sampleValue(text, 'metatrain_worker_threads'), sampleValue(text, 'metatrain_worker_shards_in_hand'), sampleValue(text, 'metatrain_worker_parameter_fetches_total')]).toEqual([1, 0, 1]);
     expect(sampleValue(text, 'process_resident_memory_bytes')).toBeGreaterThan(0);
     expect(text).not.toContain(token);
 
@@ -331,6 +378,27 @@ describe('Worker', () => {
       await setup.queue.enqueue(setup.jobId, 'train', round, plan.slice(0, 1));
       await until(() => job.tracker.has(0), `shard 0 of round ${round}`);
     }
+  });
+
+  it('with two threads, hands back every shard still in hand when the grace period is over', async () => {
+    const setup = await setUp();
+    let held = 0;
+    setup.coordinator.beforeVerdict = () => {
+      held++;
+      // No answer until the test is over.
+      return new Promise((resolve) => cleanup.push(() => Promise.resolve(resolve(undefined))));
+    };
+    const { worker, events, logs } = await startWorker(setup, { threads: 2, shutdownGraceMs: 100 });
+    await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 2));
+    await until(() => held === 2, 'two reports');
+    expect(worker.currentShards).toHaveLength(2);
+    await worker.close();
+    const ids = [`${setup.jobId}-r0-b0-1`, `${setup.jobId}-r0-b1-2`];
+    for (const id of ids) {
+      expect(await setup.probe.state(id)).toBe('prioritized');
+      expect(logs).toContain(`worker: handed shard ${id} back to the queue`);
+    }
+    expect(events.map((e) => e.outcome)).toEqual(['handed-back', 'handed-back']);
   });
 
   it('hands the shard in hand back to the queue when the grace period is over', async () => {

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it, onTestFailed } from 'vitest'
 import { faultSpec } from './support/fault-spec';
 import { FaultCluster, killHard, until, type WorkerHandle } from './support/fault-cluster';
 import { expectReferenceBits, referenceState } from './support/reference';
+import { freePort } from '../support/free-port';
 
 // Scenarios 1 and 8 of docs/RELIABILITY.md: a worker dies (kill -9) or is told to stop
 // (SIGTERM) while it holds a shard. The straggler deadline is set out of reach here, so that
@@ -62,6 +63,39 @@ describe('a worker killed with kill -9 while it holds a shard', () => {
     expect(shard).toMatch(new RegExp(`^${jobId}-r0-b\\d-\\d$`));
     await until(async () => (await worker(doomed.id)).state === WorkerState.LOST, 'the dead worker to show LOST');
     await survivor.process.stop();
+  });
+});
+
+describe('a worker of two compute threads killed with kill -9 while it holds two shards', () => {
+  it('loses nothing: both shards come back, the job ends with the undisturbed bits, each shard accepted once', async () => {
+    onTestFailed(() => console.error(cluster.outputs()));
+    const accepted = await cluster.metric('metatrain_shards_reported_total{status="accepted"}');
+    const doomed = await cluster.startWorker('doomed-2t', { ...HOLD_FOREVER, WORKER_THREADS: '2' });
+    const jobId = await cluster.api.submit(SPEC);
+    let held: string[] = [];
+    await until(async () => (held = (await worker(doomed.id)).currentShard.split(',').filter((s) => s.startsWith(`${jobId}-`))).length === 2, `${doomed.id} to hold two shards`);
+    const httpPort = await freePort();
+    const survivor = await cluster.startWorker('survivor-2t', { WORKER_THREADS: '2', WORKER_HTTP_PORT: String(httpPort) });
+    await killHard(doomed.process);
+    try {
+      await cluster.succeeded(jobId);
+      expectReferenceBits(await cluster.latestCheckpoint(jobId), reference);
+      expect((await cluster.metric('metatrain_shards_reported_total{status="accepted"}')) - accepted).toBe(SHARDS);
+      expect((await worker(survivor.id)).shardsDone).toBe(SHARDS);
+      expect(await worker(doomed.id)).toMatchObject({ shardsDone: 0, threads: 2 });
+      expect(held.every((id) => new RegExp(`^${jobId}-r0-b\\d-\\d$`).test(id))).toBe(true);
+      // The coordinator announced each new θ on Redis and the survivor heard it. (Whether a
+      // prefetch follows depends on whether a shard enqueued ahead already asked; GetParameters
+      // calls that found a version not out yet count too: at least one call per version.)
+      const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+      const value = (name: string) => Number(metrics.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1]);
+      expect(value('metatrain_worker_threads')).toBe(2);
+      expect(value('metatrain_worker_parameter_fetches_total')).toBeGreaterThanOrEqual(6);
+      expect(value('metatrain_worker_parameter_announcements_total')).toBeGreaterThan(0);
+    } finally {
+      // Gone before the next scenario, which counts every shard per worker.
+      await survivor.process.stop();
+    }
   });
 });
 

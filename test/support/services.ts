@@ -45,10 +45,13 @@ export async function startCoordinatorUntil(env: NodeJS.ProcessEnv, line: RegExp
   return { service, line: match.input, output };
 }
 
-/** Starts `pnpm start:worker` as a separate OS process, waiting for its ready line. */
+/**
+ * Starts `pnpm start:worker` as a separate OS process, waiting for its ready line. One compute
+ * thread unless `env` says WORKER_THREADS: a test counts shards per worker.
+ */
 export async function startWorkerProcess(env: NodeJS.ProcessEnv, output: string[] = [], cwd?: string): Promise<ServiceProcess> {
   const service = startService(`worker ${env.WORKER_ID ?? ''}`, process.execPath, ['--import', TSX, WORKER_MAIN], {
-    env: { ...process.env, ...env },
+    env: { ...process.env, WORKER_THREADS: '1', ...env },
     ...(cwd ? { cwd } : {}),
     ready: /^worker ready: /,
     log: (line) => output.push(line),

@@ -22,7 +22,7 @@ export interface WorkerProcess {
 export function startWorkerProcess(env: NodeJS.ProcessEnv): WorkerProcess {
   const child = spawn(process.execPath, [TSX_CLI, WORKER_MAIN], {
     cwd: REPO_ROOT,
-    env: { ...process.env, METATRAIN_BACKEND: 'wasm', ...env },
+    env: { ...process.env, METATRAIN_BACKEND: 'wasm', WORKER_THREADS: '1', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
     // A process group of its own: tsx runs the script in a child process, and kill() must
     // reach that one too (SIGTERM is relayed by tsx, SIGKILL cannot be).

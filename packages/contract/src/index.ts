@@ -29,3 +29,5 @@ export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
 export type { ShardJobRef } from './queue/shard-ids';
 export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
 export type { ShardQueueKeys } from './queue/queue-keys';
+export { encodeParameterAnnouncement, parseParameterAnnouncement } from './queue/parameter-announcement';
+export type { ParameterAnnouncement } from './queue/parameter-announcement';

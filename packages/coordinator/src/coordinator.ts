@@ -25,6 +25,7 @@ import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
 import { BullShardQueue } from './queue/bull-shard-queue';
+import { ParameterAnnouncer } from './queue/parameter-announcer';
 import { RedisJobRegistry } from './registry/redis-job-registry';
 import { LeaseKeeper } from './registry/lease-keeper';
 import { retryUntilConnected } from './retry-until-connected';
@@ -50,6 +51,7 @@ export class Coordinator {
       registry: RedisJobRegistry;
       lease: LeaseKeeper;
       queue: BullShardQueue;
+      announcer: ParameterAnnouncer;
       jobs: JobManager;
       grpcServer: grpc.Server;
       http: HttpServer;
@@ -94,6 +96,7 @@ export class Coordinator {
       onRetaken: async () => ref.jobs?.resumeAll(),
     });
     const queue = await retryUntilConnected('the shard queue', () => BullShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
+    const announcer = await retryUntilConnected('parameter announcements', () => ParameterAnnouncer.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName, log }), log);
 
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
@@ -107,6 +110,7 @@ export class Coordinator {
       observer: metrics,
       shardDeadlineMs: options.shardDeadlineMs,
       computeSlots: () => workers.computeSlots(),
+      announce: (announcement) => announcer.announce(announcement),
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
       data,
@@ -163,7 +167,7 @@ export class Coordinator {
     // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
     http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
     const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, grpc ${describeSecurity(options)}`);
     return coordinator;
@@ -175,7 +179,7 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, lease, queue, registry, storage, http, dashboard, adaptEngine } = this.parts;
+      const { grpcServer, jobs, lease, queue, announcer, registry, storage, http, dashboard, adaptEngine } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
@@ -189,6 +193,7 @@ export class Coordinator {
         ],
         ['adaptation threads', () => adaptEngine.close()],
         ['queue', () => queue.close()],
+        ['parameter announcements', () => announcer.close()],
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],
       ];

@@ -53,6 +53,8 @@ export type { InternalErrorHandler, StatusError } from './grpc/grpc-errors';
 
 export type { EnqueueResult, QueueDepth, ShardQueue } from './queue/shard-queue';
 export { BullShardQueue } from './queue/bull-shard-queue';
+export { ParameterAnnouncer } from './queue/parameter-announcer';
+export type { ParameterAnnouncerOptions } from './queue/parameter-announcer';
 export type { QueueErrorHandler } from './queue/bull-shard-queue';
 export { compileShardQueueOptions } from './queue/shard-queue-options';
 export type { CompiledShardQueueOptions, Retention, ShardQueueOptions } from './queue/shard-queue-options';

@@ -3,9 +3,12 @@ import { join } from 'node:path';
 import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
 import { datasetResolver } from '@metatrain/datasets';
-import { ComputeThread } from './compute/compute-thread';
+import { ParameterSource } from './cache/parameter-source';
+import { ComputePool } from './compute/compute-pool';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
+import { fetchPublished } from './grpc/fetch-published';
+import { ParameterAnnouncements } from './queue/parameter-announcements';
 import { ShardConsumer } from './queue/shard-consumer';
 import { Registration } from './registration/registration';
 import { withTestFaults } from './faults/faulty-coordinator';
@@ -17,7 +20,9 @@ import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
 interface Parts {
-  thread: ComputeThread;
+  pool: ComputePool;
+  parameters: ParameterSource;
+  announcements: ParameterAnnouncements;
   client: CoordinatorClient;
   processor: ShardProcessor;
   registration: Registration;
@@ -29,11 +34,13 @@ interface Parts {
 
 /**
  * A metatrain worker (docs/ARCHITECTURE.md §5): registers with the coordinator and heartbeats,
- * takes shards from the BullMQ queue one at a time, computes them in a worker thread, reports
- * them over gRPC and completes each queue job only after the coordinator answered.
+ * takes shards from the BullMQ queue, as many at once as it has compute threads (`threads`),
+ * computes each in a worker thread from θ fetched once per version in the main thread (and
+ * prefetched when the coordinator announces a version), reports them over gRPC and completes
+ * each queue job only after the coordinator answered.
  *
- * `create()` returns once the worker consumes; `close()` stops taking shards, lets the one in
- * hand finish within `shutdownGraceMs` (then hands it back to the queue) and closes
+ * `create()` returns once the worker consumes; `close()` stops taking shards, lets those in
+ * hand finish within `shutdownGraceMs` (then hands them back to the queue) and closes
  * everything. Idempotent. While the coordinator quarantines the worker, it takes no shards
  * (QuarantineGate). With `httpPort` set it serves `/healthz`, `/readyz` and `/metrics` from
  * the start, so probes see a worker that waits for Redis or the coordinator as alive.
@@ -47,7 +54,7 @@ export class Worker {
   ) {}
 
   /**
-   * Starts the compute thread (which selects the backend), connects to Redis and registers
+   * Starts the compute threads (each selects the backend), connects to Redis and registers
    * with the coordinator (waiting for each, with log lines, while it is unreachable), then
    * starts consuming shards.
    *
@@ -64,8 +71,17 @@ export class Worker {
     };
     const phase: Parts['phase'] = { now: 'starting' };
     const quarantine = new QuarantineGate(log);
-    let currentShard = (): string => '';
-    const metrics = new WorkerMetrics(() => ({ currentShard: currentShard(), quarantined: quarantine.quarantined }));
+    // Read at each scrape; the parts exist once they are made (the HTTP port serves before).
+    const made: { consumer?: ShardConsumer; parameters?: ParameterSource } = {};
+    let announcementsHeard = 0;
+    const metrics = new WorkerMetrics(() => ({
+      currentShards: made.consumer?.currentShards ?? [],
+      quarantined: quarantine.quarantined,
+      threads: compiled.threads,
+      parameterFetches: made.parameters?.fetches ?? 0,
+      parameterPrefetches: made.parameters?.prefetches ?? 0,
+      announcementsHeard,
+    }));
     try {
       const http = await startWorkerHttp(compiled, metrics, () => workerReadiness(phase.now, quarantine.quarantineReason));
       if (http) {
@@ -73,8 +89,8 @@ export class Worker {
         log(`worker: http on ${http.address}`);
       }
       const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
-      const thread = await ComputeThread.create({ backend: compiled.backend, dataDir: compiled.dataDir, log });
-      cleanups.push(() => thread.close());
+      const pool = await ComputePool.create({ threads: compiled.threads, backend: compiled.backend, dataDir: compiled.dataDir, log });
+      cleanups.push(() => pool.close());
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,
         token: compiled.token,
@@ -83,10 +99,13 @@ export class Worker {
         transferTimeoutMs: compiled.transferTimeoutMs,
       });
       cleanups.push(() => client.close());
-      metrics.identify({ workerId: compiled.workerId, backend: thread.backend.name, device: thread.backend.device, version: WORKER_VERSION });
+      metrics.identify({ workerId: compiled.workerId, backend: pool.backend.name, device: pool.backend.device, version: WORKER_VERSION });
+      const parameters = new ParameterSource({ fetch: (jobId, version) => fetchPublished((j, v) => client.fetchParameters(j, v), jobId, version), log });
+      made.parameters = parameters;
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
-        compute: thread,
+        compute: pool,
+        parameters,
         workerId: compiled.workerId,
         log,
         onShard: (event) => {
@@ -108,6 +127,7 @@ export class Worker {
           signal: compiled.signal,
           lockDurationMs: compiled.lockDurationMs,
           stalledIntervalMs: compiled.stalledIntervalMs,
+          concurrency: pool.size,
         },
         (queueJobId, message, signal) => processor.process(queueJobId, message, signal),
         {
@@ -116,18 +136,31 @@ export class Worker {
         },
       );
       cleanups.push(() => consumer.close(0));
-      currentShard = () => consumer.currentShard;
+      made.consumer = consumer;
+      // θ of a job this worker holds is fetched as soon as the coordinator publishes it.
+      const announcements = ParameterAnnouncements.create({
+        redisUrl: compiled.redisUrl,
+        prefix: compiled.queuePrefix,
+        queueName: compiled.queueName,
+        log,
+        onAnnounced: ({ jobId, version }) => {
+          announcementsHeard++;
+          parameters.prefetch(jobId, version);
+        },
+      });
+      cleanups.push(() => announcements.close());
       const registration = await Registration.create({
         client,
         identity: {
           workerId: compiled.workerId,
-          backend: thread.backend.name,
-          device: thread.backend.device,
+          backend: pool.backend.name,
+          device: pool.backend.device,
           cores: availableParallelism(),
+          threads: pool.size,
           hostname: hostname(),
           version: WORKER_VERSION,
         },
-        status: () => ({ currentShard: consumer.currentShard, shardsDone: processor.shardsDone }),
+        status: () => ({ currentShard: consumer.currentShards.join(','), shardsDone: processor.shardsDone }),
         onStanding: (standing) => quarantine.update(standing),
         log,
         signal: compiled.signal,
@@ -135,7 +168,7 @@ export class Worker {
       quarantine.attach(consumer);
       consumer.start();
       phase.now = 'running';
-      return new Worker(compiled, { thread, client, processor, registration, consumer, http, phase });
+      return new Worker(compiled, { pool, parameters, announcements, client, processor, registration, consumer, http, phase });
     } catch (error) {
       await cleanup();
       throw error;
@@ -146,9 +179,19 @@ export class Worker {
     return this.options.workerId;
   }
 
-  /** The compute backend of this worker's thread. */
+  /** The compute backend of this worker's threads. */
   get backend(): BackendInfo {
-    return this.parts.thread.backend;
+    return this.parts.pool.backend;
+  }
+
+  /** Compute threads: shards computed at once. */
+  get threads(): number {
+    return this.parts.pool.size;
+  }
+
+  /** GetParameters calls made since the start (on demand and prefetched). */
+  get parameterFetches(): number {
+    return this.parts.parameters.fetches;
   }
 
   /** `host:port` of the coordinator. */
@@ -166,25 +209,26 @@ export class Worker {
     return this.parts.processor.shardsDone;
   }
 
-  /** BullMQ id of the shard in hand; '' when idle. */
-  get currentShard(): string {
-    return this.parts.consumer.currentShard;
+  /** BullMQ ids of the shards in hand; empty when idle. */
+  get currentShards(): string[] {
+    return this.parts.consumer.currentShards;
   }
 
   /**
-   * Stops taking shards, waits up to `shutdownGraceMs` for the one in hand (then hands it
-   * back to the queue), and closes the queue, the heartbeats, the thread, the channels and,
+   * Stops taking shards, waits up to `shutdownGraceMs` for those in hand (then hands them
+   * back to the queue), and closes the queue, the announcements, the heartbeats, the threads, the channels and,
    * last, the HTTP port (`/readyz` says "shutting down" meanwhile). Each step runs even if one
    * before failed; idempotent.
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { consumer, registration, thread, client, http, phase } = this.parts;
+      const { consumer, announcements, registration, pool, client, http, phase } = this.parts;
       phase.now = 'closing';
       const steps: Array<[string, () => Promise<void> | void]> = [
         ['queue', () => consumer.close(this.options.shutdownGraceMs)],
+        ['parameter announcements', () => announcements.close()],
         ['heartbeats', () => registration.close()],
-        ['compute thread', () => thread.close()],
+        ['compute threads', () => pool.close()],
         ['grpc', () => client.close()],
         ['http', () => http?.close()],
       ];

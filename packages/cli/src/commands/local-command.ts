@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { RUN_FILES, storageKeys } from '@metatrain/core';
@@ -39,8 +40,9 @@ async function* recordRounds(events: AsyncIterable<JobEvent>, lines: Map<number,
 }
 
 /**
- * `metatrain local <spec> [--workers N] [--out dir] [--force]`: the whole distributed stack on
- * this machine — a coordinator and N worker processes, Redis from REDIS_URL or a private
+ * `metatrain local <spec> [--workers N] [--threads T] [--out dir] [--force]`: the whole
+ * distributed stack on this machine — a coordinator and N worker processes of T compute
+ * threads each (by default the machine's cores shared among the workers), Redis from REDIS_URL or a private
  * redis-server — running one job to the end. The run directory is chosen as `train` chooses
  * it and gets what `train` writes at its top: export/, metrics.jsonl, learning-curves.svg.
  * The coordinator keeps its own storage (its `jobs/<id>/`, with the checkpoints) apart, in
@@ -51,6 +53,8 @@ export async function localCommand(args: string[]): Promise<number> {
   const [specPath, ...extra] = positionals;
   if (!specPath || extra.length > 0) throw new UsageError(usageLine('local'));
   const workers = positiveInt('workers', values.workers, 2);
+  // Without --threads the workers share the cores rather than each take them all.
+  const threads = positiveInt('threads', values.threads, Math.max(1, Math.floor(availableParallelism() / workers)));
   const { spec, baseDir, text } = await loadSpec(specPath);
   // Fetched here first, with a progress bar: the coordinator and the workers (which inherit
   // this environment) resolve the spec's datasets themselves and find them where this process
@@ -63,7 +67,7 @@ export async function localCommand(args: string[]): Promise<number> {
   // The coordinator's storage is its own (one layout: jobs/<id>/), not the run directory.
   const storageUrl = process.env.STORAGE_URL || pathToFileURL(coordinatorDir).href;
   await mkdir(process.env.STORAGE_URL ? outDir : coordinatorDir, { recursive: true });
-  const cluster = await startLocalCluster({ workers, storageUrl, log });
+  const cluster = await startLocalCluster({ workers, threads, storageUrl, log });
   const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
   const controller = new AbortController();
   const stop = () => controller.abort();
@@ -72,7 +76,7 @@ export async function localCommand(args: string[]): Promise<number> {
   try {
     const submitted = await withUploadedData(spec, baseDir, (bytes) => client.uploadData(bytes), log);
     const { jobId } = await client.submitJob(submitted === spec ? text : JSON.stringify(submitted));
-    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es); dashboard at ${cluster.dashboard}`);
+    log(`local: job ${jobId} on a coordinator at ${cluster.coordinator} and ${workers} worker process(es) of ${threads} thread(s); dashboard at ${cluster.dashboard}`);
     const byRound = new Map<number, MetricsLine>();
     const progress = createProgress({ total: spec.outer.iterations, label: spec.name });
     const followed = await followJob(recordRounds(client.watchJob(jobId, controller.signal), byRound), progress);

@@ -43,13 +43,14 @@ export const TRAIN_HELP = {
 export const LOCAL_HELP = {
   group: 'here',
   summary: 'run a job on a coordinator and N worker processes on this machine',
-  usage: 'metatrain local <spec.yaml|json> [--workers N] [--out <dir>] [--force]',
+  usage: 'metatrain local <spec.yaml|json> [--workers N] [--threads T] [--out <dir>] [--force]',
   details: [
     'Starts a coordinator, N workers and a private redis-server (unless REDIS_URL is set), runs the job to the end and writes what train writes: export/, metrics.jsonl and learning-curves.svg at the top of the run directory, the same bits as train. The coordinator keeps its own storage (its checkpoints) in <dir>/.coordinator/, or at STORAGE_URL when set. The dashboard address is printed at the start.',
     'Run directories are chosen as for train: without --out a second run goes to runs/<name>-2, …; an --out that holds a run is refused unless --force. There is no --resume.',
   ],
   flags: {
     workers: { type: 'string', value: 'N', byDefault: '2', text: 'worker processes' },
+    threads: { type: 'string', value: 'T', byDefault: "the machine's cores divided among the workers, at least 1", text: 'compute threads per worker (WORKER_THREADS): shards each worker computes at once' },
     out: {
       type: 'string',
       value: '<dir>',
@@ -58,7 +59,7 @@ export const LOCAL_HELP = {
     },
     force: { type: 'boolean', byDefault: 'off', text: 'delete the run in --out first (its checkpoints, export and metrics; nothing else)' },
   },
-  examples: ['metatrain local examples/sinusoid-maml.yaml', 'metatrain local examples/sinusoid-maml.yaml --workers 4 --out runs/sine-local'],
+  examples: ['metatrain local examples/sinusoid-maml.yaml', 'metatrain local examples/sinusoid-maml.yaml --workers 4 --out runs/sine-local', 'metatrain local examples/omniglot-protonet.yaml --workers 1 --threads 2'],
 } as const satisfies CommandHelp;
 
 /** `metatrain eval`. */

@@ -88,18 +88,19 @@ describe('tables', () => {
       hostname: 'node-a',
       version: '0.1.0',
       state: WorkerState.ACTIVE,
-      currentShard: 'sine-abc123-r5-s2',
+      currentShard: 'sine-abc123-r5-b2-3,sine-abc123-r5-b3-4',
       shardsDone: 42,
       registeredAtMs: NOW - 600_000,
       lastHeartbeatMs: NOW - 2_000,
       reportsRejected: 0,
+      threads: 2,
     };
-    const lost = { ...worker, workerId: 'cpu-2', backend: 'wasm', device: '', cores: 2, state: WorkerState.LOST, currentShard: '', shardsDone: 7, lastHeartbeatMs: NOW - 300_000 };
+    const lost = { ...worker, workerId: 'cpu-2', backend: 'wasm', device: '', cores: 2, threads: 1, state: WorkerState.LOST, currentShard: '', shardsDone: 7, lastHeartbeatMs: NOW - 300_000 };
     expect(formatWorkerTable([worker, lost], NOW)).toBe(
       [
-        'ID      BACKEND      DEVICE       CORES   STATE    SHARD               SHARDS DONE   HEARTBEAT',
-        'gpu-1   tensorflow   NVIDIA A10   8       ACTIVE   sine-abc123-r5-s2   42            2s',
-        'cpu-2   wasm         -            2       LOST     -                   7             5m',
+        'ID      BACKEND      DEVICE       CORES   THREADS   STATE    SHARDS                                     SHARDS DONE   HEARTBEAT',
+        'gpu-1   tensorflow   NVIDIA A10   8       2         ACTIVE   sine-abc123-r5-b2-3, sine-abc123-r5-b3-4   42            2s',
+        'cpu-2   wasm         -            2       1         LOST     -                                          7             5m',
         '',
       ].join('\n'),
     );

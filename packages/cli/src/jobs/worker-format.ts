@@ -13,12 +13,14 @@ export function formatWorkerTable(workers: WorkerInfo[], now: number): string {
     w.backend || '-',
     w.device || '-',
     w.cores ? String(w.cores) : '-',
+    w.threads ? String(w.threads) : '-',
     workerStateName(w.state),
-    w.currentShard || '-',
+    // One id per shard in hand (a worker with several threads holds several), comma-separated.
+    w.currentShard ? w.currentShard.split(',').join(', ') : '-',
     String(w.shardsDone),
     age(w.lastHeartbeatMs, now),
   ]);
-  return renderTable(['id', 'backend', 'device', 'cores', 'state', 'shard', 'shards done', 'heartbeat'], rows);
+  return renderTable(['id', 'backend', 'device', 'cores', 'threads', 'state', 'shards', 'shards done', 'heartbeat'], rows);
 }
 
 /** A worker for --json: state by name, times as ISO 8601. */
@@ -29,6 +31,7 @@ export function workerToJson(w: WorkerInfo): Record<string, unknown> {
     backend: w.backend,
     device: w.device,
     cores: w.cores,
+    threads: w.threads,
     hostname: w.hostname,
     version: w.version,
     state: workerStateName(w.state),

@@ -13,12 +13,14 @@ const TSX = import.meta.resolve('tsx');
 
 export interface LocalClusterOptions {
   workers: number;
+  /** Compute threads of each worker (WORKER_THREADS). */
+  threads: number;
   /** STORAGE_URL of the coordinator (`file:///…` for a directory). */
   storageUrl: string;
   log: (line: string) => void;
 }
 
-/** A coordinator and N workers on this machine, with a private Redis unless REDIS_URL is set. */
+/** A coordinator and N workers of `threads` compute threads each on this machine, with a private Redis unless REDIS_URL is set. */
 export interface LocalCluster {
   /** host:port of the coordinator's gRPC server. */
   readonly coordinator: string;
@@ -60,7 +62,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     for (let i = 0; i < options.workers; i++) {
       services.push(
         startService(`worker-${i + 1}`, process.execPath, node(WORKER_MAIN), {
-          env: { ...env, COORDINATOR_ADDR: address, WORKER_ID: `local-${i + 1}` },
+          env: { ...env, COORDINATOR_ADDR: address, WORKER_ID: `local-${i + 1}`, WORKER_THREADS: String(options.threads) },
           ready: /^worker ready: /,
           log,
         }),

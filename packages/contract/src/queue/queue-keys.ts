@@ -19,6 +19,12 @@ export interface ShardQueueKeys {
   delayed: string;
   /** Ours: the fair-share bookkeeping (a hash: virtual time, each job's last tag). */
   fairShare: string;
+  /**
+   * Ours: the pub/sub channel on which the coordinator announces each parameter version as it
+   * publishes it for GetParameters (a {@link ParameterAnnouncement}, JSON), so that workers
+   * prefetch it before its shards arrive. A channel, not a key: it holds nothing.
+   */
+  parameters: string;
   /** Ours: the re-enqueue counter of each shard of `jobId` (a hash, field `r{round}-b{first}-{end}` for a block range of a round, `r{round}-e{first}-{end}` of an evaluation). */
   attempts(jobId: string): string;
 }
@@ -40,6 +46,7 @@ export function shardQueueKeys(prefix = DEFAULT_QUEUE_PREFIX, name = DEFAULT_QUE
     active: key('active'),
     delayed: key('delayed'),
     fairShare: key('mt-fair-share'),
+    parameters: key('mt-parameters'),
     attempts: (jobId) => key(`mt-attempts:${jobId}`),
   };
 }

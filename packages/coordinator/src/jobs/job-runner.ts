@@ -36,6 +36,8 @@ export interface JobRunnerDeps {
   computeSlots: () => number;
   /** Where the job's relative data paths resolve; recorded in the export. */
   dataDir: string;
+  /** Tells the workers a version can be fetched (ParameterAnnouncer); fire and forget. @default none */
+  announce?: (announcement: { jobId: string; version: number }) => void;
   log: (line: string) => void;
 }
 
@@ -82,6 +84,7 @@ export class JobRunner {
       queue: deps.queue,
       observer: deps.observer,
       shardDeadlineMs: deps.shardDeadlineMs,
+      announce: (version) => deps.announce?.({ jobId, version }),
       log: deps.log,
     });
     const backends = new Set(record.backends ?? []);

@@ -55,6 +55,34 @@ afterEach(() => {
 });
 
 describe('QueueShards', () => {
+  it('announces each new version once, when GetParameters can already read it', async () => {
+    const observer = new RecordingObserver();
+    const announced: Array<[number, boolean]> = [];
+    const ref: { shards?: QueueShards } = {};
+    ref.shards = new QueueShards({
+      jobId: 'job-1',
+      layout,
+      shardSize: 1,
+      computeSlots: () => 2,
+      queue: new MemoryShardQueue(),
+      observer,
+      shardDeadlineMs: 600_000,
+      // What a worker hearing it does: fetch the version.
+      announce: (version) => announced.push([version, ref.shards?.parameters(version) !== undefined]),
+      log: () => undefined,
+    });
+    const signal = new AbortController().signal;
+    void ref.shards.collect({ kind: 'eval', version: 3, params: paramsAt(3), blocks: plan }, signal);
+    void ref.shards.collect({ kind: 'train', version: 3, params: paramsAt(3), blocks: plan }, signal);
+    void ref.shards.collect({ kind: 'train', version: 4, params: paramsAt(4), blocks: plan }, signal);
+    await settle();
+    // The evaluation and the round of version 3 share one announcement.
+    expect(announced).toEqual([
+      [3, true],
+      [4, true],
+    ]);
+  });
+
   it('enqueues a collection and hands back its blocks in block order, first result winning', async () => {
     const { queue, shards, open } = setup();
     const collected = open('train', 0);

@@ -26,6 +26,11 @@ export interface QueueShardsOptions {
   observer: QueueShardsObserver;
   /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;
+  /**
+   * Told each new version once it can be fetched (ParameterAnnouncer): must return at once.
+   * @default nothing is announced
+   */
+  announce?: (version: number) => void;
   log: (line: string) => void;
 }
 
@@ -179,11 +184,17 @@ export class QueueShards implements ShardRunner {
     return { kind: next.kind, version: next.version, blocksPerShard, enqueued };
   }
 
-  /** Makes θ_version fetchable (answering the calls waiting for it) and forgets versions older than the one before it. */
+  /**
+   * Makes θ_version fetchable (answering the calls waiting for it), announces it when it is
+   * new (after it is readable, so a worker that hears it can fetch it), and forgets versions
+   * older than the one before it.
+   */
   private publish(version: number, params: ParamSet): void {
+    const fresh = !this.versions.has(version);
     this.versions.set(version, params);
     for (const v of this.versions.keys()) if (v < version - 1) this.versions.delete(v);
     for (const waiter of this.waiters) if (waiter.version === version) waiter.settle(params);
+    if (fresh) this.options.announce?.(version);
   }
 
   /** Answers every waiting GetParameters "not published yet": their workers hand the shards back and take the next. */

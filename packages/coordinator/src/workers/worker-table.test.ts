@@ -2,7 +2,7 @@ import { WorkerState } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { WorkerTable } from './worker-table';
 
-const request = (workerId: string) => ({ workerId, backend: 'wasm', device: 'cpu', cores: 2, hostname: 'h', version: '0.1.0' });
+const request = (workerId: string, threads = 1) => ({ workerId, backend: 'wasm', device: 'cpu', cores: 2, hostname: 'h', version: '0.1.0', threads });
 const bad = (reason = 'sum: "w" has a non-finite value (NaN) at element 0') => ({ rejected: reason });
 
 function table(quarantineAfter = 3): { workers: WorkerTable; clock: { now: number } } {
@@ -47,6 +47,18 @@ describe('WorkerTable', () => {
     expect(workers.standing('a').quarantined).toBe(false);
     clock.now += 101;
     expect(workers.list()[0]).toMatchObject({ state: WorkerState.LOST, reportsRejected: 10 });
+  });
+
+  it('counts the compute threads of the active workers as slots (an old worker that sends 0 as one)', () => {
+    const { workers, clock } = table();
+    workers.register(request('b', 4));
+    workers.register(request('old', 0));
+    expect(workers.computeSlots()).toBe(6);
+    clock.now += 60;
+    workers.heartbeat('b', '');
+    clock.now += 60;
+    // 'a' and 'old' missed their lease: only b's four threads are left.
+    expect(workers.computeSlots()).toBe(4);
   });
 
   it('lets an unknown worker report, and does not count it', () => {

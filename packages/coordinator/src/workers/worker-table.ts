@@ -78,6 +78,8 @@ export class WorkerTable {
         registeredAtMs: now,
         lastHeartbeatMs: now,
         reportsRejected: previous?.info.reportsRejected ?? 0,
+        // A worker older than the field sends 0: it computes one shard at a time.
+        threads: Math.max(1, request.threads),
       },
     };
     this.entries.set(request.workerId, entry);
@@ -140,11 +142,13 @@ export class WorkerTable {
   }
 
   /**
-   * The compute slots of the live workers, what `shardSize: auto` sizes shards for: one per
-   * active worker (each computes one shard at a time).
+   * The compute slots of the live workers, what `shardSize: auto` sizes shards for: the
+   * compute threads of the active workers (each thread computes one shard at a time).
    */
   computeSlots(): number {
-    return this.counts().active;
+    return this.list()
+      .filter((w) => w.state === WorkerState.ACTIVE)
+      .reduce((slots, w) => slots + w.threads, 0);
   }
 
   /** Workers by state, for the metrics. */

@@ -3,6 +3,7 @@ import { OMNIGLOT_ZIPS } from '@metatrain/core/testing';
 import { computeEvalShard, computeShard, createComputeContext, selectBackend } from '@metatrain/metalearn';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
+import { toShared } from '../cache/parameter-source';
 import { ComputeThread } from './compute-thread';
 
 const SPEC = `name: thread-test
@@ -37,37 +38,32 @@ describe('ComputeThread', () => {
     await selectBackend({ prefer: 'wasm', log: () => undefined });
   });
 
-  it('computes shards in its thread bit for bit as computeShard does here, block by block, fetching each version once', async () => {
+  it('computes shards in its thread bit for bit as computeShard does here, block by block, from shared parameters', async () => {
     const { thread, logs } = await start();
     expect(thread.backend.name).toBe('wasm');
     expect(logs.join('\n')).toMatch(/^backend: wasm/);
 
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
     const theta = initialMetaParams(ctx);
-    const fetched: ParamSet[] = [];
-    const fetch = (): Promise<ParamSet> => {
-      // A fresh copy each time, as a decoded GetParameters payload is.
-      fetched.push(theta.map((p) => ({ ...p, values: new Float32Array(p.values) })));
-      return Promise.resolve(fetched[fetched.length - 1] as ParamSet);
-    };
+    // As ParameterSource hands them out: one copy in shared memory for every shard.
+    const shared = toShared(theta);
     const blocks = planRoundBlocks(ctx.spec); // 3 blocks of 2 tasks
     for (const range of groupBlocks([0, 1, 2], 2)) {
-      const computed = await thread.compute({ shardKind: 'train', jobId: 'job-1', specText: SPEC, files: NO_FILES, version: 0, blocks: range }, fetch);
+      const computed = await thread.compute({ shardKind: 'train', jobId: 'job-1', specText: SPEC, files: NO_FILES, version: 0, blocks: range }, shared);
       const local = computeShard(ctx, theta, 0, blocks.slice(range.first, range.first + range.count));
       expect(computed.sums).toHaveLength(range.count);
       computed.sums.forEach((sum, b) => expect(paramsEqual(sum, local[b]!.sum)).toBe(true));
       expect(computed.metrics).toEqual(local.flatMap((r) => r.metrics));
       expect(computed.computeMs).toBeGreaterThan(0);
     }
-    expect(fetched).toHaveLength(1);
-    // Moved to the thread, not copied: the fetched arrays are detached here.
-    expect(fetched[0]?.every((p) => p.values.buffer.byteLength === 0)).toBe(true);
+    // Shared, not moved: the arrays are still readable here.
+    expect(paramsEqual(shared, theta)).toBe(true);
   });
 
   it('fails a shard whose blocks are not in the plan of its spec, naming them', async () => {
     const { thread } = await start();
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-    await expect(thread.compute({ shardKind: 'train', jobId: 'job-x', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 2, count: 2 } }, () => Promise.resolve(initialMetaParams(ctx)))).rejects.toThrow(
+    await expect(thread.compute({ shardKind: 'train', jobId: 'job-x', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 2, count: 2 } }, initialMetaParams(ctx))).rejects.toThrow(
       'shard message: first_block, block_count: blocks 2..3 are outside the 3 blocks (0..2) of the round',
     );
   });
@@ -84,7 +80,7 @@ outer: { lr: 0.001, metaBatchSize: 2, iterations: 1 }
     const ctx = createComputeContext(parseSpecText(spec), createTaskFamily(parseSpecText(spec).tasks, { files }));
     const theta = initialMetaParams(ctx);
     const blocks = { first: 0, count: 1 };
-    const copy = () => Promise.resolve(theta.map((p) => ({ ...p, values: new Float32Array(p.values) })));
+    const copy = toShared(theta);
     const computed = await thread.compute({ shardKind: 'train', jobId: 'job-d', specText: spec, files, version: 0, blocks }, copy);
     expect(paramsEqual(computed.sums[0]!, computeShard(ctx, theta, 0, planRoundBlocks(ctx.spec))[0]!.sum)).toBe(true);
     // Without the path the thread cannot build the family: it says which dataset to fetch.
@@ -97,7 +93,7 @@ outer: { lr: 0.001, metaBatchSize: 2, iterations: 1 }
     const { thread } = await start();
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
     const theta = initialMetaParams(ctx);
-    const computed = await thread.compute({ shardKind: 'eval', jobId: 'job-e', specText: SPEC, files: NO_FILES, version: 2, blocks: { first: 1, count: 2 } }, () => Promise.resolve(theta.map((p) => ({ ...p, values: new Float32Array(p.values) }))));
+    const computed = await thread.compute({ shardKind: 'eval', jobId: 'job-e', specText: SPEC, files: NO_FILES, version: 2, blocks: { first: 1, count: 2 } }, toShared(theta));
     expect(computed.sums).toEqual([]);
     expect(computed.metrics.map((m) => m.task)).toEqual([2, 3, 4, 5]);
     expect(computed.metrics).toEqual(computeEvalShard(ctx, theta, planEvalBlocks(ctx.spec).slice(1)).flatMap((b) => b.metrics));
@@ -106,33 +102,27 @@ outer: { lr: 0.001, metaBatchSize: 2, iterations: 1 }
 
   it('fails a shard whose spec the thread cannot use, and keeps working', async () => {
     const { thread } = await start();
-    const bad = thread.compute({ shardKind: 'train', jobId: 'job-2', specText: 'name: [', files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, () =>
-      Promise.resolve([{ name: 'w', shape: [1], values: new Float32Array(1) }]),
-    );
+    const bad = thread.compute({ shardKind: 'train', jobId: 'job-2', specText: 'name: [', files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, [{ name: 'w', shape: [1], values: new Float32Array(1) }]);
     await expect(bad).rejects.toThrow(ComputeThreadError);
     await expect(bad).rejects.toThrow(/not valid YAML/);
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-    const good = await thread.compute({ shardKind: 'train', jobId: 'job-3', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, () => Promise.resolve(initialMetaParams(ctx)));
+    const good = await thread.compute({ shardKind: 'train', jobId: 'job-3', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, initialMetaParams(ctx));
     expect(good.metrics.map((m) => m.task)).toEqual([0, 1]);
   });
 
-  it('abort stops a shard in the middle of its computation, and the next shard gets a new thread', async () => {
+  it("the shard's signal stops it in the middle of its computation, and the next shard gets a new thread", async () => {
     const { thread } = await start();
     // A shard that takes seconds on wasm.
     const heavy = SPEC.replace('hidden: [16, 16]', 'hidden: [256, 256]').replace('shots: 5, queryShots: 5', 'shots: 50, queryShots: 50').replace('steps: 2', 'steps: 5').replace('metaBatchSize: 6', 'metaBatchSize: 20');
     const heavyCtx = createComputeContext(parseSpecText(heavy), createTaskFamily(parseSpecText(heavy).tasks));
-    let fetched = false;
-    const computing = thread.compute({ shardKind: 'train', jobId: 'heavy', specText: heavy, files: NO_FILES, version: 0, blocks: { first: 0, count: 10 } }, () => {
-      fetched = true;
-      return Promise.resolve(initialMetaParams(heavyCtx));
-    });
-    while (!fetched) await new Promise((resolve) => setTimeout(resolve, 5));
+    const controller = new AbortController();
+    const computing = thread.compute({ shardKind: 'train', jobId: 'heavy', specText: heavy, files: NO_FILES, version: 0, blocks: { first: 0, count: 10 } }, initialMetaParams(heavyCtx), controller.signal);
     await new Promise((resolve) => setTimeout(resolve, 100));
     const stopped = expect(computing).rejects.toThrow(new WorkerClosedError('shutdown grace period over'));
-    await thread.abort('shutdown grace period over');
+    controller.abort(new WorkerClosedError('shutdown grace period over'));
     await stopped;
     const ctx = createComputeContext(parseSpecText(SPEC), createTaskFamily(parseSpecText(SPEC).tasks));
-    const next = await thread.compute({ shardKind: 'train', jobId: 'job-4', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, () => Promise.resolve(initialMetaParams(ctx)));
+    const next = await thread.compute({ shardKind: 'train', jobId: 'job-4', specText: SPEC, files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, initialMetaParams(ctx));
     expect(next.metrics).toHaveLength(2);
   });
 
@@ -146,7 +136,7 @@ describe('ComputeThread with a thread that crashes', () => {
 
   it('fails the shard it held and replaces the thread', async () => {
     const { thread, logs } = await start({ entry });
-    const params = (): Promise<ParamSet> => Promise.resolve([{ name: 'w', shape: [2], values: new Float32Array([1, 2]) }]);
+    const params: ParamSet = [{ name: 'w', shape: [2], values: new Float32Array([1, 2]) }];
     const task = { specText: '', files: NO_FILES, version: 1, blocks: { first: 0, count: 1 } };
     await expect(thread.compute({ shardKind: 'train', jobId: 'crash', ...task }, params)).rejects.toThrow(/compute thread crashed: simulated crash/);
     expect(logs.some((l) => l.includes('starting a new compute thread'))).toBe(true);
@@ -156,14 +146,12 @@ describe('ComputeThread with a thread that crashes', () => {
 
   it('fails the shard in progress on close, and refuses work afterwards', async () => {
     const { thread } = await start({ entry });
-    let release: () => void = () => undefined;
-    const slowFetch = new Promise<ParamSet>((resolve) => (release = () => resolve([])));
-    const computing = thread.compute({ shardKind: 'train', jobId: 'slow', specText: '', files: NO_FILES, version: 1, blocks: { first: 0, count: 1 } }, () => slowFetch);
+    // The stand-in busy-waits `version` ms.
+    const computing = expect(thread.compute({ shardKind: 'train', jobId: 'slow', specText: '', files: NO_FILES, version: 2000, blocks: { first: 0, count: 1 } }, [])).rejects.toThrow(WorkerClosedError);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await thread.close();
-    release();
-    await expect(computing).rejects.toThrow(WorkerClosedError);
-    await expect(thread.compute({ shardKind: 'train', jobId: 'x', specText: '', files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, () => Promise.resolve([]))).rejects.toThrow(WorkerClosedError);
+    await computing;
+    await expect(thread.compute({ shardKind: 'train', jobId: 'x', specText: '', files: NO_FILES, version: 0, blocks: { first: 0, count: 1 } }, [])).rejects.toThrow(WorkerClosedError);
     await thread.close(); // idempotent
   });
 });

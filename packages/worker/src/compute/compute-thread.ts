@@ -5,7 +5,7 @@ import { Worker as NodeWorker } from 'node:worker_threads';
 import { BackendError, type BackendInfo, type BackendName, type BlockRange, type ParamSet } from '@metatrain/core';
 import type { ShardKind } from '@metatrain/core';
 import { ComputeThreadError, WorkerClosedError } from '../errors';
-import { transferable, type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
+import { type ComputeDone, type ComputeRequest, type SerializedError, type ThreadData, type ThreadReply } from './thread-protocol';
 
 /** Options of {@link ComputeThread.create}. */
 export interface ComputeThreadOptions {
@@ -19,7 +19,7 @@ export interface ComputeThreadOptions {
   entry?: URL;
 }
 
-/** One shard for the thread: everything but the parameters, which it asks for when it lacks them. */
+/** One shard for the thread: everything but the parameters, which come apart (ParameterSource). */
 export interface ShardTask {
   shardKind: ShardKind;
   jobId: string;
@@ -103,11 +103,11 @@ class ThreadHandle {
   request(request: ComputeRequest): Promise<ThreadReply> {
     if (this.ended) return Promise.reject(new ComputeThreadError('compute thread is not running'));
     if (this.pending) return Promise.reject(new Error('compute thread is busy: one shard at a time'));
-    const transfer = request.params ? transferable(request.params) : undefined;
-    const message: ComputeRequest = transfer ? { ...request, params: transfer.params } : request;
+    // Nothing transferred: the parameters are shared memory (ParameterSource), which a
+    // structured clone shares; any other array would be copied, never detached here.
     return new Promise((resolve, reject) => {
       this.pending = { resolve, reject };
-      this.thread.postMessage(message, transfer?.transfer ?? []);
+      this.thread.postMessage(request);
     });
   }
 
@@ -123,10 +123,11 @@ class ThreadHandle {
 }
 
 /**
- * The worker's compute thread (node:worker_threads). The thread selects the backend, keeps
- * compute contexts and parameters, and computes one shard at a time; arrays cross the
- * boundary as transferred buffers. A thread that crashes fails the shard it held and is
- * replaced by a new one. `close()` terminates it; idempotent.
+ * One of the worker's compute threads (node:worker_threads; ComputePool holds N). The thread
+ * selects the backend, keeps compute contexts, and computes one shard at a time from the
+ * parameters it is given (shared memory); block sums come back as transferred buffers. A
+ * thread that crashes fails the shard it held and is replaced by a new one. `close()`
+ * terminates it; idempotent.
  */
 export class ComputeThread {
   private current: ThreadHandle;
@@ -165,32 +166,26 @@ export class ComputeThread {
   }
 
   /**
-   * Computes one shard. Asks `fetchParameters` for the parameters only when the thread does
-   * not hold `task.version` yet.
+   * Computes one shard from `params` (θ at `task.version`). `signal` stops it in the middle:
+   * a synchronous computation cannot be interrupted otherwise, so the thread is terminated and
+   * the next compute starts a new one.
    * @throws ComputeThreadError when the thread fails the shard or dies (a new one is started),
-   *   WorkerClosedError after close(), and whatever `fetchParameters` throws.
+   *   WorkerClosedError after close() or once `signal` aborted.
    */
-  async compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard> {
+  async compute(task: ShardTask, params: ParamSet, signal?: AbortSignal): Promise<ComputedShard> {
+    if (signal?.aborted) throw new WorkerClosedError(abortReason(signal));
     const handle = await this.thread();
-    const id = this.nextId++;
-    let reply = await handle.request({ kind: 'compute', id, ...task });
-    if (reply.kind === 'needs-parameters') {
-      const params = await fetchParameters();
-      if (this.closing) throw new WorkerClosedError('the worker is closing');
-      reply = await handle.request({ kind: 'compute', id, ...task, params });
+    const onAbort = (): void => void handle.terminate(new WorkerClosedError(abortReason(signal)));
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      if (signal?.aborted) throw new WorkerClosedError(abortReason(signal));
+      const reply = await handle.request({ kind: 'compute', id: this.nextId++, ...task, params });
+      if (reply.kind === 'computed') return { sums: reply.sums, metrics: reply.metrics, computeMs: reply.computeMs };
+      if (reply.kind === 'failed') throw new ComputeThreadError(`${reply.error.name}: ${reply.error.message}`);
+      throw new ComputeThreadError(`compute thread answered ${reply.kind} to a compute request`);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
     }
-    if (reply.kind === 'computed') return { sums: reply.sums, metrics: reply.metrics, computeMs: reply.computeMs };
-    if (reply.kind === 'failed') throw new ComputeThreadError(`${reply.error.name}: ${reply.error.message}`);
-    throw new ComputeThreadError(`compute thread answered ${reply.kind} to a compute request`);
-  }
-
-  /**
-   * Stops the shard in progress by terminating the thread (a synchronous computation cannot
-   * be interrupted otherwise); the next compute starts a new thread.
-   */
-  async abort(reason: string): Promise<void> {
-    const handle = this.current;
-    if (handle.alive) await handle.terminate(new WorkerClosedError(reason));
   }
 
   /** Terminates the thread; idempotent. A compute in progress fails with WorkerClosedError. */
@@ -212,6 +207,12 @@ export class ComputeThread {
     // A thread that never started is not replaced here (that could loop); compute() retries it.
     if (handle.started) this.current = spawn(this.options, (h, e) => this.onExit(h, e));
   }
+}
+
+/** What an aborted signal says, as the reason of WorkerClosedError. */
+function abortReason(signal: AbortSignal | undefined): string {
+  const reason: unknown = signal?.reason;
+  return reason instanceof Error ? reason.message : typeof reason === 'string' ? reason : 'the shard was aborted';
 }
 
 function spawn(options: ComputeThreadOptions, onExit: (handle: ThreadHandle, error: Error) => void): ThreadHandle {

@@ -1,11 +1,10 @@
 import { type ComputeContext, computeEvalShard, computeShard, createComputeContext } from '@metatrain/metalearn';
 import { type BlockRange, blocksInRange, createTaskFamily, parseSpecText, planCollectionBlocks, type ShardKind } from '@metatrain/core';
 import { LruMap } from '../cache/lru-map';
-import { ParameterCache, type ParameterCacheOptions } from '../cache/parameter-cache';
-import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed, type NeedsParameters } from './thread-protocol';
+import { type ComputeRequest, serializeError, type ComputeDone, type ComputeFailed } from './thread-protocol';
 
 /** Limits of a {@link ShardComputer}. */
-export interface ShardComputerOptions extends ParameterCacheOptions {
+export interface ShardComputerOptions {
   /** Relative dataset paths in specs resolve against it. */
   dataDir: string;
   /** Compute contexts kept (one per job; Omniglot's holds its decoded images). @default 4 */
@@ -13,8 +12,8 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
 }
 
 /**
- * The compute thread's state and work: compute contexts per job, parameters per (job,
- * version), and `computeShard` on them: a shard's blocks, each computed alone. It has no
+ * A compute thread's state and work: compute contexts per job, and `computeShard` on them
+ * with the parameters each request carries (the main thread's ParameterSource holds them): a shard's blocks, each computed alone. It has no
  * thread or message-port code, so tests run it directly; thread-main.ts wires it to the port.
  *
  * Each block is computed exactly as `train` computes it in process (`computeShard`, or
@@ -24,19 +23,15 @@ export interface ShardComputerOptions extends ParameterCacheOptions {
  */
 export class ShardComputer {
   private readonly contexts: LruMap<string, { specText: string; ctx: ComputeContext }>;
-  private readonly parameters: ParameterCache;
 
   constructor(private readonly options: ShardComputerOptions) {
     this.contexts = new LruMap(options.contexts ?? 4);
-    this.parameters = new ParameterCache(options);
   }
 
-  /** Computes the shard of `request`, or says which parameters it needs first. Never throws. */
-  handle(request: ComputeRequest): ComputeDone | NeedsParameters | ComputeFailed {
+  /** Computes the shard of `request`. Never throws. */
+  handle(request: ComputeRequest): ComputeDone | ComputeFailed {
     try {
-      if (request.params) this.parameters.put(request.jobId, request.version, request.params);
-      const params = this.parameters.get(request.jobId, request.version);
-      if (!params) return { kind: 'needs-parameters', id: request.id };
+      const { params } = request;
       const ctx = this.context(request.jobId, request.specText, request.files);
       const blocks = shardBlocks(ctx, request.shardKind, request.blocks);
       const started = performance.now();
@@ -50,11 +45,6 @@ export class ShardComputer {
     } catch (error) {
       return { kind: 'failed', id: request.id, error: serializeError(error) };
     }
-  }
-
-  /** The parameter versions held for `jobId` (for tests). */
-  heldVersions(jobId: string): number[] {
-    return this.parameters.versions(jobId);
   }
 
   private context(jobId: string, specText: string, files: ReadonlyMap<string, string>): ComputeContext {

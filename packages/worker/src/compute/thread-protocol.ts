@@ -1,9 +1,10 @@
 import type { BackendInfo, BlockRange, ParamSet, TaskMetrics } from '@metatrain/core';
 import type { ShardKind } from '@metatrain/core';
 
-// The messages between the worker's main thread and its compute thread. Parameter and sum
-// arrays travel as transferred Float32Array buffers (moved, not copied); everything else is
-// small.
+// The messages between the worker's main thread and its compute threads. Parameters travel as
+// Float32Arrays on SharedArrayBuffers (ParameterSource): every thread reads the one copy the
+// main thread fetched, nothing is copied per shard. Block sums come back as transferred
+// buffers (moved, not copied); everything else is small.
 
 /** The compute thread's `workerData`. */
 export interface ThreadData {
@@ -30,11 +31,8 @@ export interface ComputeRequest {
   version: number;
   /** The shard's blocks, of the round or of its evaluation; their tasks follow from the spec's `blockSize`. */
   blocks: BlockRange;
-  /**
-   * The parameters, when the main thread fetched them because the thread said it lacked
-   * them; the thread keeps them for later shards of the same version.
-   */
-  params?: ParamSet;
+  /** The parameters of `version`: shared memory, read only (a structured clone of a SharedArrayBuffer shares it). */
+  params: ParamSet;
 }
 
 export type ThreadRequest = ComputeRequest;
@@ -67,19 +65,13 @@ export interface ComputeDone {
   computeMs: number;
 }
 
-/** The thread does not hold the parameter version: fetch it and send the request again with them. */
-export interface NeedsParameters {
-  kind: 'needs-parameters';
-  id: number;
-}
-
 export interface ComputeFailed {
   kind: 'failed';
   id: number;
   error: SerializedError;
 }
 
-export type ThreadReply = ThreadReady | ThreadInitFailed | ThreadLog | ComputeDone | NeedsParameters | ComputeFailed;
+export type ThreadReply = ThreadReady | ThreadInitFailed | ThreadLog | ComputeDone | ComputeFailed;
 
 /** An error as it crosses the thread boundary (class identity does not). */
 export interface SerializedError {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError } from '@metatrain/core';
 import { userCacheDir } from '@metatrain/datasets';
 import { readFileSync } from 'node:fs';
@@ -98,7 +99,7 @@ describe('workerOptionsFromEnv', () => {
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
         'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
-        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR', 'METATRAIN_DATASET_MIRROR',
+        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR', 'METATRAIN_DATASET_MIRROR', 'WORKER_THREADS',
       ].sort(),
     );
   });
@@ -116,6 +117,10 @@ describe('compileWorkerOptions', () => {
     expect(() => compileWorkerOptions({ workerId: '-x' })).toThrow(new ConfigError('workerId', `expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got "-x"`));
     expect(() => compileWorkerOptions({ httpPort: 65536 })).toThrow(new ConfigError('httpPort', 'expected a port from 0 to 65535, got 65536'));
     expect(() => compileWorkerOptions({ queuePrefix: '' })).toThrow(new ConfigError('queuePrefix', 'must not be empty'));
+    expect(() => compileWorkerOptions({ threads: 0 })).toThrow(new ConfigError('threads', 'expected an integer from 1 to 256, got 0'));
+    expect(() => workerOptionsFromEnv({ WORKER_THREADS: 'two' })).toThrow(new ConfigError('WORKER_THREADS', 'expected an integer from 1 to 256, got "two"'));
+    expect(workerOptionsFromEnv({ WORKER_THREADS: '3' }).threads).toBe(3);
+    expect(compileWorkerOptions({}).threads).toBe(availableParallelism());
     expect(compileWorkerOptions({ httpPort: 0, shutdownGraceMs: 0 })).toMatchObject({ httpPort: 0, shutdownGraceMs: 0, rpcTimeoutMs: 10_000, transferTimeoutMs: 120_000 });
   });
 

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
@@ -15,6 +15,11 @@ export interface WorkerOptions {
   redisUrl?: string;
   /** Force a compute backend. @default the fastest available (tensorflow → wasm → cpu) */
   backend?: BackendName;
+  /**
+   * Compute threads: shards computed at once, each in its own thread with its own backend.
+   * @default the cores the process may use (`os.availableParallelism()`)
+   */
+  threads?: number;
   /** When set, every RPC carries `authorization: Bearer <token>`. @default unset */
   token?: string;
   /** Talk to the coordinator over TLS (implied by the three TLS files). @default false */
@@ -72,6 +77,7 @@ export interface CompiledWorkerOptions {
   coordinatorAddress: string;
   redisUrl: string;
   backend: BackendName | undefined;
+  threads: number;
   token: string | undefined;
   /** Read and checked; undefined: plaintext. */
   tls: ClientTls | undefined;
@@ -99,6 +105,7 @@ export const WORKER_ENV = {
   coordinatorAddress: 'COORDINATOR_ADDR',
   redisUrl: 'REDIS_URL',
   backend: 'METATRAIN_BACKEND',
+  threads: 'WORKER_THREADS',
   token: 'METATRAIN_TOKEN',
   tls: 'METATRAIN_TLS',
   tlsCaFile: 'METATRAIN_TLS_CA',
@@ -143,6 +150,9 @@ const notEmpty = z.string().min(1, { error: 'must not be empty' });
 const queueName = z.string({ error: gotInput('must be non-empty and contain no ":"') }).refine((name) => name !== '' && !name.includes(':'));
 const graceMs = z.number({ error: gotInput('expected a non-negative integer of milliseconds') }).int().min(0);
 const milliseconds = z.number({ error: gotInput('expected a positive integer of milliseconds') }).int().min(1);
+// A bound that catches a typo (WORKER_THREADS=1000) before it starts a thousand backends.
+const MAX_THREADS = 256;
+const threads = z.number({ error: gotInput(`expected an integer from 1 to ${MAX_THREADS}`) }).int().min(1).max(MAX_THREADS);
 const port = z.number({ error: gotInput('expected a port from 0 to 65535') }).int().min(0).max(65535);
 
 /** The options that are checked, with their defaults; the others are taken as given. */
@@ -159,6 +169,7 @@ const checkedOptions = z.object({
   stalledIntervalMs: milliseconds.default(30_000),
   rpcTimeoutMs: milliseconds.default(10_000),
   transferTimeoutMs: milliseconds.default(120_000),
+  threads: threads.default(() => availableParallelism()),
   backend: backend.optional(),
   token: notEmpty.optional(),
   httpPort: port.optional(),
@@ -229,6 +240,7 @@ const fromText = {
   shutdownGraceMs: millisecondsText.pipe(graceMs),
   lockDurationMs: millisecondsText.pipe(milliseconds),
   stalledIntervalMs: millisecondsText.pipe(milliseconds),
+  threads: integerText(`expected an integer from 1 to ${MAX_THREADS}`).pipe(threads),
   httpPort: integerText('expected a port from 0 to 65535').pipe(port),
 } satisfies EnvFields<typeof WORKER_ENV>;
 

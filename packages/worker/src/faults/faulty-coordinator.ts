@@ -17,7 +17,6 @@ export function withTestFaults(coordinator: ShardCoordinator & PayloadReporter, 
   let sent = 0;
   return {
     getJobSpec: (jobId) => coordinator.getJobSpec(jobId),
-    fetchParameters: (jobId, version) => coordinator.fetchParameters(jobId, version),
     // Evaluation shards carry metrics only, never parameters: they are left honest.
     reportEval: (request) => coordinator.reportEval(request),
     async reportShard(header, blockSums) {

@@ -12,9 +12,17 @@ export interface WorkerIdentityLabels {
 
 /** What the worker is doing now, read at each scrape. */
 export interface WorkerState {
-  /** BullMQ id of the shard in hand; '' when idle. */
-  currentShard: string;
+  /** BullMQ ids of the shards in hand; empty when idle. */
+  currentShards: readonly string[];
   quarantined: boolean;
+  /** Compute threads: the most shards in hand at once. */
+  threads: number;
+  /** GetParameters calls made since the start. */
+  parameterFetches: number;
+  /** Of those, the ones started by the coordinator's announcement of a version. */
+  parameterPrefetches: number;
+  /** Parameter versions the coordinator announced (of any job) since the start. */
+  announcementsHeard: number;
 }
 
 const OUTCOMES: readonly ShardOutcome[] = ['accepted', 'duplicate', 'stale', 'dropped', 'failed', 'handed-back', 'not-ready'];
@@ -40,7 +48,50 @@ export class WorkerMetrics implements MetricsSource {
       help: '1 while the worker holds a shard, else 0.',
       registers: [this.registry],
       collect() {
-        this.set(state().currentShard === '' ? 0 : 1);
+        this.set(state().currentShards.length === 0 ? 0 : 1);
+      },
+    });
+    new Gauge({
+      name: 'metatrain_worker_shards_in_hand',
+      help: 'Shards the worker holds now (at most metatrain_worker_threads).',
+      registers: [this.registry],
+      collect() {
+        this.set(state().currentShards.length);
+      },
+    });
+    new Gauge({
+      name: 'metatrain_worker_threads',
+      help: 'Compute threads of the worker (WORKER_THREADS): shards it computes at once.',
+      registers: [this.registry],
+      collect() {
+        this.set(state().threads);
+      },
+    });
+    new Counter({
+      name: 'metatrain_worker_parameter_fetches_total',
+      help: 'GetParameters calls (one per job and version, on demand or prefetched after an announcement).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(state().parameterFetches);
+      },
+    });
+    new Counter({
+      name: 'metatrain_worker_parameter_prefetches_total',
+      help: 'Of the GetParameters calls, those made when the coordinator announced a version (before any shard asked for it).',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(state().parameterPrefetches);
+      },
+    });
+    new Counter({
+      name: 'metatrain_worker_parameter_announcements_total',
+      help: 'Parameter versions the coordinator announced on Redis (of any job), heard since the start.',
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(state().announcementsHeard);
       },
     });
     new Gauge({

@@ -3,6 +3,7 @@ import { Redis } from 'ioredis';
 import { parseShardMessage, type ShardMessage } from '@metatrain/contract';
 import { ShardNotReadyError, WorkerClosedError, WorkerRefusedError } from '../errors';
 import { untilAborted } from '../until-aborted';
+import { errorReporter, redisAddress } from './redis-errors';
 
 /** Options of {@link ShardConsumer.create}. */
 export interface ShardConsumerOptions {
@@ -19,6 +20,8 @@ export interface ShardConsumerOptions {
   lockDurationMs?: number;
   /** How often this worker looks for shards whose lock expired (stalled) to recover them. @default 30000 */
   stalledIntervalMs?: number;
+  /** Shards held at once: the worker's compute threads. @default 1 */
+  concurrency?: number;
 }
 
 /**
@@ -34,27 +37,23 @@ export interface ShardConsumerEvents {
   onBadMessage?: (queueJobId: string, reason: string) => void;
 }
 
-interface Active {
-  queueJobId: string;
-  controller: AbortController;
-}
-
 /**
  * The consumer side of the shard queue (docs/ARCHITECTURE.md §5): a BullMQ Worker on the
- * coordinator's queue with concurrency 1 (the compute thread does one shard at a time).
+ * coordinator's queue that holds as many shards at once as the worker has compute threads.
  * `create()` connects; `start()` starts taking shards.
  *
  * A job is completed only when the handler resolves, which the handler does after the
  * coordinator answered the report. A message that is not a shard message fails at once,
- * without retries (it will never parse). On close, no new shard is taken; the one in hand may
- * finish within the grace period, after which it is aborted and moved back to the queue
+ * without retries (it will never parse). On close, no new shard is taken; every shard in hand
+ * may finish within the grace period, after which each one left is aborted and moved back to the queue
  * (`job.moveToWait` + `WaitingError`, which keeps its priority and does not count as a
  * failed attempt), so another worker takes it at once rather than after the lock expires.
  * A shard whose handler throws WorkerRefusedError (the coordinator quarantines this worker) or
  * ShardNotReadyError (its parameters are not published yet) goes back the same way.
  */
 export class ShardConsumer {
-  private active: Active | undefined;
+  /** The shards in hand, by BullMQ id, in the order they were taken. */
+  private readonly active = new Map<string, AbortController>();
   private closing: Promise<void> | undefined;
   private running: Promise<void> = Promise.resolve();
   private started = false;
@@ -95,7 +94,7 @@ export class ShardConsumer {
     const bull = new BullWorker(options.queueName, processor, {
       connection: redis,
       prefix: options.prefix,
-      concurrency: 1,
+      concurrency: options.concurrency ?? 1,
       autorun: false,
       lockDuration: options.lockDurationMs ?? 30_000,
       stalledInterval: options.stalledIntervalMs ?? 30_000,
@@ -123,7 +122,7 @@ export class ShardConsumer {
     this.running = this.bull.run().catch((error: unknown) => this.log(`worker: the shard queue stopped: ${error instanceof Error ? error.message : String(error)}`));
   }
 
-  /** Stops taking new shards; the one in hand goes on. */
+  /** Stops taking new shards; those in hand go on. */
   pause(): void {
     this.paused = true;
     this.bull.pause(true).catch((error: unknown) => this.log(`worker: pausing the shard queue failed: ${error instanceof Error ? error.message : String(error)}`));
@@ -135,20 +134,22 @@ export class ShardConsumer {
     if (this.started && !this.closing) this.bull.resume();
   }
 
-  /** The BullMQ id of the shard in hand, or '' when idle. */
-  get currentShard(): string {
-    return this.active?.queueJobId ?? '';
+  /** The BullMQ ids of the shards in hand, in the order they were taken; empty when idle. */
+  get currentShards(): string[] {
+    return [...this.active.keys()];
   }
 
   /**
-   * Stops taking shards, lets the one in hand finish for up to `graceMs`, then aborts it (it
-   * goes back to the queue) and closes the connections. Idempotent; later calls return the
-   * first call's promise.
+   * Stops taking shards, lets those in hand finish for up to `graceMs`, then aborts each one
+   * left (it goes back to the queue) and closes the connections. Idempotent; later calls
+   * return the first call's promise.
    */
   close(graceMs: number): Promise<void> {
     return (this.closing ??= (async () => {
       const closed = this.bull.close();
-      const timer = setTimeout(() => this.active?.controller.abort(new WorkerClosedError('shutdown grace period over')), graceMs);
+      const timer = setTimeout(() => {
+        for (const controller of this.active.values()) controller.abort(new WorkerClosedError('shutdown grace period over'));
+      }, graceMs);
       try {
         await closed;
       } finally {
@@ -175,7 +176,7 @@ export class ShardConsumer {
       throw new WaitingError();
     }
     const controller = new AbortController();
-    this.active = { queueJobId, controller };
+    this.active.set(queueJobId, controller);
     try {
       return await handler(queueJobId, message, controller.signal);
     } catch (error) {
@@ -186,37 +187,7 @@ export class ShardConsumer {
       if (!(error instanceof ShardNotReadyError)) events.onHandedBack?.(queueJobId, message);
       throw new WaitingError();
     } finally {
-      this.active = undefined;
+      this.active.delete(queueJobId);
     }
-  }
-}
-
-/**
- * Logs a connection error once until the connection is ready again (ioredis retries forever):
- * "waiting for Redis" before the first connection, "Redis at … unreachable" after.
- */
-function errorReporter(log: (line: string) => void, address: string): ((error: Error) => void) & { reset(): void } {
-  let last: string | undefined;
-  let connected = false;
-  const report = (error: Error): void => {
-    if (error.message === last) return;
-    last = error.message;
-    log(connected ? `worker: Redis at ${address} unreachable: ${error.message} (reconnecting)` : `worker: waiting for Redis at ${address}: ${error.message} (retrying)`);
-  };
-  const reset = (): void => {
-    if (connected && last !== undefined) log(`worker: Redis at ${address} is back`);
-    connected = true;
-    last = undefined;
-  };
-  return Object.assign(report, { reset });
-}
-
-/** `host:port` of a Redis URL: what log lines show (the URL may hold a password). */
-function redisAddress(url: string): string {
-  try {
-    const { hostname, port } = new URL(url);
-    return `${hostname}:${port || '6379'}`;
-  } catch {
-    return 'REDIS_URL';
   }
 }

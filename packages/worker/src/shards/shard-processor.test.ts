@@ -1,6 +1,8 @@
 import type { ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
+import { ParameterSource } from '../cache/parameter-source';
+import { fetchPublished } from '../grpc/fetch-published';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
 import { ShardNotReadyError, ShardRejectedError, WorkerClosedError } from '../errors';
 import type { ShardEvent } from './shard-event';
@@ -46,15 +48,14 @@ class FakeCompute implements ShardCompute {
   aborted: string[] = [];
   hold: Promise<void> | undefined;
 
-  async compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard> {
+  async compute(task: ShardTask, _params: ParamSet, signal: AbortSignal): Promise<ComputedShard> {
     this.tasks.push(task);
-    if (this.tasks.length === 1) await fetchParameters();
+    const onAbort = (): void => void this.aborted.push(signal.reason instanceof Error ? signal.reason.message : String(signal.reason));
+    signal.addEventListener('abort', onAbort, { once: true });
     await this.hold;
+    signal.removeEventListener('abort', onAbort);
+    if (signal.aborted) throw new WorkerClosedError('aborted');
     return { sums: task.shardKind === 'train' ? [sum, sum] : [], computeMs: 12, metrics: [{ task: 2, preLoss: 2, postLoss: 1 }, { task: 3, preLoss: 3, postLoss: 1.5, preAccuracy: 0.2, postAccuracy: 0.6 }] };
-  }
-  abort(reason: string): Promise<void> {
-    this.aborted.push(reason);
-    return Promise.resolve();
   }
 }
 
@@ -76,7 +77,8 @@ function processor() {
   const logs: string[] = [];
   const events: ShardEvent[] = [];
   const data = new FakeData();
-  const shards = new ShardProcessor({ coordinator, compute, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e), jobData: (_jobId, text, sig) => data.fetch(text, sig) });
+  const parameters = new ParameterSource({ fetch: (jobId, version) => fetchPublished(() => coordinator.fetchParameters(), jobId, version), log: (l) => logs.push(l) });
+  const shards = new ShardProcessor({ coordinator, compute, parameters, workerId: 'w-1', log: (l) => logs.push(l), onShard: (e) => events.push(e), jobData: (_jobId, text, sig) => data.fetch(text, sig) });
   return { coordinator, compute, logs, events, shards, data };
 }
 
@@ -192,7 +194,7 @@ describe('ShardProcessor', () => {
     const controller = new AbortController();
     const processing = shards.process('a', message, controller.signal);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    controller.abort();
+    controller.abort(new WorkerClosedError('shutdown grace period over'));
     release();
     await expect(processing).rejects.toThrow(WorkerClosedError);
     expect(compute.aborted).toEqual(['shutdown grace period over']);

@@ -9,26 +9,34 @@ import type { ShardEvent, ShardOutcome } from './shard-event';
 
 const GRACE_OVER = 'shutdown grace period over';
 
-/** The coordinator calls a shard needs (CoordinatorClient has them). */
+/** The coordinator calls a shard needs (CoordinatorClient has them; parameters come through a ParameterSource). */
 export interface ShardCoordinator {
   getJobSpec(jobId: string): Promise<string>;
-  fetchParameters(jobId: string, version: number): Promise<ParamSet>;
   /** Reports a shard's block sums (one per block, in block order). */
   reportShard(header: ReportHeader, blockSums: readonly ParamSet[]): Promise<ReportShardResponse>;
   reportEval(request: ReportEvalRequest): Promise<ReportEvalResponse>;
 }
 
-/** Where shards are computed (ComputeThread). */
+/** Where shards are computed (ComputePool): several at once, each stopped by its own signal. */
 export interface ShardCompute {
   readonly backend: BackendInfo;
-  compute(task: ShardTask, fetchParameters: () => Promise<ParamSet>): Promise<ComputedShard>;
-  /** Stops the computation in progress (the shard's grace period is over). */
-  abort(reason: string): Promise<void>;
+  /**
+   * Computes one shard from `params` (θ at `task.version`). When `signal` aborts (the shard's
+   * grace period is over) this shard's computation stops and the promise rejects; others go on.
+   */
+  compute(task: ShardTask, params: ParamSet, signal: AbortSignal): Promise<ComputedShard>;
+}
+
+/** θ by (job, version), fetched once per version for all shards (ParameterSource). */
+export interface ShardParameters {
+  /** @throws `signal`'s abort as a WorkerClosedError saying `reason`, or what the fetch throws. */
+  get(jobId: string, version: number, signal: AbortSignal, reason: string): Promise<ParamSet>;
 }
 
 export interface ShardProcessorOptions {
   coordinator: ShardCoordinator;
   compute: ShardCompute;
+  parameters: ShardParameters;
   workerId: string;
   log: (line: string) => void;
   onShard: (event: ShardEvent) => void;
@@ -57,8 +65,9 @@ export interface ProcessedShard {
 
 /**
  * One shard from message to verdict (docs/ARCHITECTURE.md §5): the job's spec (GetJob, cached),
- * the parameters (fetched by the compute thread's request, once per version), the block sums
- * (computed in the thread, one per block of the shard), the report (ReportShard; ReportEval for
+ * the parameters (ShardParameters: fetched once per version in the main thread, shared by
+ * every compute thread), the block sums (computed in a compute thread, one per block of the
+ * shard), the report (ReportShard; ReportEval for
  * an evaluation shard, which has per-task metrics only), and the coordinator's answer:
  *
  * - ACCEPTED, DUPLICATE, STALE: resolves; the queue job completes.
@@ -99,9 +108,7 @@ export class ShardProcessor {
         ...(computeMs !== undefined ? { computeMs } : {}),
         totalMs: performance.now() - started,
       });
-    // The compute thread cannot be interrupted but can be stopped; gRPC calls are raced.
-    const onAbort = (): void => void this.options.compute.abort(GRACE_OVER);
-    signal.addEventListener('abort', onAbort, { once: true });
+    // gRPC calls are raced against the signal; the computation is stopped by it (ShardCompute).
     try {
       const computed = await this.compute(message, signal);
       computeMs = computed.computeMs;
@@ -136,8 +143,6 @@ export class ShardProcessor {
       this.options.log(`worker: shard ${queueJobId} failed (it will be retried): ${reason}`);
       emit('failed', reason);
       throw error;
-    } finally {
-      signal.removeEventListener('abort', onAbort);
     }
   }
 
@@ -154,7 +159,8 @@ export class ShardProcessor {
       this.specs.set(jobId, inputs);
     }
     const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, blocks: { first: message.firstBlock, count: message.blockCount } };
-    return compute.compute(task, () => untilAborted(fetchPublished(coordinator, jobId, version), signal, GRACE_OVER));
+    const params = await this.options.parameters.get(jobId, version, signal, GRACE_OVER);
+    return compute.compute(task, params, signal);
   }
 
   private report(message: ShardMessage, computed: ComputedShard): Promise<ReportShardResponse | ReportEvalResponse> {
@@ -164,16 +170,6 @@ export class ShardProcessor {
     if (message.kind === 'eval') return coordinator.reportEval({ ...common, taskMetrics, computeMs: computed.computeMs });
     const header: ReportHeader = { ...common, taskMetrics, computeMs: computed.computeMs };
     return coordinator.reportShard(header, computed.sums);
-  }
-}
-
-/** θ_version, once the coordinator has published it. @throws ShardNotReadyError while it has not */
-async function fetchPublished(coordinator: ShardCoordinator, jobId: string, version: number): Promise<ParamSet> {
-  try {
-    return await coordinator.fetchParameters(jobId, version);
-  } catch (error) {
-    if (grpcCode(error) === grpc.status.ABORTED) throw new ShardNotReadyError(describeRpcError(error));
-    throw error;
   }
 }
 

@@ -393,7 +393,7 @@ export interface WorkerInfo {
   version: string;
   state: WorkerState;
   /**
-   * The queue job id of the shard in hand, "{jobId}-r{version}-b{first}-{end}" (blocks
+   * The queue job ids of the shards in hand, comma-separated; each "{jobId}-r{version}-b{first}-{end}" (blocks
    * first..end-1 of round version; "-e{first}-{end}" for its evaluation, "-a{n}" appended for a
    * re-enqueued copy) while computing, empty when idle
    */
@@ -403,6 +403,8 @@ export interface WorkerInfo {
   registeredAtMs: number;
   lastHeartbeatMs: number;
   reportsRejected: number;
+  /** Compute threads: shards the worker computes at once */
+  threads: number;
 }
 
 export interface UploadDataRequest {
@@ -3141,6 +3143,7 @@ function createBaseWorkerInfo(): WorkerInfo {
     registeredAtMs: 0,
     lastHeartbeatMs: 0,
     reportsRejected: 0,
+    threads: 0,
   };
 }
 
@@ -3181,6 +3184,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     }
     if (message.reportsRejected !== 0) {
       writer.uint32(96).uint64(message.reportsRejected);
+    }
+    if (message.threads !== 0) {
+      writer.uint32(104).uint32(message.threads);
     }
     return writer;
   },
@@ -3294,6 +3300,14 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
             message.reportsRejected = longToNumber(reader.uint64());
             continue;
           }
+          case 13: {
+            if (tag !== 104) {
+              break;
+            }
+
+            message.threads = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3344,6 +3358,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
         : isSet(object.reports_rejected)
         ? globalThis.Number(object.reports_rejected)
         : 0,
+      threads: isSet(object.threads) ? globalThis.Number(object.threads) : 0,
     };
   },
 
@@ -3385,6 +3400,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     if (message.reportsRejected !== 0) {
       obj.reportsRejected = Math.round(message.reportsRejected);
     }
+    if (message.threads !== 0) {
+      obj.threads = Math.round(message.threads);
+    }
     return obj;
   },
 
@@ -3405,6 +3423,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     message.registeredAtMs = object.registeredAtMs ?? 0;
     message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
     message.reportsRejected = object.reportsRejected ?? 0;
+    message.threads = object.threads ?? 0;
     return message;
   },
 };

@@ -101,6 +101,11 @@ export interface RegisterWorkerRequest {
   hostname: string;
   /** metatrain version of the worker. */
   version: string;
+  /**
+   * Compute threads of the worker (WORKER_THREADS): how many shards it computes at once. 0
+   * from a worker older than this field means 1.
+   */
+  threads: number;
 }
 
 export interface RegisterWorkerResponse {
@@ -121,7 +126,8 @@ export interface RegisterWorkerResponse {
 export interface HeartbeatRequest {
   workerId: string;
   /**
-   * Queue job id of the shard being computed: {jobId}-r{version}-b{first}-{end} for blocks
+   * Queue job ids of the shards being computed, comma-separated (a worker with several compute
+   * threads holds several): {jobId}-r{version}-b{first}-{end} for blocks
    * first..end-1 of round version, {jobId}-r{version}-e{first}-{end} for blocks of its
    * evaluation, -a{n} appended for a re-enqueued copy; empty when idle.
    */
@@ -240,7 +246,7 @@ export interface GetDataResponse {
 }
 
 function createBaseRegisterWorkerRequest(): RegisterWorkerRequest {
-  return { workerId: "", backend: "", device: "", cores: 0, hostname: "", version: "" };
+  return { workerId: "", backend: "", device: "", cores: 0, hostname: "", version: "", threads: 0 };
 }
 
 export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
@@ -262,6 +268,9 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     }
     if (message.version !== "") {
       writer.uint32(50).string(message.version);
+    }
+    if (message.threads !== 0) {
+      writer.uint32(56).uint32(message.threads);
     }
     return writer;
   },
@@ -327,6 +336,14 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
             message.version = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.threads = reader.uint32();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -351,6 +368,7 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
       cores: isSet(object.cores) ? globalThis.Number(object.cores) : 0,
       hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
+      threads: isSet(object.threads) ? globalThis.Number(object.threads) : 0,
     };
   },
 
@@ -374,6 +392,9 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     if (message.version !== "") {
       obj.version = message.version;
     }
+    if (message.threads !== 0) {
+      obj.threads = Math.round(message.threads);
+    }
     return obj;
   },
 
@@ -388,6 +409,7 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     message.cores = object.cores ?? 0;
     message.hostname = object.hostname ?? "";
     message.version = object.version ?? "";
+    message.threads = object.threads ?? 0;
     return message;
   },
 };

@@ -1,0 +1,49 @@
+import { encodeParameterAnnouncement, type ParameterAnnouncement, shardQueueKeys } from '@metatrain/contract';
+import type { Redis } from 'ioredis';
+import { openRedis } from '../connect-redis';
+
+/** Options of {@link ParameterAnnouncer.create}. */
+export interface ParameterAnnouncerOptions {
+  redisUrl: string;
+  prefix: string;
+  queueName: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Tells the workers that a parameter version can be fetched (docs/ARCHITECTURE.md §5): one
+ * Redis PUBLISH on the queue's `parameters` channel per version, so that workers which hold
+ * the job prefetch θ before its shards arrive. Fire and forget: `announce` never waits and
+ * never throws; a failure is logged and costs the workers only a fetch on demand.
+ */
+export class ParameterAnnouncer {
+  private closing: Promise<void> | undefined;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly channel: string,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  /** Opens its own connection (PUBLISH must not queue behind BullMQ's commands). */
+  static async create(options: ParameterAnnouncerOptions): Promise<ParameterAnnouncer> {
+    const { redis } = await openRedis(options.redisUrl, (error) => options.log(`coordinator: parameter announcements: Redis: ${error.message}`));
+    return new ParameterAnnouncer(redis, shardQueueKeys(options.prefix, options.queueName).parameters, options.log);
+  }
+
+  /** Publishes `announcement`; returns at once. */
+  announce(announcement: ParameterAnnouncement): void {
+    if (this.closing) return;
+    this.redis.publish(this.channel, encodeParameterAnnouncement(announcement)).catch((error: unknown) => {
+      this.log(`job ${announcement.jobId}: announcing version ${announcement.version} failed: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+
+  /** Closes the connection; idempotent. */
+  close(): Promise<void> {
+    return (this.closing ??= this.redis.quit().then(
+      () => undefined,
+      () => this.redis.disconnect(),
+    ));
+  }
+}
