@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { storageKeys } from '@metatrain/core';
+import { type CliRun, runCommands } from './cli-runs';
 
 /**
  * End-to-end tasks/s of the same spec run three ways on this machine: `metatrain train` (one
@@ -14,7 +13,6 @@ import { storageKeys } from '@metatrain/core';
  * ratio to `train`. It also checks that the three exports are the same bytes (docs/ARCHITECTURE.md §9).
  */
 
-const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 const OUT = fileURLToPath(new URL('../docs/bench-end-to-end.md', import.meta.url));
 
 interface Setting {
@@ -44,58 +42,6 @@ const SETTINGS: Setting[] = [
   { label: 'wide: 1-256-256-1, meta-batch 32 in shards of 16', spec: spec('e2e-wide', '[256, 256]', 32, 16, Number(process.env.BENCH_WIDE_ROUNDS ?? 150)) },
 ];
 
-interface Run {
-  command: string;
-  wallSeconds: number;
-  tasksPerSecond: number;
-  weights: Buffer;
-}
-
-function metatrain(args: string[]): Promise<number> {
-  const started = performance.now();
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve((performance.now() - started) / 1000) : reject(new Error(`metatrain ${args.join(' ')} exited ${code}:\n${stderr}`))));
-  });
-}
-
-/** Tasks/s over the training rounds: all tasks over the summed round times. */
-async function trainingTasksPerSecond(outDir: string): Promise<number> {
-  const lines = (await readFile(join(outDir, 'metrics.jsonl'), 'utf8'))
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { tasks: number; roundMs: number });
-  const tasks = lines.reduce((n, l) => n + l.tasks, 0);
-  const ms = lines.reduce((n, l) => n + l.roundMs, 0);
-  return (tasks * 1000) / ms;
-}
-
-/** weights.bin of a run directory's export (`train` and `local` write the same layout). */
-async function exportedWeights(outDir: string): Promise<Buffer> {
-  return readFile(join(outDir, storageKeys.runDirectory('e2e').exportFile('weights.bin')));
-}
-
-async function runAll(setting: Setting, dir: string): Promise<Run[]> {
-  const specPath = join(dir, 'spec.yaml');
-  await writeFile(specPath, setting.spec);
-  const commands: Array<[string, string[]]> = [
-    ['train', ['train', specPath]],
-    ['local --workers 1', ['local', specPath, '--workers', '1']],
-    ['local --workers 2', ['local', specPath, '--workers', '2']],
-  ];
-  const runs: Run[] = [];
-  for (const [command, args] of commands) {
-    const outDir = join(dir, command.replace(/\W+/g, '-'));
-    process.stderr.write(`${setting.label}: ${command} …\n`);
-    const wallSeconds = await metatrain([...args, '--out', outDir]);
-    runs.push({ command, wallSeconds, tasksPerSecond: await trainingTasksPerSecond(outDir), weights: await exportedWeights(outDir) });
-  }
-  return runs;
-}
-
 async function main(): Promise<void> {
   const lines = [
     `End-to-end tasks/s of one spec run by \`metatrain train\` and by \`metatrain local\` with 1 and 2 workers (\`pnpm bench end-to-end\`); one run each, on ${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'}), wasm backend, a private redis-server, directory storage.`,
@@ -104,8 +50,8 @@ async function main(): Promise<void> {
   for (const setting of SETTINGS) {
     const dir = await mkdtemp(join(tmpdir(), 'metatrain-bench-e2e-'));
     try {
-      const runs = await runAll(setting, dir);
-      const base = runs[0] as Run;
+      const runs = await runCommands(setting.label, setting.spec, dir);
+      const base = runs[0] as CliRun;
       const rounds = /iterations: (\d+)/.exec(setting.spec)?.[1];
       lines.push(`**${setting.label}**, ${rounds} rounds:`, '');
       lines.push('| command | wall time (s) | tasks/s (training rounds) | ratio to train | export = train\'s |', '|---|---:|---:|---:|---|');

@@ -1,7 +1,7 @@
 import { COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { BACKEND_ENV } from '@metatrain/core';
 import { SERVE_ENV_NAMES, serveOptionsFromEnv } from '@metatrain/serve';
-import { testFaultsFromEnv, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
+import { fakeComputeFromEnv, testFaultsFromEnv, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 
 // The deployment tests check infra/ against COORDINATOR_ENV_NAMES and WORKER_ENV_NAMES. That
@@ -28,10 +28,11 @@ describe('the environment lists', () => {
     expect([...COORDINATOR_ENV_NAMES].filter((name) => !read.has(name))).toEqual([BACKEND_ENV]);
   });
 
-  it('hold every variable workerOptionsFromEnv and testFaultsFromEnv read, and they read all but the log switch', () => {
+  it('hold every variable workerOptionsFromEnv, testFaultsFromEnv and fakeComputeFromEnv read, and they read all but the log switch', () => {
     const { env, read } = recordingEnv();
     workerOptionsFromEnv(env);
     testFaultsFromEnv(env);
+    fakeComputeFromEnv(env);
     expect([...read].filter((name) => !WORKER_ENV_NAMES.includes(name))).toEqual([]);
     expect([...WORKER_ENV_NAMES].filter((name) => !read.has(name))).toEqual(['METATRAIN_LOG']); // main.ts reads it
   });

@@ -51,6 +51,7 @@ describe('infra/docker/Dockerfile', () => {
     expect(dockerignored('packages/contract/src/gen/metatrain/v1/job.ts')).toBe(false);
     expect(dockerignored('packages/worker/src/worker.test.ts')).toBe(true);
     expect(dockerignored('packages/coordinator/src/queue/testing/queue-probe.ts')).toBe(true);
+    expect(dockerignored('packages/worker/src/compute/testing/fake-compute.ts')).toBe(true); // the compute stub: test mode and no image
     expect(dockerignored('packages/worker/node_modules/bullmq/package.json')).toBe(true);
     expect(dockerignored('runs/x/metrics.jsonl')).toBe(true);
     expect(dockerignored('datasets/omniglot/images_background_small1.zip')).toBe(false);

@@ -8,4 +8,6 @@ export type { ShardEvent, ShardOutcome } from './shards/shard-event';
 export { ComputeThreadError, RegistrationError, ShardRejectedError, WorkerClosedError, WorkerRefusedError } from './errors';
 export { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 export type { ReportFault, TestFaults, TestFaultSwitch } from './faults/test-faults';
+export { describeFakeCompute, FAKE_COMPUTE_ENV, fakeComputeFromEnv } from './compute/fake-compute-switch';
+export type { FakeComputeOptions } from './compute/fake-compute-switch';
 export { WORKER_VERSION } from './version';

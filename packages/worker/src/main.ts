@@ -2,6 +2,7 @@
 import { BackendError, ConfigError, SpecError } from '@metatrain/core';
 import { WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 import { RegistrationError, WorkerClosedError } from './errors';
+import { describeFakeCompute, fakeComputeFromEnv } from './compute/fake-compute-switch';
 import { describeTestFaults, testFaultsFromEnv } from './faults/test-faults';
 import type { ShardEvent } from './shards/shard-event';
 import { Worker } from './worker';
@@ -33,9 +34,11 @@ async function main(): Promise<number> {
   if (faultSwitch && 'ignored' in faultSwitch) log(`worker: ${faultSwitch.ignored}`);
   const faults = faultSwitch && 'faults' in faultSwitch ? { faults: faultSwitch.faults } : {};
   if (faults.faults) log(describeTestFaults(faults.faults));
+  const fakeCompute = fakeComputeFromEnv(process.env);
+  if (fakeCompute) log(describeFakeCompute(fakeCompute));
   let worker: Worker;
   try {
-    worker = await Worker.create({ ...options, ...faults, log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
+    worker = await Worker.create({ ...options, ...faults, ...(fakeCompute ? { fakeCompute } : {}), log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
   } catch (error) {
     // Stopped before it was ready (waiting for the coordinator or Redis): nothing to hand back.
     if (error instanceof WorkerClosedError && abort.signal.aborted) return 0;

@@ -4,7 +4,7 @@ import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
 import { datasetResolver } from '@metatrain/datasets';
 import { ParameterSource } from './cache/parameter-source';
-import { ComputePool } from './compute/compute-pool';
+import { startCompute, type WorkerCompute } from './compute/start-compute';
 import { compileWorkerOptions, type CompiledWorkerOptions, type WorkerOptions } from './config/worker-options';
 import { CoordinatorClient } from './grpc/coordinator-client';
 import { fetchPublished } from './grpc/fetch-published';
@@ -20,7 +20,7 @@ import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
 interface Parts {
-  pool: ComputePool;
+  pool: WorkerCompute;
   parameters: ParameterSource;
   announcements: ParameterAnnouncements;
   client: CoordinatorClient;
@@ -54,7 +54,8 @@ export class Worker {
   ) {}
 
   /**
-   * Starts the compute threads (each selects the backend), connects to Redis and registers
+   * Starts the compute threads (each selects the backend; the compute stub instead with
+   * `fakeCompute`, test mode only), connects to Redis and registers
    * with the coordinator (waiting for each, with log lines, while it is unreachable), then
    * starts consuming shards.
    *
@@ -89,7 +90,7 @@ export class Worker {
         log(`worker: http on ${http.address}`);
       }
       const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
-      const pool = await ComputePool.create({ threads: compiled.threads, backend: compiled.backend, dataDir: compiled.dataDir, log });
+      const pool = await startCompute(compiled);
       cleanups.push(() => pool.close());
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,

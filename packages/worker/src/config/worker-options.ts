@@ -4,6 +4,7 @@ import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields,
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { z } from 'zod';
+import { FAKE_COMPUTE_ENV, type FakeComputeOptions } from '../compute/fake-compute-switch';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
 import type { ShardEvent } from '../shards/shard-event';
 
@@ -60,6 +61,8 @@ export interface WorkerOptions {
   httpHost?: string;
   /** Test-only faults (faults/test-faults.ts, read from the environment in test mode only). @default none */
   faults?: TestFaults;
+  /** Test-only: the compute stub instead of the compute thread (compute/fake-compute-switch.ts, test mode only). @default none */
+  fakeCompute?: FakeComputeOptions;
   /** Deadline of unary calls (RegisterWorker, Heartbeat, GetJob). @default 10000 */
   rpcTimeoutMs?: number;
   /** Deadline of the streaming calls (GetParameters, ReportShard). @default 120000 */
@@ -93,6 +96,7 @@ export interface CompiledWorkerOptions {
   httpPort: number | undefined;
   httpHost: string;
   faults: TestFaults | undefined;
+  fakeCompute: FakeComputeOptions | undefined;
   rpcTimeoutMs: number;
   transferTimeoutMs: number;
   log: (line: string) => void;
@@ -131,7 +135,7 @@ export const WORKER_LOG_ENV = 'METATRAIN_LOG';
  * Every environment variable the worker process reads. Deployment files are checked against
  * this list (test/infra), so a variable read anywhere else would go unchecked: list it here.
  */
-export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV)];
+export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV), ...Object.values(FAKE_COMPUTE_ENV)];
 
 // The coordinator's rule for worker ids (it answers INVALID_ARGUMENT otherwise).
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
@@ -199,6 +203,7 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     cacheDir: datasets.cacheDir,
     datasetMirror: datasets.mirror,
     faults: options.faults,
+    fakeCompute: options.fakeCompute,
     log: options.log ?? ((line: string) => void process.stderr.write(`${line}\n`)),
     onShard: options.onShard ?? (() => undefined),
     signal: options.signal,

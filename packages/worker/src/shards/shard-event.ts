@@ -25,6 +25,8 @@ export interface ShardEvent {
   outcome: ShardOutcome;
   /** Why, for every outcome but `accepted`. */
   reason?: string;
+  /** Time waiting for θ of the shard's version (0 when it was held; a wait in GetParameters for an unpublished version included); absent when the shard did not get that far. */
+  parametersMs?: number;
   /** Time in the compute thread; absent when the shard was not computed. */
   computeMs?: number;
   /** Wall-clock time from taking the shard to its outcome. */

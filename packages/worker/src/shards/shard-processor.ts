@@ -96,6 +96,7 @@ export class ShardProcessor {
   async process(queueJobId: string, message: ShardMessage, signal: AbortSignal): Promise<ProcessedShard> {
     const started = performance.now();
     let computeMs: number | undefined;
+    const waited: { parametersMs?: number } = {};
     const emit = (outcome: ShardOutcome, reason?: string): void =>
       this.options.onShard({
         queueJobId,
@@ -105,12 +106,13 @@ export class ShardProcessor {
         blockCount: message.blockCount,
         outcome,
         ...(reason !== undefined ? { reason } : {}),
+        ...waited,
         ...(computeMs !== undefined ? { computeMs } : {}),
         totalMs: performance.now() - started,
       });
     // gRPC calls are raced against the signal; the computation is stopped by it (ShardCompute).
     try {
-      const computed = await this.compute(message, signal);
+      const computed = await this.compute(message, signal, waited);
       computeMs = computed.computeMs;
       const response = await untilAborted(this.report(message, computed), signal, GRACE_OVER);
       this.done++;
@@ -146,7 +148,8 @@ export class ShardProcessor {
     }
   }
 
-  private async compute(message: ShardMessage, signal: AbortSignal): Promise<ComputedShard> {
+  /** Computes the shard; records in `waited` how long θ took. */
+  private async compute(message: ShardMessage, signal: AbortSignal, waited: { parametersMs?: number }): Promise<ComputedShard> {
     const { coordinator, compute } = this.options;
     const { jobId, version } = message;
     let inputs = this.specs.get(jobId);
@@ -159,7 +162,9 @@ export class ShardProcessor {
       this.specs.set(jobId, inputs);
     }
     const task: ShardTask = { shardKind: message.kind, jobId, specText: inputs.specText, files: inputs.files, version, blocks: { first: message.firstBlock, count: message.blockCount } };
+    const asked = performance.now();
     const params = await this.options.parameters.get(jobId, version, signal, GRACE_OVER);
+    waited.parametersMs = performance.now() - asked;
     return compute.compute(task, params, signal);
   }
 
