@@ -15,9 +15,10 @@ const USES = {
   datasets: ['core'], // finding and downloading the catalog's datasets: light, imported by cli, coordinator and worker
   metalearn: ['core'],
   'job-loop': ['core', 'storage', 'metalearn'], // metalearn only in its ./in-process entry (below)
-  coordinator: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop'], // metalearn only lazily (below)
+  serve: ['core', 'storage', 'http', 'metalearn'], // metalearn only in its compute threads and lazily to read exports (below)
+  coordinator: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop', 'serve'], // metalearn only lazily (below)
   worker: ['core', 'contract', 'datasets', 'http', 'metalearn'], // metalearn only in its compute thread (below)
-  cli: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop', 'coordinator', 'worker'],
+  cli: ['core', 'storage', 'contract', 'datasets', 'http', 'metalearn', 'job-loop', 'coordinator', 'worker', 'serve'],
 };
 const PACKAGES = Object.keys(USES);
 
@@ -82,6 +83,12 @@ const lightStarts = [
   },
   // The coordinator computes only to export a job or answer Adapt: it loads metalearn then (compute/load-metalearn.ts).
   { files: ['packages/coordinator/**/*.ts'], ignores: TEST_FILES, rules: noTfjsAtRuntime([]) },
+  // metatrain serve's main thread answers HTTP; its compute threads (thread-main.ts) load TensorFlow.js.
+  {
+    files: ['packages/serve/**/*.ts'],
+    ignores: ['packages/serve/src/engine/thread-main.ts', ...TEST_FILES],
+    rules: noTfjsAtRuntime([{ regex: '(^|/)thread-main$', message: "The serve compute thread's module loads TensorFlow.js: AdaptEngine starts it as a thread, never imports it." }]),
+  },
   { files: ['packages/job-loop/**/*.ts'], ignores: ['packages/job-loop/src/in-process.ts', 'packages/job-loop/src/in-process/**', ...TEST_FILES], rules: noTfjsAtRuntime([]) },
 ];
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { datasetNames } from '@metatrain/core';
 import { PREFETCH_ENV, PREFETCH_ENV_NAMES } from '@metatrain/datasets';
+import { SERVE_ENV_NAMES } from '@metatrain/serve';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { effective, parseDockerfile, stageEnv } from './support/dockerfile';
@@ -115,7 +116,7 @@ describe.each(OVERLAYS)('overlay %s + components/dataset-prefetch', (name) => {
       expect(prefetch.env?.find((v) => v.name === PREFETCH_ENV)?.valueFrom, deployment).toEqual({ configMapKeyRef: { name: 'metatrain-config', key: PREFETCH_ENV } });
       expect(Object.keys(overlay.env(prefetch)).filter((v) => !PREFETCH_ENV_NAMES.includes(v)), deployment).toEqual([]);
     }
-    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES, ...PREFETCH_ENV_NAMES]);
+    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES, ...PREFETCH_ENV_NAMES, ...SERVE_ENV_NAMES]);
     expect(Object.keys(overlay.get<K8sObject & { data: object }>('ConfigMap', 'metatrain-config').data).filter((k) => !readByCode.has(k))).toEqual([]);
   });
 

@@ -3,6 +3,7 @@ import { join, posix, resolve } from 'node:path';
 import { parseSpecText } from '@metatrain/core';
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { parseStorageConfig } from '@metatrain/storage';
+import { compileServeOptions, SERVE_ENV_NAMES, serveOptionsFromEnv } from '@metatrain/serve';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { imageTitle, parseDockerfile, stageEnv } from './support/dockerfile';
@@ -47,14 +48,25 @@ function mountsOf(service: string) {
 const WORKERS = ['worker', 'worker-gpu'];
 
 describe('infra/compose.yaml', () => {
-  it('has the stack: redis, minio and its bucket, the coordinator and the workers', () => {
-    expect(Object.keys(services).sort()).toEqual(['coordinator', 'minio', 'minio-bucket', 'redis', 'worker', 'worker-gpu']);
+  it('has the stack: redis, minio and its bucket, the coordinator, the workers and serve', () => {
+    expect(Object.keys(services).sort()).toEqual(['coordinator', 'minio', 'minio-bucket', 'redis', 'serve', 'worker', 'worker-gpu']);
+    expect(services.serve?.profiles).toEqual(['serve']); // it needs SERVE_MODELS: a finished job's export
     expect(services['worker-gpu']?.profiles).toEqual(['gpu']); // `docker compose up` starts CPU workers only
   });
 
   it('gives the services only variables the code reads', () => {
     expect(Object.keys(env('coordinator')).filter((v) => !COORDINATOR_ENV_NAMES.includes(v))).toEqual([]);
     for (const w of WORKERS) expect(Object.keys(env(w)).filter((v) => !WORKER_ENV_NAMES.includes(v)), w).toEqual([]);
+    expect(Object.keys(env('serve')).filter((v) => !SERVE_ENV_NAMES.includes(v))).toEqual([]);
+  });
+
+  it('serves the exports in the stack\'s MinIO, on the port serve is told', () => {
+    const serveEnv = env('serve');
+    expect(new URL(serveEnv.S3_ENDPOINT ?? '').hostname).toBe('minio');
+    expect(serveEnv.S3_ACCESS_KEY).toBe(substitute(String(services.minio?.environment?.MINIO_ROOT_USER)));
+    expect(serveEnv.S3_SECRET_KEY).toBe(substitute(String(services.minio?.environment?.MINIO_ROOT_PASSWORD)));
+    const port = compileServeOptions(serveOptionsFromEnv(serveEnv)).port;
+    expect(services.serve?.ports).toEqual([`127.0.0.1:8081:${port}`]);
   });
 
   it('names every variable the services need, pointing at the services that are there', () => {
@@ -132,7 +144,7 @@ describe('infra/compose.yaml', () => {
   });
 
   it('builds the images from the Dockerfile targets that carry their names', () => {
-    for (const name of ['coordinator', ...WORKERS]) {
+    for (const name of ['coordinator', ...WORKERS, 'serve']) {
       const s = services[name];
       expect(s?.build, name).toEqual({ context: '..', dockerfile: 'infra/docker/Dockerfile', target: expect.any(String) });
       expect(join(INFRA, s?.build?.context ?? '', s?.build?.dockerfile ?? '')).toBe(join(REPO, 'infra', 'docker', 'Dockerfile'));

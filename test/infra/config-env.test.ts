@@ -1,5 +1,6 @@
 import { COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { BACKEND_ENV } from '@metatrain/core';
+import { SERVE_ENV_NAMES, serveOptionsFromEnv } from '@metatrain/serve';
 import { fakeComputeFromEnv, testFaultsFromEnv, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 
@@ -34,5 +35,13 @@ describe('the environment lists', () => {
     fakeComputeFromEnv(env);
     expect([...read].filter((name) => !WORKER_ENV_NAMES.includes(name))).toEqual([]);
     expect([...WORKER_ENV_NAMES].filter((name) => !read.has(name))).toEqual(['METATRAIN_LOG']); // main.ts reads it
+  });
+
+  it('hold every variable serveOptionsFromEnv reads', () => {
+    const { env, read } = recordingEnv();
+    serveOptionsFromEnv(env);
+    expect([...read].filter((name) => !SERVE_ENV_NAMES.includes(name))).toEqual([]);
+    // main.ts reads SERVE_MODELS, storage the S3 settings, selectBackend METATRAIN_BACKEND.
+    expect(SERVE_ENV_NAMES.filter((name) => !read.has(name))).toEqual(['SERVE_MODELS', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION', BACKEND_ENV]);
   });
 });

@@ -1,5 +1,6 @@
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
 import { parseStorageConfig } from '@metatrain/storage';
+import { SERVE_ENV_NAMES } from '@metatrain/serve';
 import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
@@ -145,14 +146,16 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
   it('gives the containers only variables the code reads, and Secret keys named after them', () => {
     expect(Object.keys(coordinatorEnv).filter((v) => !COORDINATOR_ENV_NAMES.includes(v))).toEqual([]);
     expect(Object.keys(workerEnv).filter((v) => !WORKER_ENV_NAMES.includes(v))).toEqual([]);
-    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES]);
+    const serve = overlay.container('metatrain-serve', 'serve');
+    expect((serve.env ?? []).map((v) => v.name).filter((v) => !SERVE_ENV_NAMES.includes(v))).toEqual([]);
+    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES, ...SERVE_ENV_NAMES]);
     for (const kind of ['Secret', 'ConfigMap'] as const) {
       for (const o of overlay.ofKind<K8sObject & { data?: object; stringData?: object }>(kind)) {
         const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];
         expect(keys.filter((k) => !readByCode.has(k)), `${kind} ${o.metadata.name}`).toEqual([]);
       }
     }
-    for (const c of [coordinator, worker]) {
+    for (const c of [coordinator, worker, serve]) {
       for (const v of c.env ?? []) {
         const ref = v.valueFrom?.secretKeyRef ?? v.valueFrom?.configMapKeyRef;
         if (ref) expect(ref.key, `${c.name} ${v.name}`).toBe(v.name);

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { compileCoordinatorOptions, COORDINATOR_ENV_NAMES } from '@metatrain/coordinator';
 import { BACKEND_NAMES } from '@metatrain/core';
+import { compileServeOptions, SERVE_ENV_NAMES } from '@metatrain/serve';
 import { WORKER_ENV_NAMES } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
 import { chownedDirectories, effective, execForm, imageTitle, parseDockerfile, stage, stageEnv, type Stage } from './support/dockerfile';
@@ -71,7 +72,7 @@ describe('infra/docker/Dockerfile', () => {
   });
 
   it('installs production dependencies only, from the lockfile, for each image', () => {
-    for (const [target, pkg] of [['coordinator-deps', 'coordinator'], ['worker-deps', 'worker']] as const) {
+    for (const [target, pkg] of [['coordinator-deps', 'coordinator'], ['worker-deps', 'worker'], ['serve-deps', 'serve']] as const) {
       const run = stage(dockerfile, target).instructions.find((i) => i.keyword === 'RUN')?.args ?? '';
       expect(run).toContain(`pnpm install --frozen-lockfile --prod --filter '${packageJson(pkg).name}...'`);
     }
@@ -138,6 +139,26 @@ describe('infra/docker/Dockerfile', () => {
       expect(Number(port), target).toBeGreaterThan(0);
       expect(effective(dockerfile, target, 'EXPOSE')?.args, target).toBe(port);
       expect(effective(dockerfile, target, 'HEALTHCHECK')?.args, target).toContain('127.0.0.1:${process.env.WORKER_HTTP_PORT}/healthz');
+    }
+  });
+
+  it('builds the serve image like the others: its name, tini, its entry point, a non-root user, a probe on the port it sets', () => {
+    expect(imageTitle(dockerfile, 'serve')).toBe('metatrain-serve');
+    expect(execForm(effective(dockerfile, 'serve', 'ENTRYPOINT'))).toEqual(['/usr/bin/tini', '--']);
+    expect(effective(dockerfile, 'serve', 'WORKDIR')?.args).toBe('/app/packages/serve');
+    expect(execForm(effective(dockerfile, 'serve', 'CMD'))).toEqual(['node', '--import', 'tsx', 'src/main.ts']);
+    expect(rootPackage.scripts['start:serve']).toBe('tsx packages/serve/src/main.ts');
+    expect(packageJson('serve').dependencies).toHaveProperty('tsx');
+    expect(effective(dockerfile, 'serve', 'USER')?.args).toBe('1000:1000');
+    const env = stageEnv(dockerfile, 'serve');
+    expect(Number(env.SERVE_PORT)).toBe(compileServeOptions({}).port);
+    expect(effective(dockerfile, 'serve', 'EXPOSE')?.args).toBe(env.SERVE_PORT);
+    expect(effective(dockerfile, 'serve', 'HEALTHCHECK')?.args).toContain('127.0.0.1:${process.env.SERVE_PORT}/healthz');
+    // The runtime stage's data and cache directories come along; serve reads neither.
+    const inherited = ['NODE_ENV', 'METATRAIN_DATA_DIR', 'METATRAIN_CACHE_DIR'];
+    expect(Object.keys(env).filter((v) => !inherited.includes(v) && !SERVE_ENV_NAMES.includes(v))).toEqual([]);
+    for (const file of ['src/main.ts', 'src/engine/thread-main.ts', 'src/engine/thread-bootstrap.mjs']) {
+      expect(repositoryFileAt(dockerfile, 'serve', `/app/packages/serve/${file}`), file).toBe(join(REPO, 'packages', 'serve', file));
     }
   });
 

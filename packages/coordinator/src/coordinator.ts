@@ -14,6 +14,7 @@ import { getDataHandler } from './grpc/get-data';
 import { uploadDataHandler } from './grpc/upload-data';
 import { SPEC_LIMIT_ENV } from './jobs/spec-limits';
 import { exportSource } from './grpc/export-source';
+import { LazyAdaptEngine } from './compute/lazy-adapt-engine';
 import { healthHandlers } from './grpc/health-service';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
@@ -55,6 +56,7 @@ export class Coordinator {
       grpcServer: grpc.Server;
       http: HttpServer;
       dashboard: Dashboard;
+      adaptEngine: LazyAdaptEngine;
     },
     /** host:port of the gRPC server as bound. */
     readonly grpcAddress: string,
@@ -117,6 +119,7 @@ export class Coordinator {
       log,
     });
     ref.jobs = jobs;
+    const adaptEngine = new LazyAdaptEngine(log);
     const grpcServer = new grpc.Server({
       'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
       interceptors: [authInterceptor({ token: options.token, workerCertificates: options.tls?.clientCa !== undefined, onRefused: (reason) => metrics.callRefused(reason) })],
@@ -126,7 +129,7 @@ export class Coordinator {
         events,
         storage: storage.store,
         workers,
-        adapt: adaptHandler(exportSource(jobs, storage.store, log), { log }),
+        adapt: adaptHandler(exportSource(jobs, storage.store, log), { engine: adaptEngine, log }),
         uploadData: uploadDataHandler({ data, maxBytes: options.limits.maxDataBytes, limitVariable: SPEC_LIMIT_ENV.maxDataBytes }),
       }),
     );
@@ -164,7 +167,7 @@ export class Coordinator {
     // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
     http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
     const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, announcer, jobs, grpcServer, http, dashboard }, `${options.host}:${grpcPort}`);
+    const coordinator = new Coordinator(options, { storage, registry, lease, queue, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, grpc ${describeSecurity(options)}`);
     return coordinator;
@@ -176,7 +179,7 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, lease, queue, announcer, registry, storage, http, dashboard } = this.parts;
+      const { grpcServer, jobs, lease, queue, announcer, registry, storage, http, dashboard, adaptEngine } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
@@ -188,6 +191,7 @@ export class Coordinator {
             return http.close();
           },
         ],
+        ['adaptation threads', () => adaptEngine.close()],
         ['queue', () => queue.close()],
         ['parameter announcements', () => announcer.close()],
         ['registry', () => registry.close()],

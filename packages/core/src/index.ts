@@ -31,6 +31,13 @@ export type { CsvFamilyOptions } from './tasks/csv/csv-family';
 export { CsvSyntaxError, parseCsv } from './tasks/csv/parse-csv';
 export type { CsvTable } from './tasks/csv/parse-csv';
 
+// A user's few-shot examples (support and query), as `metatrain adapt` and `metatrain serve` read them.
+export { ExamplesError } from './examples/examples-error';
+export { examplesFromJson, isJsonExamples, parseExamplesCsv, parseExamplesJson } from './examples/parse-examples';
+export type { RawExamples, RawTarget, ReadExamplesOptions } from './examples/parse-examples';
+export { resolveTargets } from './examples/resolve-targets';
+export type { ResolvedTargets, TargetSpace } from './examples/resolve-targets';
+
 export type { ModelLayout, ParamShape } from './models/model-layout';
 export { mlpLayout } from './models/mlp-layout';
 export type { DenseLayer, MlpLayout, MlpOptions } from './models/mlp-layout';

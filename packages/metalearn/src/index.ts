@@ -22,8 +22,11 @@ export { evaluateHeldOut, evaluateHeldOutTasks } from './eval/held-out';
 export type { HeldOutOptions, HeldOutReport, HeldOutTaskResult, MetricCi, TaskRange } from './eval/held-out';
 export { computeEvalShard, evaluatePeriodic } from './eval/periodic-eval';
 export type { EvalBlockResult } from './eval/periodic-eval';
-export { adaptExport, MAX_ADAPT_STEPS } from './eval/adapt-export';
-export type { AdaptExportOptions, AdaptExportResult } from './eval/adapt-export';
+export { adaptExport } from './eval/adapt-export';
+export { adaptExportBatch, predictAdapted } from './adapt/adapt-batch';
+export type { AdaptTaskOutcome } from './adapt/adapt-batch';
+export { MAX_ADAPT_STEPS } from './adapt/adapt-types';
+export type { AdaptedModel, AdaptExportOptions, AdaptExportResult, AdaptTask } from './adapt/adapt-types';
 export { exportIo } from './eval/adapt-input';
 export type { AdaptQuery, ExportIo } from './eval/adapt-input';
 

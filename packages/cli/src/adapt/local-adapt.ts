@@ -1,9 +1,8 @@
 import { adaptExport, exportIo, selectBackend } from '@metatrain/metalearn';
-import { InputError } from '@metatrain/core';
+import { InputError, resolveTargets } from '@metatrain/core';
 import { readExportDir } from '../run/read-export-dir';
 import type { AdaptOutcome } from './adapt-outcome';
-import { fileError, readExamplesFile } from './examples-file';
-import { resolveTargets } from './targets';
+import { asUsageFailure, fileError, readExamplesFile } from './examples-file';
 
 /** The support and query files of an adaptation, and the overrides of the export's inner loop. */
 export interface AdaptInputs {
@@ -22,7 +21,12 @@ export async function adaptLocally(dir: string, inputs: AdaptInputs, log: (line:
   const support = await readExamplesFile(inputs.supportFile, { ...shape, targetsOptional: false });
   const query = await readExamplesFile(inputs.queryFile, { ...shape, targetsOptional: true, ...(support.features ? { supportFeatures: support.features } : {}) });
   const labels = meta.adaptation.method === 'sgd' ? meta.output.labels : undefined;
-  const targets = resolveTargets(support, query, { kind: io.kind, outputs: io.outputs, ...(labels ? { labels } : {}) });
+  let targets;
+  try {
+    targets = resolveTargets(support, query, { kind: io.kind, outputs: io.outputs, ...(labels ? { labels } : {}) });
+  } catch (err) {
+    throw asUsageFailure(err);
+  }
   await selectBackend({ log });
   let result;
   try {

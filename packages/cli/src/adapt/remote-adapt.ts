@@ -1,12 +1,11 @@
-import { type JobSpec, parseSpecText } from '@metatrain/core';
+import { type JobSpec, parseSpecText, resolveTargets } from '@metatrain/core';
 import { CliFailure, EXIT_USAGE } from '../cli-errors';
 import type { JobClient } from '../client/job-client';
 import { fromTensor, toTensor } from '../client/tensor-message';
 import type { AdaptOutcome } from './adapt-outcome';
-import { readExamplesFile } from './examples-file';
+import { asUsageFailure, readExamplesFile } from './examples-file';
 import type { AdaptInputs } from './local-adapt';
 import { specIo } from './spec-io';
-import { resolveTargets } from './targets';
 
 /** The coordinator names the request field (`support_inputs.shape: …`); the user knows the file. */
 function withFile(err: unknown, inputs: AdaptInputs): unknown {
@@ -29,7 +28,12 @@ export async function adaptRemotely(client: JobClient, jobId: string, inputs: Ad
   const support = await readExamplesFile(inputs.supportFile, { ...shape, targetsOptional: false });
   const query = await readExamplesFile(inputs.queryFile, { ...shape, targetsOptional: true, ...(support.features ? { supportFeatures: support.features } : {}) });
   if (query.width !== support.width) throw new CliFailure(`${query.file}: ${query.width} values per example, but ${support.file} has ${support.width}`, EXIT_USAGE);
-  const targets = resolveTargets(support, query, { kind: io.kind, outputs: io.outputs });
+  let targets;
+  try {
+    targets = resolveTargets(support, query, { kind: io.kind, outputs: io.outputs });
+  } catch (err) {
+    throw asUsageFailure(err);
+  }
   const exampleShape = io.inputShape ?? [support.width];
   const targetTensor = (y: Float32Array | Int32Array, n: number) => (io.kind === 'classification' ? toTensor(Int32Array.from(y), [n]) : toTensor(Float32Array.from(y), [n, targets.width]));
   const response = await client

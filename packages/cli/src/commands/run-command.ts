@@ -18,6 +18,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   export: async () => (await import('./export-command')).exportCommand,
   workers: async () => (await import('./workers-command')).workersCommand,
   adapt: async () => (await import('./adapt-command')).adaptCommand,
+  serve: async () => (await import('./serve-command')).serveCommand,
   data: async () => (await import('./data-command')).dataCommand,
 };
 

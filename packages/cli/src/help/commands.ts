@@ -1,7 +1,7 @@
 import { type CommandHelp, formatCommandHelp } from './command-help';
 import { DATA_HELP } from './data-commands';
 import { CANCEL_HELP, EXPORT_HELP, LIST_HELP, STATUS_HELP, SUBMIT_HELP, WATCH_HELP, WORKERS_HELP } from './job-commands';
-import { ADAPT_HELP, EVAL_HELP, LOCAL_HELP, TRAIN_HELP } from './training-commands';
+import { ADAPT_HELP, EVAL_HELP, LOCAL_HELP, SERVE_HELP, TRAIN_HELP } from './training-commands';
 
 /** Every command's help, in the order `metatrain help` lists them; the keys are the commands. */
 export const COMMAND_HELP = {
@@ -9,6 +9,7 @@ export const COMMAND_HELP = {
   local: LOCAL_HELP,
   eval: EVAL_HELP,
   adapt: ADAPT_HELP,
+  serve: SERVE_HELP,
   data: DATA_HELP,
   submit: SUBMIT_HELP,
   status: STATUS_HELP,

@@ -100,3 +100,24 @@ export const ADAPT_HELP = {
     'metatrain adapt sinusoid-maml-k3x9q2 --support support.json --query query.json --steps 5 --out predictions.json',
   ],
 } as const satisfies CommandHelp;
+
+/** `metatrain serve`. */
+export const SERVE_HELP = {
+  group: 'here',
+  summary: 'serve exported meta-models over HTTP: few-shot adaptation and predictions, concurrent requests batched',
+  usage: 'metatrain serve <runDir|exportDir|s3://bucket/prefix>... [--port N] [--host H] [--threads N] [--batch-window-ms N] [--no-batching]',
+  details: [
+    "Each argument is a model: a run directory (its export/), an export directory, or an export in storage (s3://bucket/jobs/<jobId>, with S3_ENDPOINT, S3_ACCESS_KEY, S3_SECRET_KEY). A model is named after its job's directory; write name=source to name it. POST /v1/models/<name>:predict with {\"support\": {\"inputs\", \"targets\"}, \"query\": {\"inputs\"}} answers what 'metatrain adapt' answers for the same examples. API, limits and environment: docs/CLI.md, docs/RUNNING.md.",
+  ],
+  flags: {
+    port: { type: 'string', value: 'N', byDefault: 'SERVE_PORT, else 8080', text: 'the HTTP port (0 picks a free one)' },
+    host: { type: 'string', value: 'H', byDefault: 'SERVE_HOST, else 0.0.0.0', text: 'the interface to listen on' },
+    threads: { type: 'string', value: 'N', byDefault: 'SERVE_THREADS, else one per core', text: 'compute threads' },
+    'batch-window-ms': { type: 'string', value: 'N', byDefault: 'SERVE_BATCH_WINDOW_MS, else 2', text: 'while a computation runs, how long a request waits for others of its model to be adapted with' },
+    'no-batching': { type: 'boolean', byDefault: 'SERVE_BATCHING, else on', text: 'adapt every request alone (for comparison)' },
+  },
+  examples: [
+    'metatrain serve runs/house-prices-maml --port 8080',
+    'metatrain serve sine=runs/sinusoid-maml omni=s3://metatrain/jobs/omniglot-protonet-x1y2z3',
+  ],
+} as const satisfies CommandHelp;

@@ -5,6 +5,7 @@ import { adaptExport, createComputeContext, exportModel, type LoadedExport, read
 import { bytesLEToFloat32, createTaskFamily, initialMetaParams, parseSpecText, Rng, sampleSinusoid, wordsToBytesLE } from '@metatrain/core';
 import { type AdaptRequest, type AdaptResponse, DataType, grpc, JobServiceClient, JobServiceService, type Tensor } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LazyAdaptEngine } from '../compute/lazy-adapt-engine';
 import { adaptHandler } from './adapt-handler';
 import { FailedPreconditionError, NotFoundError } from './grpc-errors';
 
@@ -52,6 +53,7 @@ let server: grpc.Server;
 let client: JobServiceClient;
 const exports = new Map<string, LoadedExport>();
 const internalErrors: unknown[] = [];
+const engine = new LazyAdaptEngine(() => undefined);
 
 beforeAll(async () => {
   await selectBackend({ log: () => undefined });
@@ -81,7 +83,7 @@ beforeAll(async () => {
     watchJob: unimplemented,
     exportModel: unimplemented,
     listWorkers: unimplemented,
-    adapt: adaptHandler(source, { onInternalError: (e) => internalErrors.push(e) }),
+    adapt: adaptHandler(source, { engine, onInternalError: (e) => internalErrors.push(e) }),
   });
   const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
   client = new JobServiceClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
@@ -89,6 +91,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   client?.close();
+  await engine.close();
   await new Promise<void>((resolve) => (server ? server.tryShutdown(() => resolve()) : resolve()));
   await rm(dir, { recursive: true, force: true });
 });

@@ -1,6 +1,7 @@
 import type { AdaptQuery, ExportIo, LoadedExport } from '@metatrain/metalearn';
 import { bytesLEToFloat32, bytesLEToInt32, type Examples, InputError, wordsToBytesLE } from '@metatrain/core';
 import { type AdaptRequest, type AdaptResponse, DataType, type grpc, type Tensor } from '@metatrain/contract';
+import type { LazyAdaptEngine } from '../compute/lazy-adapt-engine';
 import { loadMetalearn } from '../compute/load-metalearn';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 
@@ -14,6 +15,8 @@ export interface AdaptExportSource {
 }
 
 export interface AdaptHandlerOptions {
+  /** Where adaptations are computed: compute threads off the event loop. */
+  engine: LazyAdaptEngine;
   /** Receives failures that are the server's fault. @default logInternalError */
   onInternalError?: InternalErrorHandler;
   /** Receives the line saying which backend computes adaptations. @default stderr */
@@ -82,8 +85,8 @@ function checkOptions(request: AdaptRequest, MAX_ADAPT_STEPS: number): { steps?:
   return { ...(request.steps > 0 ? { steps: request.steps } : {}), ...(request.lr > 0 ? { lr: request.lr } : {}) };
 }
 
-async function adapt(source: AdaptExportSource, request: AdaptRequest, log: (line: string) => void): Promise<AdaptResponse> {
-  const { adaptExport, exportIo, MAX_ADAPT_STEPS } = await loadMetalearn(log);
+async function adapt(source: AdaptExportSource, request: AdaptRequest, engines: LazyAdaptEngine, log: (line: string) => void): Promise<AdaptResponse> {
+  const { exportIo, MAX_ADAPT_STEPS } = await loadMetalearn(log);
   if (request.jobId === '') throw new InvalidArgumentError('job_id', 'must not be empty');
   const options = checkOptions(request, MAX_ADAPT_STEPS);
   const supportInputs = wireTensor('support_inputs', request.supportInputs);
@@ -103,9 +106,12 @@ async function adapt(source: AdaptExportSource, request: AdaptRequest, log: (lin
     const m = queryInputs.shape[0] as number;
     query = { x: inputsOf(queryInputs, io), n: m, ...(queryTargets ? { y: targetsOf(queryTargets, io, m, 'query_inputs') } : {}) };
   }
+  const engine = await engines.get();
+  // A job's export never changes once written: the threads keep it under the job's id.
+  if (!engine.hasModel(request.jobId)) engine.addModel(request.jobId, loaded);
   let result;
   try {
-    result = adaptExport(loaded, support, query, options);
+    result = await engine.adapt(request.jobId, { support, ...(query ? { query } : {}), options });
   } catch (err) {
     if (err instanceof InputError) throw new InvalidArgumentError(wireField(err.field), err.reason);
     throw err;
@@ -125,16 +131,17 @@ async function adapt(source: AdaptExportSource, request: AdaptRequest, log: (lin
 
 /**
  * JobService.Adapt: adapts a job's exported meta-model to the task the request carries
- * (adaptExport, as `metatrain adapt <exportDir>` does locally) and predicts its query inputs.
+ * (adaptExport, as `metatrain adapt <exportDir>` does locally, computed by the AdaptEngine's
+ * thread, as `metatrain serve` does) and predicts its query inputs.
  * Input tensors are [n, ...] with the export's input shape, or any shape with the same number
  * of values per example ([n, 784] for [28, 28, 1]); regression targets are FLOAT32 [n] or
  * [n, outputs], class targets INT32 [n]. Bad input is INVALID_ARGUMENT naming the field.
  */
-export function adaptHandler(source: AdaptExportSource, options: AdaptHandlerOptions = {}): grpc.handleUnaryCall<AdaptRequest, AdaptResponse> {
+export function adaptHandler(source: AdaptExportSource, options: AdaptHandlerOptions): grpc.handleUnaryCall<AdaptRequest, AdaptResponse> {
   const onInternal = options.onInternalError ?? logInternalError;
   const log = options.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   return (call, callback) => {
-    adapt(source, call.request, log).then(
+    adapt(source, call.request, options.engine, log).then(
       (response) => callback(null, response),
       (error: unknown) => callback(toStatusError(error, onInternal)),
     );

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { CliFailure } from '../cli-errors';
-import type { RawExamples, RawTarget } from './examples-file';
-import { resolveTargets } from './targets';
+import { ExamplesError } from './examples-error';
+import type { RawExamples, RawTarget } from './parse-examples';
+import { resolveTargets } from './resolve-targets';
 
 const raw = (file: string, targets: RawTarget[] | undefined): RawExamples => ({
   file,
@@ -16,10 +16,10 @@ function message(fn: () => unknown): string {
   try {
     fn();
   } catch (err) {
-    if (err instanceof CliFailure) return err.message;
+    if (err instanceof ExamplesError) return err.message;
     throw err;
   }
-  throw new Error('expected a CliFailure');
+  throw new Error('expected an ExamplesError');
 }
 
 describe('resolveTargets', () => {

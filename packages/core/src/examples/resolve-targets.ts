@@ -1,4 +1,4 @@
-import { fileError, type RawExamples, type RawTarget } from './examples-file';
+import { fileError, type RawExamples, type RawTarget } from './parse-examples';
 
 /** How the model's outputs read: regression values, or classes (with names when the files used names). */
 export interface TargetSpace {

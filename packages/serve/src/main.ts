@@ -1,0 +1,28 @@
+// The serve process of the container image: `tsx packages/serve/src/main.ts [source...]`, the
+// exports to serve as arguments or in SERVE_MODELS (whitespace- or comma-separated), the rest
+// configured by environment (docs/RUNNING.md). `metatrain serve` is the same with flags.
+import { ConfigError } from '@metatrain/core';
+import { ExportSourceError } from './models/export-source';
+import { runServe } from './run-serve';
+import { serveOptionsFromEnv } from './serve-options';
+
+const log = (line: string) => void process.stderr.write(`${line}\n`);
+
+async function main(): Promise<number> {
+  const options = serveOptionsFromEnv(process.env);
+  const sources = process.argv.slice(2).length > 0 ? process.argv.slice(2) : (process.env.SERVE_MODELS ?? '').split(/[\s,]+/).filter((s) => s !== '');
+  if (sources.length === 0) throw new ConfigError('SERVE_MODELS', 'names no export; set it (or pass the exports as arguments): a directory, or s3://bucket/jobs/<jobId>');
+  return runServe(sources, options, log);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    if (err instanceof ConfigError || err instanceof ExportSourceError) {
+      log(`serve: ${err instanceof ConfigError ? 'configuration error: ' : ''}${err.message}`);
+      process.exit(2);
+    }
+    log(`serve: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    process.exit(1);
+  },
+);
