@@ -5,7 +5,7 @@ import { adaptExport, createComputeContext, exportModel, type LoadedExport, read
 import { bytesLEToFloat32, createTaskFamily, initialMetaParams, parseSpecText, Rng, sampleSinusoid, wordsToBytesLE } from '@metatrain/core';
 import { type AdaptRequest, type AdaptResponse, DataType, grpc, JobServiceClient, JobServiceService, type Tensor } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LazyAdaptEngine } from '../compute/lazy-adapt-engine';
+import { EXPORTS_KEPT, LazyAdaptEngine } from '../compute/lazy-adapt-engine';
 import { adaptHandler } from './adapt-handler';
 import { FailedPreconditionError, NotFoundError } from './grpc-errors';
 
@@ -69,7 +69,8 @@ beforeAll(async () => {
     loadExport: (jobId: string): Promise<LoadedExport> => {
       if (jobId === 'explodes') return Promise.reject(new Error('disk on fire'));
       if (jobId === 'running') return Promise.reject(new FailedPreconditionError('job_id', 'job running has no export yet (it is RUNNING)'));
-      const loaded = exports.get(jobId);
+      // Jobs sine-0, sine-1, … share the sinusoid export.
+      const loaded = exports.get(jobId) ?? (jobId.startsWith('sine-') ? exports.get('sine') : undefined);
       return loaded ? Promise.resolve(loaded) : Promise.reject(new NotFoundError('job_id', `no job ${JSON.stringify(jobId)}`));
     },
   };
@@ -110,6 +111,15 @@ async function status(request: AdaptRequest): Promise<{ code: grpc.status; detai
 }
 
 describe('JobService.Adapt', () => {
+  it('keeps the exports of the jobs adapted last, and loads a dropped one again when it is asked for', async () => {
+    const first = await adapt(sineRequest({ jobId: 'sine-0' }));
+    for (let k = 1; k <= EXPORTS_KEPT; k++) await adapt(sineRequest({ jobId: `sine-${k}` }));
+    expect(engine.heldJobs()).toEqual(Array.from({ length: EXPORTS_KEPT }, (_, k) => `sine-${k + 1}`));
+    expect(await adapt(sineRequest({ jobId: 'sine-0' }))).toEqual(first);
+    expect(engine.heldJobs()).toHaveLength(EXPORTS_KEPT);
+    expect(engine.heldJobs().at(-1)).toBe('sine-0');
+  });
+
   it("adapts with the job's steps and answers exactly what adaptExport computes", async () => {
     const response = await adapt(sineRequest());
     const local = adaptExport(exports.get('sine') as LoadedExport, task.support, task.query);

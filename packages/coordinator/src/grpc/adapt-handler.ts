@@ -107,8 +107,7 @@ async function adapt(source: AdaptExportSource, request: AdaptRequest, engines: 
     query = { x: inputsOf(queryInputs, io), n: m, ...(queryTargets ? { y: targetsOf(queryTargets, io, m, 'query_inputs') } : {}) };
   }
   const engine = await engines.get();
-  // A job's export never changes once written: the threads keep it under the job's id.
-  if (!engine.hasModel(request.jobId)) engine.addModel(request.jobId, loaded);
+  engines.hold(engine, request.jobId, loaded);
   let result;
   try {
     result = await engine.adapt(request.jobId, { support, ...(query ? { query } : {}), options });

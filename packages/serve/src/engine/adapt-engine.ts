@@ -114,6 +114,16 @@ export class AdaptEngine {
   }
 
   /**
+   * Forgets model `key` (every thread drops it). Refused (false) while requests for it wait for
+   * a thread; computations already sent finish first, as a thread handles messages in order.
+   */
+  removeModel(key: string): boolean {
+    if (this.queue.some((item) => item.key === key)) return false;
+    if (this.models.delete(key)) for (const thread of this.threads) thread.load({ kind: 'unload', key });
+    return true;
+  }
+
+  /**
    * Adapts model `key` to one task (and predicts its query).
    * @throws InputError naming the field, QueueFullError, DeadlineError when `deadline` (ms since
    *   the epoch) passes before a thread takes it, ComputeError, EngineClosedError

@@ -69,8 +69,8 @@ export class ServeThread {
     return !this.ended;
   }
 
-  /** Sends a model; messages keep their order, so work sent after it finds it. */
-  load(message: Extract<ToThread, { kind: 'load' }>): void {
+  /** Sends a model, or drops one; messages keep their order, so work sent after a load finds it and work sent before an unload still has it. */
+  load(message: Extract<ToThread, { kind: 'load' | 'unload' }>): void {
     if (!this.ended) this.thread.postMessage(message);
   }
 

@@ -21,6 +21,10 @@ function handle(message: ToThread): void {
     models.set(message.key, message.loaded);
     return;
   }
+  if (message.kind === 'unload') {
+    models.delete(message.key);
+    return;
+  }
   try {
     if (message.kind === 'adapt') {
       const started = performance.now();

@@ -10,6 +10,7 @@ export interface ServeThreadData {
 /** Main thread → compute thread. Messages are handled in order: a model is loaded before the work that names it. */
 export type ToThread =
   | { kind: 'load'; key: string; loaded: LoadedExport }
+  | { kind: 'unload'; key: string }
   | { kind: 'adapt'; id: number; key: string; tasks: AdaptTask[] }
   | { kind: 'predict'; id: number; key: string; adapted: AdaptedModel; x: Float32Array; n: number };
 
