@@ -176,6 +176,8 @@ export class Coordinator {
   /**
    * Stops serving, lets every job finish its current round and checkpoint (they stay RUNNING
    * for the next coordinator), then releases the lease and closes connections; idempotent.
+   * Ends within `shutdownTimeoutMs` whatever is unreachable.
+   * @throws Error naming the step that did not finish in time (the rest is left undone)
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
@@ -197,9 +199,21 @@ export class Coordinator {
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],
       ];
-      for (const [name, step] of steps) {
-        await step().catch((err: unknown) => this.options.log(`coordinator: closing ${name} failed: ${String(err)}`));
-      }
+      let current = '';
+      const run = async (): Promise<void> => {
+        for (const [name, step] of steps) {
+          current = name;
+          await step().catch((err: unknown) => this.options.log(`coordinator: closing ${name} failed: ${String(err)}`));
+        }
+      };
+      // Redis or storage away (a close waiting for them for ever) must not keep the process:
+      // what is left after the timeout is left; running jobs resume from their last checkpoint.
+      const { shutdownTimeoutMs } = this.options;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), shutdownTimeoutMs)));
+      const end = await Promise.race([run(), timedOut]);
+      clearTimeout(timer);
+      if (end === 'timeout') throw new Error(`closing ${current} did not finish within SHUTDOWN_TIMEOUT_MS (${shutdownTimeoutMs} ms); stopped without it`);
     })());
   }
 }

@@ -11,7 +11,10 @@ async function main(): Promise<number> {
       process.stderr.write(`coordinator: ${signal}; checkpointing running jobs and stopping\n`);
       coordinator.close().then(
         () => resolve(0),
-        () => resolve(1),
+        (err: unknown) => {
+          process.stderr.write(`coordinator: ${err instanceof Error ? err.message : String(err)}\n`);
+          resolve(1);
+        },
       );
     };
     process.once('SIGTERM', () => stop('SIGTERM'));

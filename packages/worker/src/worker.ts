@@ -19,6 +19,9 @@ import { fetchJobData } from './shards/job-data';
 import { ShardProcessor } from './shards/shard-processor';
 import { WORKER_VERSION } from './version';
 
+/** How long closing the connections may take after the shard's grace period. */
+const CLOSE_MARGIN_MS = 5000;
+
 interface Parts {
   pool: WorkerCompute;
   parameters: ParameterSource;
@@ -41,7 +44,7 @@ interface Parts {
  *
  * `create()` returns once the worker consumes; `close()` stops taking shards, lets those in
  * hand finish within `shutdownGraceMs` (then hands them back to the queue) and closes
- * everything. Idempotent. While the coordinator quarantines the worker, it takes no shards
+ * everything, within 5 s more whatever is unreachable. Idempotent. While the coordinator quarantines the worker, it takes no shards
  * (QuarantineGate). With `httpPort` set it serves `/healthz`, `/readyz` and `/metrics` from
  * the start, so probes see a worker that waits for Redis or the coordinator as alive.
  */
@@ -234,14 +237,26 @@ export class Worker {
         ['http', () => http?.close()],
       ];
       const errors: unknown[] = [];
-      for (const [name, step] of steps) {
-        try {
-          await step();
-        } catch (error) {
-          errors.push(error);
-          this.options.log(`worker: closing the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      let current = '';
+      const run = async (): Promise<void> => {
+        for (const [name, step] of steps) {
+          current = name;
+          try {
+            await step();
+          } catch (error) {
+            errors.push(error);
+            this.options.log(`worker: closing the ${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+          }
         }
-      }
+      };
+      // Redis or the coordinator away (a connection's close waiting for them for ever) must not
+      // keep the process: after the grace period and CLOSE_MARGIN_MS, what is left is left.
+      const limitMs = this.options.shutdownGraceMs + CLOSE_MARGIN_MS;
+      let timer: NodeJS.Timeout | undefined;
+      const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), limitMs)));
+      const end = await Promise.race([run(), timedOut]);
+      clearTimeout(timer);
+      if (end === 'timeout') errors.push(new Error(`closing the ${current} did not finish within SHUTDOWN_GRACE_MS + ${CLOSE_MARGIN_MS} ms (${limitMs} ms); stopped without it`));
       if (errors.length > 0) throw errors.length === 1 ? errors[0] : new AggregateError(errors, 'worker: close failed');
     })());
   }

@@ -38,6 +38,12 @@ export interface CoordinatorOptions {
   shardDeadlineMs?: number;
   /** The registry lease: a crashed coordinator's successor waits at most this long. @default 15000 */
   leaseTtlMs?: number;
+  /**
+   * close() (SIGTERM) ends within this long in every state, Redis or storage unreachable
+   * included: what did not finish by then is left (running jobs resume from their last
+   * checkpoint). @default 25000, below Kubernetes' 30 s grace period
+   */
+  shutdownTimeoutMs?: number;
   /** How often workers are told to heartbeat. @default 5000 */
   workerHeartbeatMs?: number;
   /** A worker not heard from for this long is shown LOST. @default 15000 */
@@ -86,6 +92,7 @@ export const COORDINATOR_ENV = {
   queueName: 'METATRAIN_QUEUE_NAME',
   shardDeadlineMs: 'SHARD_DEADLINE_MS',
   leaseTtlMs: 'LEASE_TTL_MS',
+  shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
   workerHeartbeatMs: 'WORKER_HEARTBEAT_MS',
   workerLeaseMs: 'WORKER_LEASE_MS',
   quarantineAfter: 'QUARANTINE_AFTER',
@@ -113,6 +120,7 @@ const checkedOptions = z.object({
   queueName: z.string().default(DEFAULT_QUEUE_NAME),
   shardDeadlineMs: milliseconds.default(120_000),
   leaseTtlMs: milliseconds.default(15_000),
+  shutdownTimeoutMs: milliseconds.default(25_000),
   workerHeartbeatMs: milliseconds.default(5_000),
   workerLeaseMs: milliseconds.default(15_000),
   quarantineAfter: count.default(3),
@@ -175,7 +183,7 @@ const limitText = z.string().refine((text) => !/^0+$/.test(text), { error: gotIn
 const fromText = {
   redisUrl: redisUrlSetting,
   grpcPort: integerIn(port), httpPort: integerIn(port), quarantineAfter: integerIn(count),
-  shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds),
+  shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds), shutdownTimeoutMs: integerIn(milliseconds),
   workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds),
   maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText, maxDataBytes: limitText,
 } satisfies EnvFields<typeof COORDINATOR_ENV>;
