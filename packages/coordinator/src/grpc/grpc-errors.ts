@@ -50,6 +50,14 @@ export class NotPublishedYetError extends RequestError {
   }
 }
 
+/**
+ * This coordinator cannot take the call now but another (or this one later) can: its loop of
+ * the job is stopping. → UNAVAILABLE (the worker tries again; nothing counts against it)
+ */
+export class UnavailableError extends RequestError {
+  override readonly name = 'UnavailableError';
+}
+
 /** A status to send instead of a response; grpc-js accepts it in callbacks and `emit('error')`. */
 export interface StatusError {
   code: grpc.status;
@@ -77,6 +85,7 @@ export function toStatusError(error: unknown, onInternal: InternalErrorHandler =
   if (error instanceof FailedPreconditionError) return { code: grpc.status.FAILED_PRECONDITION, details: error.message };
   if (error instanceof PermissionDeniedError) return { code: grpc.status.PERMISSION_DENIED, details: error.message };
   if (error instanceof NotPublishedYetError) return { code: grpc.status.ABORTED, details: error.message };
+  if (error instanceof UnavailableError) return { code: grpc.status.UNAVAILABLE, details: error.message };
   onInternal(error);
   return { code: grpc.status.INTERNAL, details: `internal error: ${error instanceof Error ? error.message : String(error)}` };
 }

@@ -2,7 +2,7 @@ import { grpc } from '@metatrain/contract';
 import { EXPORT_FILES, type ParamSet, paramsEqual, storageKeys } from '@metatrain/core';
 import { CheckpointStore, MemoryStore, StorageError } from '@metatrain/storage';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { InvalidArgumentError, NotFoundError, toStatusError } from '../grpc/grpc-errors';
+import { InvalidArgumentError, NotFoundError, toStatusError, UnavailableError } from '../grpc/grpc-errors';
 import type { QueuedShard } from '../testing/memory-shard-queue';
 import type { JobManager } from './job-manager';
 import { computeAndReport, evalReport, settle, trainReport, work } from './testing/simulated-workers';
@@ -111,6 +111,16 @@ describe('JobManager', () => {
     await work(c, ended(c, id));
     expect(await c.manager.reportShard(...trainReport({ ...shard, version: 5 }, theta1))).toBe('STALE');
     expect(await c.manager.getParameters(id, 6)).toBeUndefined();
+  });
+
+  it('answers a report UNAVAILABLE while the job stops on this coordinator, so nothing counts against its worker', async () => {
+    const c = coordinator();
+    const { id } = await c.manager.submit(spec('sine'));
+    await work(c, roundsDone(c, id, 1));
+    const shard = c.queue.take() as QueuedShard;
+    const closing = c.manager.close();
+    await expect(computeAndReport(c.manager, shard)).rejects.toEqual(new UnavailableError('header.job_id', `job ${id} is stopping on this coordinator; report again to the one that resumes it`));
+    await closing;
   });
 
   it('cancels a running job: the loop stops, its queued shards go, later reports are STALE', async () => {

@@ -3,6 +3,7 @@ import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-lo
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
 import type { ShardQueue } from '../queue/shard-queue';
 import type { JobRegistry } from '../registry/job-registry';
+import { UnavailableError } from '../grpc/grpc-errors';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
@@ -53,6 +54,8 @@ export class JobRunner {
   /** Resolves when the loop has ended. */
   readonly done: Promise<RunnerExit>;
   private abandoned = false;
+  /** stop() or abandon() was called: reports are answered UNAVAILABLE. */
+  private stopping = false;
 
   private constructor(
     readonly jobId: string,
@@ -144,8 +147,13 @@ export class JobRunner {
     return this.shards.awaitParameters(version);
   }
 
-  /** Files a worker's report (a round's shard, or an evaluation's). */
+  /**
+   * Files a worker's report (a round's shard, or an evaluation's).
+   * @throws UnavailableError while the loop stops here (shutdown, lost lease): the round in
+   *   flight is dropped, and whoever resumes the job takes the report.
+   */
   report(report: ShardReport): AcceptOutcome {
+    if (this.stopping || this.leaseLost()) throw new UnavailableError('header.job_id', `job ${this.jobId} is stopping on this coordinator; report again to the one that resumes it`);
     return this.shards.accept(report, this.loop.version);
   }
 
@@ -156,6 +164,7 @@ export class JobRunner {
 
   /** Stops the loop for a coordinator shutdown, with a checkpoint; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
+    this.stopping = true;
     this.loop.stop();
     return this.done;
   }
@@ -167,6 +176,7 @@ export class JobRunner {
    */
   abandon(): Promise<RunnerExit> {
     this.abandoned = true;
+    this.stopping = true;
     this.loop.abandon();
     return this.done;
   }
