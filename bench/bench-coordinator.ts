@@ -11,6 +11,7 @@ import {
   JobManager,
   type JobObserver,
   RedisJobRegistry,
+  shutdownGrpcServer,
   StoredData,
   workerServiceHandlers,
   WorkerTable,
@@ -101,7 +102,7 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
     );
-    cleanup.push(['grpc', () => shutdown(server)]);
+    cleanup.push(['grpc', () => shutdownGrpcServer(server, 2000)]);
     const jobEnded = (jobId: string): Promise<void> =>
       new Promise((resolve, reject) => {
         const stop = events.subscribe(jobId, (event) => {
@@ -122,15 +123,3 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
 
 let backend: Promise<unknown> | undefined;
 
-function shutdown(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 2000);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}

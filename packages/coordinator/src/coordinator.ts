@@ -16,6 +16,7 @@ import { SPEC_LIMIT_ENV } from './jobs/spec-limits';
 import { exportSource } from './grpc/export-source';
 import { LazyAdaptEngine } from './compute/lazy-adapt-engine';
 import { healthHandlers } from './grpc/health-service';
+import { shutdownGrpcServer } from './grpc/shutdown-grpc-server';
 import { jobServiceHandlers } from './grpc/job-service';
 import { workerServiceHandlers } from './grpc/worker-service';
 import { Dashboard } from './dashboard/dashboard';
@@ -185,7 +186,7 @@ export class Coordinator {
       const steps: Array<[string, () => Promise<void>]> = [
         ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
-        ['grpc', () => shutdownGrpc(grpcServer)],
+        ['grpc', () => shutdownGrpcServer(grpcServer, 5000)],
         [
           'http',
           () => {
@@ -218,18 +219,6 @@ export class Coordinator {
   }
 }
 
-function shutdownGrpc(server: grpc.Server): Promise<void> {
-  return new Promise((resolve) => {
-    const force = setTimeout(() => {
-      server.forceShutdown();
-      resolve();
-    }, 5000);
-    server.tryShutdown(() => {
-      clearTimeout(force);
-      resolve();
-    });
-  });
-}
 
 /** How the gRPC server is protected, for the startup log line. */
 function describeSecurity(options: CompiledCoordinatorOptions): string {

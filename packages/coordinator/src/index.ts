@@ -1,5 +1,6 @@
 // The coordinator: job registry, round loop, shard queue, gRPC services, storage, HTTP.
 export { Coordinator } from './coordinator';
+export { shutdownGrpcServer } from './grpc/shutdown-grpc-server';
 export { compileCoordinatorOptions, COORDINATOR_ENV, COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from './config/coordinator-options';
 export type { CompiledCoordinatorOptions, CoordinatorOptions } from './config/coordinator-options';
 export { JobManager } from './jobs/job-manager';

@@ -5,6 +5,7 @@ import type { AcceptOutcome } from '../../rounds/shard-report';
 import { NotFoundError } from '../grpc-errors';
 import type { ParameterSource } from '../parameter-source';
 import { toEvalReport, toShardReport, type ReportSink } from '../report-sink';
+import { shutdownGrpcServer } from '../shutdown-grpc-server';
 
 /** A deadline `seconds` from now: every test call has one, as every real call must. */
 export const inSeconds = (seconds: number): Date => new Date(Date.now() + seconds * 1000);
@@ -74,17 +75,10 @@ export async function startWorkerService(handlers: Partial<WorkerServiceServer>)
   return {
     client,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
+      (closing ??= (() => {
         client.close();
         // A call left hanging must not hang the suite: force after a grace period.
-        const force = setTimeout(() => {
-          server.forceShutdown();
-          resolve();
-        }, 2000);
-        server.tryShutdown(() => {
-          clearTimeout(force);
-          resolve();
-        });
-      })),
+        return shutdownGrpcServer(server, 2000);
+      })()),
   };
 }
