@@ -51,7 +51,7 @@ describe('Registration', () => {
     expect(registration.heartbeatIntervalMs).toBe(10);
     await until(() => coordinator.heartbeats.length >= 2);
     expect(coordinator.heartbeats[0]).toEqual({ workerId: 'w-1', ...status });
-    await registration.close();
+    registration.close();
     const sent = coordinator.heartbeats.length;
     await new Promise((resolve) => setTimeout(resolve, 40));
     expect(coordinator.heartbeats.length).toBe(sent);
@@ -65,7 +65,7 @@ describe('Registration', () => {
     await registration.beat();
     expect(coordinator.registrations).toBe(2);
     expect(logs).toEqual(['worker: the coordinator at 127.0.0.1:1 does not know this worker (restarted?); registering again']);
-    await registration.close();
+    registration.close();
   });
 
   it('passes on whether the coordinator quarantines the worker, at registration and at every heartbeat', async () => {
@@ -82,7 +82,7 @@ describe('Registration', () => {
       { quarantined: false, reason: '' },
       { quarantined: false, reason: '' },
     ]);
-    await registration.close();
+    registration.close();
   });
 
   it('logs a failing heartbeat once per outage and keeps going', async () => {
@@ -95,8 +95,8 @@ describe('Registration', () => {
     coordinator.heartbeatError = undefined;
     await registration.beat();
     expect(logs).toEqual(['worker: heartbeat to 127.0.0.1:1 failed: UNAVAILABLE: gone (will keep trying every 0.01 s)', 'worker: the coordinator at 127.0.0.1:1 answers heartbeats again']);
-    await registration.close();
-    await registration.close();
+    registration.close();
+    registration.close();
   });
 
   it('gives up at once when the coordinator refuses the worker', async () => {

@@ -107,11 +107,13 @@ export class Registration {
     return (this.inFlight ??= this.heartbeat().finally(() => (this.inFlight = undefined)));
   }
 
-  /** Stops heartbeating; waits for a heartbeat in flight. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Stops heartbeating. A heartbeat in flight is not waited for: its answer no longer matters,
+   * and a coordinator that stalls would hold the shutdown until the call's deadline. Idempotent.
+   */
+  close(): void {
     this.closed = true;
     clearTimeout(this.timer);
-    await this.inFlight;
   }
 
   private schedule(): void {
