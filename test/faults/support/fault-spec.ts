@@ -1,6 +1,8 @@
 /** What varies between the scenarios' jobs. */
 export interface FaultSpecOptions {
   name: string;
+  /** @default maml */
+  algorithm?: string;
   iterations: number;
   seed: number;
   /** @default 8: four blocks of two tasks */
@@ -14,13 +16,13 @@ export interface FaultSpecOptions {
 }
 
 /**
- * The job every scenario trains: second-order MAML on sinusoids with a 16-16 MLP, two tasks
+ * The job every scenario trains: second-order MAML (unless told otherwise) on sinusoids with a 16-16 MLP, two tasks
  * a block, one block a shard unless told otherwise. Small, so that a round costs milliseconds
  * and a test's time goes to the damage.
  */
 export function faultSpec(options: FaultSpecOptions): string {
   return `name: ${options.name}
-algorithm: maml
+algorithm: ${options.algorithm ?? 'maml'}
 model: { kind: mlp, hidden: [16, 16] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 inner: { steps: 1, lr: 0.01 }
