@@ -58,6 +58,13 @@ describe('adapt report', () => {
     expect(formatAdaptReport({ ...regression, queryLossBefore: undefined, queryLossAfter: undefined })).toContain('query: 3 examples without targets (predictions only)');
   });
 
+  it('keeps the columns apart for losses wider than the column', () => {
+    const text = formatAdaptReport({ ...regression, queryLossBefore: 50417531624.33, queryLossAfter: 1409764135.14 });
+    const [header, row] = text.split('\n').slice(-3, -1);
+    expect(row).toMatch(/^ {2}loss {18}\S+ →/);
+    expect(header?.indexOf('→')).toBe(row?.indexOf('→'));
+  });
+
   it('shows prototypes without steps or a "before"', () => {
     const text = formatAdaptReport(classification);
     expect(text).toContain('to 5 support examples: class prototypes\n');

@@ -48,11 +48,16 @@ export function formatAdaptReport(o: AdaptOutcome): string {
     lines.push(`query: ${o.queryExamples} examples`, `  loss${' '.repeat(20)}${loss(o.queryLossAfter)}`);
     if (o.queryAccuracyAfter !== undefined) lines.push(`  accuracy${' '.repeat(16)}${percent(o.queryAccuracyAfter)}`);
   } else {
-    const row = (label: string, before: string, after: string) => `${label.padEnd(24)}${before.padEnd(9)}→   ${after}`;
-    lines.push(row(`query: ${o.queryExamples} examples`, 'before', 'after adaptation'), row('  loss', loss(o.queryLossBefore), loss(o.queryLossAfter)));
+    const table: Array<[string, string, string]> = [
+      [`query: ${o.queryExamples} examples`, 'before', 'after adaptation'],
+      ['  loss', loss(o.queryLossBefore), loss(o.queryLossAfter)],
+    ];
     if (o.queryAccuracyBefore !== undefined && o.queryAccuracyAfter !== undefined) {
-      lines.push(row('  accuracy', percent(o.queryAccuracyBefore), percent(o.queryAccuracyAfter)));
+      table.push(['  accuracy', percent(o.queryAccuracyBefore), percent(o.queryAccuracyAfter)]);
     }
+    // The "before" column is as wide as its widest value (a house price's squared error is long).
+    const width = Math.max(9, ...table.map(([, before]) => before.length + 1));
+    lines.push(...table.map(([label, before, after]) => `${label.padEnd(24)}${before.padEnd(width)}→   ${after}`));
   }
   return `${lines.join('\n')}\n`;
 }
