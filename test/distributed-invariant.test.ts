@@ -12,12 +12,12 @@ import { startRedisServer, type RedisTestServer } from './support/redis-server';
 // periodic held-out evaluation, which `local` computes as evaluation shards on the workers: it
 // must not change the bits, and its numbers must equal `train`'s.
 
-const spec = (name: string, algorithm: string) => `name: ${name}
+const spec = (name: string, algorithm: string, outer = '') => `name: ${name}
 algorithm: ${algorithm}
 model: { kind: mlp, hidden: [16, 16] }
 tasks: { family: sinusoid, shots: 5, queryShots: 5 }
 inner: { steps: 2, lr: 0.01 }
-outer: { lr: 0.003, metaBatchSize: 7, iterations: 12 }
+outer: { lr: 0.003, metaBatchSize: 7, iterations: 12${outer} }
 blockSize: 2
 checkpoint: { everyRounds: 5, keep: 2 }
 eval: { everyRounds: 4, tasks: 5 }
@@ -64,11 +64,17 @@ async function run(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string>
 const evals = (lines: MetricsLine[]) => lines.flatMap(({ round, eval: e }) => (e ? [{ round, version: e.version, tasks: e.tasks, preLoss: e.preLoss, postLoss: e.postLoss, preAccuracy: e.preAccuracy, postAccuracy: e.postAccuracy }] : []));
 
 describe('train, local with 1 worker of 2 threads and local with 2 workers of 1 thread', () => {
-  for (const algorithm of ['maml', 'reptile']) {
-    it(`export identical ${algorithm} parameters, bit for bit`, async () => {
-      const specPath = join(dir, `${algorithm}.yaml`);
-      await writeFile(specPath, spec(`invariant-${algorithm}`, algorithm));
-      const out = (label: string) => join(dir, `${algorithm}-${label}`);
+  // Local steps: each block takes 3 meta-steps of its own from θ_r, the round a Nesterov step on their mean change.
+  const variants = [
+    { label: 'maml', algorithm: 'maml', outer: '' },
+    { label: 'reptile', algorithm: 'reptile', outer: '' },
+    { label: 'maml-local-steps', algorithm: 'maml', outer: ', localSteps: 3' },
+  ];
+  for (const { label: variant, algorithm, outer } of variants) {
+    it(`export identical ${variant} parameters, bit for bit`, async () => {
+      const specPath = join(dir, `${variant}.yaml`);
+      await writeFile(specPath, spec(`invariant-${variant}`, algorithm, outer));
+      const out = (label: string) => join(dir, `${variant}-${label}`);
       await run(['train', specPath, '--out', out('train')]);
       // Two threads in one worker compute two shards at once, each with the same backend.
       await run(['local', specPath, '--workers', '1', '--threads', '2', '--out', out('local1')]);

@@ -50,7 +50,10 @@ export { createJobSetup, initialMetaParams, initialState, sampleTask } from './j
 export type { JobLayout, JobSetup } from './job-setup';
 
 export type { IndexedTaskMetrics, TaskMetrics } from './rounds/task-metrics';
-export { initialOptimizerState, outerLr, outerStep } from './rounds/outer-optimizer';
+export { initialOptimizerState, isOptimizerKind, outerLr, outerStep } from './rounds/outer-optimizer';
+export type { OptimizerKind } from './rounds/outer-optimizer';
+export { localStepsOf, roundOptimizer } from './rounds/local-steps';
+export type { LocalSteps } from './rounds/local-steps';
 export type { OptimizerState } from './rounds/outer-optimizer';
 export { DEFAULT_BLOCKS_PER_ROUND, defaultBlockSize, planBlocks, SHARD_KINDS } from './rounds/plan-blocks';
 export type { BlockPlan, ShardKind } from './rounds/plan-blocks';

@@ -1,5 +1,6 @@
 import type { MetaState } from './rounds/apply-round';
 import { initialOptimizerState } from './rounds/outer-optimizer';
+import { roundOptimizer } from './rounds/local-steps';
 import { algorithmConfig, type AlgorithmConfig, LEARNED_LR_PREFIX } from './algorithms/algorithm-config';
 import type { Conv4Layout } from './models/conv4-layout';
 import { createModelLayout } from './models/create-model-layout';
@@ -56,5 +57,5 @@ export function sampleTask(setup: Pick<JobSetup, 'spec' | 'family'>, round: numb
 /** The state of a job before its first round: θ_0 and a fresh outer optimizer. */
 export function initialState(setup: JobLayout): MetaState {
   const params = initialMetaParams(setup);
-  return { version: 0, params, optimizer: initialOptimizerState(setup.spec.outer.optimizer, params) };
+  return { version: 0, params, optimizer: initialOptimizerState(roundOptimizer(setup.spec), params) };
 }

@@ -1,4 +1,4 @@
-import { CheckpointError, type MetaState, type ParamShape } from '@metatrain/core';
+import { CheckpointError, isOptimizerKind, type MetaState, type ParamShape } from '@metatrain/core';
 import type { Checkpoint } from '@metatrain/storage';
 
 /** What a checkpoint restores: the job's state, and whether its version's periodic evaluation was published. */
@@ -25,7 +25,7 @@ export function fromCheckpoint(layout: readonly ParamShape[], ckpt: Checkpoint):
   const saved = ckpt.params.map((p) => `${p.name}:${p.shape.join('x')}`).join(',');
   if (expected !== saved) throw new CheckpointError(`checkpoint ${ckpt.version} does not match the job's parameters`);
   const optimizer = ckpt.state.optimizer as { kind?: unknown; step?: unknown } | undefined;
-  if ((optimizer?.kind !== 'adam' && optimizer?.kind !== 'sgd') || typeof optimizer.step !== 'number') {
+  if (!isOptimizerKind(optimizer?.kind) || typeof optimizer.step !== 'number') {
     throw new CheckpointError(`checkpoint ${ckpt.version}: state.json has no optimizer state`);
   }
   return {

@@ -4,6 +4,7 @@ import { outerLr, outerStep, type OptimizerState } from './outer-optimizer';
 import type { ParamSet } from '../params';
 import type { JobSpec } from '../spec/schema';
 import { reduceBlocks } from './reduce-blocks';
+import { localStepsOf } from './local-steps';
 
 /** What a job carries from one round to the next; a checkpoint stores exactly this. */
 export interface MetaState {
@@ -37,6 +38,8 @@ export function summarize(round: number, metrics: TaskMetrics[], outerLr: number
 /**
  * Ends a round: reduces the block sums in block-index order, averages over the meta-batch
  * and takes the outer optimizer step. `blocks` must be complete and sorted by block index.
+ * With local steps a block's sum is its parameter change times its tasks, so the average is
+ * the mean change, and the step is the sync step.
  */
 export function applyRound(
   spec: JobSpec,
@@ -50,7 +53,8 @@ export function applyRound(
     tasks,
   );
   const lr = outerLr(spec.outer.lr, spec.outer.anneal, state.version, spec.outer.iterations);
-  const next = outerStep(state.params, grad, state.optimizer, lr);
+  const local = localStepsOf(spec);
+  const next = local ? outerStep(state.params, grad, state.optimizer, local.sync.lr, local.sync.momentum) : outerStep(state.params, grad, state.optimizer, lr);
   const summary = summarize(
     state.version,
     blocks.flatMap((b) => b.metrics),

@@ -1,15 +1,18 @@
 import type { ParamSet } from '../params';
 import { zerosLike } from '../params';
 
+/** The outer optimizers: the spec's `outer.optimizer`, and `nesterov` for the step on local steps' mean change. */
+export type OptimizerKind = 'adam' | 'sgd' | 'nesterov';
+
 /**
  * Outer optimizers on plain float32 arrays: exact, backend-independent, and with state that
  * is just named arrays (saved in a checkpoint's optimizer.bin) plus a step count.
  */
 export interface OptimizerState {
-  kind: 'adam' | 'sgd';
+  kind: OptimizerKind;
   /** number of steps taken */
   step: number;
-  /** Adam: `m/<param>` and `v/<param>`; SGD: none */
+  /** Adam: `m/<param>` and `v/<param>`; Nesterov: the momentum buffers `b/<param>`; SGD: none */
   slots: ParamSet;
 }
 
@@ -17,16 +20,25 @@ const BETA1 = 0.9;
 const BETA2 = 0.999;
 const EPSILON = 1e-8;
 
-export function initialOptimizerState(kind: 'adam' | 'sgd', params: ParamSet): OptimizerState {
-  if (kind === 'sgd') return { kind, step: 0, slots: [] };
-  const m = zerosLike(params).map((p) => ({ ...p, name: `m/${p.name}` }));
-  const v = zerosLike(params).map((p) => ({ ...p, name: `v/${p.name}` }));
-  return { kind, step: 0, slots: [...m, ...v] };
+/** Whether `kind` names an outer optimizer (a checkpoint's state.json is read with it). */
+export function isOptimizerKind(kind: unknown): kind is OptimizerKind {
+  return kind === 'adam' || kind === 'sgd' || kind === 'nesterov';
 }
 
-/** θ ← θ − lr · update(g). Returns new parameters and state; the inputs are not modified. */
-export function outerStep(params: ParamSet, grads: ParamSet, state: OptimizerState, lr: number): { params: ParamSet; state: OptimizerState } {
+export function initialOptimizerState(kind: OptimizerKind, params: ParamSet): OptimizerState {
+  const slots = (prefix: string) => zerosLike(params).map((p) => ({ ...p, name: `${prefix}/${p.name}` }));
+  if (kind === 'sgd') return { kind, step: 0, slots: [] };
+  if (kind === 'nesterov') return { kind, step: 0, slots: slots('b') };
+  return { kind, step: 0, slots: [...slots('m'), ...slots('v')] };
+}
+
+/**
+ * θ ← θ − lr · update(g). Returns new parameters and state; the inputs are not modified.
+ * `momentum` is Nesterov's μ (PyTorch's form: b ← μ·b + g, update = g + μ·b); the others ignore it.
+ */
+export function outerStep(params: ParamSet, grads: ParamSet, state: OptimizerState, lr: number, momentum = 0): { params: ParamSet; state: OptimizerState } {
   const step = state.step + 1;
+  if (state.kind === 'nesterov') return nesterovStep(params, grads, state, lr, momentum);
   if (state.kind === 'sgd') {
     const next = params.map((p, i) => {
       const g = (grads[i] as ParamSet[number]).values;
@@ -54,6 +66,22 @@ export function outerStep(params: ParamSet, grads: ParamSet, state: OptimizerSta
     return { ...p, values };
   });
   return { params: next, state: { kind: 'adam', step, slots } };
+}
+
+function nesterovStep(params: ParamSet, grads: ParamSet, state: OptimizerState, lr: number, momentum: number): { params: ParamSet; state: OptimizerState } {
+  const slots = state.slots.map((s) => ({ ...s, values: new Float32Array(s.values) }));
+  const next = params.map((p, i) => {
+    const g = (grads[i] as ParamSet[number]).values;
+    const b = (slots[i] as ParamSet[number]).values;
+    const values = new Float32Array(p.values.length);
+    for (let k = 0; k < values.length; k++) {
+      const gk = g[k] as number;
+      b[k] = momentum * (b[k] as number) + gk;
+      values[k] = (p.values[k] as number) - lr * (gk + momentum * (b[k] as number));
+    }
+    return { ...p, values };
+  });
+  return { params: next, state: { kind: 'nesterov', step: state.step + 1, slots } };
 }
 
 /** The outer learning rate of round r: constant, or falling linearly to 0 (Reptile's annealed ε). */

@@ -41,6 +41,9 @@ function crossCheck(spec: JobSpec): SpecError[] {
   if (spec.model.kind === 'conv4' && imageSize !== undefined && imageSize < 16) {
     errors.push(new SpecError('tasks.imageSize', 'conv4 needs images of at least 16×16 (four 2×2 poolings)'));
   }
+  if (spec.outer.sync && spec.outer.localSteps === undefined) {
+    errors.push(new SpecError('outer.sync', 'applies the mean change of local steps: set outer.localSteps too'));
+  }
   if (spec.eval && spec.eval.everyRounds > spec.outer.iterations) {
     errors.push(new SpecError('eval.everyRounds', `is larger than outer.iterations (${spec.outer.iterations})`));
   }

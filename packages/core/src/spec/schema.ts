@@ -152,6 +152,20 @@ export const jobSpecSchema = z.strictObject({
     iterations: positiveInt.max(10_000_000),
     /** linear: the outer lr falls linearly to 0 over the iterations (Reptile's annealed ε) */
     anneal: z.enum(['none', 'linear']).default('none'),
+    /**
+     * Local steps (DiLoCo): in each round every block takes this many meta-steps of
+     * `optimizer` and `lr` from θ_r, on tasks of its own, and the round applies the mean of the
+     * blocks' parameter changes with `sync`. Absent: one meta-step a round, the usual outer loop.
+     */
+    localSteps: positiveInt.max(1000).optional(),
+    /** The step on the mean change of the local steps (with localSteps only): θ ← θ − lr · update(mean change). */
+    sync: z
+      .strictObject({
+        optimizer: z.enum(['sgd', 'nesterov']).default('nesterov'),
+        lr: positiveFinite.default(0.7),
+        momentum: z.number().min(0).lt(1).default(0.9),
+      })
+      .optional(),
   }),
   /**
    * Tasks per block. A block's tasks are one batched computation with one sum, and the round's

@@ -42,3 +42,40 @@ describe('computeShard', () => {
     expect(paramsEqual(whole.sum, byBlocks)).toBe(false);
   });
 });
+
+describe('computeShard with local steps', () => {
+  const localSpec = (outer: Record<string, unknown>) => testSpec({ outer: { lr: 0.003, metaBatchSize: 10, iterations: 5, ...outer }, blockSize: 3, seed: 17 });
+  const contextOf = (s: JobSpec) => createComputeContext(s, createSinusoidFamily(s.tasks as never));
+
+  it('keeps blocks independent of their shard, so the grouping stays irrelevant', () => {
+    const s = localSpec({ localSteps: 3 });
+    const local = contextOf(s);
+    const start = initialState(local);
+    const alone = blocks.map((block) => computeShard(local, start.params, 2, [block])[0]!);
+    expectSameBlocks(computeShard(local, start.params, 2, blocks), alone);
+    expect(start.optimizer.kind).toBe('nesterov');
+    expect(applyRound(s, start, alone).state.optimizer.step).toBe(1);
+  });
+
+  it('with one local SGD step and a sync SGD step of lr 1 is the usual SGD round, up to float32 rounding', () => {
+    const usual = testSpec({ outer: { optimizer: 'sgd', lr: 0.003, metaBatchSize: 10, iterations: 5 }, blockSize: 3, seed: 17 });
+    const local = localSpec({ optimizer: 'sgd', localSteps: 1, sync: { optimizer: 'sgd', lr: 1 } });
+    const next = (s: JobSpec) => {
+      const c = contextOf(s);
+      const start = initialState(c);
+      return applyRound(s, start, computeShard(c, start.params, 0, blocks)).state.params;
+    };
+    const [a, b] = [next(usual), next(local)];
+    a.forEach((p, i) => p.values.forEach((v, k) => expect(b[i]!.values[k]).toBeCloseTo(v, 6)));
+  });
+
+  it('takes every local step: more steps move the parameters further, on tasks of their own', () => {
+    const change = (localSteps: number) => {
+      const c = contextOf(localSpec({ optimizer: 'sgd', localSteps }));
+      const sum = computeShard(c, initialState(c).params, 0, [blocks[0]!])[0]!.sum;
+      return Math.hypot(...sum.flatMap((p) => [...p.values]));
+    };
+    const [one, four] = [change(1), change(4)];
+    expect(four).toBeGreaterThan(2 * one);
+  });
+});

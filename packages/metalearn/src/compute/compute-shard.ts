@@ -1,5 +1,19 @@
 import * as tf from '@tensorflow/tfjs';
-import { type BlockPlan, createJobSetup, type IndexedTaskMetrics, type JobSetup, type JobSpec, type ParamSet, sampleTask, type Task, type TaskFamily } from '@metatrain/core';
+import {
+  type BlockPlan,
+  createJobSetup,
+  type IndexedTaskMetrics,
+  initialOptimizerState,
+  type JobSetup,
+  type JobSpec,
+  localStepsOf,
+  outerLr,
+  outerStep,
+  type ParamSet,
+  sampleTask,
+  type Task,
+  type TaskFamily,
+} from '@metatrain/core';
 import { batchGradient } from '../algorithms/batch-gradient';
 import { disposeBatch, stackTasks } from '../algorithms/task-batch';
 import { createModel } from '../models/create-model';
@@ -40,22 +54,35 @@ function addInto(total: Float32Array[], part: Float32Array[]): void {
  * a block's bits do not depend on the shard it is part of. Only θ's tensors are shared.
  */
 export function computeShard(ctx: ComputeContext, meta: ParamSet, round: number, blocks: readonly BlockPlan[]): BlockResult[] {
+  const local = localStepsOf(ctx.spec);
+  if (local) return blocks.map((block) => toBlockResult(ctx, block, localStepsChange(ctx, meta, round, block, local.steps)));
   const metaTensors = meta.map((p) => tf.tensor(p.values, p.shape));
   try {
-    return blocks.map((block) => computeBlock(ctx, metaTensors, round, block));
+    return blocks.map((block) => toBlockResult(ctx, block, blockGradient(ctx, metaTensors, round, block)));
   } finally {
     tf.dispose(metaTensors);
   }
 }
 
-function computeBlock(ctx: ComputeContext, metaTensors: tf.Tensor[], round: number, block: BlockPlan): BlockResult {
+/** A block's sum, in layout order, and its tasks' metrics. */
+interface BlockOutcome {
+  sum: Float32Array[];
+  metrics: IndexedTaskMetrics[];
+}
+
+function toBlockResult(ctx: ComputeContext, block: BlockPlan, { sum, metrics }: BlockOutcome): BlockResult {
+  return { block: block.index, sum: ctx.layout.map((p, i) => ({ name: p.name, shape: [...p.shape], values: sum[i] as Float32Array })), metrics };
+}
+
+/** The block's summed outer gradient at θ (`metaTensors`), its tasks drawn for `taskRound`. */
+function blockGradient(ctx: ComputeContext, metaTensors: tf.Tensor[], taskRound: number, block: BlockPlan): BlockOutcome {
   const tasks: Task[] = [];
-  for (let i = block.start; i < block.end; i++) tasks.push(sampleTask(ctx, round, i));
+  for (let i = block.start; i < block.end; i++) tasks.push(sampleTask(ctx, taskRound, i));
   const names = ctx.layout.map((p) => p.name);
   const batchCtx = { model: ctx.model, kind: ctx.family.kind, config: ctx.config, names };
   const groups = ctx.model.canBatch(ctx.config.adaptNames) ? [tasks] : tasks.map((t) => [t]);
   let sum: Float32Array[] | undefined;
-  const metrics: BlockResult['metrics'] = [];
+  const metrics: IndexedTaskMetrics[] = [];
   for (const group of groups) {
     const batch = stackTasks(group, ctx.family);
     try {
@@ -67,7 +94,38 @@ function computeBlock(ctx: ComputeContext, metaTensors: tf.Tensor[], round: numb
       disposeBatch(batch);
     }
   }
-  if (!sum) throw new Error(`block ${block.index} of round ${round} has no tasks`);
-  const sums = sum;
-  return { block: block.index, sum: ctx.layout.map((p, i) => ({ name: p.name, shape: [...p.shape], values: sums[i] as Float32Array })), metrics };
+  if (!sum) throw new Error(`block ${block.index} of round ${taskRound} has no tasks`);
+  return { sum, metrics };
+}
+
+/**
+ * Local steps: the block takes `steps` meta-steps of the spec's outer optimizer from θ_r (a
+ * fresh optimizer state each round), step h on the tasks of round·steps + h, and reports its
+ * parameter change θ_r − θ_local times its number of tasks, so that the round's average over
+ * all tasks is the blocks' mean change. Its metrics are those of the first step (at θ_r).
+ */
+function localStepsChange(ctx: ComputeContext, meta: ParamSet, round: number, block: BlockPlan, steps: number): BlockOutcome {
+  const { outer } = ctx.spec;
+  const tasks = block.end - block.start;
+  const lr = outerLr(outer.lr, outer.anneal, round, outer.iterations);
+  let params = meta;
+  let state = initialOptimizerState(outer.optimizer, meta);
+  let firstMetrics: IndexedTaskMetrics[] | undefined;
+  for (let h = 0; h < steps; h++) {
+    const tensors = params.map((p) => tf.tensor(p.values, p.shape));
+    try {
+      const { sum, metrics } = blockGradient(ctx, tensors, round * steps + h, block);
+      firstMetrics ??= metrics;
+      const mean = params.map((p, i) => ({ ...p, values: (sum[i] as Float32Array).map((v) => v / tasks) }));
+      ({ params, state } = outerStep(params, mean, state, lr));
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+  const local = params;
+  const sum = meta.map((p, i) => {
+    const after = (local[i] as ParamSet[number]).values;
+    return p.values.map((before, k) => (before - (after[k] as number)) * tasks);
+  });
+  return { sum, metrics: firstMetrics ?? [] };
 }
