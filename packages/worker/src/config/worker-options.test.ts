@@ -82,6 +82,12 @@ describe('workerOptionsFromEnv', () => {
     expect(() => workerOptionsFromEnv({ [name]: value })).toThrow(new ConfigError(name, message.slice(name.length + 2)));
   });
 
+  it('refuses a placeholder or empty METATRAIN_TOKEN and a placeholder Redis password, naming the variable', () => {
+    expect(() => workerOptionsFromEnv({ METATRAIN_TOKEN: ' ' })).toThrow(/^METATRAIN_TOKEN: is set but empty; make one with `openssl rand -hex 32`/);
+    expect(() => workerOptionsFromEnv({ METATRAIN_TOKEN: 'changeme' })).toThrow(/^METATRAIN_TOKEN: is a placeholder or a well-known value, which anyone can guess/);
+    expect(() => workerOptionsFromEnv({ REDIS_URL: 'redis://:secret@redis:6379' })).toThrow(/^REDIS_URL: its password is a placeholder/);
+  });
+
   it('never echoes a Redis URL, which may hold a password', () => {
     expect(() => workerOptionsFromEnv({ REDIS_URL: 'http://user:secret@redis' })).toThrow(/^(?!.*secret)/);
   });

@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { z } from 'zod';
@@ -251,9 +251,11 @@ const fromText = {
 
 /**
  * Reads the worker's environment (docs/RUNNING.md). Unset and empty variables take the
- * default. Pure: no I/O, `env` is only read.
+ * default, but for secrets: a placeholder or empty METATRAIN_TOKEN, or a placeholder Redis
+ * password, is refused (docs/SECURITY.md). Pure: no I/O, `env` is only read.
  * @throws {ConfigError} naming the variable at fault.
  */
 export function workerOptionsFromEnv(env: Env): WorkerOptions {
+  refuseWeakSecrets(env, { secrets: [WORKER_ENV.token], redisUrls: [WORKER_ENV.redisUrl] });
   return parseEnv(env, WORKER_ENV, fromText);
 }
