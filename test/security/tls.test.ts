@@ -28,7 +28,7 @@ function client<C extends grpc.Client>(Client: new (address: string, credentials
 }
 
 const register = (workers: WorkerServiceClient) =>
-  outcome(unary(workers, workers.registerWorker, { workerId: 'tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 }, bearer(TOKEN)));
+  outcome(unary(workers, workers.registerWorker, { workerId: 'worker:tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 }, bearer(TOKEN)));
 const list = (jobs: JobServiceClient) => outcome(unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN)));
 
 beforeAll(async () => {
@@ -62,7 +62,7 @@ describe('gRPC over TLS with client certificates for workers', () => {
     const worker = client(WorkerServiceClient, grpc.credentials.createSsl(pem(certs.caCert), pem(certs.workerKey), pem(certs.workerCert)));
     expect(await register(worker)).toBe('OK');
     // The certificate does not replace the token.
-    const untokened = await outcome(unary(worker, worker.heartbeat, { workerId: 'tls-worker', currentShard: '', shardsDone: 0 }));
+    const untokened = await outcome(unary(worker, worker.heartbeat, { workerId: 'worker:tls-worker', currentShard: '', shardsDone: 0 }));
     expect(untokened).toMatchObject({ code: grpc.status.UNAUTHENTICATED, details: expect.stringContaining('METATRAIN_TOKEN') });
   });
 

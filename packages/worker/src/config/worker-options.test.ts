@@ -159,6 +159,20 @@ describe('TLS options', () => {
     expect(tls?.keyPair?.cert.equals(readFileSync(certs.workerCert))).toBe(true);
   });
 
+  it('binds the worker id to the client certificate: <CN>:{hostname}-{pid} by default, WORKER_ID refused unless bound', () => {
+    const mtls = { tlsCaFile: certs.caCert, tlsCertFile: certs.workerCert, tlsKeyFile: certs.workerKey };
+    expect(compileWorkerOptions(mtls).workerId).toBe(`worker:${defaultWorkerId()}`);
+    expect(compileWorkerOptions({ ...mtls, workerId: 'worker' }).workerId).toBe('worker');
+    expect(compileWorkerOptions({ ...mtls, workerId: 'worker:pod-a' }).workerId).toBe('worker:pod-a');
+    expect(() => compileWorkerOptions({ ...mtls, workerId: 'worker-b:pod-a' })).toThrow(
+      new ConfigError('WORKER_ID', '"worker-b:pod-a" is not bound to the client certificate\'s identity "worker": with mutual TLS a worker id is that identity or begins with "worker:"'),
+    );
+    const sanOnly = { ...mtls, tlsCertFile: certs.sanOnlyCert, tlsKeyFile: certs.sanOnlyKey };
+    expect(compileWorkerOptions({ ...sanOnly, workerId: 'san-worker.metatrain:pod-d' }).workerId).toBe('san-worker.metatrain:pod-d');
+    // Without a client certificate there is nothing to bind to.
+    expect(compileWorkerOptions({ tlsCaFile: certs.caCert, workerId: 'anything' }).workerId).toBe('anything');
+  });
+
   it('uses plaintext without TLS settings, the system roots with METATRAIN_TLS=true', () => {
     expect(compileWorkerOptions({}).tls).toBeUndefined();
     expect(compileWorkerOptions(workerOptionsFromEnv({ METATRAIN_TLS: 'false' })).tls).toBeUndefined();
