@@ -8,6 +8,7 @@ import { compileWorkerOptions, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@m
 import { describe, expect, it } from 'vitest';
 import { imageTitle, parseDockerfile, stageEnv } from './support/dockerfile';
 import { repositoryFileAt } from './support/image-files';
+import { composeEnv, makeSecrets } from '../../scripts/make-secrets';
 import { INFRA, readYamlMapping, REPO } from './support/yaml-files';
 
 // infra/compose.yaml: it parses, every service is configured with variables the code reads,
@@ -31,8 +32,17 @@ const compose = readYamlMapping(join(INFRA, 'compose.yaml')) as { services: Reco
 const services = compose.services;
 const dockerfile = parseDockerfile();
 
-/** `${VAR:-default}` as Compose substitutes it with VAR unset. */
-const substitute = (value: string) => value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+/** infra/.env as scripts/make-secrets.ts makes it: the secrets compose.yaml requires. */
+const dotEnv = Object.fromEntries(composeEnv(makeSecrets()).split('\n').filter((l) => /^[A-Z_]+=/.test(l)).map((l) => l.split('=') as [string, string]));
+
+/** `${VAR:-default}` and `${VAR:?error}` as Compose substitutes them with infra/.env's variables; a required one missing throws. */
+const substitute = (value: string) =>
+  value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_whole, name: string, kind: string | undefined, text: string | undefined) => {
+    const set = dotEnv[name];
+    if (set !== undefined) return set;
+    if (kind === '-') return text ?? '';
+    throw new Error(`compose.yaml needs ${name}, which infra/.env lacks${kind === '?' ? `: ${text}` : ''}`);
+  });
 const env = (service: string) => Object.fromEntries(Object.entries(services[service]?.environment ?? {}).map(([k, v]) => [k, substitute(String(v))]));
 const seconds = (duration: string | undefined) => Number(/^(\d+)s$/.exec(duration ?? '')?.[1] ?? 10); // Compose's default is 10s
 
@@ -141,6 +151,19 @@ describe('infra/compose.yaml', () => {
     const command = (services.redis?.command ?? []).join(' ');
     expect(command).toMatch(/--appendonly yes/);
     expect(command).toMatch(/--maxmemory-policy noeviction/);
+  });
+
+  it('has no default secret: each comes from infra/.env, Redis requires the password the services\' REDIS_URL carries', () => {
+    const text = readFileSync(join(INFRA, 'compose.yaml'), 'utf8');
+    for (const name of ['METATRAIN_TOKEN', 'MINIO_ROOT_USER', 'MINIO_ROOT_PASSWORD', 'REDIS_PASSWORD']) {
+      expect(text, name).not.toMatch(new RegExp(`\\$\\{${name}:-`));
+      expect(text, name).toMatch(new RegExp(`\\$\\{${name}:\\?`));
+    }
+    const command = (services.redis?.command ?? []).map(substitute);
+    expect(command[command.indexOf('--requirepass') + 1]).toBe(dotEnv.REDIS_PASSWORD);
+    expect(env('redis').REDISCLI_AUTH).toBe(dotEnv.REDIS_PASSWORD);
+    for (const service of ['coordinator', ...WORKERS]) expect(new URL(env(service).REDIS_URL ?? '').password, service).toBe(dotEnv.REDIS_PASSWORD);
+    for (const service of ['coordinator', ...WORKERS, 'serve']) expect(env(service).METATRAIN_TOKEN, service).toBe(dotEnv.METATRAIN_TOKEN);
   });
 
   it('builds the images from the Dockerfile targets that carry their names', () => {

@@ -148,7 +148,8 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
     expect(Object.keys(workerEnv).filter((v) => !WORKER_ENV_NAMES.includes(v))).toEqual([]);
     const serve = overlay.container('metatrain-serve', 'serve');
     expect((serve.env ?? []).map((v) => v.name).filter((v) => !SERVE_ENV_NAMES.includes(v))).toEqual([]);
-    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES, ...SERVE_ENV_NAMES]);
+    // REDIS_PASSWORD is the in-cluster Redis's (components/redis); the code reads it inside REDIS_URL.
+    const readByCode = new Set([...COORDINATOR_ENV_NAMES, ...WORKER_ENV_NAMES, ...SERVE_ENV_NAMES, 'REDIS_PASSWORD']);
     for (const kind of ['Secret', 'ConfigMap'] as const) {
       for (const o of overlay.ofKind<K8sObject & { data?: object; stringData?: object }>(kind)) {
         const keys = [...Object.keys(o.data ?? {}), ...Object.keys(o.stringData ?? {})];

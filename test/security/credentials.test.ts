@@ -80,7 +80,7 @@ beforeAll(async () => {
     METATRAIN_TLS_CA: certs.caCert,
     WORKER_TLS_CERT: certs.workerCert,
     WORKER_TLS_KEY: certs.workerKey,
-    WORKER_ID: 'mtls-worker',
+    WORKER_ID: 'worker:mtls-worker', // bound to the certificate's CN (docs/SECURITY.md)
     METATRAIN_LOG: 'debug', // every shard logged: more text to search
   });
   await worker.waitForLine(/^worker ready: /, 60_000);
@@ -105,7 +105,7 @@ describe('with every credential set', () => {
     jobId = submitted.stdout.trim();
     const [status, workers, exported] = await Promise.all([cli(['status', jobId, '--json']), cli(['workers', '--json']), cli(['export', jobId, '--out', join(dir, 'export')])]);
     expect(JSON.parse(status.stdout)).toMatchObject({ state: 'SUCCEEDED', roundsCompleted: 12 });
-    expect(JSON.parse(workers.stdout)).toEqual([expect.objectContaining({ id: 'mtls-worker', shardsDone: 24 })]);
+    expect(JSON.parse(workers.stdout)).toEqual([expect.objectContaining({ id: 'worker:mtls-worker', shardsDone: 24 })]);
     expect(exported.code, exported.stderr).toBe(0);
   });
 

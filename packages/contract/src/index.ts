@@ -19,6 +19,7 @@ export type { MessageStream } from './wire/write-all';
 export { taskMetricsFromWire, taskMetricsToWire } from './wire/task-metrics';
 
 export { channelCredentials } from './tls/client-credentials';
+export { certificateIdentity, isBoundWorkerId, unboundWorkerIdReason } from './tls/certificate-identity';
 export type { ClientTls } from './tls/client-credentials';
 export { readCertificates, readKeyPair, TlsFileError } from './tls/pem-files';
 export type { KeyPair, PemFile } from './tls/pem-files';

@@ -83,6 +83,8 @@ export type { BackendInfo, BackendName } from './backend-info';
 export { firstIssue, parseConfig, parseEnv } from './config/parse-config';
 export type { Env, EnvFields, EnvOptions } from './config/parse-config';
 export { gotInput, integerText, redisUrlSetting } from './config/settings';
+export { MAKE_A_SECRET, refuseWeakSecrets, weakSecretReason } from './config/weak-secrets';
+export type { SecretVariables } from './config/weak-secrets';
 export { backoffDelay } from './retry/backoff';
 export type { Backoff } from './retry/backoff';
 export { retry, RetryDeadlineError } from './retry/retry';

@@ -1,4 +1,4 @@
-import { BACKEND_ENV, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv } from '@metatrain/core';
+import { BACKEND_ENV, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, refuseWeakSecrets } from '@metatrain/core';
 import { z } from 'zod';
 import type { AdaptEngineOptions } from './engine/adapt-engine';
 
@@ -83,7 +83,11 @@ const fromText = {
   adaptedTtlMs: count,
 } satisfies EnvFields<typeof SERVE_ENV>;
 
-/** Reads `metatrain serve`'s environment (docs/RUNNING.md). @throws {ConfigError} naming the variable */
+/**
+ * Reads `metatrain serve`'s environment (docs/RUNNING.md), refusing placeholder secrets (docs/SECURITY.md).
+ * @throws {ConfigError} naming the variable
+ */
 export function serveOptionsFromEnv(env: Env): ServeOptions {
+  refuseWeakSecrets(env, { secrets: [SERVE_ENV.token, 'S3_SECRET_KEY'] });
   return parseEnv(env, SERVE_ENV, fromText) as ServeOptions;
 }

@@ -57,7 +57,7 @@ const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 /**
  * The part of kustomize these manifests use: `resources` (files and directories),
  * `components` (whose patches apply to what the including kustomization has so far),
- * `namespace`, `labels` (`includeTemplates`, never selectors), `images` and strategic-merge
+ * `namespace`, `labels` (`includeTemplates`; `includeSelectors` on the selectors these manifests have), `images` and strategic-merge
  * `patches` (lists of named items merged by name, `null` deleting a field). Anything else in
  * a kustomization throws, so the renderer cannot silently ignore what kubectl would apply.
  * `into` is the including kustomization's objects when `dir` is a component.
@@ -78,10 +78,10 @@ export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObj
     for (const o of objects) if (!CLUSTER_SCOPED.has(o.kind)) o.metadata.namespace = k.namespace;
   }
   for (const spec of (k.labels as Array<{ pairs: Record<string, string>; includeTemplates?: boolean; includeSelectors?: boolean }> | undefined) ?? []) {
-    if (spec.includeSelectors) throw new Error(`${dir}: the test renderer does not implement labels.includeSelectors`);
     for (const o of objects) {
       o.metadata.labels = { ...o.metadata.labels, ...spec.pairs };
-      if (!spec.includeTemplates) continue;
+      if (spec.includeSelectors) for (const selector of selectorsOf(o)) Object.assign(selector, spec.pairs);
+      if (!spec.includeTemplates && !spec.includeSelectors) continue;
       // Pod templates and a StatefulSet's claim templates, as kustomize's template field specs.
       const claims = ((o.spec as Json | undefined)?.volumeClaimTemplates as Json[] | undefined) ?? [];
       for (const template of [podTemplate(o), ...claims]) {
@@ -106,6 +106,31 @@ export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObj
 }
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterTriggerAuthentication', 'PersistentVolume', 'StorageClass']);
+
+/**
+ * The label selectors of `o` that kustomize's `includeSelectors` extends, as maps to add pairs
+ * to: a workload's and a PodDisruptionBudget's matchLabels, a Service's selector, a
+ * NetworkPolicy's pod selectors (its own and those of its ingress and egress peers).
+ */
+function selectorsOf(o: K8sObject): Json[] {
+  const spec = (o.spec ?? {}) as Json;
+  const matchLabels = (selector: unknown) => (isMap(selector) && isMap(selector.matchLabels) ? [selector.matchLabels] : []);
+  switch (o.kind) {
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'PodDisruptionBudget':
+      return matchLabels(spec.selector);
+    case 'Service':
+      return isMap(spec.selector) ? [spec.selector] : [];
+    case 'NetworkPolicy': {
+      const rules = [...((spec.ingress as Json[] | undefined) ?? []).map((r) => r.from), ...((spec.egress as Json[] | undefined) ?? []).map((r) => r.to)];
+      const peers = rules.flatMap((peers) => (Array.isArray(peers) ? (peers as Json[]) : []));
+      return [...matchLabels(spec.podSelector), ...peers.flatMap((peer) => matchLabels(peer.podSelector))];
+    }
+    default:
+      return [];
+  }
+}
 
 /** The pod template of a workload, if it has one. */
 export function podTemplate(o: K8sObject): Json | undefined {

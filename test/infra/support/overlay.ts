@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { IDeployment } from 'kubernetes-models/apps/v1/Deployment';
 import type { IService } from 'kubernetes-models/v1/Service';
+import { parse } from 'yaml';
+import { kubernetesSecret, makeSecrets } from '../../../scripts/make-secrets';
 import { renderOverlay, renderOverlayWith } from './kustomize';
 import { INFRA, type K8sObject } from './yaml-files';
 
@@ -28,11 +30,20 @@ export class RenderedOverlay {
     readonly objects: K8sObject[],
   ) {}
 
-  /** Overlay `name` as it stands, or with opt-in `components` added to its list, as a user adds them. */
-  static render(name: string, components: readonly OptInComponent[] = []): RenderedOverlay {
+  /**
+   * Overlay `name` as it stands, or with opt-in `components` added to its list, as a user adds
+   * them; with `madeSecrets` (the default), base/secret.yaml's placeholders — which every process
+   * refuses — replaced by scripts/make-secrets.ts's output, as a user does before the first apply.
+   */
+  static render(name: string, components: readonly OptInComponent[] = [], { madeSecrets = true } = {}): RenderedOverlay {
     const dir = join(INFRA, 'k8s', 'overlays', name);
     const objects = components.length === 0 ? renderOverlay(dir) : renderOverlayWith(dir, components.map((c) => join(INFRA, 'k8s', 'components', c)));
-    return new RenderedOverlay([name, ...components].join(' + '), objects);
+    const overlay = new RenderedOverlay([name, ...components].join(' + '), objects);
+    if (madeSecrets) {
+      const secret = overlay.get('Secret', 'metatrain-secrets') as K8sObject & { stringData?: Record<string, string> };
+      secret.stringData = (parse(kubernetesSecret(makeSecrets())) as { stringData: Record<string, string> }).stringData;
+    }
+    return overlay;
   }
 
   /** The object `kind/name`; throws naming it when the overlay lacks it. */

@@ -19,6 +19,12 @@ export interface TestCertificates extends AsyncDisposable {
   /** A worker's client certificate signed by the CA, and its key. */
   readonly workerCert: string;
   readonly workerKey: string;
+  /** Another worker's certificate (CN=worker-b) signed by the CA, and its key. */
+  readonly otherWorkerCert: string;
+  readonly otherWorkerKey: string;
+  /** A client certificate signed by the CA with no CN, only subjectAltName DNS:san-worker.metatrain. */
+  readonly sanOnlyCert: string;
+  readonly sanOnlyKey: string;
   /** A worker certificate signed by another CA the coordinator does not trust. */
   readonly strangerCert: string;
   readonly strangerKey: string;
@@ -37,9 +43,9 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
   const ca = async (name: string) =>
     openssl('req', '-x509', ...key, '-keyout', `${name}.key`, '-out', `${name}.crt`, '-days', '2', '-subj', `/CN=${name}`,
       '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
-  const leaf = async (name: string, caName: string, extensions: string) => {
+  const leaf = async (name: string, caName: string, extensions: string, subject = `/CN=${name}`) => {
     await writeFile(path(`${name}.ext`), extensions);
-    await openssl('req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`);
+    await openssl('req', ...key, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', subject);
     await openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${caName}.crt`, '-CAkey', `${caName}.key`, '-CAcreateserial',
       '-out', `${name}.crt`, '-days', '2', '-extfile', `${name}.ext`);
   };
@@ -47,6 +53,8 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     await Promise.all([ca('metatrain-ca'), ca('stranger-ca')]);
     await leaf('coordinator', 'metatrain-ca', 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n');
     await leaf('worker', 'metatrain-ca', 'extendedKeyUsage=clientAuth\n');
+    await leaf('worker-b', 'metatrain-ca', 'extendedKeyUsage=clientAuth\n');
+    await leaf('san-only', 'metatrain-ca', 'subjectAltName=DNS:san-worker.metatrain\nextendedKeyUsage=clientAuth\n', '/O=metatrain');
     await leaf('stranger', 'stranger-ca', 'extendedKeyUsage=clientAuth\n');
   } catch (err) {
     await rm(dir, { recursive: true, force: true });
@@ -60,6 +68,10 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     serverKey: path('coordinator.key'),
     workerCert: path('worker.crt'),
     workerKey: path('worker.key'),
+    otherWorkerCert: path('worker-b.crt'),
+    otherWorkerKey: path('worker-b.key'),
+    sanOnlyCert: path('san-only.crt'),
+    sanOnlyKey: path('san-only.key'),
     strangerCert: path('stranger.crt'),
     strangerKey: path('stranger.key'),
     close,

@@ -71,7 +71,17 @@ describe('coordinator TLS and limits options', () => {
       storageRetryDeadlineMs: 30_000,
       limits: DEFAULT_SPEC_LIMITS,
     });
-    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ GRPC_PORT: '0', QUARANTINE_AFTER: '0', METATRAIN_TOKEN: '' }))).toMatchObject({ grpcPort: 0, quarantineAfter: 0, token: undefined });
+    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ GRPC_PORT: '0', QUARANTINE_AFTER: '0' }))).toMatchObject({ grpcPort: 0, quarantineAfter: 0, token: undefined });
+  });
+
+  it('refuses placeholder, guessable and empty secrets, naming the variable and how to make one', () => {
+    const made = 'make one with `openssl rand -hex 32` (docs/DEPLOY.md, "Secrets")';
+    // An emptied Secret key must not turn the token off: only an unset METATRAIN_TOKEN does.
+    expect(() => coordinatorOptionsFromEnv({ METATRAIN_TOKEN: '' })).toThrow(new ConfigError('METATRAIN_TOKEN', `is set but empty; ${made}`));
+    expect(() => coordinatorOptionsFromEnv({ METATRAIN_TOKEN: 'replace-with-a-long-random-token' })).toThrow(/^METATRAIN_TOKEN: is a placeholder/);
+    expect(() => coordinatorOptionsFromEnv({ S3_SECRET_KEY: 'change-me' })).toThrow(/^S3_SECRET_KEY: is a placeholder/);
+    expect(() => coordinatorOptionsFromEnv({ REDIS_URL: 'redis://:replace-with-a-long-random-password@metatrain-redis:6379' })).toThrow(/^REDIS_URL: its password is a placeholder/);
+    expect(coordinatorOptionsFromEnv({ METATRAIN_TOKEN: 'f1e2d3c4b5a6f7e8d9c0', REDIS_URL: 'redis://:0a9b8c7d6e5f@redis:6379' })).toMatchObject({ token: 'f1e2d3c4b5a6f7e8d9c0' });
   });
 
   it('reads where datasets go and come from, and refuses a mirror that is not a URL', () => {

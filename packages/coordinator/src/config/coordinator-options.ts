@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import type { StorageEnv } from '@metatrain/storage';
@@ -188,8 +188,12 @@ const fromText = {
   maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText, maxDataBytes: limitText,
 } satisfies EnvFields<typeof COORDINATOR_ENV>;
 
-/** Reads the coordinator's environment (docs/RUNNING.md). @throws {ConfigError} naming the variable. */
+/**
+ * Reads the coordinator's environment (docs/RUNNING.md), refusing placeholder secrets (docs/SECURITY.md).
+ * @throws {ConfigError} naming the variable.
+ */
 export function coordinatorOptionsFromEnv(env: Env): CoordinatorOptions {
+  refuseWeakSecrets(env, { secrets: [COORDINATOR_ENV.token, 'S3_SECRET_KEY'], redisUrls: [COORDINATOR_ENV.redisUrl] });
   const { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, maxDataBytes, ...options } = parseEnv(env, COORDINATOR_ENV, fromText);
   const storage = Object.fromEntries(STORAGE_ENV.map((name) => [name, env[name]]));
   return { ...options, storage, limits: { maxMetaBatchSize, maxModelParameters, maxTaskExamples, maxRoundBytes, maxDataBytes } };

@@ -1,3 +1,4 @@
+import { checkWorkerIdentity } from '../auth/worker-identity';
 import type { grpc, ReportEvalRequest, ReportEvalResponse } from '@metatrain/contract';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import { toResponse } from './report-shard';
@@ -13,6 +14,7 @@ export function reportEvalHandler(sink: ReportSink, options: { onInternalError?:
   return (call, callback) => {
     const answer = async (): Promise<ReportEvalResponse> => {
       if (call.request.jobId === '') throw new InvalidArgumentError('job_id', 'must not be empty');
+      checkWorkerIdentity(call, 'worker_id', call.request.workerId);
       return toResponse(await sink.reportEval(call.request));
     };
     answer().then(

@@ -1,4 +1,5 @@
 import { DecodeError } from '@metatrain/core';
+import { checkWorkerIdentity } from '../auth/worker-identity';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { InvalidArgumentError, logInternalError, toStatusError, type InternalErrorHandler } from './grpc-errors';
 import { type grpc, PayloadReceiver, type PayloadReceiverOptions, type ReportHeader, type ReportShardRequest, type ReportShardResponse, ReportStatus } from '@metatrain/contract';
@@ -42,6 +43,7 @@ export function reportShardHandler(
       if (payload.$case === 'header') {
         if (header) throw new InvalidArgumentError('header', 'sent twice: only the first message is a header');
         if (payload.value.jobId === '') throw new InvalidArgumentError('header.job_id', 'must not be empty');
+        checkWorkerIdentity(call, 'header.worker_id', payload.value.workerId);
         header = payload.value;
       } else {
         if (!header) throw new InvalidArgumentError('header', 'missing: the first message of a report must be its header');

@@ -1,4 +1,5 @@
 import type { grpc, HeartbeatRequest, HeartbeatResponse, RegisterWorkerRequest, RegisterWorkerResponse, WorkerServiceServer } from '@metatrain/contract';
+import { checkWorkerIdentity } from '../auth/worker-identity';
 import type { WorkerTable } from '../workers/worker-table';
 import { getParametersHandler } from './get-parameters';
 import { InvalidArgumentError, toStatusError, type InternalErrorHandler } from './grpc-errors';
@@ -31,6 +32,7 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
   const registerWorker: grpc.handleUnaryCall<RegisterWorkerRequest, RegisterWorkerResponse> = (call, callback) => {
     try {
       checkWorkerId(call.request.workerId);
+      checkWorkerIdentity(call, 'worker_id', call.request.workerId);
       const standing = workers.register(call.request);
       callback(null, { leaseMs: workers.leaseMs, heartbeatIntervalMs: workers.heartbeatIntervalMs, quarantined: standing.quarantined, quarantineReason: standing.reason });
     } catch (error) {
@@ -40,8 +42,13 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
   const heartbeat: grpc.handleUnaryCall<HeartbeatRequest, HeartbeatResponse> = (call, callback) => {
     // The worker's own shards_done is not used: the table counts accepted reports itself.
     const { workerId, currentShard } = call.request;
-    const standing = workers.heartbeat(workerId, currentShard);
-    callback(null, { registered: standing !== undefined, leaseMs: workers.leaseMs, quarantined: standing?.quarantined ?? false, quarantineReason: standing?.reason ?? '' });
+    try {
+      checkWorkerIdentity(call, 'worker_id', workerId);
+      const standing = workers.heartbeat(workerId, currentShard);
+      callback(null, { registered: standing !== undefined, leaseMs: workers.leaseMs, quarantined: standing?.quarantined ?? false, quarantineReason: standing?.reason ?? '' });
+    } catch (error) {
+      callback(toStatusError(error, deps.onInternalError));
+    }
   };
   const options = deps.onInternalError ? { onInternalError: deps.onInternalError } : {};
   return {

@@ -82,6 +82,12 @@ describe('workerOptionsFromEnv', () => {
     expect(() => workerOptionsFromEnv({ [name]: value })).toThrow(new ConfigError(name, message.slice(name.length + 2)));
   });
 
+  it('refuses a placeholder or empty METATRAIN_TOKEN and a placeholder Redis password, naming the variable', () => {
+    expect(() => workerOptionsFromEnv({ METATRAIN_TOKEN: ' ' })).toThrow(/^METATRAIN_TOKEN: is set but empty; make one with `openssl rand -hex 32`/);
+    expect(() => workerOptionsFromEnv({ METATRAIN_TOKEN: 'changeme' })).toThrow(/^METATRAIN_TOKEN: is a placeholder or a well-known value, which anyone can guess/);
+    expect(() => workerOptionsFromEnv({ REDIS_URL: 'redis://:secret@redis:6379' })).toThrow(/^REDIS_URL: its password is a placeholder/);
+  });
+
   it('never echoes a Redis URL, which may hold a password', () => {
     expect(() => workerOptionsFromEnv({ REDIS_URL: 'http://user:secret@redis' })).toThrow(/^(?!.*secret)/);
   });
@@ -151,6 +157,20 @@ describe('TLS options', () => {
     const { tls } = compileWorkerOptions(options);
     expect(tls?.ca?.equals(readFileSync(certs.caCert))).toBe(true);
     expect(tls?.keyPair?.cert.equals(readFileSync(certs.workerCert))).toBe(true);
+  });
+
+  it('binds the worker id to the client certificate: <CN>:{hostname}-{pid} by default, WORKER_ID refused unless bound', () => {
+    const mtls = { tlsCaFile: certs.caCert, tlsCertFile: certs.workerCert, tlsKeyFile: certs.workerKey };
+    expect(compileWorkerOptions(mtls).workerId).toBe(`worker:${defaultWorkerId()}`);
+    expect(compileWorkerOptions({ ...mtls, workerId: 'worker' }).workerId).toBe('worker');
+    expect(compileWorkerOptions({ ...mtls, workerId: 'worker:pod-a' }).workerId).toBe('worker:pod-a');
+    expect(() => compileWorkerOptions({ ...mtls, workerId: 'worker-b:pod-a' })).toThrow(
+      new ConfigError('WORKER_ID', '"worker-b:pod-a" is not bound to the client certificate\'s identity "worker": with mutual TLS a worker id is that identity or begins with "worker:"'),
+    );
+    const sanOnly = { ...mtls, tlsCertFile: certs.sanOnlyCert, tlsKeyFile: certs.sanOnlyKey };
+    expect(compileWorkerOptions({ ...sanOnly, workerId: 'san-worker.metatrain:pod-d' }).workerId).toBe('san-worker.metatrain:pod-d');
+    // Without a client certificate there is nothing to bind to.
+    expect(compileWorkerOptions({ tlsCaFile: certs.caCert, workerId: 'anything' }).workerId).toBe('anything');
   });
 
   it('uses plaintext without TLS settings, the system roots with METATRAIN_TLS=true', () => {

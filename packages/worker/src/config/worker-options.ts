@@ -1,8 +1,8 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
-import { type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
+import { certificateIdentity, type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, isBoundWorkerId, type KeyPair, readCertificates, readKeyPair, TlsFileError, unboundWorkerIdReason } from '@metatrain/contract';
 import { z } from 'zod';
 import { FAKE_COMPUTE_ENV, type FakeComputeOptions } from '../compute/fake-compute-switch';
 import { TEST_FAULT_ENV, type TestFaults } from '../faults/test-faults';
@@ -40,7 +40,10 @@ export interface WorkerOptions {
   cacheDir?: string;
   /** Download datasets from `<mirror>/<name>/<file>` instead of their official URLs. @default none */
   datasetMirror?: string;
-  /** How this worker appears in `metatrain workers`. @default `{hostname}-{pid}` */
+  /**
+   * How this worker appears in `metatrain workers`; with a client certificate, bound to its
+   * identity (`certifiedWorkerId`). @default `{hostname}-{pid}`, `<identity>:{hostname}-{pid}` with a client certificate
+   */
   workerId?: string;
   /** BullMQ key prefix. @default 'metatrain' */
   queuePrefix?: string;
@@ -193,12 +196,14 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
   const { tls, backend, token, httpPort, ...checked } = parseConfig(checkedOptions, options);
   // Checks the mirror (a ConfigError naming METATRAIN_DATASET_MIRROR); the cache defaults to the user's.
   const datasets = compileDatasetOptions({ cacheDir: options.cacheDir, mirror: options.datasetMirror });
+  const compiledTls = compileTls(options, tls);
   return {
     ...checked,
+    workerId: certifiedWorkerId(options.workerId, checked.workerId, compiledTls?.keyPair),
     backend,
     token,
     httpPort,
-    tls: compileTls(options, tls),
+    tls: compiledTls,
     dataDir: resolve(options.dataDir ?? process.cwd()),
     cacheDir: datasets.cacheDir,
     datasetMirror: datasets.mirror,
@@ -208,6 +213,24 @@ export function compileWorkerOptions(options: WorkerOptions): CompiledWorkerOpti
     onShard: options.onShard ?? (() => undefined),
     signal: options.signal,
   };
+}
+
+/**
+ * With a client certificate, the worker id is bound to the certificate's identity, as the
+ * coordinator demands (docs/SECURITY.md): unset, it is `<identity>:<hostname>-<pid>`; set, it
+ * must be the identity or begin with `<identity>:`. Without one, `checked` (the id or its default).
+ * @throws {ConfigError} naming WORKER_ID, or WORKER_TLS_CERT when the identity cannot begin a worker id.
+ */
+function certifiedWorkerId(given: string | undefined, checked: string, keyPair: KeyPair | undefined): string {
+  if (!keyPair) return checked;
+  const identity = certificateIdentity(keyPair.cert);
+  if (identity === undefined || !WORKER_ID.test(identity)) {
+    const named = identity === undefined ? 'names no identity (a CN, or a DNS or URI subjectAltName)' : `names ${JSON.stringify(identity)}`;
+    throw new ConfigError(WORKER_ENV.tlsCertFile, `${named}, which cannot begin a worker id: expected 1-128 letters, digits, '.', '_', ':' or '-'`);
+  }
+  if (given === undefined) return `${identity}:${checked}`.slice(0, 128);
+  if (!isBoundWorkerId(given, identity)) throw new ConfigError(WORKER_ENV.workerId, unboundWorkerIdReason(given, identity));
+  return given;
 }
 
 /**
@@ -251,9 +274,11 @@ const fromText = {
 
 /**
  * Reads the worker's environment (docs/RUNNING.md). Unset and empty variables take the
- * default. Pure: no I/O, `env` is only read.
+ * default, but for secrets: a placeholder or empty METATRAIN_TOKEN, or a placeholder Redis
+ * password, is refused (docs/SECURITY.md). Pure: no I/O, `env` is only read.
  * @throws {ConfigError} naming the variable at fault.
  */
 export function workerOptionsFromEnv(env: Env): WorkerOptions {
+  refuseWeakSecrets(env, { secrets: [WORKER_ENV.token], redisUrls: [WORKER_ENV.redisUrl] });
   return parseEnv(env, WORKER_ENV, fromText);
 }
