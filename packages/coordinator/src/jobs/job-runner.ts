@@ -18,6 +18,8 @@ export interface JobObserver extends QueueShardsObserver {
   jobSubmitted(): void;
   roundCompleted(round: { jobId: string; round: number; tasks: number; seconds: number; metaLoss: number }): void;
   checkpointWritten(): void;
+  /** An attempt to write a checkpoint failed (retried during a storage outage, or failing the job). */
+  checkpointFailed(): void;
   /** The job's loop ended on this coordinator (a final state, or a stop): its per-job series can go. */
   jobFinished(jobId: string): void;
 }
@@ -116,6 +118,7 @@ export class JobRunner {
           deps.observer.checkpointWritten();
           deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'checkpointWritten', value: { version, location } } });
         },
+        checkpointFailed: () => deps.observer.checkpointFailed(),
       },
     });
     // Written in order, off the round's critical path; losing the registry lease ends the loop
