@@ -80,6 +80,8 @@ export type { BackendInfo, BackendName } from './backend-info';
 export { firstIssue, parseConfig, parseEnv } from './config/parse-config';
 export type { Env, EnvFields, EnvOptions } from './config/parse-config';
 export { gotInput, integerText, redisUrlSetting } from './config/settings';
+export { LOG_FORMAT_ENV, LOG_FORMATS, logFormatFromEnv, processLog } from './logging/log';
+export type { Log, LogFields, LogFormat, LogLevel, LogRecord, ProcessLogOptions } from './logging/log';
 export { backoffDelay } from './retry/backoff';
 export type { Backoff } from './retry/backoff';
 export { retry, RetryDeadlineError } from './retry/retry';

@@ -235,6 +235,7 @@ describe('JobManager', () => {
     expect(said(c, id).at(-1)).toMatch(/^state FAILED: put jobs\/.*\/checkpoints\/00000004\/.*: Access Denied$/);
     expect(c.observer.checkpoints).toBe(1);
     expect(c.observer.checkpointFailures).toBe(1);
+    expect(c.logged.find((l) => l.line.startsWith(`job ${id}: failed: `))).toMatchObject({ jobId: id, level: 'error' });
   });
 
   it('keeps a job cancelled while it waits for its storage CANCELLED, and starts the others', async () => {
