@@ -46,13 +46,14 @@ async function catalog(): Promise<MetricCatalog> {
 }
 
 describe('components/monitoring', () => {
-  it('finds a metric, a label or a grouping the code does not export, and a job label', async () => {
+  it('finds a syntax error, a metric, a label or a grouping the code does not export, and a job label', async () => {
     const metrics = await catalog();
     expect(promqlErrors('sum by (job_id) (rate(metatrain_rounds_completed_total{job_id=~"$job_id"}[5m]))', metrics)).toEqual([]);
     expect(promqlErrors('rate(metatrain_rounds_total[5m])', metrics)).toEqual(['metatrain_rounds_total is not a metric the code exports']);
     expect(promqlErrors('metatrain_meta_loss{job="sine-abc123"}', metrics)).toEqual(['metatrain_meta_loss has no label job']);
     expect(promqlErrors('sum by (job) (metatrain_meta_loss)', metrics)).toEqual(['groups by job, which none of metatrain_meta_loss has']);
-    expect(promqlErrors('up == 0', metrics)).toEqual(['names no metatrain metric']);
+    expect(promqlErrors('up == 0', metrics)).toEqual(['names no metatrain metric', 'up is not a metric the code exports']);
+    expect(promqlErrors('sum by (job_id (metatrain_meta_loss)', metrics)[0]).toMatch(/^syntax error at 15/);
   });
 
   it("dashboard panels query only what the coordinator and the workers export, per job by job_id", async () => {

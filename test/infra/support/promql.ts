@@ -1,10 +1,4 @@
-/** A metatrain metric name, as a PromQL expression names it (a histogram by `_bucket`, `_sum`, `_count`). */
-const METRIC = /\bmetatrain_[a-z0-9_]+\b/g;
-/** A selector's braces after a metric name: `name{a="x", b=~"y"}`. */
-const SELECTOR = /\b(metatrain_[a-z0-9_]+)\{([^}]*)\}/g;
-const MATCHER = /^\s*([a-zA-Z_][a-zA-Z0-9_]*)\s*(?:=~|!~|!=|=)/;
-/** `by (a, b)` or `without (a)`. */
-const GROUPING = /\b(?:by|without)\s*\(([^)]*)\)/g;
+import { parser } from '@prometheus-io/lezer-promql';
 
 /**
  * Labels Prometheus adds to every series at scrape time that an expression may group by. Not
@@ -16,29 +10,36 @@ const TARGET_LABELS = ['instance', 'namespace', 'pod'];
 export type MetricCatalog = ReadonlyMap<string, ReadonlySet<string>>;
 
 /**
- * What in `expr` does not match `catalog`, one line each (empty when all is well): a metric the
- * code does not export, a selector on a label that metric lacks, a grouping by a label none of
- * the expression's metrics (or the scrape) has, and any use of `job` — a per-job series is
- * labelled `job_id`, because Prometheus keeps `job` for its scrape job.
+ * What in `expr` is wrong, one line each (empty when all is well), read with Prometheus's own
+ * PromQL grammar (@prometheus-io/lezer-promql): a syntax error, no metatrain metric at all, a
+ * metric the code does not export, a selector on a label that metric lacks, and a grouping by
+ * a label none of the expression's metrics (or the scrape) has. So `job`, which a per-job
+ * series never carries (it is `job_id`), is refused wherever it appears.
  */
 export function promqlErrors(expr: string, catalog: MetricCatalog): string[] {
   const errors: string[] = [];
-  const names = [...new Set(expr.match(METRIC) ?? [])];
+  const text = (node: { from: number; to: number }) => expr.slice(node.from, node.to);
+  const selectors: Array<{ name: string; labels: string[] }> = [];
+  const grouped: string[] = [];
+  parser.parse(expr).iterate({
+    enter: ({ node }) => {
+      if (node.type.isError) errors.push(`syntax error at ${node.from}: ${JSON.stringify(expr.slice(node.from, node.from + 20))}`);
+      if (node.name === 'VectorSelector') {
+        const name = node.getChild('Identifier');
+        const matchers = node.getChild('LabelMatchers')?.getChildren('UnquotedLabelMatcher') ?? [];
+        selectors.push({ name: name ? text(name) : '', labels: matchers.map((m) => m.getChild('LabelName')).flatMap((l) => (l ? [text(l)] : [])) });
+      }
+      if (node.name === 'GroupingLabels') grouped.push(...node.getChildren('LabelName').map(text));
+    },
+  });
+  const names = [...new Set(selectors.map((s) => s.name).filter((n) => n.startsWith('metatrain_')))];
   if (names.length === 0) errors.push('names no metatrain metric');
-  for (const name of names) if (!catalog.has(name)) errors.push(`${name} is not a metric the code exports`);
-  for (const [, name, matchers] of expr.matchAll(SELECTOR)) {
-    const labels = catalog.get(name as string);
-    for (const matcher of (matchers as string).split(',').filter((m) => m.trim() !== '')) {
-      const label = MATCHER.exec(matcher)?.[1];
-      if (label === undefined) errors.push(`${name}: cannot read the matcher ${matcher.trim()}`);
-      else if (labels && !labels.has(label)) errors.push(`${name} has no label ${label}`);
-    }
+  for (const { name, labels } of selectors) {
+    const known = catalog.get(name);
+    if (!known) errors.push(`${name} is not a metric the code exports`);
+    for (const label of labels) if (known && !known.has(label)) errors.push(`${name} has no label ${label}`);
   }
   const known = new Set([...TARGET_LABELS, ...names.flatMap((n) => [...(catalog.get(n) ?? [])])]);
-  for (const [, list] of expr.matchAll(GROUPING)) {
-    for (const label of (list as string).split(',').map((l) => l.trim()).filter((l) => l !== '')) {
-      if (!known.has(label)) errors.push(`groups by ${label}, which none of ${names.join(', ')} has`);
-    }
-  }
+  for (const label of new Set(grouped)) if (!known.has(label)) errors.push(`groups by ${label}, which none of ${names.join(', ')} has`);
   return errors;
 }
