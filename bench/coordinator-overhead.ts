@@ -76,6 +76,7 @@ class RecordingObserver implements JobObserver {
     this.reenqueued += count;
   }
   checkpointWritten(): void {}
+  checkpointFailed(): void {}
   jobFinished(): void {}
 }
 

@@ -66,6 +66,7 @@ class RoundRecorder implements JobObserver {
     this.reenqueued += count;
   }
   checkpointWritten(): void {}
+  checkpointFailed(): void {}
   jobFinished(): void {}
 }
 

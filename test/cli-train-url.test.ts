@@ -61,7 +61,8 @@ describe('a csv spec whose tasks.path is a pinned URL', () => {
     // The run keeps the URL, not this machine's copy.
     expect(JSON.parse(await readFile(join(dir, 'by-url', 'spec.json'), 'utf8'))).toMatchObject({ tasks: { path: url } });
 
-    const local = await runCli(['local', join(dir, 'by-url.yaml'), '--workers', '1', '--out', join(dir, 'local')], env);
+    // LOG_FORMAT=json in the shell: local still reads its processes' ready lines (it starts them with text logs).
+    const local = await runCli(['local', join(dir, 'by-url.yaml'), '--workers', '1', '--out', join(dir, 'local')], { ...env, LOG_FORMAT: 'json' });
     expect(local.code, local.stderr).toBe(0);
     expect(local.stderr).toContain(`tasks.path: ${url} is not uploaded`);
     expect((await weights(join(dir, 'local'))).equals(trained)).toBe(true);

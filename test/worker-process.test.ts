@@ -60,6 +60,10 @@ describe('worker process', () => {
     const backend = start({ METATRAIN_BACKEND: 'gpu' });
     expect((await backend.exited).code).toBe(2);
     expect(backend.lines.filter((l) => l !== '')).toEqual(['worker: configuration error: METATRAIN_BACKEND: expected one of tensorflow, wasm, cpu, got "gpu"']);
+
+    const format = start({ LOG_FORMAT: 'yaml' });
+    expect((await format.exited).code).toBe(2);
+    expect(format.lines.filter((l) => l !== '')).toEqual(['worker: configuration error: LOG_FORMAT: expected text or json, got "yaml"']);
   });
 
   it('waits for an unreachable coordinator with a log line, then registers and starts', async () => {
@@ -73,5 +77,26 @@ describe('worker process', () => {
     expect(coordinator.registrations.map((r) => r.workerId)).toEqual(['proc-4']);
     worker.child.kill('SIGINT');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('with LOG_FORMAT=json writes one object per line: time, level, component, message', async () => {
+    const port = await freePort();
+    const prefix = uniquePrefix('worker-proc');
+    cleanup.push(() => deleteKeys(redis.url, prefix));
+    const worker = start({ COORDINATOR_ADDR: `127.0.0.1:${port}`, REDIS_URL: redis.url, METATRAIN_QUEUE_PREFIX: prefix, WORKER_ID: 'proc-5', LOG_FORMAT: 'json' });
+    await worker.waitForLine(/waiting for the coordinator/);
+    await startCoordinator(port);
+    await worker.waitForLine(/worker ready: /);
+    worker.child.kill('SIGINT');
+    expect(await worker.exited).toEqual({ code: 0, signal: null });
+    const records = worker.lines.filter((l) => l !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+    for (const record of records) {
+      expect(Object.keys(record)).toEqual(['time', 'level', 'component', 'msg']);
+      expect(record.component).toBe('worker');
+      expect(['info', 'warn', 'error']).toContain(record.level);
+      expect(new Date(record.time as string).toISOString()).toBe(record.time);
+    }
+    expect(records.find((r) => String(r.msg).startsWith('waiting'))?.msg).toMatch(new RegExp(`^waiting for the coordinator at 127\\.0\\.0\\.1:${port}: UNAVAILABLE: `));
+    expect(records.at(-1)?.msg).toMatch(/^worker ready: proc-5 backend=wasm /);
   });
 });

@@ -1,5 +1,5 @@
 import { COORDINATOR_ENV_NAMES, coordinatorOptionsFromEnv } from '@metatrain/coordinator';
-import { BACKEND_ENV } from '@metatrain/core';
+import { BACKEND_ENV, logFormatFromEnv } from '@metatrain/core';
 import { SERVE_ENV_NAMES, serveOptionsFromEnv } from '@metatrain/serve';
 import { fakeComputeFromEnv, testFaultsFromEnv, WORKER_ENV_NAMES, workerOptionsFromEnv } from '@metatrain/worker';
 import { describe, expect, it } from 'vitest';
@@ -20,26 +20,29 @@ function recordingEnv(): { env: NodeJS.ProcessEnv; read: Set<string> } {
 }
 
 describe('the environment lists', () => {
-  it('hold every variable coordinatorOptionsFromEnv reads, and it reads all but the backend', () => {
+  it('hold every variable coordinatorOptionsFromEnv and logFormatFromEnv read, and they read all but the backend', () => {
     const { env, read } = recordingEnv();
     coordinatorOptionsFromEnv(env);
+    logFormatFromEnv(env); // main.ts reads LOG_FORMAT
     expect([...read].filter((name) => !COORDINATOR_ENV_NAMES.includes(name))).toEqual([]);
     // METATRAIN_BACKEND is read by selectBackend when the coordinator starts.
     expect([...COORDINATOR_ENV_NAMES].filter((name) => !read.has(name))).toEqual([BACKEND_ENV]);
   });
 
-  it('hold every variable workerOptionsFromEnv, testFaultsFromEnv and fakeComputeFromEnv read, and they read all but the log switch', () => {
+  it('hold every variable workerOptionsFromEnv, testFaultsFromEnv, fakeComputeFromEnv and logFormatFromEnv read, and they read all but the log switch', () => {
     const { env, read } = recordingEnv();
     workerOptionsFromEnv(env);
+    logFormatFromEnv(env);
     testFaultsFromEnv(env);
     fakeComputeFromEnv(env);
     expect([...read].filter((name) => !WORKER_ENV_NAMES.includes(name))).toEqual([]);
     expect([...WORKER_ENV_NAMES].filter((name) => !read.has(name))).toEqual(['METATRAIN_LOG']); // main.ts reads it
   });
 
-  it('hold every variable serveOptionsFromEnv reads', () => {
+  it('hold every variable serveOptionsFromEnv and logFormatFromEnv read', () => {
     const { env, read } = recordingEnv();
     serveOptionsFromEnv(env);
+    logFormatFromEnv(env);
     expect([...read].filter((name) => !SERVE_ENV_NAMES.includes(name))).toEqual([]);
     // main.ts reads SERVE_MODELS, storage the other S3 settings (S3_SECRET_KEY is checked here), selectBackend METATRAIN_BACKEND.
     expect(SERVE_ENV_NAMES.filter((name) => !read.has(name))).toEqual(['SERVE_MODELS', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_REGION', BACKEND_ENV]);

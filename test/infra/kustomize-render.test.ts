@@ -26,8 +26,8 @@ describe.each(['cpu', 'gpu'])('overlay %s', (overlay) => {
     const included = ((readYamlMapping(join(dir, 'kustomization.yaml')).components as string[] | undefined) ?? []).map((c) => basename(c));
     expect(included.filter((c) => (OPT_IN_COMPONENTS as readonly string[]).includes(c))).toEqual([]);
     const objects = renderKustomization(dir);
-    // data-volume's claim (ReadWriteMany), service-monitor's CRDs, dataset-prefetch's init containers.
-    expect(objects.filter((o) => ['PersistentVolumeClaim', 'ServiceMonitor', 'PodMonitor'].includes(o.kind))).toEqual([]);
+    // data-volume's claim (ReadWriteMany), service-monitor's and monitoring's CRDs, dataset-prefetch's init containers.
+    expect(objects.filter((o) => ['PersistentVolumeClaim', 'ServiceMonitor', 'PodMonitor', 'PrometheusRule'].includes(o.kind))).toEqual([]);
     expect(JSON.stringify(objects)).not.toContain('initContainers');
   });
 

@@ -80,7 +80,7 @@ export class Coordinator {
     // Every storage call retries transient failures with backoff; each retry gets a line, so an
     // outage is visible while it lasts.
     const onRetry = (r: { operation: string; target: string; attempt: number; delayMs: number; reason: string }) =>
-      log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`);
+      log(`coordinator: storage ${r.operation} ${r.target} failed (${r.reason}); retry ${r.attempt} in ${Math.round(r.delayMs)} ms`, { level: 'warn' });
     const s3 = { onRetry, retry: { deadlineMs: options.storageRetryDeadlineMs } };
     const storage = await retryUntilConnected('storage', () => openStorage(options.storage, { defaultDirectory: './metatrain-data', s3 }), log);
     const registry = await retryUntilConnected(`Redis at ${redactUrl(options.redisUrl)}`, () => RedisJobRegistry.create({ redisUrl: options.redisUrl, prefix: `${options.queuePrefix}:registry` }), log);
@@ -204,7 +204,7 @@ export class Coordinator {
       const run = async (): Promise<void> => {
         for (const [name, step] of steps) {
           current = name;
-          await step().catch((err: unknown) => this.options.log(`coordinator: closing ${name} failed: ${String(err)}`));
+          await step().catch((err: unknown) => this.options.log(`coordinator: closing ${name} failed: ${String(err)}`, { level: 'error' }));
         }
       };
       // Redis or storage away (a close waiting for them for ever) must not keep the process:

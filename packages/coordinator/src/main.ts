@@ -1,18 +1,22 @@
 // `pnpm start:coordinator`: the coordinator process, configured by environment (docs/RUNNING.md).
 import { Coordinator } from './coordinator';
 import { coordinatorOptionsFromEnv } from './config/coordinator-options';
-import { ConfigError } from '@metatrain/core';
+import { ConfigError, type Log, logFormatFromEnv, processLog } from '@metatrain/core';
+
+/** Text until LOG_FORMAT is read: a bad LOG_FORMAT is itself reported in text. */
+let log: Log = processLog({ format: 'text', component: 'coordinator' });
 
 async function main(): Promise<number> {
-  const coordinator = await Coordinator.create(coordinatorOptionsFromEnv(process.env));
-  process.stderr.write(`coordinator ready: grpc ${coordinator.grpcAddress} http ${coordinator.httpAddress}\n`);
+  log = processLog({ format: logFormatFromEnv(process.env), component: 'coordinator' });
+  const coordinator = await Coordinator.create({ ...coordinatorOptionsFromEnv(process.env), log });
+  log(`coordinator ready: grpc ${coordinator.grpcAddress} http ${coordinator.httpAddress}`);
   const stopped = new Promise<number>((resolve) => {
     const stop = (signal: string) => {
-      process.stderr.write(`coordinator: ${signal}; checkpointing running jobs and stopping\n`);
+      log(`coordinator: ${signal}; checkpointing running jobs and stopping`);
       coordinator.close().then(
         () => resolve(0),
         (err: unknown) => {
-          process.stderr.write(`coordinator: ${err instanceof Error ? err.message : String(err)}\n`);
+          log(`coordinator: ${err instanceof Error ? err.message : String(err)}`, { level: 'error' });
           resolve(1);
         },
       );
@@ -27,10 +31,10 @@ main().then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) {
-      process.stderr.write(`coordinator: configuration error: ${err.message}\n`);
+      log(`coordinator: configuration error: ${err.message}`, { level: 'error' });
       process.exit(2);
     }
-    process.stderr.write(`coordinator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    log(`coordinator: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`, { level: 'error' });
     process.exit(1);
   },
 );

@@ -1,4 +1,4 @@
-import { ConfigError, retry, type RetryClock } from '@metatrain/core';
+import { ConfigError, type Log, retry, type RetryClock } from '@metatrain/core';
 
 /**
  * Runs `connect` until it succeeds, logging one line per failure and waiting longer each time
@@ -10,7 +10,7 @@ import { ConfigError, retry, type RetryClock } from '@metatrain/core';
 export function retryUntilConnected<T>(
   what: string,
   connect: () => Promise<T>,
-  log: (line: string) => void,
+  log: Log,
   signal?: AbortSignal,
   retryable: (error: unknown) => boolean = () => true,
   clock?: Partial<RetryClock>,
@@ -23,7 +23,7 @@ export function retryUntilConnected<T>(
       jitter: 'none',
       signal,
       transientReason: (err) => (err instanceof ConfigError || !retryable(err) ? undefined : err instanceof Error ? err.message : String(err)),
-      onRetry: ({ reason, delayMs }) => log(`coordinator: waiting for ${what}: ${reason} (retrying in ${delayMs / 1000} s)`),
+      onRetry: ({ reason, delayMs }) => log(`coordinator: waiting for ${what}: ${reason} (retrying in ${delayMs / 1000} s)`, { level: 'warn' }),
     },
     clock,
   );

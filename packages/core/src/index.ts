@@ -85,6 +85,8 @@ export type { Env, EnvFields, EnvOptions } from './config/parse-config';
 export { gotInput, integerText, redisUrlSetting } from './config/settings';
 export { MAKE_A_SECRET, refuseWeakSecrets, weakSecretReason } from './config/weak-secrets';
 export type { SecretVariables } from './config/weak-secrets';
+export { LOG_FORMAT_ENV, LOG_FORMATS, logFormatFromEnv, processLog } from './logging/log';
+export type { Log, LogFields, LogFormat, LogLevel, LogRecord, ProcessLogOptions } from './logging/log';
 export { backoffDelay } from './retry/backoff';
 export type { Backoff } from './retry/backoff';
 export { retry, RetryDeadlineError } from './retry/retry';

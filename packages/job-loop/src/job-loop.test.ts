@@ -225,6 +225,38 @@ describe('JobLoop', () => {
     expect(steps).toEqual(['resume', 'spec', 'checkpoint 2', 'checkpoint 4']);
   });
 
+  it('tells the observer of every failed checkpoint attempt, retried or final', async () => {
+    const failed: string[] = [];
+    /** Checkpoint 2's first two manifests fail (an outage the step waits out); checkpoint 4's fails for good. */
+    class FailingStore extends MemoryStore {
+      private checkpoint2Failures = 2;
+      override async put(key: string, bytes: Uint8Array): Promise<void> {
+        if (key.endsWith('checkpoints/00000002/MANIFEST.json') && this.checkpoint2Failures > 0) {
+          this.checkpoint2Failures--;
+          throw new Error('storage away');
+        }
+        if (key.includes('checkpoints/00000004/')) throw new Error('bucket gone');
+        await super.put(key, bytes);
+      }
+    }
+    const loop = await JobLoop.open(
+      options(new FailingStore(), new FormulaShards(), {
+        observer: { checkpointFailed: (version, error) => failed.push(`${version}: ${(error as Error).message}`) },
+        storageStep: async (what, step) => {
+          for (;;) {
+            try {
+              return await step();
+            } catch (error) {
+              if (what === 'checkpoint 4') throw error;
+            }
+          }
+        },
+      }),
+    );
+    await expect(loop.run()).rejects.toThrow('bucket gone');
+    expect(failed).toEqual(['2: storage away', '2: storage away', '4: bucket gone']);
+  });
+
   it('runs the next round while a checkpoint is written, and writes one checkpoint at a time', async () => {
     let release = (): void => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));

@@ -39,6 +39,11 @@ export interface JobLoopObserver {
   evalCompleted?(metrics: EvalMetrics): void | Promise<void>;
   /** `location` is where the checkpoint lives (`file://…` or `s3://…`). */
   checkpointWritten?(version: number, location: string): void | Promise<void>;
+  /**
+   * An attempt to write checkpoint `version` failed: each attempt a storage step retries (an
+   * outage the coordinator waits out), and the last one, which fails the job.
+   */
+  checkpointFailed?(version: number, error: unknown): void;
 }
 
 /** Runs one storage step; the coordinator passes one that waits out an outage until `signal` aborts. */
@@ -257,7 +262,12 @@ export class JobLoop {
   private async write(checkpoint: Checkpoint): Promise<void> {
     const { keys, storage, observer } = this.options;
     const { version } = checkpoint;
-    await this.stored(`checkpoint ${version}`, () => this.checkpoints.save(checkpoint));
+    const save = () =>
+      this.checkpoints.save(checkpoint).catch((error: unknown) => {
+        observer?.checkpointFailed?.(version, error);
+        throw error;
+      });
+    await this.stored(`checkpoint ${version}`, save);
     await observer?.checkpointWritten?.(version, storage.locate(keys.checkpoint(version)));
   }
 

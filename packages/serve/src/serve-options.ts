@@ -1,4 +1,4 @@
-import { BACKEND_ENV, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, refuseWeakSecrets } from '@metatrain/core';
+import { BACKEND_ENV, type Env, type EnvFields, gotInput, integerText, LOG_FORMAT_ENV, parseConfig, parseEnv, refuseWeakSecrets } from '@metatrain/core';
 import { z } from 'zod';
 import type { AdaptEngineOptions } from './engine/adapt-engine';
 
@@ -63,10 +63,10 @@ export const SERVE_ENV = {
 } as const;
 
 /**
- * Every variable the serve process reads: SERVE_ENV, SERVE_MODELS (main.ts), the S3 settings
+ * Every variable the serve process reads: SERVE_ENV, LOG_FORMAT and SERVE_MODELS (main.ts), the S3 settings
  * of s3:// sources, and METATRAIN_BACKEND (the compute threads' backend).
  */
-export const SERVE_ENV_NAMES: readonly string[] = [...Object.values(SERVE_ENV), 'SERVE_MODELS', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION', BACKEND_ENV];
+export const SERVE_ENV_NAMES: readonly string[] = [...Object.values(SERVE_ENV), LOG_FORMAT_ENV, 'SERVE_MODELS', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION', BACKEND_ENV];
 
 const count = integerText('expected a positive integer').pipe(positive);
 const fromText = {

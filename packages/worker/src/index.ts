@@ -11,3 +11,5 @@ export type { ReportFault, TestFaults, TestFaultSwitch } from './faults/test-fau
 export { describeFakeCompute, FAKE_COMPUTE_ENV, fakeComputeFromEnv } from './compute/fake-compute-switch';
 export type { FakeComputeOptions } from './compute/fake-compute-switch';
 export { WORKER_VERSION } from './version';
+export { WorkerMetrics } from './http/worker-metrics';
+export type { WorkerIdentityLabels, WorkerState } from './http/worker-metrics';

@@ -1,5 +1,5 @@
 // `pnpm start:worker`: the worker process, configured by environment (docs/RUNNING.md).
-import { BackendError, ConfigError, SpecError } from '@metatrain/core';
+import { BackendError, ConfigError, type Log, logFormatFromEnv, processLog, SpecError } from '@metatrain/core';
 import { WORKER_LOG_ENV, workerOptionsFromEnv } from './config/worker-options';
 import { RegistrationError, WorkerClosedError } from './errors';
 import { describeFakeCompute, fakeComputeFromEnv } from './compute/fake-compute-switch';
@@ -11,7 +11,8 @@ const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
 const debug = process.env[WORKER_LOG_ENV] === 'debug';
-const log = (line: string): void => void process.stderr.write(`${line}\n`);
+/** Text until LOG_FORMAT is read: a bad LOG_FORMAT is itself reported in text. */
+let log: Log = processLog({ format: 'text', component: 'worker' });
 
 function describeShard(event: ShardEvent): string {
   const timing = [event.computeMs !== undefined ? `compute ${Math.round(event.computeMs)} ms` : '', `total ${Math.round(event.totalMs)} ms`].filter(Boolean).join(', ');
@@ -19,6 +20,7 @@ function describeShard(event: ShardEvent): string {
 }
 
 async function main(): Promise<number> {
+  log = processLog({ format: logFormatFromEnv(process.env), component: 'worker' });
   const abort = new AbortController();
   const signalled = new Promise<NodeJS.Signals>((resolve) => {
     const stop = (signal: NodeJS.Signals): void => {
@@ -38,7 +40,7 @@ async function main(): Promise<number> {
   if (fakeCompute) log(describeFakeCompute(fakeCompute));
   let worker: Worker;
   try {
-    worker = await Worker.create({ ...options, ...faults, ...(fakeCompute ? { fakeCompute } : {}), log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event)) } : {}) });
+    worker = await Worker.create({ ...options, ...faults, ...(fakeCompute ? { fakeCompute } : {}), log, signal: abort.signal, ...(debug ? { onShard: (event: ShardEvent) => log(describeShard(event), { jobId: event.jobId }) } : {}) });
   } catch (error) {
     // Stopped before it was ready (waiting for the coordinator or Redis): nothing to hand back.
     if (error instanceof WorkerClosedError && abort.signal.aborted) return 0;
@@ -55,10 +57,10 @@ main().then(
   (code) => process.exit(code),
   (error: unknown) => {
     if (error instanceof ConfigError || error instanceof BackendError || error instanceof SpecError || error instanceof RegistrationError) {
-      log(`worker: ${error instanceof ConfigError ? 'configuration error: ' : ''}${error.message}`);
+      log(`worker: ${error instanceof ConfigError ? 'configuration error: ' : ''}${error.message}`, { level: 'error' });
       process.exit(EXIT_USAGE);
     }
-    log(`worker: ${debug && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error)}`);
+    log(`worker: ${debug && error instanceof Error ? (error.stack ?? error.message) : error instanceof Error ? error.message : String(error)}`, { level: 'error' });
     process.exit(EXIT_FAILURE);
   },
 );

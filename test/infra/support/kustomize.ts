@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { delimiter, join, relative, resolve } from 'node:path';
+import { basename, delimiter, join, relative, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { isK8sObject, parseYamlText, readYamlDocuments, readYamlMapping, type K8sObject } from './yaml-files';
 
@@ -57,14 +57,15 @@ const isMap = (v: unknown): v is Json => typeof v === 'object' && v !== null && 
 /**
  * The part of kustomize these manifests use: `resources` (files and directories),
  * `components` (whose patches apply to what the including kustomization has so far),
- * `namespace`, `labels` (`includeTemplates`; `includeSelectors` on the selectors these manifests have), `images` and strategic-merge
- * `patches` (lists of named items merged by name, `null` deleting a field). Anything else in
+ * `namespace`, `labels` (`includeTemplates`; `includeSelectors` on the selectors these manifests have), `images`, strategic-merge
+ * `patches` (lists of named items merged by name, `null` deleting a field) and
+ * `configMapGenerator` of `files` without a name hash. Anything else in
  * a kustomization throws, so the renderer cannot silently ignore what kubectl would apply.
  * `into` is the including kustomization's objects when `dir` is a component.
  */
 export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObject[] {
   const k = readYamlMapping(join(dir, 'kustomization.yaml'));
-  const known = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'labels', 'images', 'patches']);
+  const known = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'labels', 'images', 'patches', 'configMapGenerator']);
   for (const key of Object.keys(k)) if (!known.has(key)) throw new Error(`${dir}: the test renderer does not implement "${key}"`);
   const objects = into;
   for (const entry of (k.resources as string[] | undefined) ?? []) {
@@ -72,6 +73,7 @@ export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObj
     if (statSync(path).isDirectory()) objects.push(...renderKustomization(path));
     else objects.push(...readYamlDocuments(path).filter(isK8sObject));
   }
+  objects.push(...((k.configMapGenerator as ConfigMapGenerator[] | undefined) ?? []).map((g) => generateConfigMap(dir, g)));
   // A component transforms the objects accumulated so far: its patches reach the base's objects.
   for (const entry of (k.components as string[] | undefined) ?? []) renderKustomization(join(dir, entry), objects);
   if (typeof k.namespace === 'string') {
@@ -103,6 +105,26 @@ export function renderKustomization(dir: string, into: K8sObject[] = []): K8sObj
     Object.assign(target, strategicMerge(target, doc));
   }
   return objects;
+}
+
+/** The part of a `configMapGenerator` entry these manifests use. */
+interface ConfigMapGenerator {
+  name: string;
+  files: string[];
+  options?: { disableNameSuffixHash?: boolean; labels?: Record<string, string> };
+}
+
+/** A generated ConfigMap: each `key=path` (or `path`, keyed by its file name) read from `dir`. */
+function generateConfigMap(dir: string, g: ConfigMapGenerator): K8sObject {
+  const { files, name, options, ...rest } = g;
+  if (Object.keys(rest).length > 0 || !options?.disableNameSuffixHash) throw new Error(`${dir}: the test renderer implements configMapGenerator with files and disableNameSuffixHash only`);
+  const data = Object.fromEntries(
+    files.map((entry) => {
+      const [key, path] = entry.includes('=') ? (entry.split('=', 2) as [string, string]) : [basename(entry), entry];
+      return [key, readFileSync(join(dir, path), 'utf8')];
+    }),
+  );
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, ...(options.labels ? { labels: { ...options.labels } } : {}) }, data };
 }
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition', 'ClusterTriggerAuthentication', 'PersistentVolume', 'StorageClass']);

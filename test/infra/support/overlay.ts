@@ -19,7 +19,7 @@ interface Workload extends K8sObject {
 const fieldRefValue = (path: string) => `<fieldRef:${path}>`;
 
 /** The opt-in components of infra/k8s/components, which no overlay includes as it stands. */
-export const OPT_IN_COMPONENTS = ['data-volume', 'dataset-prefetch', 'service-monitor'] as const;
+export const OPT_IN_COMPONENTS = ['data-volume', 'dataset-prefetch', 'monitoring', 'service-monitor'] as const;
 export type OptInComponent = (typeof OPT_IN_COMPONENTS)[number];
 
 /** One rendered overlay of infra/k8s/overlays, with lookups by kind and name. */

@@ -45,10 +45,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   try {
     // A prefix of its own, so a shared REDIS_URL never mixes this run with a cluster's jobs.
     // Plaintext on 127.0.0.1: TLS variables meant for a real cluster would only break the link.
+    // Text logs: their ready lines are read here, and the user reads the rest.
     const env: NodeJS.ProcessEnv = {
       ...withoutTls(process.env),
       REDIS_URL: process.env.REDIS_URL ?? redis?.url,
       METATRAIN_QUEUE_PREFIX: `metatrain-local-${randomUUID().slice(0, 8)}`,
+      LOG_FORMAT: 'text',
     };
     const node = (main: string) => ['--import', TSX, main];
     const coordinator = startService('coordinator', process.execPath, node(COORDINATOR_MAIN), {

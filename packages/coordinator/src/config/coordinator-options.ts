@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
+import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import type { StorageEnv } from '@metatrain/storage';
@@ -63,8 +63,8 @@ export interface CoordinatorOptions {
   tlsClientCaFile?: string;
   /** Size limits of submitted jobs. @default DEFAULT_SPEC_LIMITS */
   limits?: Partial<SpecLimits>;
-  /** @default one line per message on stderr */
-  log?: (line: string) => void;
+  /** @default one line per message on stderr, as written (`LOG_FORMAT=text`) */
+  log?: Log;
 }
 
 type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits' | 'datasetMirror'>;
@@ -151,11 +151,11 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
 const STORAGE_ENV = ['STORAGE_URL', 'S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'] as const satisfies readonly (keyof StorageEnv)[];
 
 /**
- * Every environment variable the coordinator process reads: the options, the storage and the
- * backend (`selectBackend`). Deployment files are checked against this list
+ * Every environment variable the coordinator process reads: the options, the storage, the
+ * backend (`selectBackend`) and the log format (main.ts, `logFormatFromEnv`). Deployment files are checked against this list
  * (test/infra), so a variable read anywhere else would go unchecked: read it here.
  */
-export const COORDINATOR_ENV_NAMES: readonly string[] = [...Object.values(COORDINATOR_ENV), ...STORAGE_ENV, BACKEND_ENV];
+export const COORDINATOR_ENV_NAMES: readonly string[] = [...Object.values(COORDINATOR_ENV), ...STORAGE_ENV, BACKEND_ENV, LOG_FORMAT_ENV];
 
 /** Reads and checks the TLS files; errors name the variables, since deployments set them. */
 function compileTls(options: CoordinatorOptions): ServerTls | undefined {

@@ -69,8 +69,8 @@ describe('the coordinator HTTP port: HttpServer serving CoordinatorMetrics', () 
     expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
     const text = await response.text();
     expect(text).toContain('# TYPE metatrain_rounds_completed_total counter');
-    expect(sampleValue(text, 'metatrain_tasks_per_second', { job: 'omniglot-protonet-x1y2z3' })).toBe(8);
-    expect(sampleValue(text, 'metatrain_job_round', { job: 'omniglot-protonet-x1y2z3' })).toBe(10);
+    expect(sampleValue(text, 'metatrain_tasks_per_second', { job_id: 'omniglot-protonet-x1y2z3' })).toBe(8);
+    expect(sampleValue(text, 'metatrain_job_round', { job_id: 'omniglot-protonet-x1y2z3' })).toBe(10);
     expect(sampleValue(text, 'metatrain_shards_reported_total', { status: 'duplicate' })).toBe(1);
   });
 

@@ -222,6 +222,22 @@ describe('JobManager', () => {
     expect(said(c, healthy.id).at(-1)).toBe('state SUCCEEDED');
   });
 
+  it('counts a refused checkpoint write and fails the job with its message', async () => {
+    class RefusingStore extends MemoryStore {
+      override async put(key: string, bytes: Uint8Array) {
+        if (key.includes('/checkpoints/00000004/')) throw new StorageError(`put ${key}: Access Denied`, { operation: 'put', target: key, code: 'AccessDenied', transient: false, attempts: 1 });
+        return super.put(key, bytes);
+      }
+    }
+    const c = coordinator({ storage: new RefusingStore() });
+    const { id } = await c.manager.submit(spec('refused'));
+    await work(c, ended(c, id));
+    expect(said(c, id).at(-1)).toMatch(/^state FAILED: put jobs\/.*\/checkpoints\/00000004\/.*: Access Denied$/);
+    expect(c.observer.checkpoints).toBe(1);
+    expect(c.observer.checkpointFailures).toBe(1);
+    expect(c.logged.find((l) => l.line.startsWith(`job ${id}: failed: `))).toMatchObject({ jobId: id, level: 'error' });
+  });
+
   it('keeps a job cancelled while it waits for its storage CANCELLED, and starts the others', async () => {
     const storage = new GatedStore();
     const registry = new RecordingRegistry();

@@ -192,15 +192,15 @@ export class JobManager implements ParameterSource, ReportSink {
     try {
       // The registry refused RUNNING to a job cancelled while it started: not a failure.
       if ((await this.deps.registry.getJob(jobId))?.state === 'CANCELLED') {
-        this.deps.log(`job ${jobId}: cancelled while it started`);
+        this.deps.log(`job ${jobId}: cancelled while it started`, { jobId });
         return;
       }
       const message = specProblem(err)?.message ?? (err instanceof Error ? err.message : String(err));
-      this.deps.log(`job ${jobId}: cannot start: ${message}`);
+      this.deps.log(`job ${jobId}: cannot start: ${message}`, { jobId, level: 'error' });
       await this.deps.registry.updateJob(jobId, { state: 'FAILED', error: message });
       publishState(this.deps.events, jobId, 'FAILED', message);
     } catch (recordErr) {
-      this.deps.log(`job ${jobId}: recording that it cannot start failed: ${String(recordErr)}`);
+      this.deps.log(`job ${jobId}: recording that it cannot start failed: ${String(recordErr)}`, { jobId, level: 'error' });
     }
   }
 }

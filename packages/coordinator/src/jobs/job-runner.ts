@@ -1,4 +1,4 @@
-import { type JobSetup, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
+import { type JobSetup, type Log, type LogLevel, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
 import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
 import type { ShardQueue } from '../queue/shard-queue';
@@ -18,6 +18,8 @@ export interface JobObserver extends QueueShardsObserver {
   jobSubmitted(): void;
   roundCompleted(round: { jobId: string; round: number; tasks: number; seconds: number; metaLoss: number }): void;
   checkpointWritten(): void;
+  /** An attempt to write a checkpoint failed (retried during a storage outage, or failing the job). */
+  checkpointFailed(): void;
   /** The job's loop ended on this coordinator (a final state, or a stop): its per-job series can go. */
   jobFinished(jobId: string): void;
 }
@@ -39,7 +41,7 @@ export interface JobRunnerDeps {
   dataDir: string;
   /** Tells the workers a version can be fetched (ParameterAnnouncer); fire and forget. @default none */
   announce?: (announcement: { jobId: string; version: number }) => void;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /** How a job's loop ended: finished (SUCCEEDED/FAILED/CANCELLED) or stopped for shutdown. */
@@ -76,9 +78,9 @@ export class JobRunner {
    */
   static async start(record: JobRecord, setup: JobSetup, deps: JobRunnerDeps, signal: AbortSignal): Promise<JobRunner> {
     const jobId = record.id;
-    const log = (line: string) => deps.log(`job ${jobId}: ${line}`);
+    const log = jobLog(deps.log, jobId);
     const storageStep: StorageStep = (what, step, stepSignal) =>
-      retryUntilConnected(`storage (job ${jobId}: ${what})`, step, deps.log, AbortSignal.any([signal, stepSignal]), isStorageOutage);
+      retryUntilConnected(`storage (job ${jobId}: ${what})`, step, (line, fields) => deps.log(line, { ...fields, jobId }), AbortSignal.any([signal, stepSignal]), isStorageOutage);
     const shards = new QueueShards({
       jobId,
       layout: setup.layout,
@@ -104,7 +106,7 @@ export class JobRunner {
       storageStep,
       observer: {
         started: ({ version, resumed }) => (resumed ? log(`resuming from checkpoint round ${version}`) : undefined),
-        checkpointSkipped: (version, reason) => log(`checkpoint ${version} skipped: ${reason}`),
+        checkpointSkipped: (version, reason) => log(`checkpoint ${version} skipped: ${reason}`, 'warn'),
         roundCompleted: (round: RoundMetrics) => {
           for (const backend of round.backends) backends.add(backend);
           deps.observer.roundCompleted({ jobId, round: round.round, tasks: round.tasks, seconds: round.roundMs / 1000, metaLoss: round.metaLoss });
@@ -116,6 +118,7 @@ export class JobRunner {
           deps.observer.checkpointWritten();
           deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'checkpointWritten', value: { version, location } } });
         },
+        checkpointFailed: () => deps.observer.checkpointFailed(),
       },
     });
     // Written in order, off the round's critical path; losing the registry lease ends the loop
@@ -127,7 +130,7 @@ export class JobRunner {
           leaseLost ??= error;
           loop.abandon();
         } else {
-          log(`recording progress failed: ${String(error)}`);
+          log(`recording progress failed: ${String(error)}`, 'warn');
         }
       },
     );
@@ -181,11 +184,15 @@ export class JobRunner {
     return this.done;
   }
 
+  private log(line: string, level?: LogLevel): void {
+    jobLog(this.deps.log, this.jobId)(line, level);
+  }
+
   private async run(): Promise<RunnerExit> {
     const exit = await this.runLoop();
     this.deps.observer.jobFinished(this.jobId);
     if (!this.abandoned) {
-      await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.log(`removing queued shards failed: ${String(err)}`, 'warn'));
     }
     return exit;
   }
@@ -202,7 +209,7 @@ export class JobRunner {
       return end === 'stopped' ? 'stopped' : 'final';
     } catch (err) {
       if (err instanceof LeaseLostError) {
-        this.deps.log(`job ${this.jobId}: stopped: ${err.message}`);
+        this.log(`stopped: ${err.message}`, 'warn');
         return 'stopped';
       }
       await this.progress.flushed();
@@ -214,17 +221,22 @@ export class JobRunner {
   private async succeed(): Promise<void> {
     await this.deps.registry.updateJob(this.jobId, { state: 'SUCCEEDED' });
     publishState(this.deps.events, this.jobId, 'SUCCEEDED');
-    this.deps.log(`job ${this.jobId}: succeeded after ${this.loop.version} rounds`);
+    this.log(`succeeded after ${this.loop.version} rounds`);
   }
 
   private async fail(err: unknown): Promise<void> {
     const message = err instanceof Error ? err.message : String(err);
-    this.deps.log(`job ${this.jobId}: failed: ${err instanceof Error ? (err.stack ?? message) : message}`);
+    this.log(`failed: ${err instanceof Error ? (err.stack ?? message) : message}`, 'error');
     try {
       await this.deps.registry.updateJob(this.jobId, { state: 'FAILED', error: message });
       publishState(this.deps.events, this.jobId, 'FAILED', message);
     } catch (updateErr) {
-      this.deps.log(`job ${this.jobId}: recording the failure failed: ${String(updateErr)}`);
+      this.log(`recording the failure failed: ${String(updateErr)}`, 'error');
     }
   }
+}
+
+/** Lines about one job: `job {id}: …`, with its id as a field. */
+function jobLog(log: Log, jobId: string): (line: string, level?: LogLevel) => void {
+  return (line, level = 'info') => log(`job ${jobId}: ${line}`, { jobId, level });
 }

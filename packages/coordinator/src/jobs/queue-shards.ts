@@ -1,4 +1,4 @@
-import { groupBlocks, type ParamSet, type ParamShape, type ShardKind, type ShardSize } from '@metatrain/core';
+import { groupBlocks, type Log, type ParamSet, type ParamShape, type ShardKind, type ShardSize } from '@metatrain/core';
 import type { BlockCollection, CollectedBlocks, ShardRunner, UpcomingCollection } from '@metatrain/job-loop';
 import { NotPublishedYetError } from '../grpc/grpc-errors';
 import type { ShardQueue } from '../queue/shard-queue';
@@ -31,7 +31,7 @@ export interface QueueShardsOptions {
    * @default nothing is announced
    */
   announce?: (version: number) => void;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /**
@@ -116,7 +116,7 @@ export class QueueShards implements ShardRunner {
       const shards = groupBlocks(missing, blocksPerShard);
       observer.shardsReenqueued(shards.length);
       this.releaseWaiters();
-      queue.reenqueue(jobId, kind, version, shards).catch((err: unknown) => log(`job ${jobId}: re-enqueue failed: ${String(err)}`));
+      queue.reenqueue(jobId, kind, version, shards).catch((err: unknown) => log(`job ${jobId}: re-enqueue failed: ${String(err)}`, { jobId, level: 'error' }));
     });
     this.open = collector;
     // Reports can come as soon as θ is out: the collection is open first.
@@ -177,7 +177,7 @@ export class QueueShards implements ShardRunner {
     const enqueued = queue.enqueue(jobId, next.kind, next.version, shards).then(
       () => true,
       (err: unknown) => {
-        log(`job ${jobId}: enqueueing version ${next.version} ahead failed (it is enqueued when its turn comes): ${String(err)}`);
+        log(`job ${jobId}: enqueueing version ${next.version} ahead failed (it is enqueued when its turn comes): ${String(err)}`, { jobId, level: 'warn' });
         return false;
       },
     );

@@ -6,20 +6,20 @@ import { parseSamples, sampleValue } from './testing/exposition';
 const quiet = (failures: ScrapeHookFailure[] = []) => new CoordinatorMetrics({ processMetrics: false, onScrapeFailure: (f) => failures.push(f) });
 
 describe('CoordinatorMetrics', () => {
-  it('records a completed round under the job label', async () => {
+  it('records a completed round under the job_id label (not job, which Prometheus renames on scrape)', async () => {
     const metrics = quiet();
     metrics.roundCompleted({ jobId: 'sinusoid-maml-abc123', round: 0, tasks: 25, seconds: 0.5, metaLoss: 1.25 });
     metrics.roundCompleted({ jobId: 'sinusoid-maml-abc123', round: 1, tasks: 25, seconds: 0.25, metaLoss: 0.75 });
     metrics.roundCompleted({ jobId: 'other-job', tasks: 10, seconds: 2, metaLoss: 3 });
     const text = await metrics.text();
-    const job = { job: 'sinusoid-maml-abc123' };
+    const job = { job_id: 'sinusoid-maml-abc123' };
     expect(sampleValue(text, 'metatrain_rounds_completed_total', job)).toBe(2);
     expect(sampleValue(text, 'metatrain_tasks_completed_total', job)).toBe(50);
     expect(sampleValue(text, 'metatrain_tasks_per_second', job)).toBe(100);
     expect(sampleValue(text, 'metatrain_meta_loss', job)).toBe(0.75);
     expect(sampleValue(text, 'metatrain_job_round', job)).toBe(2);
-    expect(sampleValue(text, 'metatrain_rounds_completed_total', { job: 'other-job' })).toBe(1);
-    expect(sampleValue(text, 'metatrain_job_round', { job: 'other-job' })).toBeUndefined(); // no round given
+    expect(sampleValue(text, 'metatrain_rounds_completed_total', { job_id: 'other-job' })).toBe(1);
+    expect(sampleValue(text, 'metatrain_job_round', { job_id: 'other-job' })).toBeUndefined(); // no round given
     expect(sampleValue(text, 'metatrain_round_duration_seconds_count')).toBe(3);
     expect(sampleValue(text, 'metatrain_round_duration_seconds_sum')).toBe(2.75);
     expect(sampleValue(text, 'metatrain_round_duration_seconds_bucket', { le: '0.25' })).toBe(1);
@@ -44,6 +44,8 @@ describe('CoordinatorMetrics', () => {
     metrics.shardsReenqueued(3);
     metrics.shardsReenqueued(0);
     metrics.checkpointWritten();
+    metrics.checkpointFailed();
+    metrics.checkpointFailed();
     metrics.jobSubmitted();
     metrics.jobSubmitted();
     metrics.orchestrationOverhead(0.00004);
@@ -51,6 +53,7 @@ describe('CoordinatorMetrics', () => {
     const text = await metrics.text();
     expect(sampleValue(text, 'metatrain_shards_reenqueued_total')).toBe(3);
     expect(sampleValue(text, 'metatrain_checkpoints_written_total')).toBe(1);
+    expect(sampleValue(text, 'metatrain_checkpoint_failures_total')).toBe(2);
     expect(sampleValue(text, 'metatrain_jobs_submitted_total')).toBe(2);
     expect(sampleValue(text, 'metatrain_orchestration_overhead_seconds_bucket', { le: '0.00005' })).toBe(1);
     expect(sampleValue(text, 'metatrain_orchestration_overhead_seconds_bucket', { le: '0.0025' })).toBe(1);
@@ -78,8 +81,8 @@ describe('CoordinatorMetrics', () => {
     metrics.jobFinished('done-1');
     metrics.jobFinished('never-ran'); // no series: nothing to do
     const samples = parseSamples(await metrics.text());
-    expect(samples.filter((s) => s.labels.job === 'done-1')).toEqual([]);
-    expect(samples.filter((s) => s.labels.job === 'running-2').map((s) => s.name).sort()).toEqual([
+    expect(samples.filter((s) => s.labels.job_id === 'done-1')).toEqual([]);
+    expect(samples.filter((s) => s.labels.job_id === 'running-2').map((s) => s.name).sort()).toEqual([
       'metatrain_job_round',
       'metatrain_meta_loss',
       'metatrain_rounds_completed_total',
@@ -99,7 +102,7 @@ describe('CoordinatorMetrics', () => {
     expect(() => metrics.setQueueDepth({ waiting: 1, prioritized: 1.5, active: 0, delayed: 0, total: 2.5 })).toThrow(/depth.prioritized/);
     expect(() => metrics.shardReported('lost' as never)).toThrow(RangeError);
     const text = await metrics.text();
-    expect(sampleValue(text, 'metatrain_rounds_completed_total', { job: 'ok' })).toBeUndefined();
+    expect(sampleValue(text, 'metatrain_rounds_completed_total', { job_id: 'ok' })).toBeUndefined();
     expect(sampleValue(text, 'metatrain_queue_depth', { state: 'waiting' })).toBe(0);
   });
 

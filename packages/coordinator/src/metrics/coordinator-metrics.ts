@@ -68,7 +68,8 @@ const logScrapeFailure = (failure: ScrapeHookFailure): void => {
  * The round loop calls the domain methods; values that live elsewhere (queue depth, worker
  * and job counts) are pulled at scrape time through {@link onScrape}.
  *
- * Series labelled by job are removed by {@link jobFinished}, so a long-lived coordinator does
+ * Series labelled `job_id` (never `job`, which Prometheus keeps for its scrape job and would
+ * rename to `exported_job`) are removed by {@link jobFinished}, so a long-lived coordinator does
  * not accumulate one label set per job it ever ran.
  */
 export class CoordinatorMetrics {
@@ -76,21 +77,22 @@ export class CoordinatorMetrics {
   readonly registry = new Registry();
   private readonly hooks: ScrapeHooks;
 
-  private readonly roundsCompleted = this.counter('metatrain_rounds_completed_total', 'Rounds completed, by job.', ['job']);
+  private readonly roundsCompleted = this.counter('metatrain_rounds_completed_total', 'Rounds completed, by job.', ['job_id']);
   private readonly shardsReported = this.counter('metatrain_shards_reported_total', 'Shard reports received, by outcome.', ['status']);
-  private readonly tasksCompleted = this.counter('metatrain_tasks_completed_total', 'Tasks of completed rounds, by job.', ['job']);
+  private readonly tasksCompleted = this.counter('metatrain_tasks_completed_total', 'Tasks of completed rounds, by job.', ['job_id']);
   private readonly shardsReenqueuedTotal = this.counter('metatrain_shards_reenqueued_total', 'Overdue shards enqueued again.', []);
   private readonly grpcRefused = this.counter('metatrain_grpc_refused_total', 'gRPC calls refused UNAUTHENTICATED, by reason (token, client_certificate).', ['reason']);
   private readonly checkpointsWritten = this.counter('metatrain_checkpoints_written_total', 'Checkpoints written (manifest and LATEST included).', []);
+  private readonly checkpointFailures = this.counter('metatrain_checkpoint_failures_total', 'Failed attempts to write a checkpoint (retried during a storage outage, or failing the job).', []);
   private readonly jobsSubmitted = this.counter('metatrain_jobs_submitted_total', 'Jobs accepted by SubmitJob.', []);
   private readonly scrapeHookFailures = this.counter('metatrain_scrape_hook_failures_total', 'Scrape-time refreshes that failed or timed out (their gauges are stale).', ['reason']);
 
   private readonly queueDepth = this.gauge('metatrain_queue_depth', 'Shard jobs in the queue, by state.', ['state']);
-  private readonly tasksPerSecond = this.gauge('metatrain_tasks_per_second', "Tasks of the job's last round divided by its duration.", ['job']);
-  private readonly metaLoss = this.gauge('metatrain_meta_loss', "Meta-loss of the job's last round.", ['job']);
+  private readonly tasksPerSecond = this.gauge('metatrain_tasks_per_second', "Tasks of the job's last round divided by its duration.", ['job_id']);
+  private readonly metaLoss = this.gauge('metatrain_meta_loss', "Meta-loss of the job's last round.", ['job_id']);
   private readonly workers = this.gauge('metatrain_workers', 'Registered workers, by state.', ['state']);
   private readonly jobs = this.gauge('metatrain_jobs', 'Jobs in the registry, by state.', ['state']);
-  private readonly jobRound = this.gauge('metatrain_job_round', 'Rounds the job has completed (its parameter version).', ['job']);
+  private readonly jobRound = this.gauge('metatrain_job_round', 'Rounds the job has completed (its parameter version).', ['job_id']);
 
   private readonly roundDuration = new Histogram({
     name: 'metatrain_round_duration_seconds',
@@ -131,23 +133,23 @@ export class CoordinatorMetrics {
    * the job's round. Checks every value before recording any, so a bad call changes nothing.
    */
   roundCompleted(completion: RoundCompletion): void {
-    const job = jobLabel(completion.jobId);
+    const labels = { job_id: jobLabel(completion.jobId) };
     const { round, tasks, seconds, metaLoss } = completion;
     if (round !== undefined) checkCount('round', round);
     checkCount('tasks', tasks);
     checkSeconds('seconds', seconds);
-    this.roundsCompleted.labels({ job }).inc();
-    this.tasksCompleted.labels({ job }).inc(tasks);
+    this.roundsCompleted.labels(labels).inc();
+    this.tasksCompleted.labels(labels).inc(tasks);
     this.roundDuration.observe(seconds);
-    if (seconds > 0) this.tasksPerSecond.labels({ job }).set(tasks / seconds);
-    this.metaLoss.labels({ job }).set(metaLoss);
-    if (round !== undefined) this.jobRound.labels({ job }).set(round + 1);
+    if (seconds > 0) this.tasksPerSecond.labels(labels).set(tasks / seconds);
+    this.metaLoss.labels(labels).set(metaLoss);
+    if (round !== undefined) this.jobRound.labels(labels).set(round + 1);
   }
 
   /** Sets the job's completed rounds without a round finishing: a job resumed from a checkpoint. */
   setJobRound(jobId: string, roundsCompleted: number): void {
     checkCount('roundsCompleted', roundsCompleted);
-    this.jobRound.labels({ job: jobLabel(jobId) }).set(roundsCompleted);
+    this.jobRound.labels({ job_id: jobLabel(jobId) }).set(roundsCompleted);
   }
 
   /** A shard report was answered. */
@@ -177,6 +179,10 @@ export class CoordinatorMetrics {
     this.checkpointsWritten.inc();
   }
 
+  checkpointFailed(): void {
+    this.checkpointFailures.inc();
+  }
+
   jobSubmitted(): void {
     this.jobsSubmitted.inc();
   }
@@ -204,7 +210,7 @@ export class CoordinatorMetrics {
    * its series again.
    */
   jobFinished(jobId: string): void {
-    const labels = { job: jobLabel(jobId) };
+    const labels = { job_id: jobLabel(jobId) };
     for (const metric of [this.roundsCompleted, this.tasksCompleted, this.tasksPerSecond, this.metaLoss, this.jobRound]) metric.remove(labels);
   }
 

@@ -1,4 +1,4 @@
-/** Job ids that may become a `job` label value: the registry's `{name}-{suffix}` and the like. */
+/** Job ids that may become a `job_id` label value: the registry's `{name}-{suffix}` and the like. */
 export const JOB_LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /** Longer than any id the registry makes (a 100-character name plus a suffix). */

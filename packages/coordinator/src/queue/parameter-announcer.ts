@@ -1,4 +1,5 @@
 import { encodeParameterAnnouncement, type ParameterAnnouncement, shardQueueKeys } from '@metatrain/contract';
+import type { Log } from '@metatrain/core';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../connect-redis';
 
@@ -7,7 +8,7 @@ export interface ParameterAnnouncerOptions {
   redisUrl: string;
   prefix: string;
   queueName: string;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /**
@@ -22,12 +23,12 @@ export class ParameterAnnouncer {
   private constructor(
     private readonly redis: Redis,
     private readonly channel: string,
-    private readonly log: (line: string) => void,
+    private readonly log: Log,
   ) {}
 
   /** Opens its own connection (PUBLISH must not queue behind BullMQ's commands). */
   static async create(options: ParameterAnnouncerOptions): Promise<ParameterAnnouncer> {
-    const { redis } = await openRedis(options.redisUrl, (error) => options.log(`coordinator: parameter announcements: Redis: ${error.message}`));
+    const { redis } = await openRedis(options.redisUrl, (error) => options.log(`coordinator: parameter announcements: Redis: ${error.message}`, { level: 'warn' }));
     return new ParameterAnnouncer(redis, shardQueueKeys(options.prefix, options.queueName).parameters, options.log);
   }
 
@@ -35,7 +36,7 @@ export class ParameterAnnouncer {
   announce(announcement: ParameterAnnouncement): void {
     if (this.closing) return;
     this.redis.publish(this.channel, encodeParameterAnnouncement(announcement)).catch((error: unknown) => {
-      this.log(`job ${announcement.jobId}: announcing version ${announcement.version} failed: ${error instanceof Error ? error.message : String(error)}`);
+      this.log(`job ${announcement.jobId}: announcing version ${announcement.version} failed: ${error instanceof Error ? error.message : String(error)}`, { jobId: announcement.jobId, level: 'warn' });
     });
   }
 

@@ -1,3 +1,4 @@
+import type { Log } from '@metatrain/core';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { RedisJobRegistry } from './redis-job-registry';
 import type { LeaseLossReason, RegistryLease } from './lease';
@@ -8,7 +9,7 @@ export interface LeaseKeeperOptions {
   /** This coordinator's owner id: unique per process. */
   owner: string;
   ttlMs: number;
-  log: (line: string) => void;
+  log: Log;
   /** The lease is lost (it expired while Redis was unreachable, or another coordinator took it): stop acting as owner. */
   onLost: (reason: LeaseLossReason) => Promise<void>;
   /** The lease is held again after a loss. */
@@ -60,17 +61,17 @@ export class LeaseKeeper {
         const reason = lease.signal.reason as LeaseLossReason;
         if (reason === 'released' || this.closed.signal.aborted) return;
         this.recovering = this.recover(reason).catch((err: unknown) => {
-          if (!this.closed.signal.aborted) this.options.log(`coordinator: taking the registry lease back failed: ${String(err)}`);
+          if (!this.closed.signal.aborted) this.options.log(`coordinator: taking the registry lease back failed: ${String(err)}`, { level: 'warn' });
         });
       },
       { once: true },
     );
-    lease.keepAlive((err) => this.options.log(`coordinator: renewing the registry lease failed: ${String(err)}`));
+    lease.keepAlive((err) => this.options.log(`coordinator: renewing the registry lease failed: ${String(err)}`, { level: 'warn' }));
   }
 
   private async recover(reason: LeaseLossReason): Promise<void> {
     const { log } = this.options;
-    log(`coordinator: lost the registry lease (${reason}); every job stops until this coordinator holds it again`);
+    log(`coordinator: lost the registry lease (${reason}); every job stops until this coordinator holds it again`, { level: 'error' });
     await this.options.onLost(reason);
     this.lease = await take(this.options, this.closed.signal);
     log('coordinator: holds the registry lease again; resuming the jobs from their checkpoints');

@@ -11,6 +11,7 @@ export class RecordingObserver implements JobObserver {
   submitted = 0;
   readonly rounds: ObservedRound[] = [];
   checkpoints = 0;
+  checkpointFailures = 0;
   readonly finished: string[] = [];
   /** Each orchestration overhead, in seconds, in order. */
   readonly overheads: number[] = [];
@@ -27,6 +28,10 @@ export class RecordingObserver implements JobObserver {
 
   checkpointWritten(): void {
     this.checkpoints++;
+  }
+
+  checkpointFailed(): void {
+    this.checkpointFailures++;
   }
 
   jobFinished(jobId: string): void {

@@ -1,4 +1,4 @@
-import type { ParamSet } from '@metatrain/core';
+import type { Log, ParamSet } from '@metatrain/core';
 import type { ReportEvalRequest, ReportHeader } from '@metatrain/contract';
 import { PermissionDeniedError } from '../grpc/grpc-errors';
 import type { ReportSink } from '../grpc/report-sink';
@@ -12,7 +12,7 @@ export interface AccountedReportsDeps {
   jobs: ReportSink;
   workers: WorkerTable;
   metrics: { shardReported(status: ShardReportStatus): void };
-  log: (line: string) => void;
+  log: Log;
 }
 
 /**
@@ -29,27 +29,27 @@ export function accountedReports(deps: AccountedReportsDeps): ReportSink {
     const standing = workers.standing(workerId);
     if (standing.quarantined) throw new PermissionDeniedError('header.worker_id', `worker ${workerId} is quarantined: ${standing.reason}`);
   };
-  const count = (workerId: string, outcome: AcceptOutcome): void => {
+  const count = (workerId: string, jobId: string, outcome: AcceptOutcome): void => {
     metrics.shardReported(reportStatus(outcome));
     const quarantined = workers.reportAnswered(workerId, outcome);
-    if (quarantined) log(`coordinator: worker ${workerId} quarantined (${quarantined}); its reports are refused and it takes no shards`);
+    if (quarantined) log(`coordinator: worker ${workerId} quarantined (${quarantined}); its reports are refused and it takes no shards`, { jobId, level: 'warn' });
   };
   return {
     async reportShard(header: ReportHeader, sum: ParamSet): Promise<AcceptOutcome> {
       admit(header.workerId);
       const outcome = await jobs.reportShard(header, sum);
-      count(header.workerId, outcome);
+      count(header.workerId, header.jobId, outcome);
       return outcome;
     },
     async reportEval(request: ReportEvalRequest): Promise<AcceptOutcome> {
       admit(request.workerId);
       const outcome = await jobs.reportEval(request);
-      count(request.workerId, outcome);
+      count(request.workerId, request.jobId, outcome);
       return outcome;
     },
     reportUnreadable(header: ReportHeader, reason: string): void {
       admit(header.workerId);
-      count(header.workerId, { rejected: reason });
+      count(header.workerId, header.jobId, { rejected: reason });
     },
   };
 }

@@ -1,4 +1,4 @@
-import type { ParamSet } from '@metatrain/core';
+import type { Log, ParamSet } from '@metatrain/core';
 import { untilAborted } from '../until-aborted';
 import { ParameterCache, type ParameterCacheOptions } from './parameter-cache';
 
@@ -6,7 +6,7 @@ import { ParameterCache, type ParameterCacheOptions } from './parameter-cache';
 export interface ParameterSourceOptions extends ParameterCacheOptions {
   /** GetParameters (CoordinatorClient.fetchParameters). */
   fetch: (jobId: string, version: number) => Promise<ParamSet>;
-  log: (line: string) => void;
+  log: Log;
 }
 
 /**
@@ -56,7 +56,7 @@ export class ParameterSource {
   prefetch(jobId: string, version: number): boolean {
     if (!this.cache.jobs().includes(jobId) || this.cache.versions(jobId).includes(version) || this.inFlight.has(key(jobId, version))) return false;
     this.prefetchCount++;
-    this.load(jobId, version).catch((error: unknown) => this.options.log(`worker: prefetching version ${version} of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`));
+    this.load(jobId, version).catch((error: unknown) => this.options.log(`worker: prefetching version ${version} of job ${jobId} failed: ${error instanceof Error ? error.message : String(error)}`, { jobId, level: 'warn' }));
     return true;
   }
 

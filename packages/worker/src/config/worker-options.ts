@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import { certificateIdentity, type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, isBoundWorkerId, type KeyPair, readCertificates, readKeyPair, TlsFileError, unboundWorkerIdReason } from '@metatrain/contract';
 import { z } from 'zod';
@@ -71,7 +71,7 @@ export interface WorkerOptions {
   /** Deadline of the streaming calls (GetParameters, ReportShard). @default 120000 */
   transferTimeoutMs?: number;
   /** Receives the worker's log lines (few: startup, problems). @default one line on stderr */
-  log?: (line: string) => void;
+  log?: Log;
   /** Called once per shard with what became of it (main.ts logs these with METATRAIN_LOG=debug). */
   onShard?: (event: ShardEvent) => void;
   /** Aborts `Worker.create` while it waits for the coordinator or Redis. */
@@ -102,7 +102,7 @@ export interface CompiledWorkerOptions {
   fakeCompute: FakeComputeOptions | undefined;
   rpcTimeoutMs: number;
   transferTimeoutMs: number;
-  log: (line: string) => void;
+  log: Log;
   onShard: (event: ShardEvent) => void;
   signal: AbortSignal | undefined;
 }
@@ -138,7 +138,7 @@ export const WORKER_LOG_ENV = 'METATRAIN_LOG';
  * Every environment variable the worker process reads. Deployment files are checked against
  * this list (test/infra), so a variable read anywhere else would go unchecked: list it here.
  */
-export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, ...Object.values(TEST_FAULT_ENV), ...Object.values(FAKE_COMPUTE_ENV)];
+export const WORKER_ENV_NAMES: readonly string[] = [...Object.values(WORKER_ENV), WORKER_LOG_ENV, LOG_FORMAT_ENV, ...Object.values(TEST_FAULT_ENV), ...Object.values(FAKE_COMPUTE_ENV)];
 
 // The coordinator's rule for worker ids (it answers INVALID_ARGUMENT otherwise).
 const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;

@@ -1,4 +1,4 @@
-import type { BackendInfo, ParamSet } from '@metatrain/core';
+import type { BackendInfo, Log, ParamSet } from '@metatrain/core';
 import { grpc, type ReportEvalRequest, type ReportEvalResponse, type ReportHeader, type ReportShardResponse, ReportStatus, type ShardMessage, taskMetricsToWire } from '@metatrain/contract';
 import { LruMap } from '../cache/lru-map';
 import type { ComputedShard, ShardTask } from '../compute/compute-thread';
@@ -38,7 +38,7 @@ export interface ShardProcessorOptions {
   compute: ShardCompute;
   parameters: ShardParameters;
   workerId: string;
-  log: (line: string) => void;
+  log: Log;
   onShard: (event: ShardEvent) => void;
   /** Told when the coordinator refuses this worker (PERMISSION_DENIED: quarantined). */
   onRefused?: (reason: string) => void;
@@ -137,12 +137,12 @@ export class ShardProcessor {
       if (isGone(error)) {
         const reason = describeRpcError(error);
         if (grpcCode(error) === grpc.status.NOT_FOUND) this.specs.delete(message.jobId);
-        this.options.log(`worker: dropped shard ${queueJobId}: ${reason}`);
+        this.options.log(`worker: dropped shard ${queueJobId}: ${reason}`, { jobId: message.jobId, level: 'warn' });
         emit('dropped', reason);
         return { outcome: 'dropped', reason };
       }
       const reason = error instanceof ShardRejectedError ? error.message : describeRpcError(error);
-      this.options.log(`worker: shard ${queueJobId} failed (it will be retried): ${reason}`);
+      this.options.log(`worker: shard ${queueJobId} failed (it will be retried): ${reason}`, { jobId: message.jobId, level: 'warn' });
       emit('failed', reason);
       throw error;
     }

@@ -1,7 +1,7 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { JobState } from '@metatrain/contract';
-import { type ParamSet, storageKeys } from '@metatrain/core';
+import { type LogFields, type ParamSet, storageKeys } from '@metatrain/core';
 import { type DatasetResolver, datasetResolver } from '@metatrain/datasets';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
@@ -90,9 +90,11 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
     events: new JobEventLog(),
     observer: new RecordingObserver(),
     log: [] as string[],
+    /** The same lines with the fields their call sites gave. */
+    logged: [] as Array<{ line: string } & LogFields>,
   };
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
+  const manager = new JobManager({ ...deps, log: (line, fields) => (deps.log.push(line), deps.logged.push({ line, ...fields })), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }
