@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXPORT_FILES, type ExportFile, storageKeys } from '@metatrain/core';
 import { CheckpointStore } from '@metatrain/storage';
 import { eventJson, type WorkerInfo, WorkerState } from '@metatrain/contract';
+import { stateEvent } from '../jobs/job-event-builders';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { DashboardSources } from './dashboard-sources';
 import { sendJson } from './http-io';
@@ -74,10 +75,14 @@ export class DashboardApi {
     return jobSummary(record, this.sources.events.recent(record.id), this.now());
   }
 
-  /** Streams one job's events: its history, then each new one. @throws {NotFoundError} before the stream opens. */
+  /**
+   * Streams one job's events: its current state, its stored curve, then each new event.
+   * @throws {NotFoundError} before the stream opens.
+   */
   async jobEvents(request: IncomingMessage, response: ServerResponse, jobId: string): Promise<void> {
     const record = await this.sources.jobs.get(jobId);
     const stream = this.open(request, response);
+    stream.send('job-event', eventJson(stateEvent(record.id, record.state, record.error)));
     try {
       const stop = await this.sources.history.watch(record.id, (event) => {
         const json = eventJson(event);

@@ -4,7 +4,7 @@ import { type ExportModelResponse, type grpc, type Job, type JobServiceServer, t
 import { isFinalEvent } from '../jobs/job-events';
 import type { JobHistory } from '../history/job-history';
 import type { JobManager } from '../jobs/job-manager';
-import { toProtoState } from '../jobs/job-event-builders';
+import { stateEvent, toProtoState } from '../jobs/job-event-builders';
 import { JOB_STATES, type JobRecord, type JobStateName } from '../registry/job-record';
 import { isFinal } from '../registry/job-transitions';
 import type { WorkerTable } from '../workers/worker-table';
@@ -108,7 +108,7 @@ function watchJob(call: grpc.ServerWritableStream<WatchJobRequest, WatchJobRespo
   const start = async () => {
     const record = await deps.jobs.get(jobIdOf(call.request));
     if (call.cancelled) return;
-    call.write({ event: { jobId: record.id, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(record.state), error: record.error ?? '' } } } });
+    call.write({ event: stateEvent(record.id, record.state, record.error) });
     if (call.request.historyOnly) {
       const curve = await deps.history.read(record.id);
       if (await writeAll(call, curve.map((event) => ({ event })), () => call.cancelled || call.destroyed)) call.end();
