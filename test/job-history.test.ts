@@ -2,13 +2,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Coordinator } from '@metatrain/coordinator';
-import { grpc, type Job, JobServiceClient, JobState } from '@metatrain/contract';
+import { Coordinator, JobEventLog, JobHistory } from '@metatrain/coordinator';
+import { grpc, type Job, type JobEvent, JobServiceClient, JobState } from '@metatrain/contract';
+import { S3Store } from '@metatrain/storage';
 import { Worker } from '@metatrain/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unary } from './support/grpc-calls';
 import { startRedisServer, uniquePrefix, type RedisTestServer } from './support/redis-server';
 import { runCli, startCli } from './support/run-cli';
+import { startS3Server, uniqueBucket } from './support/s3-server';
 
 // A job's history survives its coordinator: real Redis, directory storage, gRPC and a Worker
 // with the compute stub. The job runs on one coordinator, goes on after a restart on a second
@@ -133,6 +135,34 @@ describe('durable job history', () => {
       await third.close();
     }
   }, 120_000);
+});
+
+describe('durable job history on S3', () => {
+  it('writes a crashed run and its resume to a bucket and reads the curve back, each round once', async () => {
+    await using server = await startS3Server();
+    const { endpoint: endPoint, accessKey, secretKey } = server;
+    const storage = await S3Store.create({ endPoint, accessKey, secretKey, bucket: uniqueBucket('history') });
+    try {
+      const jobId = 'curve-s3abcd';
+      const round = (r: number, timeMs: number): JobEvent => ({ jobId, timeMs, kind: { $case: 'roundCompleted', value: { round: r, tasks: 4, metaLoss: 1 / (r + 1), preLoss: 2, postLoss: 1 / (r + 1), outerLr: 0.01, roundMs: 5, tasksPerSecond: 800, workers: 1, backends: ['wasm'] } } });
+      const history = new JobHistory({ storage, events: new JobEventLog(), batching: { flushEveryRecords: 2 }, log: () => undefined });
+      // The first run wrote rounds 0-4 and crashed; its newest checkpoint was version 3.
+      const crashed = await history.open(jobId, 0);
+      for (let r = 0; r < 5; r += 1) crashed.push(round(r, 100 + r));
+      await history.close(jobId, crashed);
+      const resumed = await history.open(jobId, 3);
+      for (let r = 3; r < 6; r += 1) resumed.push(round(r, 200 + r));
+      await history.close(jobId, resumed);
+      const curve = await history.read(jobId);
+      expect(curve.map((e) => [e.kind?.$case === 'roundCompleted' && e.kind.value.round, e.timeMs])).toEqual([
+        [0, 100], [1, 101], [2, 102], [3, 203], [4, 204], [5, 205],
+      ]);
+      // A start mark and one batch per run: the rounds pushed at once went together.
+      expect(await storage.list(`jobs/${jobId}/history/`)).toHaveLength(4);
+    } finally {
+      await storage.close();
+    }
+  });
 });
 
 /** The rounds and evaluations the dashboard's event stream of the job sends, once it has sent `count`. */
