@@ -28,7 +28,7 @@ describe('JobHistory', () => {
   });
 
   it.each([
-    { how: 'history written up to the checkpoint', batching: {}, stored: ['round 0', 'round 1'] },
+    { how: 'history written up to the checkpoint', batching: { flushEveryMs: 600_000 }, stored: ['round 0', 'round 1'] },
     { how: 'history written beyond the checkpoint', batching: { flushEveryRecords: 1 }, stored: ['round 0', 'round 1', 'round 2'] },
   ])('a coordinator that lost the job ($how) leaves a curve its successor completes, each round once', async ({ batching, stored }) => {
     const first = coordinator({ batching });
