@@ -7,6 +7,7 @@ import {
   CoordinatorMetrics,
   getDataHandler,
   JobEventLog,
+  JobHistory,
   jobServiceHandlers,
   JobManager,
   type JobObserver,
@@ -75,6 +76,7 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
     cleanup.push(['queue', () => queue.close()]);
     const events = new JobEventLog();
     const storage = new MemoryStore();
+    const history = new JobHistory({ storage, events, log });
     const data = new StoredData(storage, join(tmpdir(), 'metatrain-bench-data'));
     const workers = new WorkerTable();
     const manager = new JobManager({
@@ -82,6 +84,7 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
       queue,
       storage,
       events,
+      history,
       observer: options.observer,
       shardDeadlineMs: options.shardDeadlineMs ?? 600_000,
       computeSlots: options.computeSlots ?? (() => workers.computeSlots()),
@@ -97,7 +100,7 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
     // Workers read a job's spec with JobService.GetJob; Adapt and UploadData are not on a round's path.
     const unimplemented = (_call: unknown, callback: (error: grpc.ServiceError) => void): void =>
       callback(Object.assign(new Error('not served by the bench coordinator'), { code: grpc.status.UNIMPLEMENTED, details: 'not served by the bench coordinator', metadata: new grpc.Metadata() }));
-    server.addService(JobServiceService, jobServiceHandlers({ jobs: manager, events, storage, workers, adapt: unimplemented, uploadData: unimplemented }));
+    server.addService(JobServiceService, jobServiceHandlers({ jobs: manager, history, storage, workers, adapt: unimplemented, uploadData: unimplemented }));
     server.addService(WorkerServiceService, workerServiceHandlers({ workers, parameters: manager, reports, getData: getDataHandler({ data, job: (id) => manager.get(id) }) }));
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),

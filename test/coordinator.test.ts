@@ -78,7 +78,7 @@ describe('coordinator JobService', () => {
   it('cancels a running job; its watchers see CANCELLED and the stream ends; a second cancel is harmless', async () => {
     const { jobId } = await submit(SPEC);
     const events: JobEvent[] = [];
-    const stream = client.watchJob({ jobId });
+    const stream = client.watchJob({ jobId, historyOnly: false });
     const ended = new Promise<void>((resolve, reject) => {
       stream.on('data', (r: { event: JobEvent }) => events.push(r.event));
       stream.on('end', resolve);

@@ -146,11 +146,11 @@ describe('dashboard with METATRAIN_TOKEN', () => {
     expect(live.status).toBe(200);
     expect(live.text).toContain(`"id":"${jobId}"`);
     expect(live.text).not.toContain(TOKEN);
-    // A stream opened now still gets what happened before: QUEUED, then RUNNING.
+    // A stream opened now gets the job's state first (then its stored curve: none yet, no workers).
     const history = await readEvents(`/dashboard/api/jobs/${jobId}/events`, { authorization: `Bearer ${TOKEN}` }, (text) => text.includes('"state":"RUNNING"'));
     expect(history.status).toBe(200);
     const states = [...history.text.matchAll(/"state":"([A-Z]+)"/g)].map((m) => m[1]);
-    expect(states.slice(0, 2)).toEqual(['QUEUED', 'RUNNING']);
+    expect(states.slice(0, 1)).toEqual(['RUNNING']);
     expect((await get('/dashboard/api/jobs/no-such-job', { cookie })).status).toBe(404);
   });
 

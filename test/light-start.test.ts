@@ -106,11 +106,11 @@ describe('light starts: no TensorFlow.js in the main thread', () => {
     expect(heavyPart(loads)).toEqual(LIGHT);
   });
 
-  it('metatrain submit, status and list', async () => {
+  it('metatrain submit, status, list and metrics', async () => {
     const submitted = await cli(['submit', join(dir, 'light.yaml')]);
     const jobId = submitted.stdout.trim();
     expect(jobId).not.toBe('');
-    for (const { loads } of [submitted, await cli(['status', jobId]), await cli(['list'])]) {
+    for (const { loads } of [submitted, await cli(['status', jobId]), await cli(['list']), await cli(['metrics', jobId])]) {
       expect(loads.exited).toBe(true);
       expect(heavyPart(loads)).toEqual(LIGHT);
     }

@@ -73,7 +73,7 @@ describe('SIGTERM while the gRPC peer stalls', () => {
       const report = workers.reportShard({ deadline: Date.now() + 120_000 }, () => undefined);
       report.write({ payload: { $case: 'header', value: { jobId, version, firstBlock: 0, blockCount: 1, workerId: 'stalled-client', backend: 'wasm', taskMetrics: [], computeMs: 1 } } });
       // A watcher that stops reading.
-      const watch = jobs.watchJob({ jobId });
+      const watch = jobs.watchJob({ jobId, historyOnly: false });
       watch.on('error', () => undefined);
       watch.pause();
       // And the worker itself, stopped between two calls or in one.

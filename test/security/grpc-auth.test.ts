@@ -35,7 +35,7 @@ function everyRpc(metadata: () => grpc.Metadata): Array<[string, () => Promise<u
     ['GetJob', () => unary(jobs, jobs.getJob, { jobId }, metadata())],
     ['ListJobs', () => unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, metadata())],
     ['CancelJob', () => unary(jobs, jobs.cancelJob, { jobId, reason: 'intruder' }, metadata())],
-    ['WatchJob', () => readStream(jobs.watchJob({ jobId }, metadata()))],
+    ['WatchJob', () => readStream(jobs.watchJob({ jobId, historyOnly: false }, metadata()))],
     ['ExportModel', () => readStream(jobs.exportModel({ jobId }, metadata()))],
     ['Adapt', () => unary(jobs, jobs.adapt, { jobId, supportInputs: undefined, supportTargets: undefined, queryInputs: undefined, queryTargets: undefined, steps: 0, lr: 0 }, metadata())],
     ['ListWorkers', () => unary(jobs, jobs.listWorkers, {}, metadata())],

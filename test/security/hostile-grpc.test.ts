@@ -109,7 +109,7 @@ describe('hostile gRPC input', () => {
     const notFound = { code: grpc.status.NOT_FOUND, details: expect.stringContaining(`no job "${ghost}"`) };
     expect(await outcome(unary(jobs, jobs.getJob, { jobId: ghost }))).toEqual(notFound);
     expect(await outcome(unary(jobs, jobs.cancelJob, { jobId: ghost, reason: '' }))).toEqual(notFound);
-    expect(await outcome(readStream(jobs.watchJob({ jobId: ghost })))).toEqual(notFound);
+    expect(await outcome(readStream(jobs.watchJob({ jobId: ghost, historyOnly: false })))).toEqual(notFound);
     expect(await outcome(readStream(jobs.exportModel({ jobId: ghost })))).toEqual(notFound);
     const tensor = { shape: [1, 1], dtype: DataType.FLOAT32, data: new Uint8Array(4) };
     expect(await outcome(unary(jobs, jobs.adapt, { jobId: ghost, supportInputs: tensor, supportTargets: tensor, queryInputs: tensor, queryTargets: undefined, steps: 0, lr: 0 }))).toEqual(notFound);

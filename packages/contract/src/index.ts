@@ -32,3 +32,6 @@ export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queu
 export type { ShardQueueKeys } from './queue/queue-keys';
 export { encodeParameterAnnouncement, parseParameterAnnouncement } from './queue/parameter-announcement';
 export type { ParameterAnnouncement } from './queue/parameter-announcement';
+
+export { eventJson } from './events/event-json';
+export type { EventJson } from './events/event-json';

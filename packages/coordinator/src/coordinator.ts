@@ -23,6 +23,7 @@ import { Dashboard } from './dashboard/dashboard';
 import { HttpServer } from '@metatrain/http';
 import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
+import { JobHistory } from './history/job-history';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
 import { BullShardQueue } from './queue/bull-shard-queue';
@@ -101,6 +102,7 @@ export class Coordinator {
 
     const metrics = new CoordinatorMetrics();
     const events = new JobEventLog();
+    const history = new JobHistory({ storage: storage.store, events, batching: { flushEveryMs: options.historyFlushMs }, log });
     const workers = new WorkerTable({ heartbeatIntervalMs: options.workerHeartbeatMs, leaseMs: options.workerLeaseMs, quarantineAfter: options.quarantineAfter });
     const data = new StoredData(storage.store, join(options.cacheDir, 'data'));
     const jobs = new JobManager({
@@ -108,6 +110,7 @@ export class Coordinator {
       queue,
       storage: storage.store,
       events,
+      history,
       observer: metrics,
       shardDeadlineMs: options.shardDeadlineMs,
       computeSlots: () => workers.computeSlots(),
@@ -127,7 +130,7 @@ export class Coordinator {
     });
     grpcServer.addService(JobServiceService, jobServiceHandlers({
         jobs,
-        events,
+        history,
         storage: storage.store,
         workers,
         adapt: adaptHandler(exportSource(jobs, storage.store, log), { engine: adaptEngine, log }),
@@ -167,7 +170,7 @@ export class Coordinator {
     });
     // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
     http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
-    const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
+    const dashboard = Dashboard.mount(http, { jobs, events, history, workers, storage: storage.store, token: options.token });
     const coordinator = new Coordinator(options, { storage, registry, lease, queue, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, grpc ${describeSecurity(options)}`);

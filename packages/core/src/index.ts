@@ -74,7 +74,7 @@ export { decodeParams, encodeParams, sha256Hex } from './codec/tensor-codec';
 export type { EncodedParams, LayoutEntry, TensorDType } from './codec/tensor-codec';
 export { bytesLEToFloat32, bytesLEToInt32, wordsToBytesLE } from './codec/word-bytes';
 
-export { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, dataKey, EXPORT_FILES, parseCheckpointEntry, RUN_FILES, storageKeys } from './storage-layout';
+export { CHECKPOINT_MANIFEST, CHECKPOINT_PARTS, dataKey, EXPORT_FILES, parseCheckpointEntry, parseHistoryChunk, RUN_FILES, storageKeys } from './storage-layout';
 export type { CheckpointPart, ExportFile, JobKeys } from './storage-layout';
 export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
 export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';

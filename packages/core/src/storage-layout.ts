@@ -7,6 +7,7 @@
 //   {root}checkpoints/{version}/…               a checkpoint: params.bin, optimizer.bin, state.json, MANIFEST.json
 //   {root}LATEST                                the newest checkpoint's version, written after its manifest
 //   {root}export/{model.json|weights.bin|meta.json}
+//   {root}history/{chunk}.jsonl                 the job's rounds and evaluations, a batch per chunk (coordinator jobs)
 //
 // Shared by a coordinator's jobs:
 //
@@ -48,6 +49,10 @@ export interface JobKeys {
   /** The directory (prefix, ending in '/') of the export. */
   readonly export: string;
   exportFile(file: ExportFile): string;
+  /** The prefix of the job's history: its rounds' and evaluations' metrics, written as it goes. */
+  readonly history: string;
+  /** The `chunk`th batch of the job's history (0, 1, …; keys sort in the order written). */
+  historyChunk(chunk: number): string;
 }
 
 /** The keys of a job whose files are below `root` ('' or a prefix ending in '/'). */
@@ -63,6 +68,8 @@ function jobKeys(jobId: string, root: string): JobKeys {
     checkpoint: (version) => `${checkpoints}${String(version).padStart(VERSION_DIGITS, '0')}/`,
     export: exportDir,
     exportFile: (file) => `${exportDir}${file}`,
+    history: `${root}history/`,
+    historyChunk: (chunk) => `${root}history/${String(chunk).padStart(VERSION_DIGITS, '0')}.jsonl`,
   };
 }
 
@@ -96,6 +103,12 @@ export function parseCheckpointEntry(relativeKey: string): { version: number; fi
   if (!match?.[1] || !match[2]) return undefined;
   const version = Number(match[1]);
   return Number.isSafeInteger(version) ? { version, file: match[2] } : undefined;
+}
+
+/** The chunk number of a history entry `relativeKey` (relative to `JobKeys.history`); undefined for another key. */
+export function parseHistoryChunk(relativeKey: string): number | undefined {
+  const match = /^(\d+)\.jsonl$/.exec(relativeKey);
+  return match?.[1] ? Number(match[1]) : undefined;
 }
 
 /** Where a data file uploaded with a job (`sha256:<hex>` in its spec) is stored, content-addressed. */

@@ -37,6 +37,12 @@ export interface JobLoopObserver {
   checkpointSkipped?(version: number, reason: string): void;
   roundCompleted?(metrics: RoundMetrics): void | Promise<void>;
   evalCompleted?(metrics: EvalMetrics): void | Promise<void>;
+  /**
+   * Checkpoint `version` is about to be written, in the background (the next round runs
+   * meanwhile); it is written once this resolves. The coordinator writes the job's history up
+   * to here first, so that a resume from it never leaves a gap.
+   */
+  checkpointing?(version: number): void | Promise<void>;
   /** `location` is where the checkpoint lives (`file://…` or `s3://…`). */
   checkpointWritten?(version: number, location: string): void | Promise<void>;
   /**
@@ -267,6 +273,7 @@ export class JobLoop {
         observer?.checkpointFailed?.(version, error);
         throw error;
       });
+    await observer?.checkpointing?.(version);
     await this.stored(`checkpoint ${version}`, save);
     await observer?.checkpointWritten?.(version, storage.locate(keys.checkpoint(version)));
   }

@@ -103,9 +103,13 @@ export class JobClient {
     return this.unary(this.client.adapt, request, this.options.adaptDeadlineMs);
   }
 
-  /** The job's events: the current state first, then history and live events; ends after a final state, or quietly when `signal` aborts. */
-  watchJob(jobId: string, signal?: AbortSignal): AsyncGenerator<JobEvent> {
-    return this.stream((metadata) => this.client.watchJob({ jobId }, metadata), signal, (m) => m.event);
+  /**
+   * The job's events: the current state first, then its stored history (rounds and
+   * evaluations), then live events; ends after a final state — or after the history when
+   * `historyOnly` — or quietly when `signal` aborts.
+   */
+  watchJob(jobId: string, signal?: AbortSignal, historyOnly = false): AsyncGenerator<JobEvent> {
+    return this.stream((metadata) => this.client.watchJob({ jobId, historyOnly }, metadata), signal, (m) => m.event);
   }
 
   /**

@@ -14,6 +14,7 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   status: async () => (await import('./status-command')).statusCommand,
   list: async () => (await import('./list-command')).listCommand,
   watch: async () => (await import('./watch-command')).watchCommand,
+  metrics: async () => (await import('./metrics-command')).metricsCommand,
   cancel: async () => (await import('./cancel-command')).cancelCommand,
   export: async () => (await import('./export-command')).exportCommand,
   workers: async () => (await import('./workers-command')).workersCommand,

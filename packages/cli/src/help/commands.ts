@@ -1,6 +1,6 @@
 import { type CommandHelp, formatCommandHelp } from './command-help';
 import { DATA_HELP } from './data-commands';
-import { CANCEL_HELP, EXPORT_HELP, LIST_HELP, STATUS_HELP, SUBMIT_HELP, WATCH_HELP, WORKERS_HELP } from './job-commands';
+import { CANCEL_HELP, EXPORT_HELP, LIST_HELP, METRICS_HELP, STATUS_HELP, SUBMIT_HELP, WATCH_HELP, WORKERS_HELP } from './job-commands';
 import { ADAPT_HELP, EVAL_HELP, LOCAL_HELP, SERVE_HELP, TRAIN_HELP } from './training-commands';
 
 /** Every command's help, in the order `metatrain help` lists them; the keys are the commands. */
@@ -15,6 +15,7 @@ export const COMMAND_HELP = {
   status: STATUS_HELP,
   list: LIST_HELP,
   watch: WATCH_HELP,
+  metrics: METRICS_HELP,
   cancel: CANCEL_HELP,
   export: EXPORT_HELP,
   workers: WORKERS_HELP,

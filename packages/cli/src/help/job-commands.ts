@@ -50,6 +50,23 @@ export const WATCH_HELP = {
   examples: ['metatrain watch sinusoid-maml-k3x9q2'],
 } as const satisfies CommandHelp;
 
+/** `metatrain metrics`. */
+export const METRICS_HELP = {
+  group: 'coordinator',
+  summary: "a job's learning curve: every round's and evaluation's metrics",
+  usage: 'metatrain metrics <job> [--follow] [--json] [--coordinator host:port]',
+  details: [
+    "The coordinator stores each job's rounds and evaluations as they happen, so the whole curve is there after a restart, finished or not. A line per round (meta-loss, losses and accuracies before and after adaptation, tasks/s, time) and per evaluation (held-out losses and accuracies), in order.",
+    'With --json, one JSON object per line (JSON Lines): {"type":"round", "time": <epoch ms>, ...} with the fields of a metrics.jsonl round, or {"type":"eval", "time": …, "version": …, ...}.',
+  ],
+  flags: {
+    follow: { type: 'boolean', byDefault: 'the curve so far, then exit', text: 'then each new round and evaluation as it happens, until the job ends' },
+    json: { type: 'boolean', byDefault: 'a line for people per round or evaluation', text: 'one JSON object per line' },
+    coordinator: COORDINATOR_FLAG,
+  },
+  examples: ['metatrain metrics sinusoid-maml-k3x9q2', 'metatrain metrics sinusoid-maml-k3x9q2 --follow --json | jq .metaLoss'],
+} as const satisfies CommandHelp;
+
 /** `metatrain cancel`. */
 export const CANCEL_HELP = {
   group: 'coordinator',

@@ -5,6 +5,7 @@ import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import type { StorageEnv } from '@metatrain/storage';
 import { z } from 'zod';
 import type { ServerTls } from '../auth/server-credentials';
+import { DEFAULT_HISTORY_FLUSH_MS } from '../history/history-writer';
 import { DEFAULT_SPEC_LIMITS, SPEC_LIMIT_ENV, type SpecLimits } from '../jobs/spec-limits';
 
 /** The coordinator's configuration (docs/RUNNING.md); `coordinatorOptionsFromEnv` reads it. */
@@ -48,6 +49,8 @@ export interface CoordinatorOptions {
   workerHeartbeatMs?: number;
   /** A worker not heard from for this long is shown LOST. @default 15000 */
   workerLeaseMs?: number;
+  /** A job's rounds and evaluations are written to storage at most this long after they happen (or 64 at a time). @default 5000 */
+  historyFlushMs?: number;
   /** Refused reports in a row that quarantine a worker (WorkerTable); 0 never. @default 3 */
   quarantineAfter?: number;
   /**
@@ -96,6 +99,7 @@ export const COORDINATOR_ENV = {
   workerHeartbeatMs: 'WORKER_HEARTBEAT_MS',
   workerLeaseMs: 'WORKER_LEASE_MS',
   quarantineAfter: 'QUARANTINE_AFTER',
+  historyFlushMs: 'HISTORY_FLUSH_MS',
   storageRetryDeadlineMs: 'STORAGE_RETRY_DEADLINE_MS',
   tlsCertFile: 'GRPC_TLS_CERT',
   tlsKeyFile: 'GRPC_TLS_KEY',
@@ -124,6 +128,7 @@ const checkedOptions = z.object({
   workerHeartbeatMs: milliseconds.default(5_000),
   workerLeaseMs: milliseconds.default(15_000),
   quarantineAfter: count.default(3),
+  historyFlushMs: milliseconds.default(DEFAULT_HISTORY_FLUSH_MS),
   storageRetryDeadlineMs: milliseconds.default(30_000),
   limits: z
     .object({ maxMetaBatchSize: limitOr('maxMetaBatchSize'), maxModelParameters: limitOr('maxModelParameters'), maxTaskExamples: limitOr('maxTaskExamples'), maxRoundBytes: limitOr('maxRoundBytes'), maxDataBytes: limitOr('maxDataBytes') })
@@ -184,7 +189,7 @@ const fromText = {
   redisUrl: redisUrlSetting,
   grpcPort: integerIn(port), httpPort: integerIn(port), quarantineAfter: integerIn(count),
   shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds), shutdownTimeoutMs: integerIn(milliseconds),
-  workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds),
+  workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds), historyFlushMs: integerIn(milliseconds),
   maxMetaBatchSize: limitText, maxModelParameters: limitText, maxTaskExamples: limitText, maxRoundBytes: limitText, maxDataBytes: limitText,
 } satisfies EnvFields<typeof COORDINATOR_ENV>;
 

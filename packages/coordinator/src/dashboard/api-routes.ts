@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { EXPORT_FILES, type ExportFile, storageKeys } from '@metatrain/core';
 import { CheckpointStore } from '@metatrain/storage';
-import { type WorkerInfo, WorkerState } from '@metatrain/contract';
+import { eventJson, type WorkerInfo, WorkerState } from '@metatrain/contract';
+import { stateEvent } from '../jobs/job-event-builders';
 import { FailedPreconditionError, InvalidArgumentError, NotFoundError } from '../grpc/grpc-errors';
 import type { DashboardSources } from './dashboard-sources';
-import { eventJson } from './event-json';
 import { sendJson } from './http-io';
 import { jobSummary, type JobSummary } from './job-summary';
 import { SseStream } from './sse';
@@ -31,8 +31,9 @@ export interface JobDetail {
 export type WorkerJson = Omit<WorkerInfo, 'state'> & { state: string };
 
 /**
- * The dashboard's data: JSON snapshots, Server-Sent Event streams fed by the job event log
- * (history first, so a page opened mid-job draws the curves so far) and the worker table, the
+ * The dashboard's data: JSON snapshots, Server-Sent Event streams fed by the jobs' stored
+ * history and live events (history first, so a page opened mid-job or after a restart draws
+ * the whole curves) and the worker table, the
  * cancel action and the export download. Every stream it opens is closed by {@link close}.
  */
 export class DashboardApi {
@@ -46,7 +47,7 @@ export class DashboardApi {
   /** Every job, newest first. */
   async jobs(): Promise<JobSummary[]> {
     const records = (await this.sources.jobs.list()).reverse();
-    return records.map((r) => jobSummary(r, this.sources.events.events(r.id), this.now()));
+    return records.map((r) => jobSummary(r, this.sources.events.recent(r.id), this.now()));
   }
 
   /** One job: its summary, spec, complete checkpoints and which export files exist. @throws {NotFoundError} */
@@ -57,7 +58,7 @@ export class DashboardApi {
     const versions = await new CheckpointStore(storage, keys).versions();
     const exported = new Set(await storage.list(keys.export));
     return {
-      job: jobSummary(record, this.sources.events.events(record.id), this.now()),
+      job: jobSummary(record, this.sources.events.recent(record.id), this.now()),
       spec: record.spec,
       checkpoints: versions.map((version) => ({ version, location: storage.locate(keys.checkpoint(version)) })),
       exportFiles: EXPORT_FILES.filter((name) => exported.has(keys.exportFile(name))),
@@ -71,18 +72,28 @@ export class DashboardApi {
   /** Cancels a job (JobManager.cancel) and returns its summary. */
   async cancel(jobId: string): Promise<JobSummary> {
     const record = await this.sources.jobs.cancel(jobId, 'cancelled from the dashboard');
-    return jobSummary(record, this.sources.events.events(record.id), this.now());
+    return jobSummary(record, this.sources.events.recent(record.id), this.now());
   }
 
-  /** Streams one job's events: its history, then each new one. @throws {NotFoundError} before the stream opens. */
+  /**
+   * Streams one job's events: its current state, its stored curve, then each new event.
+   * @throws {NotFoundError} before the stream opens.
+   */
   async jobEvents(request: IncomingMessage, response: ServerResponse, jobId: string): Promise<void> {
     const record = await this.sources.jobs.get(jobId);
     const stream = this.open(request, response);
-    const stop = this.sources.events.subscribe(record.id, (event) => {
-      const json = eventJson(event);
-      if (json) stream.send('job-event', json);
-    });
-    stream.onClose(stop);
+    stream.send('job-event', eventJson(stateEvent(record.id, record.state, record.error)));
+    try {
+      const stop = await this.sources.history.watch(record.id, (event) => {
+        const json = eventJson(event);
+        if (json) stream.send('job-event', json);
+      });
+      stream.onClose(stop);
+    } catch (error) {
+      // Storage away for a moment, say: the page says so; the browser reconnects and reads again.
+      stream.send('problem', { error: `reading the job's history failed: ${error instanceof Error ? error.message : String(error)}` });
+      stream.close();
+    }
   }
 
   /** Streams the job list: at once, shortly after any job's event, and every few seconds. */

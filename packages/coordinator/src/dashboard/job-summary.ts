@@ -3,7 +3,7 @@ import { toJob } from '../grpc/job-service';
 import type { JobRecord } from '../registry/job-record';
 import { isFinal } from '../registry/job-transitions';
 
-/** One line of the jobs page. Times in ms; rates from this coordinator's events of the job. */
+/** One line of the jobs page. Times in ms; rates from the job's recent events on this coordinator (none once it ended). */
 export interface JobSummary {
   id: string;
   name: string;

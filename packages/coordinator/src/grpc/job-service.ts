@@ -1,9 +1,10 @@
 import type { BlobStore } from '@metatrain/storage';
 import { EXPORT_FILES, type JobSpec, parseSpecText, sha256Hex, storageKeys } from '@metatrain/core';
-import { type ExportModelResponse, type grpc, type Job, type JobServiceServer, JobState, splitIntoChunks, type WatchJobResponse, writeAll } from '@metatrain/contract';
-import type { JobEventLog } from '../jobs/job-events';
+import { type ExportModelResponse, type grpc, type Job, type JobServiceServer, type JobState, splitIntoChunks, type WatchJobRequest, type WatchJobResponse, writeAll } from '@metatrain/contract';
+import { isFinalEvent } from '../jobs/job-events';
+import type { JobHistory } from '../history/job-history';
 import type { JobManager } from '../jobs/job-manager';
-import { toProtoState } from '../jobs/job-event-builders';
+import { stateEvent, toProtoState } from '../jobs/job-event-builders';
 import { JOB_STATES, type JobRecord, type JobStateName } from '../registry/job-record';
 import { isFinal } from '../registry/job-transitions';
 import type { WorkerTable } from '../workers/worker-table';
@@ -12,7 +13,7 @@ import { FailedPreconditionError, InvalidArgumentError, logInternalError, toStat
 /** What JobService works with. */
 export interface JobServiceDeps {
   jobs: JobManager;
-  events: JobEventLog;
+  history: JobHistory;
   storage: BlobStore;
   workers: WorkerTable;
   adapt: JobServiceServer['adapt'];
@@ -21,7 +22,6 @@ export interface JobServiceDeps {
 }
 
 const DEFAULT_PAGE_SIZE = 100;
-const FINAL_STATES = [JobState.SUCCEEDED, JobState.FAILED, JobState.CANCELLED];
 const MAX_SPEC_BYTES = 1024 * 1024;
 
 /** A registry record as the wire's Job. */
@@ -104,13 +104,18 @@ export function jobServiceHandlers(deps: JobServiceDeps): JobServiceServer {
   };
 }
 
-function watchJob(call: grpc.ServerWritableStream<{ jobId: string }, WatchJobResponse>, deps: JobServiceDeps, onInternal: InternalErrorHandler): void {
+function watchJob(call: grpc.ServerWritableStream<WatchJobRequest, WatchJobResponse>, deps: JobServiceDeps, onInternal: InternalErrorHandler): void {
   const start = async () => {
     const record = await deps.jobs.get(jobIdOf(call.request));
     if (call.cancelled) return;
-    call.write({ event: { jobId: record.id, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(record.state), error: record.error ?? '' } } } });
+    call.write({ event: stateEvent(record.id, record.state, record.error) });
+    if (call.request.historyOnly) {
+      const curve = await deps.history.read(record.id);
+      if (await writeAll(call, curve.map((event) => ({ event })), () => call.cancelled || call.destroyed)) call.end();
+      return;
+    }
     let ended = false;
-    // Set once subscribed; the replay may end the stream before subscribe() returns.
+    // Set once watching; the history may end the stream before watch() returns.
     const subscription: { stop?: () => void } = {};
     const end = () => {
       if (ended) return;
@@ -122,14 +127,13 @@ function watchJob(call: grpc.ServerWritableStream<{ jobId: string }, WatchJobRes
       ended = true;
       subscription.stop?.();
     });
-    subscription.stop = deps.events.subscribe(record.id, (event) => {
+    subscription.stop = await deps.history.watch(record.id, (event) => {
       if (ended) return;
       call.write({ event });
-      const kind = event.kind;
-      if (kind?.$case === 'stateChanged' && FINAL_STATES.includes(kind.value.state)) end();
+      if (isFinalEvent(event)) end();
     });
-    if (ended) subscription.stop(); // the replayed history already held the final state
-    // The history may not reach the end (this coordinator started after the job ended).
+    if (ended) subscription.stop(); // the job ended (or the call was cancelled) while its history was read
+    // The events may not reach the end (the job had ended before the watch began).
     if (isFinal((await deps.jobs.get(record.id)).state)) end();
   };
   start().catch((error: unknown) => {

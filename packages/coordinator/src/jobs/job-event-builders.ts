@@ -1,4 +1,4 @@
-import { JobState } from '@metatrain/contract';
+import { type JobEvent, JobState } from '@metatrain/contract';
 import type { JobStateName } from '../registry/job-record';
 import type { JobEventLog } from './job-events';
 
@@ -17,7 +17,12 @@ export function toProtoState(state: JobStateName): JobState {
   return PROTO_STATE[state];
 }
 
+/** A JobStateChanged event, now. */
+export function stateEvent(jobId: string, state: JobStateName, error = ''): JobEvent {
+  return { jobId, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(state), error } } };
+}
+
 /** Publishes a JobStateChanged event. */
 export function publishState(events: JobEventLog, jobId: string, state: JobStateName, error = ''): void {
-  events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'stateChanged', value: { state: toProtoState(state), error } } });
+  events.publish(stateEvent(jobId, state, error));
 }

@@ -33,7 +33,7 @@ describe('JobManager', () => {
 
     const checkpoint = (version: number) => `checkpoint ${version} memory:jobs/${id}/checkpoints/0000000${version}/`;
     expect(said(c, id)).toEqual(['state QUEUED', 'state RUNNING', 'round 0', 'round 1', checkpoint(2), 'round 2', 'eval 3', 'round 3', checkpoint(4), 'round 4', 'round 5', 'eval 6', checkpoint(6), 'state SUCCEEDED']);
-    const values = (name: string) => c.events.events(id).flatMap(({ kind }) => (kind?.$case === name ? [kind.value] : []));
+    const values = (name: string) => c.published.filter((e) => e.jobId === id).flatMap(({ kind }) => (kind?.$case === name ? [kind.value] : []));
     expect(values('roundCompleted')).toEqual(
       range(0, 6).map((r) => ({ round: r, tasks: 8, metaLoss: r + 0.25, preLoss: 2 + r, postLoss: r + 0.25, outerLr: 0.01, roundMs: expect.any(Number), tasksPerSecond: expect.any(Number), workers: 2, backends: ['cpu', 'wasm'] })),
     );
@@ -139,7 +139,8 @@ describe('JobManager', () => {
     expect(c.queue.added).toEqual([`${id}-r0-b0-1`, `${id}-r0-b1-2`, `${id}-r1-b0-1`, `${id}-r1-b1-2`, `${id}-r2-b0-1`, `${id}-r2-b1-2`]);
     expect(said(c, id).slice(-2)).toEqual(['round 0', 'state CANCELLED: not needed any more']);
     expect(c.observer.finished).toEqual([id]);
-    expect(await c.storage.list('')).toEqual(writes);
+    // No checkpoint, no export: only the history of the round it ran.
+    expect(await c.storage.list('')).toEqual([...writes, storageKeys.coordinatorJob(id).historyChunk(1)].sort());
     expect(await c.manager.cancel(id, 'again')).toMatchObject({ state: 'CANCELLED', error: 'not needed any more' });
   });
 
@@ -171,7 +172,8 @@ describe('JobManager', () => {
     await end(first.manager);
     expect(await new CheckpointStore(first.storage, storageKeys.coordinatorJob(id)).versions()).toEqual(checkpoints);
     const keysAfter = await first.storage.list('');
-    expect(keysAfter.filter((key) => !keysBefore.includes(key))).toEqual(written.map((key) => `${storageKeys.coordinatorJob(id).root}${key}`));
+    const history = storageKeys.coordinatorJob(id).history; // job-history.test.ts follows it
+    expect(keysAfter.filter((key) => !keysBefore.includes(key) && !key.startsWith(history))).toEqual(written.map((key) => `${storageKeys.coordinatorJob(id).root}${key}`));
     expect(first.registry.changesOf(id)).toHaveLength(changesBefore);
     expect(said(first, id).slice(eventsBefore.length)).toEqual(checkpoints.length > 1 ? [`checkpoint 3 memory:jobs/${id}/checkpoints/00000003/`] : []);
     expect(await first.manager.get(id)).toMatchObject({ state: 'RUNNING', roundsCompleted: 3 });

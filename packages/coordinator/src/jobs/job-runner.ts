@@ -1,3 +1,4 @@
+import type { JobEvent } from '@metatrain/contract';
 import { type JobSetup, type Log, type LogLevel, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
 import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
@@ -9,6 +10,8 @@ import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 import { publishState } from './job-event-builders';
 import type { JobEventLog } from './job-events';
+import type { JobHistory } from '../history/job-history';
+import type { HistoryWriter } from '../history/history-writer';
 import { ProgressWriter } from './progress-writer';
 import { QueueShards, type QueueShardsObserver } from './queue-shards';
 import type { JobRecord } from '../registry/job-record';
@@ -30,6 +33,8 @@ export interface JobRunnerDeps {
   queue: ShardQueue;
   storage: BlobStore;
   events: JobEventLog;
+  /** Where the rounds' and evaluations' metrics are written as they happen. */
+  history: JobHistory;
   observer: JobObserver;
   /** The export of a job's final parameters (loads TensorFlow.js when first called). */
   exporter: (setup: JobSetup) => ModelExporter;
@@ -64,6 +69,7 @@ export class JobRunner {
     private readonly loop: JobLoop,
     private readonly shards: QueueShards,
     private readonly progress: ProgressWriter,
+    private readonly history: HistoryWriter,
     private readonly leaseLost: () => LeaseLostError | undefined,
     private readonly deps: JobRunnerDeps,
   ) {
@@ -93,6 +99,11 @@ export class JobRunner {
       log: deps.log,
     });
     const backends = new Set(record.backends ?? []);
+    // A round or an evaluation goes to its watchers and, batched in the background, to storage.
+    const publishCurve = (event: JobEvent) => {
+      deps.events.publish(event);
+      history.push(event);
+    };
     let leaseLost: LeaseLostError | undefined;
     const loop = await JobLoop.open({
       keys: storageKeys.coordinatorJob(jobId),
@@ -110,10 +121,12 @@ export class JobRunner {
         roundCompleted: (round: RoundMetrics) => {
           for (const backend of round.backends) backends.add(backend);
           deps.observer.roundCompleted({ jobId, round: round.round, tasks: round.tasks, seconds: round.roundMs / 1000, metaLoss: round.metaLoss });
-          deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'roundCompleted', value: round } });
+          publishCurve({ jobId, timeMs: Date.now(), kind: { $case: 'roundCompleted', value: round } });
           progress.push({ roundsCompleted: round.round + 1, lastMetaLoss: round.metaLoss, backends: [...backends].sort() });
         },
-        evalCompleted: (evaluation) => deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: evaluation } }),
+        evalCompleted: (evaluation) => publishCurve({ jobId, timeMs: Date.now(), kind: { $case: 'evalCompleted', value: evaluation } }),
+        // The history is written up to the checkpoint before it: a resume never skips a round of it.
+        checkpointing: () => history.flush(),
         checkpointWritten: (version, location) => {
           deps.observer.checkpointWritten();
           deps.events.publish({ jobId, timeMs: Date.now(), kind: { $case: 'checkpointWritten', value: { version, location } } });
@@ -136,9 +149,15 @@ export class JobRunner {
     );
     // Stopped while it waited for storage (the manager closed or was suspended): it runs nothing.
     signal.throwIfAborted();
-    await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
+    const history = await storageStep('history', () => deps.history.open(jobId, loop.version), signal);
+    try {
+      await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
+    } catch (error) {
+      deps.history.discard(jobId, history);
+      throw error;
+    }
     publishState(deps.events, jobId, 'RUNNING');
-    return new JobRunner(jobId, loop, shards, progress, () => leaseLost, deps);
+    return new JobRunner(jobId, loop, shards, progress, history, () => leaseLost, deps);
   }
 
   /**
@@ -191,6 +210,8 @@ export class JobRunner {
   private async run(): Promise<RunnerExit> {
     const exit = await this.runLoop();
     this.deps.observer.jobFinished(this.jobId);
+    // Nothing of the job stays in memory here: its curve is in storage.
+    this.deps.events.forget(this.jobId);
     if (!this.abandoned) {
       await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.log(`removing queued shards failed: ${String(err)}`, 'warn'));
     }
@@ -201,21 +222,30 @@ export class JobRunner {
   private async runLoop(): Promise<RunnerExit> {
     try {
       const end = await this.loop.run();
-      // The final state is written after the progress before it.
+      // The final state is written after the progress and the history before it.
       await this.progress.flushed();
+      await this.endHistory();
       const leaseLost = this.leaseLost();
       if (leaseLost) throw leaseLost;
       if (end === 'succeeded') await this.succeed();
       return end === 'stopped' ? 'stopped' : 'final';
     } catch (err) {
       if (err instanceof LeaseLostError) {
+        this.deps.history.discard(this.jobId, this.history);
         this.log(`stopped: ${err.message}`, 'warn');
         return 'stopped';
       }
       await this.progress.flushed();
+      await this.endHistory();
       await this.fail(err);
       return 'final';
     }
+  }
+
+  /** Writes the rest of the job's history, or (lease lost) drops it: the next owner writes its own. */
+  private async endHistory(): Promise<void> {
+    if (this.abandoned || this.leaseLost()) this.deps.history.discard(this.jobId, this.history);
+    else await this.deps.history.close(this.jobId, this.history);
   }
 
   private async succeed(): Promise<void> {

@@ -151,6 +151,10 @@ refresh().then(() => {
       }
       redraw();
     },
+    // The job's stored history could not be read (storage away): the stream closes and reconnects.
+    problem({ error }) {
+      mt.status(error, true);
+    },
   });
 });
 // Elapsed time and time left move on between events.

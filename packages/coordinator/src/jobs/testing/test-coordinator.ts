@@ -1,6 +1,6 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { JobState } from '@metatrain/contract';
+import { type JobEvent, JobState } from '@metatrain/contract';
 import { type LogFields, type ParamSet, storageKeys } from '@metatrain/core';
 import { type DatasetResolver, datasetResolver } from '@metatrain/datasets';
 import { CheckpointStore, MemoryStore } from '@metatrain/storage';
@@ -9,6 +9,8 @@ import { MemoryJobRegistry } from '../../testing/memory-job-registry';
 import { MemoryShardQueue } from '../../testing/memory-shard-queue';
 import { RecordingObserver } from '../../testing/recording-observer';
 import { JobEventLog } from '../job-events';
+import { JobHistory } from '../../history/job-history';
+import type { HistoryBatching } from '../../history/history-writer';
 import { JobManager } from '../job-manager';
 import type { JobRunnerDeps } from '../job-runner';
 import { StoredData } from '../../data/stored-data';
@@ -82,17 +84,24 @@ const managers: JobManager[] = [];
  * One coordinator's JobManager and what it works with (`log` collects its lines). Pass
  * `shared` to start another coordinator on the same registry, queue or storage.
  */
-export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver } = {}, shardDeadlineMs = 600_000) {
+export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver; batching?: HistoryBatching } = {}, shardDeadlineMs = 600_000) {
+  const storage = shared.storage ?? new MemoryStore();
+  const events = new JobEventLog();
+  const log: string[] = [];
   const deps = {
     registry: shared.registry ?? new RecordingRegistry(),
     queue: shared.queue ?? new MemoryShardQueue(),
-    storage: shared.storage ?? new MemoryStore(),
-    events: new JobEventLog(),
+    storage,
+    events,
+    history: new JobHistory({ storage, events, batching: shared.batching ?? {}, log: (line) => log.push(line) }),
     observer: new RecordingObserver(),
-    log: [] as string[],
+    log,
     /** The same lines with the fields their call sites gave. */
     logged: [] as Array<{ line: string } & LogFields>,
+    /** Every event published, in order (the log itself keeps only running jobs' recent ones). */
+    published: [] as JobEvent[],
   };
+  events.subscribeAll((event) => deps.published.push(event));
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
   const manager = new JobManager({ ...deps, log: (line, fields) => (deps.log.push(line), deps.logged.push({ line, ...fields })), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
@@ -108,7 +117,7 @@ export async function closeCoordinators(): Promise<void> {
 
 /** The job's events as short lines, in order. */
 export function said(c: Coordinator, jobId: string): string[] {
-  return c.events.events(jobId).map(({ kind }) => {
+  return c.published.filter((event) => event.jobId === jobId).map(({ kind }) => {
     switch (kind?.$case) {
       case 'stateChanged':
         return `state ${JobState[kind.value.state]}${kind.value.error ? `: ${kind.value.error}` : ''}`;

@@ -203,6 +203,8 @@ export interface CancelJobResponse {
 
 export interface WatchJobRequest {
   jobId: string;
+  /** End the stream after the history so far instead of following the job. */
+  historyOnly: boolean;
 }
 
 export interface WatchJobResponse {
@@ -1364,13 +1366,16 @@ export const CancelJobResponse: MessageFns<CancelJobResponse> = {
 };
 
 function createBaseWatchJobRequest(): WatchJobRequest {
-  return { jobId: "" };
+  return { jobId: "", historyOnly: false };
 }
 
 export const WatchJobRequest: MessageFns<WatchJobRequest> = {
   encode(message: WatchJobRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.jobId !== "") {
       writer.uint32(10).string(message.jobId);
+    }
+    if (message.historyOnly !== false) {
+      writer.uint32(16).bool(message.historyOnly);
     }
     return writer;
   },
@@ -1396,6 +1401,14 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
             message.jobId = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.historyOnly = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1415,6 +1428,11 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
         : isSet(object.job_id)
         ? globalThis.String(object.job_id)
         : "",
+      historyOnly: isSet(object.historyOnly)
+        ? globalThis.Boolean(object.historyOnly)
+        : isSet(object.history_only)
+        ? globalThis.Boolean(object.history_only)
+        : false,
     };
   },
 
@@ -1422,6 +1440,9 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
     const obj: any = {};
     if (message.jobId !== "") {
       obj.jobId = message.jobId;
+    }
+    if (message.historyOnly !== false) {
+      obj.historyOnly = message.historyOnly;
     }
     return obj;
   },
@@ -1432,6 +1453,7 @@ export const WatchJobRequest: MessageFns<WatchJobRequest> = {
   fromPartial(object: DeepPartial<WatchJobRequest>): WatchJobRequest {
     const message = createBaseWatchJobRequest();
     message.jobId = object.jobId ?? "";
+    message.historyOnly = object.historyOnly ?? false;
     return message;
   },
 };
@@ -3636,8 +3658,10 @@ export const JobServiceService = {
     responseDeserialize: (value: Buffer): CancelJobResponse => CancelJobResponse.decode(value),
   },
   /**
-   * First sends a JobStateChanged with the current state, then every event as it happens.
-   * The stream ends (OK) after the job reaches a terminal state.
+   * First sends a JobStateChanged with the current state, then the job's stored history (every
+   * RoundCompleted and EvalCompleted so far, in order, from storage: it survives restarts),
+   * then every event as it happens. The stream ends (OK) after the job reaches a terminal
+   * state, or after the history when history_only is set.
    */
   watchJob: {
     path: "/metatrain.v1.JobService/WatchJob" as const,
@@ -3710,8 +3734,10 @@ export interface JobServiceServer extends UntypedServiceImplementation {
   /** Idempotent on a CANCELLED job; FAILED_PRECONDITION on SUCCEEDED or FAILED. */
   cancelJob: handleUnaryCall<CancelJobRequest, CancelJobResponse>;
   /**
-   * First sends a JobStateChanged with the current state, then every event as it happens.
-   * The stream ends (OK) after the job reaches a terminal state.
+   * First sends a JobStateChanged with the current state, then the job's stored history (every
+   * RoundCompleted and EvalCompleted so far, in order, from storage: it survives restarts),
+   * then every event as it happens. The stream ends (OK) after the job reaches a terminal
+   * state, or after the history when history_only is set.
    */
   watchJob: handleServerStreamingCall<WatchJobRequest, WatchJobResponse>;
   /**
@@ -3800,8 +3826,10 @@ export interface JobServiceClient extends Client {
     callback: (error: ServiceError | null, response: CancelJobResponse) => void,
   ): ClientUnaryCall;
   /**
-   * First sends a JobStateChanged with the current state, then every event as it happens.
-   * The stream ends (OK) after the job reaches a terminal state.
+   * First sends a JobStateChanged with the current state, then the job's stored history (every
+   * RoundCompleted and EvalCompleted so far, in order, from storage: it survives restarts),
+   * then every event as it happens. The stream ends (OK) after the job reaches a terminal
+   * state, or after the history when history_only is set.
    */
   watchJob(request: WatchJobRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchJobResponse>;
   watchJob(

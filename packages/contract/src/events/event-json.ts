@@ -1,8 +1,9 @@
 import type { EvalMetrics, RoundMetrics } from '@metatrain/core';
-import { type JobEvent, JobState } from '@metatrain/contract';
+import { type JobEvent, JobState } from '../generated';
 
-// A job event as the dashboard's pages receive it over Server-Sent Events: plain JSON with
-// the state as its name, and the same field names as metrics.jsonl.
+// A job event as plain JSON, with the state as its name and the same field names as
+// metrics.jsonl: what the dashboard's pages receive over Server-Sent Events, what a job's
+// stored history holds, and what `metatrain metrics --json` prints.
 
 /** One event of a job, as JSON: the event's own record (RoundMetrics, EvalMetrics, …) with its type and time. */
 export type EventJson =
@@ -12,7 +13,7 @@ export type EventJson =
   | { type: 'state'; time: number; state: string; error: string };
 
 /** The name of a wire job state (`RUNNING`, …). */
-export function stateName(state: JobState): string {
+function stateName(state: JobState): string {
   return JobState[state] ?? 'UNSPECIFIED';
 }
 
