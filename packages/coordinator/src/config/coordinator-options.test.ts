@@ -63,6 +63,7 @@ describe('coordinator TLS and limits options', () => {
       token: undefined,
       queuePrefix: 'metatrain',
       queueName: 'shards',
+      defaultBackend: undefined,
       shardDeadlineMs: 120_000,
       leaseTtlMs: 15_000,
       workerHeartbeatMs: 5_000,
@@ -72,6 +73,11 @@ describe('coordinator TLS and limits options', () => {
       limits: DEFAULT_SPEC_LIMITS,
     });
     expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ GRPC_PORT: '0', QUARANTINE_AFTER: '0', METATRAIN_TOKEN: '' }))).toMatchObject({ grpcPort: 0, quarantineAfter: 0, token: undefined });
+  });
+
+  it('reads METATRAIN_DEFAULT_BACKEND, naming it when it is no backend', () => {
+    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ METATRAIN_DEFAULT_BACKEND: ' WASM ' })).defaultBackend).toBe('wasm');
+    expect(() => coordinatorOptionsFromEnv({ METATRAIN_DEFAULT_BACKEND: 'gpu' })).toThrow(new ConfigError('METATRAIN_DEFAULT_BACKEND', 'expected one of tensorflow, wasm, cpu, got "gpu"'));
   });
 
   it('reads where datasets go and come from, and refuses a mirror that is not a URL', () => {

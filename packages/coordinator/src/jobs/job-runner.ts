@@ -1,15 +1,18 @@
 import { type JobSetup, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
 import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
-import type { ShardQueue } from '../queue/shard-queue';
+import type { Lane } from '@metatrain/contract';
+import type { BackendName } from '@metatrain/core';
+import type { ShardLanes } from '../queue/shard-lanes';
 import type { JobRegistry } from '../registry/job-registry';
-import { UnavailableError } from '../grpc/grpc-errors';
+import { FailedPreconditionError, UnavailableError } from '../grpc/grpc-errors';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
 import { publishState } from './job-event-builders';
 import type { JobEventLog } from './job-events';
 import { ProgressWriter } from './progress-writer';
+import { JobLane } from './job-lane';
 import { QueueShards, type QueueShardsObserver } from './queue-shards';
 import type { JobRecord } from '../registry/job-record';
 
@@ -22,10 +25,19 @@ export interface JobObserver extends QueueShardsObserver {
   jobFinished(jobId: string): void;
 }
 
+/** What the jobs need to know of the workers (WorkerTable). */
+export interface LiveWorkers {
+  /** The compute threads of the active workers of `lane` (`shardSize: auto` sizes shards for them). */
+  computeSlots(lane: { pool: string; backend?: string }): number;
+  /** The distinct backends of the active workers of `pool`. */
+  backendsOf(pool: string): string[];
+}
+
 /** Everything a job's loop works with, shared by all jobs of a coordinator. */
 export interface JobRunnerDeps {
   registry: JobRegistry;
-  queue: ShardQueue;
+  /** The shard queues, one per lane (pool, backend). */
+  lanes: ShardLanes;
   storage: BlobStore;
   events: JobEventLog;
   observer: JobObserver;
@@ -33,12 +45,13 @@ export interface JobRunnerDeps {
   exporter: (setup: JobSetup) => ModelExporter;
   /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;
-  /** The compute slots of the live workers (`shardSize: auto` sizes shards for them). */
-  computeSlots: () => number;
+  workers: LiveWorkers;
+  /** The backend of jobs that name none (METATRAIN_DEFAULT_BACKEND). @default the pool's workers' one backend */
+  defaultBackend?: BackendName;
   /** Where the job's relative data paths resolve; recorded in the export. */
   dataDir: string;
   /** Tells the workers a version can be fetched (ParameterAnnouncer); fire and forget. @default none */
-  announce?: (announcement: { jobId: string; version: number }) => void;
+  announce?: (lane: Lane, announcement: { jobId: string; version: number }) => void;
   log: (line: string) => void;
 }
 
@@ -63,6 +76,9 @@ export class JobRunner {
     private readonly shards: QueueShards,
     private readonly progress: ProgressWriter,
     private readonly leaseLost: () => LeaseLostError | undefined,
+    private readonly lane: JobLane,
+    /** Ends the lane's wait for a worker when the loop ends. */
+    private readonly laneWait: AbortController,
     private readonly deps: JobRunnerDeps,
   ) {
     this.done = this.run();
@@ -79,15 +95,29 @@ export class JobRunner {
     const log = (line: string) => deps.log(`job ${jobId}: ${line}`);
     const storageStep: StorageStep = (what, step, stepSignal) =>
       retryUntilConnected(`storage (job ${jobId}: ${what})`, step, deps.log, AbortSignal.any([signal, stepSignal]), isStorageOutage);
+    const laneWait = new AbortController();
+    const lane = new JobLane({
+      jobId,
+      resources: setup.spec.resources,
+      recorded: record.backend,
+      defaultBackend: deps.defaultBackend,
+      workerBackends: (pool) => deps.workers.backendsOf(pool),
+      lanes: deps.lanes,
+      record: async (backend) => void (await deps.registry.updateJob(jobId, { backend })),
+      signal: AbortSignal.any([signal, laneWait.signal]),
+    });
     const shards = new QueueShards({
       jobId,
       layout: setup.layout,
       shardSize: setup.spec.shardSize,
-      computeSlots: deps.computeSlots,
-      queue: deps.queue,
+      computeSlots: () => deps.workers.computeSlots(lane.lane),
+      queue: lane,
       observer: deps.observer,
       shardDeadlineMs: deps.shardDeadlineMs,
-      announce: (version) => deps.announce?.({ jobId, version }),
+      announce: (version) => {
+        const { backend } = lane;
+        if (backend !== undefined) deps.announce?.({ pool: setup.spec.resources.pool, backend }, { jobId, version });
+      },
       log: deps.log,
     });
     const backends = new Set(record.backends ?? []);
@@ -135,7 +165,7 @@ export class JobRunner {
     signal.throwIfAborted();
     await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
     publishState(deps.events, jobId, 'RUNNING');
-    return new JobRunner(jobId, loop, shards, progress, () => leaseLost, deps);
+    return new JobRunner(jobId, loop, shards, progress, () => leaseLost, lane, laneWait, deps);
   }
 
   /**
@@ -154,17 +184,25 @@ export class JobRunner {
    */
   report(report: ShardReport): AcceptOutcome {
     if (this.stopping || this.leaseLost()) throw new UnavailableError('header.job_id', `job ${this.jobId} is stopping on this coordinator; report again to the one that resumes it`);
+    // A job never mixes backends: its shards went to its lane only, so another backend's report
+    // comes from a worker on the wrong queue. Refused without counting against the worker; the
+    // blocks stay missing and are asked for again on the job's lane.
+    if (report.backend !== this.lane.backend) {
+      throw new FailedPreconditionError('header.backend', `job ${this.jobId} is computed on ${this.lane.backend ?? 'a backend not chosen yet'} only, not on ${JSON.stringify(report.backend)}`);
+    }
     return this.shards.accept(report, this.loop.version);
   }
 
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
   cancel(): void {
+    this.laneWait.abort();
     this.loop.cancel();
   }
 
   /** Stops the loop for a coordinator shutdown, with a checkpoint; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
     this.stopping = true;
+    this.laneWait.abort();
     this.loop.stop();
     return this.done;
   }
@@ -177,15 +215,17 @@ export class JobRunner {
   abandon(): Promise<RunnerExit> {
     this.abandoned = true;
     this.stopping = true;
+    this.laneWait.abort();
     this.loop.abandon();
     return this.done;
   }
 
   private async run(): Promise<RunnerExit> {
     const exit = await this.runLoop();
+    this.laneWait.abort();
     this.deps.observer.jobFinished(this.jobId);
     if (!this.abandoned) {
-      await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      await this.lane.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
     }
     return exit;
   }

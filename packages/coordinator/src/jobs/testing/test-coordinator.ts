@@ -7,6 +7,7 @@ import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
 import { MemoryJobRegistry } from '../../testing/memory-job-registry';
 import { MemoryShardQueue } from '../../testing/memory-shard-queue';
+import { MemoryShardLanes } from '../../testing/memory-shard-lanes';
 import { RecordingObserver } from '../../testing/recording-observer';
 import { JobEventLog } from '../job-events';
 import { JobManager } from '../job-manager';
@@ -83,16 +84,20 @@ const managers: JobManager[] = [];
  * `shared` to start another coordinator on the same registry, queue or storage.
  */
 export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver } = {}, shardDeadlineMs = 600_000) {
+  const queue = shared.queue ?? new MemoryShardQueue();
   const deps = {
     registry: shared.registry ?? new RecordingRegistry(),
-    queue: shared.queue ?? new MemoryShardQueue(),
+    queue,
+    lanes: new MemoryShardLanes(queue),
+    /** The live workers: 2 compute slots; `backends` is what every pool's workers run (a test may change it). */
+    workers: { backends: ['cpu'], computeSlots: () => 2, backendsOf: (): string[] => [...deps.workers.backends] },
     storage: shared.storage ?? new MemoryStore(),
     events: new JobEventLog(),
     observer: new RecordingObserver(),
     log: [] as string[],
   };
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
-  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
+  const manager = new JobManager({ ...deps, log: (line) => deps.log.push(line), exporter, shardDeadlineMs, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }

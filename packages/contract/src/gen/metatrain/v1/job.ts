@@ -405,6 +405,8 @@ export interface WorkerInfo {
   reportsRejected: number;
   /** Compute threads: shards the worker computes at once */
   threads: number;
+  /** The worker's pool (WORKER_POOL) */
+  pool: string;
 }
 
 export interface UploadDataRequest {
@@ -3144,6 +3146,7 @@ function createBaseWorkerInfo(): WorkerInfo {
     lastHeartbeatMs: 0,
     reportsRejected: 0,
     threads: 0,
+    pool: "",
   };
 }
 
@@ -3187,6 +3190,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     }
     if (message.threads !== 0) {
       writer.uint32(104).uint32(message.threads);
+    }
+    if (message.pool !== "") {
+      writer.uint32(114).string(message.pool);
     }
     return writer;
   },
@@ -3308,6 +3314,14 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
             message.threads = reader.uint32();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3359,6 +3373,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
         ? globalThis.Number(object.reports_rejected)
         : 0,
       threads: isSet(object.threads) ? globalThis.Number(object.threads) : 0,
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
     };
   },
 
@@ -3403,6 +3418,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     if (message.threads !== 0) {
       obj.threads = Math.round(message.threads);
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
     return obj;
   },
 
@@ -3424,6 +3442,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
     message.reportsRejected = object.reportsRejected ?? 0;
     message.threads = object.threads ?? 0;
+    message.pool = object.pool ?? "";
     return message;
   },
 };
