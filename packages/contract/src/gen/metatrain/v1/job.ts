@@ -156,6 +156,10 @@ export interface Job {
     | undefined;
   /** The spec as submitted (YAML or JSON text). */
   spec: string;
+  /** The pool of workers that computes it (resources.pool). */
+  pool: string;
+  /** The one backend it is computed on; empty until chosen (no worker of its pool yet). */
+  backend: string;
 }
 
 export interface SubmitJobRequest {
@@ -433,6 +437,8 @@ function createBaseJob(): Job {
     error: "",
     lastMetaLoss: undefined,
     spec: "",
+    pool: "",
+    backend: "",
   };
 }
 
@@ -473,6 +479,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.spec !== "") {
       writer.uint32(98).string(message.spec);
+    }
+    if (message.pool !== "") {
+      writer.uint32(106).string(message.pool);
+    }
+    if (message.backend !== "") {
+      writer.uint32(114).string(message.backend);
     }
     return writer;
   },
@@ -586,6 +598,22 @@ export const Job: MessageFns<Job> = {
             message.spec = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -636,6 +664,8 @@ export const Job: MessageFns<Job> = {
         ? globalThis.Number(object.last_meta_loss)
         : undefined,
       spec: isSet(object.spec) ? globalThis.String(object.spec) : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
     };
   },
 
@@ -677,6 +707,12 @@ export const Job: MessageFns<Job> = {
     if (message.spec !== "") {
       obj.spec = message.spec;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
     return obj;
   },
 
@@ -697,6 +733,8 @@ export const Job: MessageFns<Job> = {
     message.error = object.error ?? "";
     message.lastMetaLoss = object.lastMetaLoss ?? undefined;
     message.spec = object.spec ?? "";
+    message.pool = object.pool ?? "";
+    message.backend = object.backend ?? "";
     return message;
   },
 };
