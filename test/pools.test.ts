@@ -132,4 +132,17 @@ describe('pools and backends', () => {
       await unary(client, client.cancelJob, { jobId, reason: 'test over' });
     }
   });
+
+  it("counts a job waiting for its pool's first worker in that pool's backlog, and only there", async () => {
+    const depth = async (pool: string) => ((await (await fetch(`http://${started.coordinator.httpAddress}/queue-depth?pool=${pool}`)).json()) as { waiting: number; total: number });
+    const { jobId } = await unary(client, client.submitJob, { spec: spec('lonely', '{ pool: lonely }') });
+    try {
+      expect(await depth('lonely')).toMatchObject({ waiting: 1, total: 1 });
+      expect(await depth('side')).toMatchObject({ total: 0 });
+      expect((await unary(client, client.getJob, { jobId })).job).toMatchObject({ pool: 'lonely', backend: '' });
+    } finally {
+      await unary(client, client.cancelJob, { jobId, reason: 'test over' });
+    }
+    expect(await depth('lonely')).toMatchObject({ total: 0 });
+  });
 });

@@ -25,7 +25,8 @@ import { QUEUE_DEPTH_PATH, queueDepthRoute } from './http/queue-depth-route';
 import { JobEventLog } from './jobs/job-events';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
-import { BullShardLanes } from './queue/shard-lanes';
+import { addDepths, BullShardLanes, EMPTY_DEPTH } from './queue/shard-lanes';
+import type { QueueDepth } from './queue/shard-queue';
 import { ParameterAnnouncer } from './queue/parameter-announcer';
 import { RedisJobRegistry } from './registry/redis-job-registry';
 import { LeaseKeeper } from './registry/lease-keeper';
@@ -168,7 +169,10 @@ export class Coordinator {
       readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
     });
     // For KEDA: the backlog the workers of each pool scale on (infra/k8s, docs/DEPLOY.md).
-    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute((pool) => lanes.depth(pool), 2000));
+    // A job waiting for the first worker of its pool counts as a waiting shard, so a pool
+    // scaled to zero comes up for it.
+    const backlog = async (pool: string | undefined): Promise<QueueDepth> => addDepths([await lanes.depth(pool), awaiting(pool === undefined ? 0 : jobs.awaitingWorkers(pool))]);
+    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(backlog, 2000));
     const dashboard = Dashboard.mount(http, { jobs, events, workers, storage: storage.store, token: options.token });
     const coordinator = new Coordinator(options, { storage, registry, lease, lanes, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
@@ -221,6 +225,11 @@ export class Coordinator {
   }
 }
 
+
+/** `jobs` jobs waiting, as a depth. */
+function awaiting(jobs: number): QueueDepth {
+  return { ...EMPTY_DEPTH, waiting: jobs, total: jobs };
+}
 
 /** How the gRPC server is protected, for the startup log line. */
 function describeSecurity(options: CompiledCoordinatorOptions): string {

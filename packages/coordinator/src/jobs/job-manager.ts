@@ -85,6 +85,14 @@ export class JobManager implements ParameterSource, ReportSink {
     for (const record of await this.deps.registry.listJobs(['QUEUED', 'RUNNING'])) await this.start(record);
   }
 
+  /**
+   * The running jobs of `pool` that wait for a worker of it to choose their backend: demand
+   * for the pool's workers before any shard of theirs is queued (`/queue-depth` counts them).
+   */
+  awaitingWorkers(pool: string): number {
+    return [...this.runners.values()].filter((r) => r.lane.pool === pool && r.lane.backend === undefined).length;
+  }
+
   /** The job's record. @throws {NotFoundError} */
   async get(jobId: string): Promise<JobRecord> {
     const record = await this.deps.registry.getJob(jobId);

@@ -76,7 +76,7 @@ export class JobRunner {
     private readonly shards: QueueShards,
     private readonly progress: ProgressWriter,
     private readonly leaseLost: () => LeaseLostError | undefined,
-    private readonly lane: JobLane,
+    private readonly laneOf: JobLane,
     /** Ends the lane's wait for a worker when the loop ends. */
     private readonly laneWait: AbortController,
     private readonly deps: JobRunnerDeps,
@@ -168,6 +168,11 @@ export class JobRunner {
     return new JobRunner(jobId, loop, shards, progress, () => leaseLost, lane, laneWait, deps);
   }
 
+  /** The job's lane: its pool, and its backend once chosen (until then it waits for a worker of the pool). */
+  get lane(): { pool: string; backend?: BackendName } {
+    return this.laneOf.lane;
+  }
+
   /**
    * θ at `version` while it is the current or the previous version; the next version is waited
    * for a while (QueueShards.awaitParameters); else undefined.
@@ -187,8 +192,8 @@ export class JobRunner {
     // A job never mixes backends: its shards went to its lane only, so another backend's report
     // comes from a worker on the wrong queue. Refused without counting against the worker; the
     // blocks stay missing and are asked for again on the job's lane.
-    if (report.backend !== this.lane.backend) {
-      throw new FailedPreconditionError('header.backend', `job ${this.jobId} is computed on ${this.lane.backend ?? 'a backend not chosen yet'} only, not on ${JSON.stringify(report.backend)}`);
+    if (report.backend !== this.laneOf.backend) {
+      throw new FailedPreconditionError('header.backend', `job ${this.jobId} is computed on ${this.laneOf.backend ?? 'a backend not chosen yet'} only, not on ${JSON.stringify(report.backend)}`);
     }
     return this.shards.accept(report, this.loop.version);
   }
@@ -225,7 +230,7 @@ export class JobRunner {
     this.laneWait.abort();
     this.deps.observer.jobFinished(this.jobId);
     if (!this.abandoned) {
-      await this.lane.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
+      await this.laneOf.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.deps.log(`job ${this.jobId}: removing queued shards failed: ${String(err)}`));
     }
     return exit;
   }

@@ -1,4 +1,5 @@
 import { DEFAULT_QUEUE_NAME, type Lane, laneQueueName } from '@metatrain/contract';
+import { BACKEND_NAMES } from '@metatrain/core';
 import { retryUntilConnected } from '../retry-until-connected';
 import { BullShardQueue, type QueueErrorHandler } from './bull-shard-queue';
 import type { QueueDepth, ShardQueue } from './shard-queue';
@@ -12,7 +13,7 @@ import type { ShardQueueOptions } from './shard-queue-options';
 export interface ShardLanes {
   /** The queue of `lane`, opened on first use. */
   queue(lane: Lane): Promise<ShardQueue>;
-  /** Shards not yet done in the lanes opened so far: those of `pool`, or of every pool. */
+  /** Shards not yet done: in the lanes of `pool` (every backend's), or in every lane opened so far. */
   depth(pool?: string): Promise<QueueDepth>;
 }
 
@@ -60,8 +61,10 @@ export class BullShardLanes implements ShardLanes {
   }
 
   async depth(pool?: string): Promise<QueueDepth> {
-    const lanes = [...this.opened.values()].filter((o) => pool === undefined || o.lane.pool === pool);
-    return addDepths(await Promise.all(lanes.map(async (o) => (await o.queue).depth())));
+    // A pool's lanes are all counted, opened or not: the backlog its workers scale on must not
+    // depend on which jobs this coordinator has run since it started.
+    const queues = pool === undefined ? [...this.opened.values()].map((o) => o.queue) : BACKEND_NAMES.map((backend) => this.queue({ pool, backend }));
+    return addDepths(await Promise.all(queues.map(async (queue) => (await queue).depth())));
   }
 
   /** Closes every lane's queue; idempotent. */
