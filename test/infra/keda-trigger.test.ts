@@ -51,6 +51,19 @@ function valueAt(json: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), json);
 }
 
+describe.each([
+  ['cpu', 'wasm'],
+  ['gpu', 'tensorflow'],
+])('the workers of overlay %s', (name, backend) => {
+  it(`serve one lane, the pool its ScaledObject reads, on ${backend}`, () => {
+    const rendered = RenderedOverlay.render(name);
+    const env = rendered.env(rendered.container('metatrain-worker', 'worker'));
+    expect(env.METATRAIN_BACKEND).toBe(backend);
+    const triggerUrl = new URL(rendered.get<ScaledObject>('ScaledObject', 'metatrain-worker').spec.triggers[0]?.metadata.url ?? '');
+    expect(triggerUrl.searchParams.get('pool')).toBe(env.WORKER_POOL);
+  });
+});
+
 describe('the KEDA trigger of the worker Deployment', () => {
   it('reads /queue-depth of the coordinator Service, as JSON, with the bearer token', () => {
     expect(trigger.type).toBe('metrics-api');
