@@ -28,7 +28,7 @@ function client<C extends grpc.Client>(Client: new (address: string, credentials
 }
 
 const register = (workers: WorkerServiceClient) =>
-  outcome(unary(workers, workers.registerWorker, { workerId: 'tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 }, bearer(TOKEN)));
+  outcome(unary(workers, workers.registerWorker, { workerId: 'tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1, pool: 'default' }, bearer(TOKEN)));
 const list = (jobs: JobServiceClient) => outcome(unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN)));
 
 beforeAll(async () => {
