@@ -59,7 +59,8 @@ async function finished(jobId: string): Promise<Job> {
 const jobsOf = (workerId: string) => new Set((events.get(workerId) ?? []).map((e) => e.jobId));
 
 beforeAll(async () => {
-  started = await startInProcessCoordinator({ workerHeartbeatMs: 200 });
+  // No default backend: a job naming none takes its pool's workers' one backend.
+  started = await startInProcessCoordinator({ workerHeartbeatMs: 200, defaultBackend: undefined });
   client = new JobServiceClient(started.coordinator.grpcAddress, grpc.credentials.createInsecure());
   // The default pool runs wasm and cpu side by side; pool "side" runs cpu.
   await startWorker('default-wasm', { backend: 'wasm' });

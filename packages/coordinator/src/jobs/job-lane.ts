@@ -47,6 +47,15 @@ export class JobLane implements Pick<ShardQueue, 'enqueue' | 'reenqueue' | 'remo
     return { pool: this.options.resources.pool, ...(this.chosen !== undefined ? { backend: this.chosen } : {}) };
   }
 
+  /**
+   * Opens the lane's queue now when the backend can be chosen without waiting (the job's first
+   * enqueue then finds it open); else leaves it to the first enqueue.
+   */
+  async openIfChosen(): Promise<void> {
+    const { resources, defaultBackend, workerBackends } = this.options;
+    if (chooseBackend({ resources, recorded: this.chosen, defaultBackend, workerBackends: workerBackends(resources.pool) }) !== undefined) await this.open();
+  }
+
   async enqueue(...args: Parameters<ShardQueue['enqueue']>): Promise<EnqueueResult> {
     return (await this.open()).enqueue(...args);
   }

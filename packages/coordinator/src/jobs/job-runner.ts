@@ -165,6 +165,8 @@ export class JobRunner {
     signal.throwIfAborted();
     await deps.registry.updateJob(jobId, { state: 'RUNNING', roundsCompleted: loop.version });
     publishState(deps.events, jobId, 'RUNNING');
+    // Before the loop runs: its first shards then go in as soon as it enqueues them.
+    await lane.openIfChosen();
     return new JobRunner(jobId, loop, shards, progress, () => leaseLost, lane, laneWait, deps);
   }
 
