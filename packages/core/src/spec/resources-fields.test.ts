@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpecErrors } from '../errors';
+import { specRefusals } from '../testing/catch-spec-error';
 import { validateSpec } from './parse-spec';
 
 const spec = (resources?: unknown) => ({
@@ -11,16 +11,8 @@ const spec = (resources?: unknown) => ({
   ...(resources === undefined ? {} : { resources }),
 });
 
-/** The messages of the SpecErrors `validateSpec` throws. */
-function refusals(resources: unknown): string[] {
-  try {
-    validateSpec(spec(resources));
-  } catch (err) {
-    if (err instanceof SpecErrors) return err.errors.map((e) => e.message);
-    throw err;
-  }
-  throw new Error('expected the spec to be refused');
-}
+/** The messages of the SpecErrors validating a spec of `resources` throws. */
+const refusals = (resources: unknown): string[] => specRefusals(spec(resources));
 
 describe('resources', () => {
   it('defaults to the default pool and no backend', () => {
