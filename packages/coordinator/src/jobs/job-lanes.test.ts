@@ -85,4 +85,17 @@ describe('a job and its lane', () => {
     await settle();
     expect(successor.lanes.opened).toEqual([{ pool: 'default', backend: 'wasm' }]);
   });
+
+  it('fails a job that waited for its pool, naming resources.backend, when the pool comes up with several backends', async () => {
+    const c = coordinator();
+    c.workers.backends = [];
+    const { id } = await c.manager.submit(spec('late-mix'));
+    c.workers.backends = ['cpu', 'wasm'];
+    await until(ended(c, id));
+    expect(await c.manager.get(id)).toMatchObject({
+      state: 'FAILED',
+      error: 'resources.backend: the workers of pool "default" run cpu and wasm, and a job never mixes backends: name one (tensorflow, wasm, cpu)',
+    });
+    expect(c.lanes.opened).toEqual([]);
+  });
 });
