@@ -52,15 +52,21 @@ function valueAt(json: unknown, path: string): unknown {
 }
 
 describe.each([
-  ['cpu', 'wasm'],
-  ['gpu', 'tensorflow'],
-])('the workers of overlay %s', (name, backend) => {
-  it(`serve one lane, the pool its ScaledObject reads, on ${backend}`, () => {
+  ['cpu', 'metatrain-worker', 'default', 'wasm'],
+  ['gpu', 'metatrain-worker', 'default', 'tensorflow'],
+  ['gpu', 'metatrain-worker-cpu', 'cpu', 'wasm'],
+])('overlay %s, Deployment %s', (name, deployment, pool, backend) => {
+  it(`serves the pool ${pool} on ${backend}, and its ScaledObject scales it on that pool's backlog`, () => {
     const rendered = RenderedOverlay.render(name);
-    const env = rendered.env(rendered.container('metatrain-worker', 'worker'));
-    expect(env.METATRAIN_BACKEND).toBe(backend);
-    const triggerUrl = new URL(rendered.get<ScaledObject>('ScaledObject', 'metatrain-worker').spec.triggers[0]?.metadata.url ?? '');
-    expect(triggerUrl.searchParams.get('pool')).toBe(env.WORKER_POOL);
+    const env = rendered.env(rendered.container(deployment, 'worker'));
+    expect([env.WORKER_POOL, env.METATRAIN_BACKEND]).toEqual([pool, backend]);
+    const scaled = rendered.get<ScaledObject & { spec: { scaleTargetRef: { name: string } } }>('ScaledObject', deployment);
+    expect(scaled.spec.scaleTargetRef.name).toBe(deployment);
+    const triggerUrl = new URL(scaled.spec.triggers[0]?.metadata.url ?? '');
+    expect(`${triggerUrl.origin}${triggerUrl.pathname}`).toBe(`${url.origin}${url.pathname}`);
+    expect(triggerUrl.searchParams.get('pool')).toBe(pool);
+    // The image of its backend: the GPU image for tensorflow, the CPU one for wasm.
+    expect(rendered.container(deployment, 'worker').image?.split(':')[0]).toBe(backend === 'tensorflow' ? 'metatrain-worker-gpu' : 'metatrain-worker');
   });
 });
 
