@@ -20,7 +20,7 @@ import {
 import { createComputeContext, exportModel, selectBackend } from '@metatrain/metalearn';
 import { datasetResolver } from '@metatrain/datasets';
 import { MemoryStore } from '@metatrain/storage';
-import { grpc, JobServiceService, JobState, WorkerServiceService } from '@metatrain/contract';
+import { DEFAULT_QUEUE_NAME, grpc, JobServiceService, JobState, laneQueueName, WorkerServiceService } from '@metatrain/contract';
 import { deleteKeys } from '@metatrain/coordinator/testing';
 
 /** What {@link startBenchCoordinator} needs. */
@@ -38,6 +38,7 @@ export interface BenchCoordinatorOptions {
 /** A running bench coordinator: the job side and the gRPC address workers connect to. */
 export interface BenchCoordinator {
   manager: JobManager;
+  /** The queue of the bench's one lane, {@link BENCH_LANE}: every job's shards. */
   queue: BullShardQueue;
   registry: RedisJobRegistry;
   /** Workers as the coordinator sees them (registrations and heartbeats). */
@@ -59,6 +60,9 @@ export interface BenchCoordinator {
  * worker (`accountedReports`), WorkerService on grpc-js at 127.0.0.1. JobService too (workers
  * read specs with GetJob), without Adapt and UploadData. Left out: the lease, HTTP and the dashboard (none is on a round's path); checkpoints go to memory.
  */
+/** Every bench job's lane: the default pool, on cpu (the compute stub's backend; simulated workers report it). */
+export const BENCH_LANE = { pool: 'default', backend: 'cpu' } as const;
+
 export async function startBenchCoordinator(options: BenchCoordinatorOptions): Promise<BenchCoordinator> {
   // The export at a job's end computes (Coordinator.create's lazyExporter selects the backend then).
   backend ??= selectBackend({ log: () => undefined });
@@ -72,7 +76,8 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
   try {
     const registry = await RedisJobRegistry.create({ redisUrl: options.redisUrl, prefix: `${prefix}:registry` });
     cleanup.push(['registry', () => registry.close()]);
-    const queue = await BullShardQueue.create({ redisUrl: options.redisUrl, prefix });
+    // Workers with WORKER_POOL default on cpu read this queue (METATRAIN_QUEUE_NAME: DEFAULT_QUEUE_NAME).
+    const queue = await BullShardQueue.create({ redisUrl: options.redisUrl, prefix, queueName: laneQueueName(DEFAULT_QUEUE_NAME, BENCH_LANE) });
     cleanup.push(['queue', () => queue.close()]);
     const events = new JobEventLog();
     const storage = new MemoryStore();
@@ -81,13 +86,14 @@ export async function startBenchCoordinator(options: BenchCoordinatorOptions): P
     const workers = new WorkerTable();
     const manager = new JobManager({
       registry,
-      queue,
+      lanes: { queue: async () => queue, depth: () => queue.depth() },
       storage,
       events,
       history,
       observer: options.observer,
       shardDeadlineMs: options.shardDeadlineMs ?? 600_000,
-      computeSlots: options.computeSlots ?? (() => workers.computeSlots()),
+      workers: { computeSlots: options.computeSlots ?? ((lane) => workers.computeSlots(lane)), backendsOf: (pool) => workers.backendsOf(pool) },
+      defaultBackend: BENCH_LANE.backend,
       exporter: (setup) => (params, info) => exportModel(createComputeContext(setup.spec, setup.family), params, info),
       data,
       dataDir: process.cwd(),

@@ -6,7 +6,7 @@ import type { BullShardQueue, JobObserver, RedisJobRegistry } from '@metatrain/c
 import { createComputeContext, selectBackend } from '@metatrain/metalearn';
 import { applyRound, createTaskFamily, initialState, type ParamSet, parseSpecText, planRoundBlocks, sizeOf } from '@metatrain/core';
 import { fetchParameters, grpc, parseShardMessage, reportShard, ReportStatus, WorkerServiceClient } from '@metatrain/contract';
-import { startBenchCoordinator } from './bench-coordinator';
+import { BENCH_LANE, startBenchCoordinator } from './bench-coordinator';
 // bullmq and ioredis are dependencies of @metatrain/coordinator, not of the root package:
 // these are the coordinator's copies (the very modules its ShardQueue and JobRegistry use).
 import { QueueWorker, Redis, WaitingError } from '@metatrain/coordinator/testing';
@@ -192,7 +192,7 @@ async function runFleet(config: FleetConfig): Promise<void> {
           const preLoss = 2 + Math.sin(shard.version + task); // a sinusoid task's MSE before adaptation is a few units
           taskMetrics.push({ taskIndex: task, preLoss, postLoss: preLoss / 2 });
         }
-        const header = { jobId: shard.jobId, version: shard.version, firstBlock: shard.firstBlock, blockCount: shard.blockCount, workerId, backend: 'simulated', taskMetrics, computeMs: 0 };
+        const header = { jobId: shard.jobId, version: shard.version, firstBlock: shard.firstBlock, blockCount: shard.blockCount, workerId, backend: BENCH_LANE.backend, taskMetrics, computeMs: 0 };
         const response = await reportShard(client, header, blocks.map(() => zeroSum), Date.now() + 10_000);
         if (response.status === ReportStatus.REJECTED) {
           send({ type: 'error', message: `${job.id}: REJECTED: ${response.reason}` });

@@ -1,5 +1,6 @@
 import type { JobObserver } from '@metatrain/coordinator';
 import { startBenchCoordinator } from './bench-coordinator';
+import { DEFAULT_QUEUE_NAME } from '@metatrain/contract';
 import { type ShardTimes, startStubFleet } from './stub-fleet';
 
 // Part b and c of `pnpm bench scaling`: the real coordinator's job side (bench-coordinator.ts)
@@ -76,7 +77,7 @@ export async function runSimulated(setting: SimulatedSetting, redisUrl: string):
   const coordinator = await startBenchCoordinator({ redisUrl, observer });
   try {
     const fleet = await startStubFleet(
-      { coordinatorAddress: coordinator.address, redisUrl, queuePrefix: coordinator.prefix, queueName: coordinator.queue.queueName, msPerTask: setting.msPerTask },
+      { coordinatorAddress: coordinator.address, redisUrl, queuePrefix: coordinator.prefix, queueName: DEFAULT_QUEUE_NAME, msPerTask: setting.msPerTask },
       setting.workers,
       setting.processes,
     );

@@ -139,14 +139,14 @@ describe('metatrain job commands against a coordinator and two workers', () => {
     expect(listed.every((j) => j.state === 'SUCCEEDED')).toBe(true);
   });
 
-  it('workers lists both workers with their backend and the shards they did', async () => {
+  it('workers lists both workers with their pool, their backend and the shards they did', async () => {
     const table = await cli(['workers']);
     expect(table.code, table.stderr).toBe(0);
-    expect(table.stdout).toMatch(/^ID\s+BACKEND\s+DEVICE\s+CORES\s+THREADS\s+STATE\s+SHARDS\s+SHARDS DONE\s+HEARTBEAT$/m);
-    const json = JSON.parse((await cli(['workers', '--json'])).stdout) as Array<{ id: string; state: string; backend: string; shardsDone: number }>;
+    expect(table.stdout).toMatch(/^ID\s+POOL\s+BACKEND\s+DEVICE\s+CORES\s+THREADS\s+STATE\s+SHARDS\s+SHARDS DONE\s+HEARTBEAT$/m);
+    const json = JSON.parse((await cli(['workers', '--json'])).stdout) as Array<{ id: string; state: string; pool: string; backend: string; shardsDone: number }>;
     const ours = json.filter((w) => w.id.startsWith('cli-worker-'));
     expect(ours.map((w) => w.id).sort()).toEqual(['cli-worker-1', 'cli-worker-2']);
-    expect(ours.every((w) => w.state === 'ACTIVE' && w.backend !== '')).toBe(true);
+    expect(ours.every((w) => w.state === 'ACTIVE' && w.pool === 'default' && w.backend !== '')).toBe(true);
     // 20 rounds × 3 shards, shared between the two.
     expect(ours.reduce((n, w) => n + w.shardsDone, 0)).toBeGreaterThanOrEqual(ROUNDS * 3);
     for (const w of ours) expect(table.stdout).toContain(w.id);

@@ -127,8 +127,9 @@ describe('the dashboard in Chromium', () => {
     const workerRow = page.locator(`#workers tr[data-worker-id="${WORKER_ID}"]`);
     await workerRow.waitFor();
     expect(await workerRow.getAttribute('data-state')).toBe('ACTIVE');
-    expect(await workerRow.locator('td').nth(2).textContent()).toBe('wasm');
-    expect(Number(await workerRow.locator('td').nth(5).textContent())).toBeGreaterThanOrEqual(800); // 400 rounds of 2 shards, plus evaluations
+    expect(await workerRow.locator('td').nth(2).textContent()).toBe('default'); // its pool
+    expect(await workerRow.locator('td').nth(3).textContent()).toBe('wasm');
+    expect(Number(await workerRow.locator('td').nth(6).textContent())).toBeGreaterThanOrEqual(800); // 400 rounds of 2 shards, plus evaluations
     await page.screenshot({ path: join(ARTIFACTS, 'workers.png') });
 
     const doomed = await submit('doomed', 100_000);

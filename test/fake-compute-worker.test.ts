@@ -22,7 +22,8 @@ let started: InProcessCoordinator;
 let client: JobServiceClient;
 
 beforeAll(async () => {
-  started = await startInProcessCoordinator({ workerHeartbeatMs: 200 });
+  // The compute stub runs as cpu.
+  started = await startInProcessCoordinator({ workerHeartbeatMs: 200, defaultBackend: 'cpu' });
   client = new JobServiceClient(started.coordinator.grpcAddress, grpc.credentials.createInsecure());
 });
 afterAll(async () => {

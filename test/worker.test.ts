@@ -1,4 +1,5 @@
 import { PermissionDeniedError, BullShardQueue, ParameterAnnouncer } from '@metatrain/coordinator';
+import { DEFAULT_QUEUE_NAME, laneQueueName } from '@metatrain/contract';
 import { type ComputeContext, computeShard, createComputeContext, runRoundInProcess, selectBackend } from '@metatrain/metalearn';
 import { applyRound, type BlockRange, ConfigError, createTaskFamily, groupBlocks, initialState, paramsEqual, parseSpecText, planRoundBlocks } from '@metatrain/core';
 import { type ShardEvent, Worker, WORKER_VERSION, WorkerClosedError, type WorkerOptions } from '@metatrain/worker';
@@ -30,6 +31,8 @@ const blocks = planRoundBlocks(spec);
 /** One shard per block. */
 const plan: BlockRange[] = groupBlocks(blocks.map((b) => b.index), 1);
 
+const WASM_LANE = { pool: 'default', backend: 'wasm' } as const;
+
 let redis: RedisTestServer;
 let ctx: ComputeContext;
 const cleanup: (() => Promise<unknown>)[] = [];
@@ -53,7 +56,8 @@ async function setUp(jobId = 'sine-abc123', { port = 0, prefix = uniquePrefix('w
   cleanup.push(() => coordinator.close());
   const state = initialState(ctx);
   const job = coordinator.addJob(jobId, SPEC, { version: 0, params: state.params, layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize });
-  const queue = await BullShardQueue.create({ redisUrl: redis.url, prefix, backoffMs: 20 });
+  // The queue of the workers below: the default pool's, on wasm.
+  const queue = await BullShardQueue.create({ redisUrl: redis.url, prefix, queueName: laneQueueName(DEFAULT_QUEUE_NAME, WASM_LANE), backoffMs: 20 });
   cleanup.push(() => deleteKeys(redis.url, prefix));
   cleanup.push(() => queue.close());
   const probe = await QueueProbe.create(redis.url, prefix, queue.queueName);
@@ -165,18 +169,18 @@ describe('Worker', () => {
 
   it('prefetches a version the coordinator announces for a job it worked on, so its shards fetch nothing', async () => {
     const setup = await setUp();
-    const announcer = await ParameterAnnouncer.create({ redisUrl: redis.url, prefix: setup.prefix, queueName: setup.queue.queueName, log: () => undefined });
+    const announcer = await ParameterAnnouncer.create({ redisUrl: redis.url, prefix: setup.prefix, queueName: DEFAULT_QUEUE_NAME, log: () => undefined });
     cleanup.push(() => announcer.close());
     const { worker } = await startWorker(setup);
     // A job it never worked on: nothing to prefetch.
-    announcer.announce({ jobId: 'other-job', version: 0 });
+    announcer.announce(WASM_LANE, { jobId: 'other-job', version: 0 });
     await setup.queue.enqueue(setup.jobId, 'train', 0, plan.slice(0, 1));
     await until(() => setup.job.tracker.has(0), 'shard 0 of round 0');
     expect(worker.parameterFetches).toBe(1);
 
     const layout = { layout: ctx.layout, metaBatchSize: spec.outer.metaBatchSize, blockSize: spec.blockSize };
     const next = setup.coordinator.addJob(setup.jobId, SPEC, { version: 1, params: setup.state.params, ...layout });
-    announcer.announce({ jobId: setup.jobId, version: 1 });
+    announcer.announce(WASM_LANE, { jobId: setup.jobId, version: 1 });
     await until(() => worker.parameterFetches === 2, 'the prefetch of version 1');
     await until(() => setup.coordinator.calls.filter((c) => c === 'getParameters').length === 2, 'the prefetch to reach the coordinator');
     await setup.queue.enqueue(setup.jobId, 'train', 1, plan.slice(0, 2));

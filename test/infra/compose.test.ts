@@ -100,6 +100,8 @@ describe('infra/compose.yaml', () => {
       expect(worker.coordinatorAddress).toBe(`coordinator:${coordinator.grpcPort}`);
       expect(worker.redisUrl).toBe(coordinator.redisUrl);
       expect([worker.queuePrefix, worker.queueName]).toEqual([coordinator.queuePrefix, coordinator.queueName]);
+      // Two pools side by side: the CPU workers' and the GPU workers'.
+      expect(worker.pool, w).toBe(w === 'worker-gpu' ? 'gpu' : 'default');
       expect(workerEnv.METATRAIN_TOKEN).toBe(coordinatorEnv.METATRAIN_TOKEN);
       // Docker sends SIGKILL after stop_grace_period: the shard in hand must be done or handed back by then.
       expect(seconds(services[w]?.stop_grace_period) * 1000, w).toBeGreaterThanOrEqual(worker.shutdownGraceMs + 10_000);

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { compileCoordinatorOptions, Coordinator, COORDINATOR_ENV, coordinatorOptionsFromEnv, QUEUE_DEPTH_PATH, BullShardQueue } from '@metatrain/coordinator';
-import { groupBlocks } from '@metatrain/core';
-import { shardQueueKeys } from '@metatrain/contract';
+import { type BackendName, groupBlocks } from '@metatrain/core';
+import { laneQueueName, shardQueueKeys } from '@metatrain/contract';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only BullMQ access (tests in test/ cannot import bullmq themselves).
 import { QueueProbe } from '@metatrain/coordinator/testing';
@@ -35,6 +35,8 @@ const url = new URL(trigger.metadata.url ?? '');
 const coordinatorContainer = overlay.container('metatrain-coordinator', 'coordinator');
 const manifestEnv = overlay.env(coordinatorContainer);
 const workerEnv = overlay.env(overlay.container('metatrain-worker', 'worker'));
+/** The queue of the workers' lane: their pool, on their backend. */
+const workerQueue = laneQueueName(workerEnv.METATRAIN_QUEUE_NAME ?? '', { pool: workerEnv.WORKER_POOL ?? '', backend: workerEnv.METATRAIN_BACKEND as BackendName });
 
 /** The one secretTargetRef of the trigger's TriggerAuthentication. */
 function tokenRef() {
@@ -49,11 +51,32 @@ function valueAt(json: unknown, path: string): unknown {
   return path.split('.').reduce<unknown>((v, key) => (typeof v === 'object' && v !== null ? (v as Record<string, unknown>)[key] : undefined), json);
 }
 
+describe.each([
+  ['cpu', 'metatrain-worker', 'default', 'wasm'],
+  ['gpu', 'metatrain-worker', 'default', 'tensorflow'],
+  ['gpu', 'metatrain-worker-cpu', 'cpu', 'wasm'],
+])('overlay %s, Deployment %s', (name, deployment, pool, backend) => {
+  it(`serves the pool ${pool} on ${backend}, and its ScaledObject scales it on that pool's backlog`, () => {
+    const rendered = RenderedOverlay.render(name);
+    const env = rendered.env(rendered.container(deployment, 'worker'));
+    expect([env.WORKER_POOL, env.METATRAIN_BACKEND]).toEqual([pool, backend]);
+    const scaled = rendered.get<ScaledObject & { spec: { scaleTargetRef: { name: string } } }>('ScaledObject', deployment);
+    expect(scaled.spec.scaleTargetRef.name).toBe(deployment);
+    const triggerUrl = new URL(scaled.spec.triggers[0]?.metadata.url ?? '');
+    expect(`${triggerUrl.origin}${triggerUrl.pathname}`).toBe(`${url.origin}${url.pathname}`);
+    expect(triggerUrl.searchParams.get('pool')).toBe(pool);
+    // The image of its backend: the GPU image for tensorflow, the CPU one for wasm.
+    expect(rendered.container(deployment, 'worker').image?.split(':')[0]).toBe(backend === 'tensorflow' ? 'metatrain-worker-gpu' : 'metatrain-worker');
+  });
+});
+
 describe('the KEDA trigger of the worker Deployment', () => {
   it('reads /queue-depth of the coordinator Service, as JSON, with the bearer token', () => {
     expect(trigger.type).toBe('metrics-api');
     expect(trigger.metadata).toMatchObject({ format: 'json', authMode: 'bearer' });
     expect(url.pathname).toBe(QUEUE_DEPTH_PATH);
+    // The backlog of the workers' own pool.
+    expect(url.searchParams.get('pool')).toBe(workerEnv.WORKER_POOL);
     // KEDA runs in its own namespace: the URL needs the Service's full name.
     const pods = overlay.workload('Deployment', 'metatrain-coordinator').spec.template.metadata?.labels;
     const services = overlay.ofKind<Service>('Service').filter((s) => selects(s.spec.selector, pods));
@@ -78,7 +101,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
     let probe: QueueProbe;
     const token = () => overlay.key('Secret', tokenRef().name, tokenRef().key) ?? '';
     const scalerReads = async (headers: Record<string, string> = { authorization: `Bearer ${token()}` }) => {
-      const response = await fetch(`http://${coordinator.httpAddress}${url.pathname}`, { headers, signal: AbortSignal.timeout(10_000) });
+      const response = await fetch(`http://${coordinator.httpAddress}${url.pathname}${url.search}`, { headers, signal: AbortSignal.timeout(10_000) });
       return { status: response.status, value: response.ok ? valueAt(await response.json(), trigger.metadata.valueLocation ?? '') : undefined };
     };
 
@@ -89,7 +112,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
       const env = { ...manifestEnv, REDIS_URL: redis.url, STORAGE_URL: pathToFileURL(storageDir).href, GRPC_PORT: '0', HTTP_PORT: '0', BIND_HOST: '127.0.0.1' };
       coordinator = await Coordinator.create({ ...coordinatorOptionsFromEnv(env), log: () => undefined });
       // The producer side as the workers' settings name the queue.
-      queue = await BullShardQueue.create({ redisUrl: redis.url, prefix: workerEnv.METATRAIN_QUEUE_PREFIX, queueName: workerEnv.METATRAIN_QUEUE_NAME });
+      queue = await BullShardQueue.create({ redisUrl: redis.url, prefix: workerEnv.METATRAIN_QUEUE_PREFIX, queueName: workerQueue });
       probe = await QueueProbe.create(redis.url, queue.prefix, queue.queueName);
     });
     afterAll(async () => {
@@ -101,7 +124,7 @@ describe('the KEDA trigger of the worker Deployment', () => {
     });
 
     it('counts the shards of an enqueued round, which the wait list does not hold', async () => {
-      const keys = shardQueueKeys(workerEnv.METATRAIN_QUEUE_PREFIX, workerEnv.METATRAIN_QUEUE_NAME);
+      const keys = shardQueueKeys(workerEnv.METATRAIN_QUEUE_PREFIX, workerQueue);
       expect(probe.bullmqKeys).toEqual({ wait: keys.wait, prioritized: keys.prioritized, active: keys.active, delayed: keys.delayed });
       expect(await scalerReads()).toEqual({ status: 200, value: 0 });
       const plan = groupBlocks([0, 1, 2, 3, 4], 1); // five shards of one block

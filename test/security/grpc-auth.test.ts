@@ -39,7 +39,7 @@ function everyRpc(metadata: () => grpc.Metadata): Array<[string, () => Promise<u
     ['ExportModel', () => readStream(jobs.exportModel({ jobId }, metadata()))],
     ['Adapt', () => unary(jobs, jobs.adapt, { jobId, supportInputs: undefined, supportTargets: undefined, queryInputs: undefined, queryTargets: undefined, steps: 0, lr: 0 }, metadata())],
     ['ListWorkers', () => unary(jobs, jobs.listWorkers, {}, metadata())],
-    ['RegisterWorker', () => unary(workers, workers.registerWorker, { workerId: 'intruder', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'x', version: '0', threads: 1 }, metadata())],
+    ['RegisterWorker', () => unary(workers, workers.registerWorker, { workerId: 'intruder', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'x', version: '0', threads: 1, pool: 'default' }, metadata())],
     ['Heartbeat', () => unary(workers, workers.heartbeat, { workerId: 'intruder', currentShard: '', shardsDone: 0 }, metadata())],
     ['GetParameters', () => readStream(workers.getParameters({ jobId, version: 0 }, metadata()))],
     ['ReportShard', () => sendReport(workers, validReport(0), metadata())],
@@ -97,7 +97,7 @@ describe('a coordinator with METATRAIN_TOKEN', () => {
 
   it('serves the same calls with the token: the refused report was one the round accepts', async () => {
     expect(await sendReport(workers, validReport(0), bearer(TOKEN))).toEqual({ status: ReportStatus.ACCEPTED, reason: '' });
-    const registered = await outcome(unary(workers, workers.registerWorker, { workerId: 'friend', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'x', version: '0', threads: 1 }, bearer(TOKEN)));
+    const registered = await outcome(unary(workers, workers.registerWorker, { workerId: 'friend', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'x', version: '0', threads: 1, pool: 'default' }, bearer(TOKEN)));
     expect(registered).toBe('OK');
     expect((await unary(jobs, jobs.listWorkers, {}, bearer(TOKEN))).workers.map((w) => w.workerId)).toEqual(['friend']);
     // Lower-case scheme, extra spaces: still the token.

@@ -16,7 +16,7 @@ let tls: MtlsCoordinator;
 const pem = (path: string) => readFileSync(path);
 
 const register = (workers: WorkerServiceClient) =>
-  outcome(unary(workers, workers.registerWorker, { workerId: 'worker:tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 }, bearer(TOKEN)));
+  outcome(unary(workers, workers.registerWorker, { workerId: 'worker:tls-worker', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1, pool: 'default' }, bearer(TOKEN)));
 const list = (jobs: JobServiceClient) => outcome(unary(jobs, jobs.listJobs, { states: [], pageSize: 0, pageToken: '' }, bearer(TOKEN)));
 
 beforeAll(async () => {

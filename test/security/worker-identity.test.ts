@@ -17,7 +17,7 @@ const workerClient = (cert: string, key: string) =>
   tls.client(WorkerServiceClient, grpc.credentials.createSsl(readFileSync(tls.certs.caCert), readFileSync(key), readFileSync(cert)));
 
 const register = (client: WorkerServiceClient, workerId: string) =>
-  outcome(unary(client, client.registerWorker, { workerId, backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 }, bearer(TOKEN)));
+  outcome(unary(client, client.registerWorker, { workerId, backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1, pool: 'default' }, bearer(TOKEN)));
 const heartbeat = (client: WorkerServiceClient, workerId: string) => unary(client, client.heartbeat, { workerId, currentShard: '', shardsDone: 0 }, bearer(TOKEN));
 const refusedAs = (workerId: string, identity: string, field = 'worker_id') => ({
   code: grpc.status.PERMISSION_DENIED,

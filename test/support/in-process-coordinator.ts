@@ -23,7 +23,9 @@ export interface InProcessCoordinator extends AsyncDisposable {
 
 /**
  * Starts a coordinator with `options` over the defaults here (quiet log; a shard deadline far
- * beyond any test, so a job without workers holds still).
+ * beyond any test, so a job without workers holds still; jobs naming no backend on wasm, the
+ * backend of the tests' workers and reports, so a job's shards are queued before any worker
+ * registers).
  */
 export async function startInProcessCoordinator(options: CoordinatorOptions = {}): Promise<InProcessCoordinator> {
   const dir = await mkdtemp(join(tmpdir(), 'metatrain-coordinator-'));
@@ -40,6 +42,7 @@ export async function startInProcessCoordinator(options: CoordinatorOptions = {}
       queuePrefix: prefix,
       dataDir: dir,
       shardDeadlineMs: 600_000,
+      defaultBackend: 'wasm',
       log: () => undefined,
       ...options,
     });

@@ -128,7 +128,7 @@ export class TestCoordinator {
       }
       const now = Date.now();
       callback(null, {
-        job: { id: call.request.jobId, name: call.request.jobId, algorithm: '', taskFamily: '', state: JobState.RUNNING, roundsCompleted: job.tracker.version, totalRounds: 0, createdAtMs: now, updatedAtMs: now, error: '', spec: job.specText },
+        job: { id: call.request.jobId, name: call.request.jobId, algorithm: '', taskFamily: '', state: JobState.RUNNING, roundsCompleted: job.tracker.version, totalRounds: 0, createdAtMs: now, updatedAtMs: now, error: '', spec: job.specText, pool: 'default', backend: 'wasm' },
       });
     };
     const unimplemented = (call: { emit(event: 'error', error: unknown): unknown }, callback?: (error: unknown) => void): void => {

@@ -28,8 +28,8 @@ export { JOB_ID_PATTERN, parseShardMessage, ShardMessageError } from './queue/sh
 export type { ShardMessage } from './queue/shard-message';
 export { parseShardJobId, SHARD_JOB_NAME, shardJobId } from './queue/shard-ids';
 export type { ShardJobRef } from './queue/shard-ids';
-export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, shardQueueKeys } from './queue/queue-keys';
-export type { ShardQueueKeys } from './queue/queue-keys';
+export { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, laneQueueName, shardQueueKeys } from './queue/queue-keys';
+export type { Lane, ShardQueueKeys } from './queue/queue-keys';
 export { encodeParameterAnnouncement, parseParameterAnnouncement } from './queue/parameter-announcement';
 export type { ParameterAnnouncement } from './queue/parameter-announcement';
 

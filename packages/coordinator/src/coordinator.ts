@@ -26,7 +26,8 @@ import { JobEventLog } from './jobs/job-events';
 import { JobHistory } from './history/job-history';
 import { JobManager } from './jobs/job-manager';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics';
-import { BullShardQueue } from './queue/bull-shard-queue';
+import { addDepths, BullShardLanes, EMPTY_DEPTH } from './queue/shard-lanes';
+import type { QueueDepth } from './queue/shard-queue';
 import { ParameterAnnouncer } from './queue/parameter-announcer';
 import { RedisJobRegistry } from './registry/redis-job-registry';
 import { LeaseKeeper } from './registry/lease-keeper';
@@ -52,7 +53,7 @@ export class Coordinator {
       storage: OpenedStorage;
       registry: RedisJobRegistry;
       lease: LeaseKeeper;
-      queue: BullShardQueue;
+      lanes: BullShardLanes;
       announcer: ParameterAnnouncer;
       jobs: JobManager;
       grpcServer: grpc.Server;
@@ -97,7 +98,8 @@ export class Coordinator {
       onLost: async () => ref.jobs?.suspend(),
       onRetaken: async () => ref.jobs?.resumeAll(),
     });
-    const queue = await retryUntilConnected('the shard queue', () => BullShardQueue.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }), log);
+    // A queue per lane (pool, backend), opened when a job of the lane first enqueues.
+    const lanes = new BullShardLanes({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName }, log);
     const announcer = await retryUntilConnected('parameter announcements', () => ParameterAnnouncer.create({ redisUrl: options.redisUrl, prefix: options.queuePrefix, queueName: options.queueName, log }), log);
 
     const metrics = new CoordinatorMetrics();
@@ -107,14 +109,15 @@ export class Coordinator {
     const data = new StoredData(storage.store, join(options.cacheDir, 'data'));
     const jobs = new JobManager({
       registry,
-      queue,
+      lanes,
       storage: storage.store,
       events,
       history,
       observer: metrics,
       shardDeadlineMs: options.shardDeadlineMs,
-      computeSlots: () => workers.computeSlots(),
-      announce: (announcement) => announcer.announce(announcement),
+      workers,
+      defaultBackend: options.defaultBackend,
+      announce: (lane, announcement) => announcer.announce(lane, announcement),
       exporter: lazyExporter(log),
       dataDir: options.dataDir,
       data,
@@ -155,7 +158,7 @@ export class Coordinator {
     );
 
     metrics.onScrape(async () => {
-      metrics.setQueueDepth(await queue.depth());
+      metrics.setQueueDepth(await lanes.depth());
       metrics.setWorkerCounts(workers.counts());
       const counts: Record<string, number> = { QUEUED: 0, RUNNING: 0, SUCCEEDED: 0, FAILED: 0, CANCELLED: 0 };
       for (const job of await jobs.list()) counts[job.state] = (counts[job.state] ?? 0) + 1;
@@ -168,10 +171,13 @@ export class Coordinator {
       token: options.token,
       readiness: () => Promise.resolve(lease.held ? { ready: true, reasons: [] } : { ready: false, reasons: ['the registry lease is not held'] }),
     });
-    // For KEDA: the backlog the workers scale on (infra/k8s, docs/DEPLOY.md).
-    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(() => queue.depth(), 2000));
+    // For KEDA: the backlog the workers of each pool scale on (infra/k8s, docs/DEPLOY.md).
+    // A job waiting for the first worker of its pool counts as a waiting shard, so a pool
+    // scaled to zero comes up for it.
+    const backlog = async (pool: string | undefined): Promise<QueueDepth> => addDepths([await lanes.depth(pool), awaiting(pool === undefined ? 0 : jobs.awaitingWorkers(pool))]);
+    http.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(backlog, 2000));
     const dashboard = Dashboard.mount(http, { jobs, events, history, workers, storage: storage.store, token: options.token });
-    const coordinator = new Coordinator(options, { storage, registry, lease, queue, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
+    const coordinator = new Coordinator(options, { storage, registry, lease, lanes, announcer, jobs, grpcServer, http, dashboard, adaptEngine }, `${options.host}:${grpcPort}`);
     await jobs.resumeAll();
     log(`coordinator: storage ${storage.location}, grpc ${describeSecurity(options)}`);
     return coordinator;
@@ -185,7 +191,7 @@ export class Coordinator {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { grpcServer, jobs, lease, queue, announcer, registry, storage, http, dashboard, adaptEngine } = this.parts;
+      const { grpcServer, jobs, lease, lanes, announcer, registry, storage, http, dashboard, adaptEngine } = this.parts;
       const steps: Array<[string, () => Promise<void>]> = [
         ['lease', () => lease.close()],
         ['jobs', () => jobs.close()],
@@ -198,7 +204,7 @@ export class Coordinator {
           },
         ],
         ['adaptation threads', () => adaptEngine.close()],
-        ['queue', () => queue.close()],
+        ['queues', () => lanes.close()],
         ['parameter announcements', () => announcer.close()],
         ['registry', () => registry.close()],
         ['storage', () => storage.close()],
@@ -222,6 +228,11 @@ export class Coordinator {
   }
 }
 
+
+/** `jobs` jobs waiting, as a depth. */
+function awaiting(jobs: number): QueueDepth {
+  return { ...EMPTY_DEPTH, waiting: jobs, total: jobs };
+}
 
 /** How the gRPC server is protected, for the startup log line. */
 function describeSecurity(options: CompiledCoordinatorOptions): string {

@@ -13,7 +13,7 @@ export { DATASETS, datasetKey, datasetNames, findDataset } from './datasets/cata
 export type { DatasetEntry, DatasetFile } from './datasets/catalog';
 export { datasetsOf } from './datasets/spec-datasets';
 export { jobSpecSchema } from './spec/schema';
-export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, ShardSize, SinusoidTasksSpec, TasksSpec } from './spec/schema';
+export type { Algorithm, CsvTasksSpec, ImageFolderTasksSpec, JobSpec, JobSpecInput, ModelSpec, OmniglotTasksSpec, ShardSize, ResourcesSpec, SinusoidTasksSpec, TasksSpec } from './spec/schema';
 
 export type { Examples, Preprocessing, Task, TaskFamily, TaskKind, TaskSplit } from './tasks/task';
 export { createTaskFamily, describeTaskFamily } from './tasks/create-task-family';
@@ -79,6 +79,7 @@ export type { CheckpointPart, ExportFile, JobKeys } from './storage-layout';
 export { readFloat32LE, writeFloat32LE } from './codec/little-endian';
 export { BACKEND_ENV, BACKEND_NAMES, BackendError } from './backend-info';
 export type { BackendInfo, BackendName } from './backend-info';
+export { DEFAULT_POOL, POOL_NAME_PATTERN, POOL_NAME_RULE } from './pools';
 
 export { firstIssue, parseConfig, parseEnv } from './config/parse-config';
 export type { Env, EnvFields, EnvOptions } from './config/parse-config';
@@ -89,7 +90,7 @@ export { LOG_FORMAT_ENV, LOG_FORMATS, logFormatFromEnv, processLog } from './log
 export type { Log, LogFields, LogFormat, LogLevel, LogRecord, ProcessLogOptions } from './logging/log';
 export { backoffDelay } from './retry/backoff';
 export type { Backoff } from './retry/backoff';
-export { retry, RetryDeadlineError } from './retry/retry';
+export { retry, RetryDeadlineError, sleep } from './retry/retry';
 export type { RetryClock, RetryInfo, RetryPolicy } from './retry/retry';
 export { resolveDataPath, STORED_DATA } from './tasks/data-path';
 export type { DataLocation } from './tasks/data-path';

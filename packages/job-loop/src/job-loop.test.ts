@@ -207,6 +207,9 @@ describe('JobLoop', () => {
     await expect(JobLoop.open(options(storage, new FormulaShards(), { existing: 'refuse' }))).rejects.toEqual(new CheckpointsExistError('job-1', 6));
     const other = testSpec({ ...SPEC, seed: 99 });
     await expect(JobLoop.open(options(storage, new FormulaShards(), {}, other))).rejects.toBeInstanceOf(SpecMismatchError);
+    // Where a job runs is not what it computes: other resources resume.
+    const elsewhere = testSpec({ ...SPEC, resources: { pool: 'gpu', backend: 'wasm' } });
+    await expect(JobLoop.open(options(storage, new FormulaShards(), {}, elsewhere))).resolves.toBeDefined();
   });
 
   it('runs every checkpoint and export write through storageStep, and fails the run when one fails', async () => {

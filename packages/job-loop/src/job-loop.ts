@@ -139,7 +139,7 @@ export class JobLoop {
     if (latest) {
       if (options.existing === 'refuse') throw new CheckpointsExistError(keys.jobId, latest.version);
       const spec = await step('resume', () => checkpoints.loadSpec(), signal);
-      if (spec !== undefined && JSON.stringify(spec) !== JSON.stringify(setup.spec)) throw new SpecMismatchError(keys.jobId);
+      if (spec !== undefined && whatItComputes(spec) !== whatItComputes(setup.spec)) throw new SpecMismatchError(keys.jobId);
       saved = fromCheckpoint(setup.layout, latest);
     }
     await step('spec', () => checkpoints.saveSpec(JSON.stringify(setup.spec)), signal);
@@ -312,4 +312,12 @@ export class JobLoop {
 
 function runOnce<T>(_what: string, step: () => Promise<T>): Promise<T> {
   return step();
+}
+
+/**
+ * A spec as resuming compares it: all but `resources`, which says where the job runs, not what
+ * it computes (and which specs saved before the field existed lack).
+ */
+function whatItComputes(spec: unknown): string {
+  return JSON.stringify(typeof spec === 'object' && spec !== null ? { ...spec, resources: undefined } : spec);
 }

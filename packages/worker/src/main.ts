@@ -46,7 +46,7 @@ async function main(): Promise<number> {
     if (error instanceof WorkerClosedError && abort.signal.aborted) return 0;
     throw error;
   }
-  log(`worker ready: ${worker.workerId} backend=${worker.backend.name} coordinator=${worker.coordinatorAddress}${worker.httpAddress ? ` http=${worker.httpAddress}` : ''}`);
+  log(`worker ready: ${worker.workerId} pool=${worker.pool} backend=${worker.backend.name} coordinator=${worker.coordinatorAddress}${worker.httpAddress ? ` http=${worker.httpAddress}` : ''}`);
   const signal = await signalled;
   if (debug) log(`worker: ${signal}; finishing the shard in hand`);
   await worker.close();

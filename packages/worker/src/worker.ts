@@ -2,6 +2,7 @@ import { availableParallelism, hostname } from 'node:os';
 import { join } from 'node:path';
 import type { HttpServer } from '@metatrain/http';
 import type { BackendInfo } from '@metatrain/core';
+import { laneQueueName } from '@metatrain/contract';
 import { datasetResolver } from '@metatrain/datasets';
 import { ParameterSource } from './cache/parameter-source';
 import { startCompute, type WorkerCompute } from './compute/start-compute';
@@ -23,7 +24,7 @@ import { WORKER_VERSION } from './version';
 const CLOSE_MARGIN_MS = 5000;
 
 interface Parts {
-  pool: WorkerCompute;
+  compute: WorkerCompute;
   parameters: ParameterSource;
   announcements: ParameterAnnouncements;
   client: CoordinatorClient;
@@ -93,8 +94,8 @@ export class Worker {
         log(`worker: http on ${http.address}`);
       }
       const datasets = datasetResolver({ dataDir: compiled.dataDir, cacheDir: compiled.cacheDir, mirror: compiled.datasetMirror, log });
-      const pool = await startCompute(compiled);
-      cleanups.push(() => pool.close());
+      const compute = await startCompute(compiled);
+      cleanups.push(() => compute.close());
       const client = new CoordinatorClient({
         address: compiled.coordinatorAddress,
         token: compiled.token,
@@ -103,12 +104,12 @@ export class Worker {
         transferTimeoutMs: compiled.transferTimeoutMs,
       });
       cleanups.push(() => client.close());
-      metrics.identify({ workerId: compiled.workerId, backend: pool.backend.name, device: pool.backend.device, version: WORKER_VERSION });
+      metrics.identify({ workerId: compiled.workerId, backend: compute.backend.name, device: compute.backend.device, version: WORKER_VERSION });
       const parameters = new ParameterSource({ fetch: (jobId, version) => fetchPublished((j, v) => client.fetchParameters(j, v), jobId, version), log });
       made.parameters = parameters;
       const processor = new ShardProcessor({
         coordinator: compiled.faults ? withTestFaults(client, compiled.faults) : client,
-        compute: pool,
+        compute,
         parameters,
         workerId: compiled.workerId,
         log,
@@ -120,18 +121,20 @@ export class Worker {
         jobData: (jobId, specText, signal) =>
           fetchJobData(specText, { datasets, cacheDir: join(compiled.cacheDir, 'data'), fetchStored: (sha256) => client.fetchData(jobId, sha256) }, signal),
       });
+      // The queue of this worker's pool and of the backend its threads run: no other shards.
+      const queueName = laneQueueName(compiled.queueName, { pool: compiled.pool, backend: compute.backend.name });
       // Redis first, then the coordinator, then shards: a worker started before either waits
       // for both, saying so, and takes no shard before it is registered.
       const consumer = await ShardConsumer.create(
         {
           redisUrl: compiled.redisUrl,
           prefix: compiled.queuePrefix,
-          queueName: compiled.queueName,
+          queueName,
           log,
           signal: compiled.signal,
           lockDurationMs: compiled.lockDurationMs,
           stalledIntervalMs: compiled.stalledIntervalMs,
-          concurrency: pool.size,
+          concurrency: compute.size,
         },
         (queueJobId, message, signal) => processor.process(queueJobId, message, signal),
         {
@@ -145,7 +148,7 @@ export class Worker {
       const announcements = ParameterAnnouncements.create({
         redisUrl: compiled.redisUrl,
         prefix: compiled.queuePrefix,
-        queueName: compiled.queueName,
+        queueName,
         log,
         onAnnounced: ({ jobId, version }) => {
           announcementsHeard++;
@@ -157,10 +160,11 @@ export class Worker {
         client,
         identity: {
           workerId: compiled.workerId,
-          backend: pool.backend.name,
-          device: pool.backend.device,
+          backend: compute.backend.name,
+          device: compute.backend.device,
           cores: availableParallelism(),
-          threads: pool.size,
+          threads: compute.size,
+          pool: compiled.pool,
           hostname: hostname(),
           version: WORKER_VERSION,
         },
@@ -172,7 +176,7 @@ export class Worker {
       quarantine.attach(consumer);
       consumer.start();
       phase.now = 'running';
-      return new Worker(compiled, { pool, parameters, announcements, client, processor, registration, consumer, http, phase });
+      return new Worker(compiled, { compute, parameters, announcements, client, processor, registration, consumer, http, phase });
     } catch (error) {
       await cleanup();
       throw error;
@@ -183,14 +187,19 @@ export class Worker {
     return this.options.workerId;
   }
 
+  /** The worker's pool (WORKER_POOL). */
+  get pool(): string {
+    return this.options.pool;
+  }
+
   /** The compute backend of this worker's threads. */
   get backend(): BackendInfo {
-    return this.parts.pool.backend;
+    return this.parts.compute.backend;
   }
 
   /** Compute threads: shards computed at once. */
   get threads(): number {
-    return this.parts.pool.size;
+    return this.parts.compute.size;
   }
 
   /** GetParameters calls made since the start (on demand and prefetched). */
@@ -226,13 +235,13 @@ export class Worker {
    */
   close(): Promise<void> {
     return (this.closing ??= (async () => {
-      const { consumer, announcements, registration, pool, client, http, phase } = this.parts;
+      const { consumer, announcements, registration, compute, client, http, phase } = this.parts;
       phase.now = 'closing';
       const steps: Array<[string, () => Promise<void> | void]> = [
         ['queue', () => consumer.close(this.options.shutdownGraceMs)],
         ['parameter announcements', () => announcements.close()],
         ['heartbeats', () => registration.close()],
-        ['compute threads', () => pool.close()],
+        ['compute threads', () => compute.close()],
         ['grpc', () => client.close()],
         ['http', () => http?.close()],
       ];

@@ -17,8 +17,12 @@ import { JobApi } from './job-api';
 // and worker processes. Times are shortened through the environment, so that failures are
 // noticed in seconds instead of the production defaults' tens of seconds.
 
-/** Coordinator times for tests: a straggler is re-enqueued after 2 s, a dead coordinator's lease lasts 3 s. */
-export const FAST_COORDINATOR_ENV: NodeJS.ProcessEnv = { SHARD_DEADLINE_MS: '2000', LEASE_TTL_MS: '3000', WORKER_HEARTBEAT_MS: '250', WORKER_LEASE_MS: '3000' };
+/**
+ * Coordinator times for tests: a straggler is re-enqueued after 2 s, a dead coordinator's lease
+ * lasts 3 s. Jobs go to wasm, the workers' backend (FAST_WORKER_ENV), also when submitted before
+ * any worker registers.
+ */
+export const FAST_COORDINATOR_ENV: NodeJS.ProcessEnv = { SHARD_DEADLINE_MS: '2000', LEASE_TTL_MS: '3000', WORKER_HEARTBEAT_MS: '250', WORKER_LEASE_MS: '3000', METATRAIN_DEFAULT_BACKEND: 'wasm' };
 /** Worker times for tests: a killed worker's shard is recovered ~2 s after its last lock renewal. */
 export const FAST_WORKER_ENV: NodeJS.ProcessEnv = { SHARD_LOCK_MS: '2000', STALLED_INTERVAL_MS: '1000', METATRAIN_BACKEND: 'wasm' };
 

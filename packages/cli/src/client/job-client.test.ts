@@ -21,6 +21,8 @@ const job = (id: string, state: JobState, roundsCompleted = 0): Job => ({
   error: state === JobState.FAILED ? 'worker exploded' : '',
   lastMetaLoss: roundsCompleted > 0 ? 0.5 : undefined,
   spec: '',
+  pool: 'default',
+  backend: 'wasm',
 });
 const stateEvent = (jobId: string, state: JobState): JobEvent => ({ jobId, timeMs: 0, kind: { $case: 'stateChanged', value: { state, error: '' } } });
 const roundEvent = (jobId: string, round: number): JobEvent => ({

@@ -67,7 +67,7 @@ export async function localCommand(args: string[]): Promise<number> {
   // The coordinator's storage is its own (one layout: jobs/<id>/), not the run directory.
   const storageUrl = process.env.STORAGE_URL || pathToFileURL(coordinatorDir).href;
   await mkdir(process.env.STORAGE_URL ? outDir : coordinatorDir, { recursive: true });
-  const cluster = await startLocalCluster({ workers, threads, storageUrl, log });
+  const cluster = await startLocalCluster({ workers, threads, storageUrl, resources: spec.resources, log });
   const client = JobClient.create({ address: cluster.coordinator, token: tokenFromEnv() });
   const controller = new AbortController();
   const stop = () => controller.abort();

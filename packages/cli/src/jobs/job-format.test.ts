@@ -18,6 +18,8 @@ const job = (overrides: Partial<Job> = {}): Job => ({
   error: '',
   lastMetaLoss: 0.51234,
   spec: 'name: sine',
+  pool: 'default',
+  backend: 'wasm',
   ...overrides,
 });
 
@@ -55,6 +57,8 @@ describe('job formatting', () => {
   it('shows one job field by field, with its error', () => {
     const text = formatJobStatus(job({ state: JobState.FAILED, error: 'worker crashed 3 times' }), NOW);
     expect(text).toContain('state:     FAILED\n');
+    expect(text).toContain('workers:   pool default, backend wasm\n');
+    expect(formatJobStatus(job({ backend: '' }), NOW)).toContain('workers:   pool default, backend (not chosen yet)\n');
     expect(text).toContain('round:     120/1000\n');
     expect(text).toContain('meta-loss: 0.5123\n');
     expect(text).toContain('created:   2025-01-02T09:00:00.000Z (3h ago)\n');
@@ -94,16 +98,17 @@ describe('tables', () => {
       lastHeartbeatMs: NOW - 2_000,
       reportsRejected: 0,
       threads: 2,
+      pool: 'gpu',
     };
-    const lost = { ...worker, workerId: 'cpu-2', backend: 'wasm', device: '', cores: 2, threads: 1, state: WorkerState.LOST, currentShard: '', shardsDone: 7, lastHeartbeatMs: NOW - 300_000 };
+    const lost = { ...worker, workerId: 'cpu-2', pool: 'default', backend: 'wasm', device: '', cores: 2, threads: 1, state: WorkerState.LOST, currentShard: '', shardsDone: 7, lastHeartbeatMs: NOW - 300_000 };
     expect(formatWorkerTable([worker, lost], NOW)).toBe(
       [
-        'ID      BACKEND      DEVICE       CORES   THREADS   STATE    SHARDS                                     SHARDS DONE   HEARTBEAT',
-        'gpu-1   tensorflow   NVIDIA A10   8       2         ACTIVE   sine-abc123-r5-b2-3, sine-abc123-r5-b3-4   42            2s',
-        'cpu-2   wasm         -            2       1         LOST     -                                          7             5m',
+        'ID      POOL      BACKEND      DEVICE       CORES   THREADS   STATE    SHARDS                                     SHARDS DONE   HEARTBEAT',
+        'gpu-1   gpu       tensorflow   NVIDIA A10   8       2         ACTIVE   sine-abc123-r5-b2-3, sine-abc123-r5-b3-4   42            2s',
+        'cpu-2   default   wasm         -            2       1         LOST     -                                          7             5m',
         '',
       ].join('\n'),
     );
-    expect(workerToJson(lost)).toMatchObject({ id: 'cpu-2', state: 'LOST', currentShard: null, shardsDone: 7, lastHeartbeat: new Date(NOW - 300_000).toISOString() });
+    expect(workerToJson(lost)).toMatchObject({ id: 'cpu-2', pool: 'default', state: 'LOST', currentShard: null, shardsDone: 7, lastHeartbeat: new Date(NOW - 300_000).toISOString() });
   });
 });

@@ -50,6 +50,8 @@ export function formatJobStatus(job: Job, now: number): string {
     ['algorithm', job.algorithm || '-'],
     ['tasks', job.taskFamily || '-'],
     ['state', stateName(job.state)],
+    // The job's lane: its pool's workers on its one backend (none chosen yet: no worker of the pool).
+    ['workers', `pool ${job.pool || '-'}, backend ${job.backend || '(not chosen yet)'}`],
     ['round', roundText(job)],
     ['meta-loss', lossText(job.lastMetaLoss)],
     ['created', `${time(job.createdAtMs)} (${age(job.createdAtMs, now)} ago)`],
@@ -69,6 +71,8 @@ export function jobToJson(job: Job): Record<string, unknown> {
     state: stateName(job.state),
     roundsCompleted: job.roundsCompleted,
     totalRounds: job.totalRounds,
+    pool: job.pool || null,
+    backend: job.backend || null,
     lastMetaLoss: job.lastMetaLoss ?? null,
     createdAt: job.createdAtMs ? new Date(job.createdAtMs).toISOString() : null,
     updatedAt: job.updatedAtMs ? new Date(job.updatedAtMs).toISOString() : null,

@@ -10,6 +10,7 @@ export function workerStateName(state: WorkerState): string {
 export function formatWorkerTable(workers: WorkerInfo[], now: number): string {
   const rows = workers.map((w) => [
     w.workerId,
+    w.pool || '-',
     w.backend || '-',
     w.device || '-',
     w.cores ? String(w.cores) : '-',
@@ -20,7 +21,7 @@ export function formatWorkerTable(workers: WorkerInfo[], now: number): string {
     String(w.shardsDone),
     age(w.lastHeartbeatMs, now),
   ]);
-  return renderTable(['id', 'backend', 'device', 'cores', 'threads', 'state', 'shards', 'shards done', 'heartbeat'], rows);
+  return renderTable(['id', 'pool', 'backend', 'device', 'cores', 'threads', 'state', 'shards', 'shards done', 'heartbeat'], rows);
 }
 
 /** A worker for --json: state by name, times as ISO 8601. */
@@ -28,6 +29,7 @@ export function workerToJson(w: WorkerInfo): Record<string, unknown> {
   const iso = (ms: number) => (ms ? new Date(ms).toISOString() : null);
   return {
     id: w.workerId,
+    pool: w.pool,
     backend: w.backend,
     device: w.device,
     cores: w.cores,

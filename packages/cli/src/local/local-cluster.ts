@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { BACKEND_ENV, type ResourcesSpec } from '@metatrain/core';
 import { fileURLToPath } from 'node:url';
 import { startLocalRedis } from './local-redis';
 import { type ServiceProcess, startService } from './service-process';
@@ -17,6 +18,8 @@ export interface LocalClusterOptions {
   threads: number;
   /** STORAGE_URL of the coordinator (`file:///…` for a directory). */
   storageUrl: string;
+  /** The job's `resources`: the workers join its pool, on its backend when it names one. */
+  resources: ResourcesSpec;
   log: (line: string) => void;
 }
 
@@ -64,7 +67,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     for (let i = 0; i < options.workers; i++) {
       services.push(
         startService(`worker-${i + 1}`, process.execPath, node(WORKER_MAIN), {
-          env: { ...env, COORDINATOR_ADDR: address, WORKER_ID: `local-${i + 1}`, WORKER_THREADS: String(options.threads) },
+          env: { ...env, COORDINATOR_ADDR: address, WORKER_ID: `local-${i + 1}`, WORKER_THREADS: String(options.threads), ...poolEnv(options.resources) },
           ready: /^worker ready: /,
           log,
         }),
@@ -76,6 +79,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     await close();
     throw err;
   }
+}
+
+/** The workers' pool and, when the job names one, backend (else METATRAIN_BACKEND as inherited, or the fastest). */
+function poolEnv(resources: ResourcesSpec): NodeJS.ProcessEnv {
+  return { WORKER_POOL: resources.pool, ...(resources.backend !== undefined ? { [BACKEND_ENV]: resources.backend } : {}) };
 }
 
 const TLS_VARIABLES = ['GRPC_TLS_CERT', 'GRPC_TLS_KEY', 'GRPC_TLS_CLIENT_CA', 'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY'];

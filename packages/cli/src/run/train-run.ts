@@ -47,7 +47,8 @@ export async function trainRun(options: TrainRunOptions): Promise<TrainRunResult
   const { dir: outDir, existing } = options.place;
   const keys = storageKeys.runDirectory(spec.name);
   const family = createTaskFamily(spec.tasks, { baseDir: options.baseDir, files: options.files });
-  const backend = await selectBackend({ log });
+  // The spec's resources.backend, when it names one, is the job's backend wherever it runs.
+  const backend = await selectBackend({ prefer: spec.resources.backend, preferredBy: 'resources.backend', log });
   const ctx = createComputeContext(spec, family);
   await mkdir(outDir, { recursive: true });
   let progress: Progress | undefined;

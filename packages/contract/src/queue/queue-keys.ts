@@ -1,7 +1,25 @@
+import type { BackendName } from '@metatrain/core';
+
 /** The key prefix of the coordinator's queues when none is configured. */
 export const DEFAULT_QUEUE_PREFIX = 'metatrain';
 /** The name of the shard queue when none is configured. */
 export const DEFAULT_QUEUE_NAME = 'shards';
+
+/** Where a job's shards are computed: by workers of `pool`, all on `backend`. */
+export interface Lane {
+  pool: string;
+  backend: BackendName;
+}
+
+/**
+ * The name of the shard queue of `lane` under the configured queue name `queueName`:
+ * `{queueName}.{pool}.{backend}`, e.g. `shards.gpu.tensorflow`. Every (pool, backend) has a
+ * queue of its own, so a worker takes only shards of jobs of its pool and its backend, and fair
+ * sharing holds among the jobs of one lane. Pool names are DNS labels (no `:` or `.`).
+ */
+export function laneQueueName(queueName: string, lane: Lane): string {
+  return `${queueName}.${lane.pool}.${lane.backend}`;
+}
 
 /** The Redis keys of one shard queue: BullMQ's own, and the two this package adds. */
 export interface ShardQueueKeys {

@@ -63,6 +63,7 @@ describe('coordinator TLS and limits options', () => {
       token: undefined,
       queuePrefix: 'metatrain',
       queueName: 'shards',
+      defaultBackend: undefined,
       shardDeadlineMs: 120_000,
       leaseTtlMs: 15_000,
       workerHeartbeatMs: 5_000,
@@ -82,6 +83,11 @@ describe('coordinator TLS and limits options', () => {
     expect(() => coordinatorOptionsFromEnv({ S3_SECRET_KEY: 'change-me' })).toThrow(/^S3_SECRET_KEY: is a placeholder/);
     expect(() => coordinatorOptionsFromEnv({ REDIS_URL: 'redis://:replace-with-a-long-random-password@metatrain-redis:6379' })).toThrow(/^REDIS_URL: its password is a placeholder/);
     expect(coordinatorOptionsFromEnv({ METATRAIN_TOKEN: 'f1e2d3c4b5a6f7e8d9c0', REDIS_URL: 'redis://:0a9b8c7d6e5f@redis:6379' })).toMatchObject({ token: 'f1e2d3c4b5a6f7e8d9c0' });
+  });
+
+  it('reads METATRAIN_DEFAULT_BACKEND, naming it when it is no backend', () => {
+    expect(compileCoordinatorOptions(coordinatorOptionsFromEnv({ METATRAIN_DEFAULT_BACKEND: ' WASM ' })).defaultBackend).toBe('wasm');
+    expect(() => coordinatorOptionsFromEnv({ METATRAIN_DEFAULT_BACKEND: 'gpu' })).toThrow(new ConfigError('METATRAIN_DEFAULT_BACKEND', 'expected one of tensorflow, wasm, cpu, got "gpu"'));
   });
 
   it('reads where datasets go and come from, and refuses a mirror that is not a URL', () => {

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { BACKEND_ENV, ConfigError, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
+import { BACKEND_ENV, BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, readCertificates, readKeyPair, TlsFileError } from '@metatrain/contract';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import type { StorageEnv } from '@metatrain/storage';
@@ -35,6 +35,11 @@ export interface CoordinatorOptions {
   queuePrefix?: string;
   /** @default 'shards' */
   queueName?: string;
+  /**
+   * The backend of jobs that name no `resources.backend`. @default none: the one backend of
+   * the active workers of the job's pool (a pool of several backends refuses such jobs)
+   */
+  defaultBackend?: BackendName;
   /** Missing shards of a round are enqueued again after this long. @default 120000 */
   shardDeadlineMs?: number;
   /** The registry lease: a crashed coordinator's successor waits at most this long. @default 15000 */
@@ -70,11 +75,12 @@ export interface CoordinatorOptions {
   log?: Log;
 }
 
-type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits' | 'datasetMirror'>;
+type CompiledFields = Omit<CoordinatorOptions, 'token' | 'tlsCertFile' | 'tlsKeyFile' | 'tlsClientCaFile' | 'limits' | 'datasetMirror' | 'defaultBackend'>;
 
 /** {@link CoordinatorOptions} with every default filled in, checked, and the TLS files read. */
 export type CompiledCoordinatorOptions = Required<CompiledFields> & {
   token: string | undefined;
+  defaultBackend: BackendName | undefined;
   datasetMirror: string | undefined;
   /** Undefined: gRPC in plaintext. */
   tls: ServerTls | undefined;
@@ -93,6 +99,7 @@ export const COORDINATOR_ENV = {
   token: 'METATRAIN_TOKEN',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
+  defaultBackend: 'METATRAIN_DEFAULT_BACKEND',
   shardDeadlineMs: 'SHARD_DEADLINE_MS',
   leaseTtlMs: 'LEASE_TTL_MS',
   shutdownTimeoutMs: 'SHUTDOWN_TIMEOUT_MS',
@@ -110,6 +117,7 @@ export const COORDINATOR_ENV = {
 const port = z.number({ error: gotInput('expected a port number 0-65535') }).int().min(0).max(65535);
 const milliseconds = z.number({ error: gotInput('expected a positive integer of milliseconds') }).int().min(1);
 const count = z.number({ error: gotInput('expected a non-negative integer') }).int().min(0);
+const backend = z.enum(BACKEND_NAMES, { error: gotInput(`expected one of ${BACKEND_NAMES.join(', ')}`) });
 const limit = z.number({ error: gotInput('expected a positive integer') }).int().min(1);
 const limitOr = (name: keyof SpecLimits) => limit.default(DEFAULT_SPEC_LIMITS[name]);
 
@@ -122,6 +130,7 @@ const checkedOptions = z.object({
   token: z.string().min(1, { error: 'is empty; leave it unset to serve without a token' }).optional(),
   queuePrefix: z.string().default(DEFAULT_QUEUE_PREFIX),
   queueName: z.string().default(DEFAULT_QUEUE_NAME),
+  defaultBackend: backend.optional(),
   shardDeadlineMs: milliseconds.default(120_000),
   leaseTtlMs: milliseconds.default(15_000),
   shutdownTimeoutMs: milliseconds.default(25_000),
@@ -143,6 +152,7 @@ export function compileCoordinatorOptions(options: CoordinatorOptions): Compiled
   return {
     ...checked,
     token: checked.token,
+    defaultBackend: checked.defaultBackend,
     storage: options.storage ?? {},
     dataDir: resolve(options.dataDir ?? process.cwd()),
     cacheDir: datasets.cacheDir,
@@ -187,6 +197,7 @@ const limitText = z.string().refine((text) => !/^0+$/.test(text), { error: gotIn
 /** How the options that are not plain text are read: compileCoordinatorOptions's checks, naming the variable. */
 const fromText = {
   redisUrl: redisUrlSetting,
+  defaultBackend: z.string().transform((text) => text.trim().toLowerCase()).pipe(backend),
   grpcPort: integerIn(port), httpPort: integerIn(port), quarantineAfter: integerIn(count),
   shardDeadlineMs: integerIn(milliseconds), leaseTtlMs: integerIn(milliseconds), storageRetryDeadlineMs: integerIn(milliseconds), shutdownTimeoutMs: integerIn(milliseconds),
   workerHeartbeatMs: integerIn(milliseconds), workerLeaseMs: integerIn(milliseconds), historyFlushMs: integerIn(milliseconds),

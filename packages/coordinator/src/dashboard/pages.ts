@@ -90,7 +90,7 @@ export function workersPage(context: PageContext): string {
     `<h1>Workers</h1>
 <p class="status" id="status">connecting…</p>
 <table id="workers">
-<thead><tr><th>Worker</th><th>State</th><th>Backend</th><th>Device</th><th>Cores</th><th>Shards done</th><th>Current shard</th><th>Last heartbeat</th><th>Host</th></tr></thead>
+<thead><tr><th>Worker</th><th>State</th><th>Pool</th><th>Backend</th><th>Device</th><th>Cores</th><th>Shards done</th><th>Current shard</th><th>Last heartbeat</th><th>Host</th></tr></thead>
 <tbody></tbody>
 </table>
 <p class="empty" id="no-workers" hidden>No workers. Start one with <code>pnpm start:worker</code>.</p>`,

@@ -45,6 +45,8 @@ export function toJob(record: JobRecord): Job {
     error: record.error ?? '',
     lastMetaLoss: record.lastMetaLoss,
     spec: record.spec,
+    pool: spec?.resources.pool ?? '',
+    backend: record.backend ?? '',
   };
 }
 

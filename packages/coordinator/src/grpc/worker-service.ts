@@ -1,5 +1,6 @@
 import type { grpc, HeartbeatRequest, HeartbeatResponse, RegisterWorkerRequest, RegisterWorkerResponse, WorkerServiceServer } from '@metatrain/contract';
 import { checkWorkerIdentity } from '../auth/worker-identity';
+import { POOL_NAME_PATTERN, POOL_NAME_RULE } from '@metatrain/core';
 import type { WorkerTable } from '../workers/worker-table';
 import { getParametersHandler } from './get-parameters';
 import { InvalidArgumentError, toStatusError, type InternalErrorHandler } from './grpc-errors';
@@ -12,6 +13,11 @@ const WORKER_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 
 function checkWorkerId(workerId: string): void {
   if (!WORKER_ID.test(workerId)) throw new InvalidArgumentError('worker_id', `expected 1-128 letters, digits, '.', '_', ':' or '-', got ${JSON.stringify(workerId.slice(0, 40))}`);
+}
+
+/** The pool a worker registers in: a pool name, or '' (a worker older than the field: the default pool). */
+function checkPool(pool: string): void {
+  if (pool !== '' && !POOL_NAME_PATTERN.test(pool)) throw new InvalidArgumentError('pool', `${POOL_NAME_RULE}, got ${JSON.stringify(pool.slice(0, 40))}`);
 }
 
 /** What WorkerService works with. */
@@ -33,6 +39,7 @@ export function workerServiceHandlers(deps: WorkerServiceDeps): WorkerServiceSer
     try {
       checkWorkerId(call.request.workerId);
       checkWorkerIdentity(call, 'worker_id', call.request.workerId);
+      checkPool(call.request.pool);
       const standing = workers.register(call.request);
       callback(null, { leaseMs: workers.leaseMs, heartbeatIntervalMs: workers.heartbeatIntervalMs, quarantined: standing.quarantined, quarantineReason: standing.reason });
     } catch (error) {

@@ -9,7 +9,7 @@ describe('GET /queue-depth', () => {
   const open: HttpServer[] = [];
   afterEach(async () => void (await Promise.all(open.splice(0).map((s) => s.close()))));
 
-  async function serve(depth: () => Promise<QueueDepth>): Promise<(path?: string) => Promise<Response>> {
+  async function serve(depth: (pool: string | undefined) => Promise<QueueDepth>): Promise<(path?: string) => Promise<Response>> {
     const metrics = new CoordinatorMetrics({ processMetrics: false });
     const server = await HttpServer.create({ host: '127.0.0.1', port: 0, metrics, readiness: async () => ({ ready: true, reasons: [] }), token: 't0ken' });
     server.addRoute(QUEUE_DEPTH_PATH, queueDepthRoute(depth, 50));
@@ -24,6 +24,20 @@ describe('GET /queue-depth', () => {
     expect(response.headers.get('content-type')).toBe('application/json');
     expect(response.headers.get('cache-control')).toBe('no-store');
     expect(await response.json()).toEqual(depth);
+  });
+
+  it('answers the depth of one pool with ?pool=, and 400 naming the field for a bad pool name', async () => {
+    const asked: (string | undefined)[] = [];
+    const get = await serve(async (pool) => {
+      asked.push(pool);
+      return { waiting: 0, prioritized: pool === 'gpu' ? 3 : 5, active: 0, delayed: 0, total: pool === 'gpu' ? 3 : 5 };
+    });
+    expect(await (await get(`${QUEUE_DEPTH_PATH}?pool=gpu`)).json()).toMatchObject({ total: 3 });
+    expect(await (await get()).json()).toMatchObject({ total: 5 });
+    const bad = await get(`${QUEUE_DEPTH_PATH}?pool=GPU:1`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe('pool: expected a pool name: 1-32 lowercase letters, digits and dashes, not starting or ending with a dash, got "GPU:1"\n');
+    expect(asked).toEqual(['gpu', undefined]);
   });
 
   it('answers 503, never a count, when Redis fails or does not answer in time', async () => {

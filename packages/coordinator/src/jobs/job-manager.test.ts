@@ -35,13 +35,15 @@ describe('JobManager', () => {
     expect(said(c, id)).toEqual(['state QUEUED', 'state RUNNING', 'round 0', 'round 1', checkpoint(2), 'round 2', 'eval 3', 'round 3', checkpoint(4), 'round 4', 'round 5', 'eval 6', checkpoint(6), 'state SUCCEEDED']);
     const values = (name: string) => c.published.filter((e) => e.jobId === id).flatMap(({ kind }) => (kind?.$case === name ? [kind.value] : []));
     expect(values('roundCompleted')).toEqual(
-      range(0, 6).map((r) => ({ round: r, tasks: 8, metaLoss: r + 0.25, preLoss: 2 + r, postLoss: r + 0.25, outerLr: 0.01, roundMs: expect.any(Number), tasksPerSecond: expect.any(Number), workers: 2, backends: ['cpu', 'wasm'] })),
+      range(0, 6).map((r) => ({ round: r, tasks: 8, metaLoss: r + 0.25, preLoss: 2 + r, postLoss: r + 0.25, outerLr: 0.01, roundMs: expect.any(Number), tasksPerSecond: expect.any(Number), workers: 2, backends: ['cpu'] })),
     );
     expect(values('evalCompleted')).toEqual([3, 6].map((v) => ({ version: v, tasks: 4, preLoss: 10 + v, postLoss: v + 0.375, evalMs: expect.any(Number), workers: 1 })));
 
-    const backends = ['cpu', 'wasm'];
+    const backends = ['cpu'];
     expect(c.registry.changesOf(id)).toEqual([
       { state: 'RUNNING', roundsCompleted: 0 },
+      // The job's one backend, the pool's workers' (WorkerTable.backendsOf), chosen at its first enqueue.
+      { backend: 'cpu' },
       ...range(0, 6).map((r) => ({ roundsCompleted: r + 1, lastMetaLoss: r + 0.25, backends })),
       { state: 'SUCCEEDED' },
     ]);
@@ -61,7 +63,7 @@ describe('JobManager', () => {
     const exported = await Promise.all(EXPORT_FILES.map((name) => c.storage.get(storageKeys.coordinatorJob(id).exportFile(name))));
     expect(exported.every((bytes) => bytes !== undefined)).toBe(true);
     expect(exported[1]).toEqual(weightsOf(await finalParams(c.storage, id)));
-    expect(JSON.parse(new TextDecoder().decode(exported[2]))).toEqual({ rounds: 6, backend: 'cpu+wasm', dataDir: process.cwd() });
+    expect(JSON.parse(new TextDecoder().decode(exported[2]))).toEqual({ rounds: 6, backend: 'cpu', dataDir: process.cwd() });
   });
 
   it.each([

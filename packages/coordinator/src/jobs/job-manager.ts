@@ -8,6 +8,7 @@ import { toEvalReport, toShardReport, type ReportSink } from '../grpc/report-sin
 import type { JobRecord, JobStateName } from '../registry/job-record';
 import type { AcceptOutcome } from '../rounds/shard-report';
 import { publishState } from './job-event-builders';
+import { chooseBackend } from './choose-backend';
 import { JobRunner, type JobRunnerDeps } from './job-runner';
 import { DEFAULT_SPEC_LIMITS, limitProblems, type SpecLimits } from './spec-limits';
 
@@ -66,6 +67,9 @@ export class JobManager implements ParameterSource, ReportSink {
       // context allocates no parameters, so an oversized model is refused before it costs memory.
       const problems = limitProblems(await this.setup(spec, this.starts.signal), this.limits);
       if (problems.length > 0) throw new InvalidArgumentError('spec', problems.join('; '));
+      // A pool whose workers run several backends, for a job naming none, is refused now
+      // (the job's lane chooses the backend for good at its first enqueue).
+      chooseBackend({ resources: spec.resources, recorded: undefined, defaultBackend: this.deps.defaultBackend, workerBackends: this.deps.workers.backendsOf(spec.resources.pool) });
     } catch (err) {
       throw specProblem(err) ?? err;
     }
@@ -79,6 +83,14 @@ export class JobManager implements ParameterSource, ReportSink {
   /** Starts every job the registry has as QUEUED or RUNNING: what a (re)started coordinator does. */
   async resumeAll(): Promise<void> {
     for (const record of await this.deps.registry.listJobs(['QUEUED', 'RUNNING'])) await this.start(record);
+  }
+
+  /**
+   * The running jobs of `pool` that wait for a worker of it to choose their backend: demand
+   * for the pool's workers before any shard of theirs is queued (`/queue-depth` counts them).
+   */
+  awaitingWorkers(pool: string): number {
+    return [...this.runners.values()].filter((r) => r.lane.pool === pool && r.lane.backend === undefined).length;
   }
 
   /** The job's record. @throws {NotFoundError} */

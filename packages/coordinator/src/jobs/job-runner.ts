@@ -2,9 +2,11 @@ import type { JobEvent } from '@metatrain/contract';
 import { type JobSetup, type Log, type LogLevel, type ParamSet, type RoundMetrics, storageKeys } from '@metatrain/core';
 import { JobLoop, type ModelExporter, type StorageStep } from '@metatrain/job-loop';
 import { type BlobStore, isStorageOutage } from '@metatrain/storage';
-import type { ShardQueue } from '../queue/shard-queue';
+import type { Lane } from '@metatrain/contract';
+import type { BackendName } from '@metatrain/core';
+import type { ShardLanes } from '../queue/shard-lanes';
 import type { JobRegistry } from '../registry/job-registry';
-import { UnavailableError } from '../grpc/grpc-errors';
+import { FailedPreconditionError, UnavailableError } from '../grpc/grpc-errors';
 import { LeaseLostError } from '../registry/lease';
 import { retryUntilConnected } from '../retry-until-connected';
 import type { AcceptOutcome, ShardReport } from '../rounds/shard-report';
@@ -13,6 +15,7 @@ import type { JobEventLog } from './job-events';
 import type { JobHistory } from '../history/job-history';
 import type { HistoryWriter } from '../history/history-writer';
 import { ProgressWriter } from './progress-writer';
+import { JobLane } from './job-lane';
 import { QueueShards, type QueueShardsObserver } from './queue-shards';
 import type { JobRecord } from '../registry/job-record';
 
@@ -27,10 +30,19 @@ export interface JobObserver extends QueueShardsObserver {
   jobFinished(jobId: string): void;
 }
 
+/** What the jobs need to know of the workers (WorkerTable). */
+export interface LiveWorkers {
+  /** The compute threads of the active workers of `lane` (`shardSize: auto` sizes shards for them). */
+  computeSlots(lane: { pool: string; backend?: string }): number;
+  /** The distinct backends of the active workers of `pool`. */
+  backendsOf(pool: string): string[];
+}
+
 /** Everything a job's loop works with, shared by all jobs of a coordinator. */
 export interface JobRunnerDeps {
   registry: JobRegistry;
-  queue: ShardQueue;
+  /** The shard queues, one per lane (pool, backend). */
+  lanes: ShardLanes;
   storage: BlobStore;
   events: JobEventLog;
   /** Where the rounds' and evaluations' metrics are written as they happen. */
@@ -40,12 +52,13 @@ export interface JobRunnerDeps {
   exporter: (setup: JobSetup) => ModelExporter;
   /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;
-  /** The compute slots of the live workers (`shardSize: auto` sizes shards for them). */
-  computeSlots: () => number;
+  workers: LiveWorkers;
+  /** The backend of jobs that name none (METATRAIN_DEFAULT_BACKEND). @default the pool's workers' one backend */
+  defaultBackend?: BackendName;
   /** Where the job's relative data paths resolve; recorded in the export. */
   dataDir: string;
   /** Tells the workers a version can be fetched (ParameterAnnouncer); fire and forget. @default none */
-  announce?: (announcement: { jobId: string; version: number }) => void;
+  announce?: (lane: Lane, announcement: { jobId: string; version: number }) => void;
   log: Log;
 }
 
@@ -71,6 +84,9 @@ export class JobRunner {
     private readonly progress: ProgressWriter,
     private readonly history: HistoryWriter,
     private readonly leaseLost: () => LeaseLostError | undefined,
+    private readonly laneOf: JobLane,
+    /** Ends the lane's wait for a worker when the loop ends. */
+    private readonly laneWait: AbortController,
     private readonly deps: JobRunnerDeps,
   ) {
     this.done = this.run();
@@ -87,15 +103,29 @@ export class JobRunner {
     const log = jobLog(deps.log, jobId);
     const storageStep: StorageStep = (what, step, stepSignal) =>
       retryUntilConnected(`storage (job ${jobId}: ${what})`, step, (line, fields) => deps.log(line, { ...fields, jobId }), AbortSignal.any([signal, stepSignal]), isStorageOutage);
+    const laneWait = new AbortController();
+    const lane = new JobLane({
+      jobId,
+      resources: setup.spec.resources,
+      recorded: record.backend,
+      defaultBackend: deps.defaultBackend,
+      workerBackends: (pool) => deps.workers.backendsOf(pool),
+      lanes: deps.lanes,
+      record: async (backend) => void (await deps.registry.updateJob(jobId, { backend })),
+      signal: AbortSignal.any([signal, laneWait.signal]),
+    });
     const shards = new QueueShards({
       jobId,
       layout: setup.layout,
       shardSize: setup.spec.shardSize,
-      computeSlots: deps.computeSlots,
-      queue: deps.queue,
+      computeSlots: () => deps.workers.computeSlots(lane.lane),
+      queue: lane,
       observer: deps.observer,
       shardDeadlineMs: deps.shardDeadlineMs,
-      announce: (version) => deps.announce?.({ jobId, version }),
+      announce: (version) => {
+        const { backend } = lane;
+        if (backend !== undefined) deps.announce?.({ pool: setup.spec.resources.pool, backend }, { jobId, version });
+      },
       log: deps.log,
     });
     const backends = new Set(record.backends ?? []);
@@ -157,7 +187,14 @@ export class JobRunner {
       throw error;
     }
     publishState(deps.events, jobId, 'RUNNING');
-    return new JobRunner(jobId, loop, shards, progress, history, () => leaseLost, deps);
+    // Before the loop runs: its first shards then go in as soon as it enqueues them.
+    await lane.openIfChosen();
+    return new JobRunner(jobId, loop, shards, progress, history, () => leaseLost, lane, laneWait, deps);
+  }
+
+  /** The job's lane: its pool, and its backend once chosen (until then it waits for a worker of the pool). */
+  get lane(): { pool: string; backend?: BackendName } {
+    return this.laneOf.lane;
   }
 
   /**
@@ -176,17 +213,25 @@ export class JobRunner {
    */
   report(report: ShardReport): AcceptOutcome {
     if (this.stopping || this.leaseLost()) throw new UnavailableError('header.job_id', `job ${this.jobId} is stopping on this coordinator; report again to the one that resumes it`);
+    // A job never mixes backends: its shards went to its lane only, so another backend's report
+    // comes from a worker on the wrong queue. Refused without counting against the worker; the
+    // blocks stay missing and are asked for again on the job's lane.
+    if (report.backend !== this.laneOf.backend) {
+      throw new FailedPreconditionError('header.backend', `job ${this.jobId} is computed on ${this.laneOf.backend ?? 'a backend not chosen yet'} only, not on ${JSON.stringify(report.backend)}`);
+    }
     return this.shards.accept(report, this.loop.version);
   }
 
   /** Stops the loop because the job was cancelled (the caller records CANCELLED). */
   cancel(): void {
+    this.laneWait.abort();
     this.loop.cancel();
   }
 
   /** Stops the loop for a coordinator shutdown, with a checkpoint; the job stays RUNNING for the next one. */
   stop(): Promise<RunnerExit> {
     this.stopping = true;
+    this.laneWait.abort();
     this.loop.stop();
     return this.done;
   }
@@ -199,6 +244,7 @@ export class JobRunner {
   abandon(): Promise<RunnerExit> {
     this.abandoned = true;
     this.stopping = true;
+    this.laneWait.abort();
     this.loop.abandon();
     return this.done;
   }
@@ -209,11 +255,12 @@ export class JobRunner {
 
   private async run(): Promise<RunnerExit> {
     const exit = await this.runLoop();
+    this.laneWait.abort();
     this.deps.observer.jobFinished(this.jobId);
     // Nothing of the job stays in memory here: its curve is in storage.
     this.deps.events.forget(this.jobId);
     if (!this.abandoned) {
-      await this.deps.queue.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.log(`removing queued shards failed: ${String(err)}`, 'warn'));
+      await this.laneOf.removeJob(this.jobId, exit === 'final').catch((err: unknown) => this.log(`removing queued shards failed: ${String(err)}`, 'warn'));
     }
     return exit;
   }

@@ -22,7 +22,8 @@ export interface QueueShardsOptions {
   shardSize: ShardSize;
   /** The compute slots of the live workers, asked once per collection (`auto` only). */
   computeSlots: () => number;
-  queue: ShardQueue;
+  /** Where the job's shards go (its JobLane; any ShardQueue in tests). */
+  queue: Pick<ShardQueue, 'enqueue' | 'reenqueue'>;
   observer: QueueShardsObserver;
   /** Straggler deadline: missing blocks are enqueued again this often. */
   shardDeadlineMs: number;

@@ -1,4 +1,4 @@
-import { encodeParameterAnnouncement, type ParameterAnnouncement, shardQueueKeys } from '@metatrain/contract';
+import { encodeParameterAnnouncement, type Lane, laneQueueName, type ParameterAnnouncement, shardQueueKeys } from '@metatrain/contract';
 import type { Log } from '@metatrain/core';
 import type { Redis } from 'ioredis';
 import { openRedis } from '../connect-redis';
@@ -13,7 +13,7 @@ export interface ParameterAnnouncerOptions {
 
 /**
  * Tells the workers that a parameter version can be fetched (docs/ARCHITECTURE.md §5): one
- * Redis PUBLISH on the queue's `parameters` channel per version, so that workers which hold
+ * Redis PUBLISH on the `parameters` channel of the job's lane queue per version, so that workers which hold
  * the job prefetch θ before its shards arrive. Fire and forget: `announce` never waits and
  * never throws; a failure is logged and costs the workers only a fetch on demand.
  */
@@ -22,20 +22,21 @@ export class ParameterAnnouncer {
 
   private constructor(
     private readonly redis: Redis,
-    private readonly channel: string,
+    private readonly options: ParameterAnnouncerOptions,
     private readonly log: Log,
   ) {}
 
   /** Opens its own connection (PUBLISH must not queue behind BullMQ's commands). */
   static async create(options: ParameterAnnouncerOptions): Promise<ParameterAnnouncer> {
     const { redis } = await openRedis(options.redisUrl, (error) => options.log(`coordinator: parameter announcements: Redis: ${error.message}`, { level: 'warn' }));
-    return new ParameterAnnouncer(redis, shardQueueKeys(options.prefix, options.queueName).parameters, options.log);
+    return new ParameterAnnouncer(redis, options, options.log);
   }
 
-  /** Publishes `announcement`; returns at once. */
-  announce(announcement: ParameterAnnouncement): void {
+  /** Publishes `announcement` to the workers of `lane`; returns at once. */
+  announce(lane: Lane, announcement: ParameterAnnouncement): void {
     if (this.closing) return;
-    this.redis.publish(this.channel, encodeParameterAnnouncement(announcement)).catch((error: unknown) => {
+    const channel = shardQueueKeys(this.options.prefix, laneQueueName(this.options.queueName, lane)).parameters;
+    this.redis.publish(channel, encodeParameterAnnouncement(announcement)).catch((error: unknown) => {
       this.log(`job ${announcement.jobId}: announcing version ${announcement.version} failed: ${error instanceof Error ? error.message : String(error)}`, { jobId: announcement.jobId, level: 'warn' });
     });
   }

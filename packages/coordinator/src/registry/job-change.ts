@@ -1,3 +1,4 @@
+import { BACKEND_NAMES, type BackendName } from '@metatrain/core';
 import { InvalidArgumentError } from '../grpc/grpc-errors';
 import type { JobRecord, JobStateName } from './job-record';
 import { checkTransition, isFinal } from './job-transitions';
@@ -10,6 +11,8 @@ export interface JobChange {
   error?: string;
   lastMetaLoss?: number;
   backends?: string[];
+  /** The job's one backend, once chosen; it never changes after. */
+  backend?: BackendName;
 }
 
 /**
@@ -35,6 +38,11 @@ export function checkChange(current: JobRecord, change: JobChange): JobRecord {
   if (change.backends !== undefined) {
     if (!change.backends.every((b) => typeof b === 'string' && b.length > 0)) throw new InvalidArgumentError('backends', 'expected non-empty strings');
     next.backends = [...change.backends];
+  }
+  if (change.backend !== undefined) {
+    if (!BACKEND_NAMES.includes(change.backend)) throw new InvalidArgumentError('backend', `expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(change.backend)}`);
+    if (current.backend !== undefined && current.backend !== change.backend) throw new InvalidArgumentError('backend', `job ${current.id} is computed on ${current.backend}; it cannot change to ${change.backend}`);
+    next.backend = change.backend;
   }
   if (change.error !== undefined) {
     if (next.state !== 'FAILED' && next.state !== 'CANCELLED') {

@@ -1,4 +1,4 @@
-import { firstIssue } from '@metatrain/core';
+import { BACKEND_NAMES, firstIssue } from '@metatrain/core';
 import { z } from 'zod';
 
 /** Job states, as stored and as printed by the CLI. */
@@ -29,6 +29,11 @@ const jobRecordSchema = z.object({
   lastMetaLoss: z.number().optional(),
   /** Compute backends that have reported shards of this job. */
   backends: z.array(z.string()).optional(),
+  /**
+   * The one backend the job is computed on (docs/ARCHITECTURE.md §5, Pools): chosen at its
+   * first enqueue, then never changed; absent until then.
+   */
+  backend: z.enum(BACKEND_NAMES).optional(),
 });
 
 /** A job as the registry keeps it. */

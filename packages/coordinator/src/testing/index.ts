@@ -18,3 +18,4 @@ export { Redis } from 'ioredis';
 export { MemoryJobRegistry } from './memory-job-registry';
 export { MemoryShardQueue } from './memory-shard-queue';
 export type { QueuedShard } from './memory-shard-queue';
+export { MemoryShardLanes } from './memory-shard-lanes';

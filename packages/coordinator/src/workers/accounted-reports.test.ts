@@ -11,7 +11,7 @@ const header = (workerId: string): ReportHeader => ({ jobId: 'j', version: 0, fi
 
 function setUp(answers: AcceptOutcome[]) {
   const workers = new WorkerTable({ quarantineAfter: 2 });
-  workers.register({ workerId: 'w', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1 });
+  workers.register({ workerId: 'w', backend: 'wasm', device: 'cpu', cores: 1, hostname: 'h', version: '0', threads: 1, pool: 'default' });
   const statuses: ShardReportStatus[] = [];
   const logs: string[] = [];
   let handed = 0;

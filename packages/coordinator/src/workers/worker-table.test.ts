@@ -2,7 +2,7 @@ import { WorkerState } from '@metatrain/contract';
 import { describe, expect, it } from 'vitest';
 import { WorkerTable } from './worker-table';
 
-const request = (workerId: string, threads = 1) => ({ workerId, backend: 'wasm', device: 'cpu', cores: 2, hostname: 'h', version: '0.1.0', threads });
+const request = (workerId: string, threads = 1, lane = { pool: '', backend: 'wasm' }) => ({ workerId, backend: lane.backend, device: 'cpu', cores: 2, hostname: 'h', version: '0.1.0', threads, pool: lane.pool });
 const bad = (reason = 'sum: "w" has a non-finite value (NaN) at element 0') => ({ rejected: reason });
 
 function table(quarantineAfter = 3): { workers: WorkerTable; clock: { now: number } } {
@@ -59,6 +59,26 @@ describe('WorkerTable', () => {
     clock.now += 60;
     // 'a' and 'old' missed their lease: only b's four threads are left.
     expect(workers.computeSlots()).toBe(4);
+  });
+
+  it('keeps each worker in its pool (an old worker without one in the default pool) and counts slots and backends per pool', () => {
+    const { workers, clock } = table();
+    workers.register(request('gpu-1', 2, { pool: 'gpu', backend: 'tensorflow' }));
+    workers.register(request('gpu-2', 3, { pool: 'gpu', backend: 'tensorflow' }));
+    workers.register(request('cpu-1', 4, { pool: 'default', backend: 'cpu' }));
+    expect(workers.list().map((w) => [w.workerId, w.pool])).toEqual([['a', 'default'], ['cpu-1', 'default'], ['gpu-1', 'gpu'], ['gpu-2', 'gpu']]);
+    expect(workers.backendsOf('gpu')).toEqual(['tensorflow']);
+    expect(workers.backendsOf('default')).toEqual(['cpu', 'wasm']);
+    expect(workers.backendsOf('none')).toEqual([]);
+    expect(workers.computeSlots({ pool: 'gpu' })).toBe(5);
+    expect(workers.computeSlots({ pool: 'default', backend: 'cpu' })).toBe(4);
+    expect(workers.computeSlots({ pool: 'default', backend: 'wasm' })).toBe(1);
+    expect(workers.computeSlots()).toBe(10);
+    clock.now += 200;
+    workers.heartbeat('cpu-1', '');
+    // The others missed their lease: gone from the pool's backends.
+    expect(workers.backendsOf('default')).toEqual(['cpu']);
+    expect(workers.backendsOf('gpu')).toEqual([]);
   });
 
   it('lets an unknown worker report, and does not count it', () => {

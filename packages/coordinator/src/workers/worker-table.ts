@@ -1,4 +1,5 @@
 import { type RegisterWorkerRequest, type WorkerInfo, WorkerState } from '@metatrain/contract';
+import { DEFAULT_POOL } from '@metatrain/core';
 import type { AcceptOutcome } from '../rounds/shard-report';
 
 /** Timing of worker leases, and the quarantine policy. */
@@ -80,6 +81,8 @@ export class WorkerTable {
         reportsRejected: previous?.info.reportsRejected ?? 0,
         // A worker older than the field sends 0: it computes one shard at a time.
         threads: Math.max(1, request.threads),
+        // A worker older than the field sends '': it consumes the default pool's queues.
+        pool: request.pool || DEFAULT_POOL,
       },
     };
     this.entries.set(request.workerId, entry);
@@ -143,12 +146,21 @@ export class WorkerTable {
 
   /**
    * The compute slots of the live workers, what `shardSize: auto` sizes shards for: the
-   * compute threads of the active workers (each thread computes one shard at a time).
+   * compute threads of the active workers (each thread computes one shard at a time) — of
+   * those of `lane` when given (a job's shards go to them only), else of all.
    */
-  computeSlots(): number {
-    return this.list()
-      .filter((w) => w.state === WorkerState.ACTIVE)
-      .reduce((slots, w) => slots + w.threads, 0);
+  computeSlots(lane?: { pool: string; backend?: string }): number {
+    return this.active(lane).reduce((slots, w) => slots + w.threads, 0);
+  }
+
+  /** The distinct backends of the active workers of `pool`, sorted. */
+  backendsOf(pool: string): string[] {
+    return [...new Set(this.active({ pool }).map((w) => w.backend))].sort();
+  }
+
+  /** The active workers, those of `lane` (its pool, and its backend when given) when given. */
+  private active(lane?: { pool: string; backend?: string }): WorkerInfo[] {
+    return this.list().filter((w) => w.state === WorkerState.ACTIVE && (!lane || (w.pool === lane.pool && (lane.backend === undefined || w.backend === lane.backend))));
   }
 
   /** Workers by state, for the metrics. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpecErrors } from '../errors';
+import { specRefusals } from '../testing/catch-spec-error';
 import { validateSpec } from './parse-spec';
 
 function spec(fields: Record<string, unknown>, metaBatchSize = 50) {
@@ -14,15 +14,7 @@ function spec(fields: Record<string, unknown>, metaBatchSize = 50) {
 }
 
 /** The messages of the SpecErrors `validateSpec` throws. */
-function refusals(fields: Record<string, unknown>, metaBatchSize?: number): string[] {
-  try {
-    validateSpec(spec(fields, metaBatchSize));
-  } catch (err) {
-    if (err instanceof SpecErrors) return err.errors.map((e) => e.message);
-    throw err;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const refusals = (fields: Record<string, unknown>, metaBatchSize?: number): string[] => specRefusals(spec(fields, metaBatchSize));
 
 describe('blockSize', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SpecErrors } from '../errors';
+import { specRefusals } from '../testing/catch-spec-error';
 import { datasetsOf } from '../datasets/spec-datasets';
 import { validateSpec } from './parse-spec';
 
@@ -14,15 +14,7 @@ function spec(tasks: Record<string, unknown>) {
 }
 
 /** The messages of the SpecErrors `validateSpec` throws for `tasks`. */
-function refusals(tasks: Record<string, unknown>): string[] {
-  try {
-    validateSpec(spec(tasks));
-  } catch (err) {
-    if (err instanceof SpecErrors) return err.errors.map((e) => e.message);
-    throw err;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const refusals = (tasks: Record<string, unknown>): string[] => specRefusals(spec(tasks));
 
 describe('tasks.dataset and tasks.testDataset', () => {
   it('name catalog datasets instead of paths, and stay names in the validated spec', () => {

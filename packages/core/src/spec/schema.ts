@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { datasetNames } from '../datasets/catalog';
 import { dataPathProblem } from '../tasks/data-url';
+import { BACKEND_NAMES } from '../backend-info';
+import { DEFAULT_POOL, POOL_NAME_PATTERN, POOL_NAME_RULE } from '../pools';
 
 const positiveInt = z.number().int().positive();
 
@@ -178,6 +180,17 @@ export const jobSpecSchema = z.strictObject({
    * workers it has. Never changes the result; `train` ignores it.
    */
   shardSize: shardSize.default('auto'),
+  /**
+   * Where the job's shards are computed: by workers of `pool` (WORKER_POOL) only, all on
+   * `backend`. A job never mixes backends; without `backend` the coordinator fixes one for
+   * the job when it first enqueues (docs/ARCHITECTURE.md §5, Pools). `train` honours `backend`.
+   */
+  resources: z
+    .strictObject({
+      pool: z.string({ error: POOL_NAME_RULE }).regex(POOL_NAME_PATTERN, { error: (issue) => `${POOL_NAME_RULE}, got ${JSON.stringify(issue.input)}` }).default(DEFAULT_POOL),
+      backend: z.enum(BACKEND_NAMES, { error: (issue) => `expected one of ${BACKEND_NAMES.join(', ')}, got ${JSON.stringify(issue.input)}` }).optional(),
+    })
+    .default({ pool: DEFAULT_POOL }),
   checkpoint: z
     .strictObject({ everyRounds: positiveInt.default(500), keep: positiveInt.default(3) })
     .default({ everyRounds: 500, keep: 3 }),
@@ -198,4 +211,5 @@ export type TasksSpec = JobSpec['tasks'];
 export type OmniglotTasksSpec = Extract<TasksSpec, { family: 'omniglot' }>;
 export type ImageFolderTasksSpec = Extract<TasksSpec, { family: 'image-folder' }>;
 export type CsvTasksSpec = Extract<TasksSpec, { family: 'csv' }>;
+export type ResourcesSpec = JobSpec['resources'];
 export type SinusoidTasksSpec = Extract<TasksSpec, { family: 'sinusoid' }>;

@@ -94,6 +94,14 @@ describe('selectBackend', () => {
     expect(lines).toEqual(['backend: cpu (forced by prefer)']);
   });
 
+  it("names who preferred the backend (train's resources.backend) in the log line and in errors", async () => {
+    vi.stubEnv('METATRAIN_BACKEND', 'wasm');
+    expect((await selectBackend({ log, prefer: 'cpu', preferredBy: 'resources.backend' })).name).toBe('cpu');
+    expect(lines).toEqual(['backend: cpu (forced by resources.backend)']);
+    const err = await selectBackend({ log, prefer: 'tensorflow', preferredBy: 'resources.backend' }).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^resources\.backend=tensorflow, but it cannot be used: /);
+  });
+
   it('prefers tfjs-node-gpu when it loads and registers on our tfjs', async () => {
     const importModule = fakeTfjsNode({ '@tensorflow/tfjs-node-gpu': { onGpu: true }, '@tensorflow/tfjs-node': {} });
     const info = await selectBackend({ log, importModule });

@@ -10,6 +10,8 @@ export interface SelectBackendOptions {
    * @default process.env.METATRAIN_BACKEND, else the fastest available
    */
   prefer?: string;
+  /** Who asked for `prefer`, as errors and the log line name it. @default 'prefer' */
+  preferredBy?: string;
   /** Receives one line saying what was chosen and why. @default writes to stderr */
   log?: (line: string) => void;
   /**
@@ -36,7 +38,7 @@ interface Failure {
 export async function selectBackend(opts: SelectBackendOptions = {}): Promise<BackendInfo> {
   const log = opts.log ?? ((line: string) => void process.stderr.write(`${line}\n`));
   const importModule = opts.importModule ?? defaultImport;
-  const forced = parseForced(opts.prefer, process.env[BACKEND_ENV]);
+  const forced = parseForced(opts.prefer, process.env[BACKEND_ENV], opts.preferredBy);
 
   let info: BackendInfo;
   if (forced) {
@@ -70,8 +72,9 @@ export function describeBackend(info: BackendInfo): string {
 function parseForced(
   prefer: string | undefined,
   env: string | undefined,
+  preferredBy = 'prefer',
 ): { name: BackendName; source: string } | undefined {
-  const source = prefer !== undefined ? 'prefer' : BACKEND_ENV;
+  const source = prefer !== undefined ? preferredBy : BACKEND_ENV;
   const raw = (prefer ?? env ?? '').trim().toLowerCase();
   if (raw === '') return undefined;
   if (!(BACKEND_NAMES as readonly string[]).includes(raw)) {

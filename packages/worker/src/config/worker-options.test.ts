@@ -18,6 +18,7 @@ describe('workerOptionsFromEnv', () => {
       WORKER_ID: 'gpu-node-3',
       METATRAIN_QUEUE_PREFIX: 'mt-prod',
       METATRAIN_QUEUE_NAME: 'shards-2',
+      WORKER_POOL: 'gpu-a100',
       SHUTDOWN_GRACE_MS: '45000',
       SHARD_LOCK_MS: '5000',
       STALLED_INTERVAL_MS: '2000',
@@ -35,6 +36,7 @@ describe('workerOptionsFromEnv', () => {
       workerId: 'gpu-node-3',
       queuePrefix: 'mt-prod',
       queueName: 'shards-2',
+      pool: 'gpu-a100',
       shutdownGraceMs: 45000,
       lockDurationMs: 5000,
       stalledIntervalMs: 2000,
@@ -57,6 +59,7 @@ describe('workerOptionsFromEnv', () => {
       datasetMirror: undefined,
       queuePrefix: 'metatrain',
       queueName: 'shards',
+      pool: 'default',
       shutdownGraceMs: 30000,
       lockDurationMs: 30000,
       stalledIntervalMs: 30000,
@@ -74,6 +77,7 @@ describe('workerOptionsFromEnv', () => {
     ['METATRAIN_BACKEND', 'gpu', 'METATRAIN_BACKEND: expected one of tensorflow, wasm, cpu, got "gpu"'],
     ['WORKER_ID', 'has space', `WORKER_ID: expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit, got "has space"`],
     ['METATRAIN_QUEUE_NAME', 'a:b', 'METATRAIN_QUEUE_NAME: must be non-empty and contain no ":", got "a:b"'],
+    ['WORKER_POOL', 'GPU', 'WORKER_POOL: expected a pool name: 1-32 lowercase letters, digits and dashes, not starting or ending with a dash, got "GPU"'],
     ['SHUTDOWN_GRACE_MS', '5s', 'SHUTDOWN_GRACE_MS: expected a non-negative integer of milliseconds, got "5s"'],
     ['SHARD_LOCK_MS', '0', 'SHARD_LOCK_MS: expected a positive integer of milliseconds, got 0'],
     ['WORKER_HTTP_PORT', 'http', 'WORKER_HTTP_PORT: expected a port from 0 to 65535, got "http"'],
@@ -105,7 +109,7 @@ describe('workerOptionsFromEnv', () => {
       [
         'COORDINATOR_ADDR', 'METATRAIN_BACKEND', 'METATRAIN_DATA_DIR', 'METATRAIN_QUEUE_NAME', 'METATRAIN_QUEUE_PREFIX', 'METATRAIN_TOKEN', 'REDIS_URL', 'SHUTDOWN_GRACE_MS', 'WORKER_ID',
         'METATRAIN_TLS', 'METATRAIN_TLS_CA', 'WORKER_TLS_CERT', 'WORKER_TLS_KEY', 'SHARD_LOCK_MS', 'STALLED_INTERVAL_MS',
-        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR', 'METATRAIN_DATASET_MIRROR', 'WORKER_THREADS',
+        'WORKER_HTTP_PORT', 'BIND_HOST', 'METATRAIN_CACHE_DIR', 'METATRAIN_DATASET_MIRROR', 'WORKER_THREADS', 'WORKER_POOL',
       ].sort(),
     );
   });

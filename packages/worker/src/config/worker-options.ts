@@ -1,6 +1,6 @@
 import { availableParallelism, hostname } from 'node:os';
 import { resolve } from 'node:path';
-import { BACKEND_NAMES, type BackendName, ConfigError, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
+import { BACKEND_NAMES, type BackendName, ConfigError, DEFAULT_POOL, POOL_NAME_PATTERN, POOL_NAME_RULE, type Env, type EnvFields, gotInput, integerText, type Log, LOG_FORMAT_ENV, parseConfig, parseEnv, redisUrlSetting, refuseWeakSecrets } from '@metatrain/core';
 import { compileDatasetOptions, DATASET_ENV } from '@metatrain/datasets';
 import { certificateIdentity, type ClientTls, DEFAULT_QUEUE_NAME, DEFAULT_QUEUE_PREFIX, isBoundWorkerId, type KeyPair, readCertificates, readKeyPair, TlsFileError, unboundWorkerIdReason } from '@metatrain/contract';
 import { z } from 'zod';
@@ -49,6 +49,12 @@ export interface WorkerOptions {
   queuePrefix?: string;
   /** BullMQ queue name. @default 'shards' */
   queueName?: string;
+  /**
+   * The worker's pool: it takes only the shards of jobs of this pool (`resources.pool`) and
+   * of the backend its threads selected, from the queue `{queueName}.{pool}.{backend}`.
+   * @default 'default'
+   */
+  pool?: string;
   /** On close, how long the shard in hand may take before it is handed back. @default 30000 */
   shutdownGraceMs?: number;
   /** BullMQ's lock on the shard in hand: a killed worker's shard is recovered once it expires. @default 30000 */
@@ -93,6 +99,7 @@ export interface CompiledWorkerOptions {
   workerId: string;
   queuePrefix: string;
   queueName: string;
+  pool: string;
   shutdownGraceMs: number;
   lockDurationMs: number;
   stalledIntervalMs: number;
@@ -124,6 +131,7 @@ export const WORKER_ENV = {
   workerId: 'WORKER_ID',
   queuePrefix: 'METATRAIN_QUEUE_PREFIX',
   queueName: 'METATRAIN_QUEUE_NAME',
+  pool: 'WORKER_POOL',
   shutdownGraceMs: 'SHUTDOWN_GRACE_MS',
   lockDurationMs: 'SHARD_LOCK_MS',
   stalledIntervalMs: 'STALLED_INTERVAL_MS',
@@ -155,6 +163,7 @@ const backend = z.enum(BACKEND_NAMES, { error: gotInput(`expected one of ${BACKE
 const workerId = z.string().regex(WORKER_ID, { error: gotInput(`expected 1-128 letters, digits, '.', '_', ':' or '-', starting with a letter or digit`) });
 const notEmpty = z.string().min(1, { error: 'must not be empty' });
 const queueName = z.string({ error: gotInput('must be non-empty and contain no ":"') }).refine((name) => name !== '' && !name.includes(':'));
+const pool = z.string({ error: gotInput(POOL_NAME_RULE) }).regex(POOL_NAME_PATTERN, { error: gotInput(POOL_NAME_RULE) });
 const graceMs = z.number({ error: gotInput('expected a non-negative integer of milliseconds') }).int().min(0);
 const milliseconds = z.number({ error: gotInput('expected a positive integer of milliseconds') }).int().min(1);
 // A bound that catches a typo (WORKER_THREADS=1000) before it starts a thousand backends.
@@ -170,6 +179,7 @@ const checkedOptions = z.object({
   workerId: workerId.default(() => defaultWorkerId()),
   queuePrefix: notEmpty.default(DEFAULT_QUEUE_PREFIX),
   queueName: queueName.default(DEFAULT_QUEUE_NAME),
+  pool: pool.default(DEFAULT_POOL),
   httpHost: notEmpty.default('0.0.0.0'),
   shutdownGraceMs: graceMs.default(30_000),
   lockDurationMs: milliseconds.default(30_000),
@@ -265,6 +275,7 @@ const fromText = {
   tls: z.string().trim().pipe(z.stringbool({ truthy: ['true', '1', 'yes'], falsy: ['false', '0', 'no'], error: gotInput('expected true or false') })),
   workerId,
   queueName,
+  pool,
   shutdownGraceMs: millisecondsText.pipe(graceMs),
   lockDurationMs: millisecondsText.pipe(milliseconds),
   stalledIntervalMs: millisecondsText.pipe(milliseconds),

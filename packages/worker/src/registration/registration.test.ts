@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { RegistrationError, WorkerClosedError } from '../errors';
 import { Registration, type RegistrationClient } from './registration';
 
-const identity: RegisterWorkerRequest = { workerId: 'w-1', backend: 'wasm', device: 'wasm (simd, 1 thread)', cores: 2, hostname: 'h', version: '0.1.0', threads: 1 };
+const identity: RegisterWorkerRequest = { workerId: 'w-1', backend: 'wasm', device: 'wasm (simd, 1 thread)', cores: 2, hostname: 'h', version: '0.1.0', threads: 1, pool: 'default' };
 const status = { currentShard: 'job-r0-s1', shardsDone: 3 };
 const rpcError = (code: grpc.status, details: string): Error => Object.assign(new Error(details), { code, details, metadata: new grpc.Metadata() });
 

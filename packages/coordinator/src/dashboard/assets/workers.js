@@ -6,6 +6,7 @@ function workerRow(worker) {
   const cells = [
     mt.el('td', { text: worker.workerId }),
     mt.el('td', {}, [mt.stateBadge(worker.state)]),
+    mt.el('td', { text: worker.pool }),
     mt.el('td', { text: worker.backend }),
     mt.el('td', { text: worker.device }),
     mt.el('td', { class: 'num', text: worker.cores }),

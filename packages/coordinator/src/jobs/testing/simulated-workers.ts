@@ -19,13 +19,13 @@ const tasksOf = (block: number) => range(block * TEST_BLOCK_SIZE, (block + 1) * 
 /**
  * A worker's report of a train shard. Each block's sum is a formula of (version, block, θ)
  * instead of a gradient: deterministic like real blocks, and bound to the parameters it was
- * computed from. A shard from block 0 runs on `cpu`, any other on `wasm`; task losses are
+ * computed from. Every shard runs on `cpu` (a job never mixes backends); task losses are
  * 2 + version (before) and version + block/2 (after).
  */
 export function trainReport(shard: Pick<QueuedShard, 'jobId' | 'version' | 'blocks'>, params: ParamSet): [ReportHeader, ParamSet] {
   const { jobId, version, blocks } = shard;
   const taskMetrics = blocksOf(shard).flatMap((block) => tasksOf(block).map((taskIndex) => ({ taskIndex, preLoss: 2 + version, postLoss: version + block / 2 })));
-  const header = { jobId, version, firstBlock: blocks.first, blockCount: blocks.count, workerId: `worker-${blocks.first}`, backend: blocks.first === 0 ? 'cpu' : 'wasm', taskMetrics, computeMs: 1 };
+  const header = { jobId, version, firstBlock: blocks.first, blockCount: blocks.count, workerId: `worker-${blocks.first}`, backend: 'cpu', taskMetrics, computeMs: 1 };
   const sums = blocksOf(shard).map((block) => params.map((p) => ({ name: p.name, shape: [...p.shape], values: p.values.map((x, k) => Math.sin(x * (block + 1) + version + k)) })));
   return [header, stackBlockSums(sums)];
 }

@@ -7,6 +7,7 @@ import { CheckpointStore, MemoryStore } from '@metatrain/storage';
 import type { JobChange } from '../../registry/job-change';
 import { MemoryJobRegistry } from '../../testing/memory-job-registry';
 import { MemoryShardQueue } from '../../testing/memory-shard-queue';
+import { MemoryShardLanes } from '../../testing/memory-shard-lanes';
 import { RecordingObserver } from '../../testing/recording-observer';
 import { JobEventLog } from '../job-events';
 import { JobHistory } from '../../history/job-history';
@@ -87,10 +88,14 @@ const managers: JobManager[] = [];
 export function coordinator(shared: { registry?: RecordingRegistry; queue?: MemoryShardQueue; storage?: MemoryStore; datasets?: DatasetResolver; batching?: HistoryBatching } = {}, shardDeadlineMs = 600_000) {
   const storage = shared.storage ?? new MemoryStore();
   const events = new JobEventLog();
+  const queue = shared.queue ?? new MemoryShardQueue();
   const log: string[] = [];
   const deps = {
     registry: shared.registry ?? new RecordingRegistry(),
-    queue: shared.queue ?? new MemoryShardQueue(),
+    queue,
+    lanes: new MemoryShardLanes(queue),
+    /** The live workers: 2 compute slots; `backends` is what every pool's workers run (a test may change it). */
+    workers: { backends: ['cpu'], computeSlots: () => 2, backendsOf: (): string[] => [...deps.workers.backends] },
     storage,
     events,
     history: new JobHistory({ storage, events, batching: shared.batching ?? {}, log: (line) => log.push(line) }),
@@ -103,7 +108,7 @@ export function coordinator(shared: { registry?: RecordingRegistry; queue?: Memo
   };
   events.subscribeAll((event) => deps.published.push(event));
   const data = new StoredData(deps.storage, join(tmpdir(), 'metatrain-test-stored-data'));
-  const manager = new JobManager({ ...deps, log: (line, fields) => (deps.log.push(line), deps.logged.push({ line, ...fields })), exporter, shardDeadlineMs, computeSlots: () => 2, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
+  const manager = new JobManager({ ...deps, log: (line, fields) => (deps.log.push(line), deps.logged.push({ line, ...fields })), exporter, shardDeadlineMs, dataDir: process.cwd(), data, datasets: shared.datasets ?? datasetResolver({}) });
   managers.push(manager);
   return { ...deps, manager };
 }

@@ -156,6 +156,10 @@ export interface Job {
     | undefined;
   /** The spec as submitted (YAML or JSON text). */
   spec: string;
+  /** The pool of workers that computes it (resources.pool). */
+  pool: string;
+  /** The one backend it is computed on; empty until chosen (no worker of its pool yet). */
+  backend: string;
 }
 
 export interface SubmitJobRequest {
@@ -407,6 +411,8 @@ export interface WorkerInfo {
   reportsRejected: number;
   /** Compute threads: shards the worker computes at once */
   threads: number;
+  /** The worker's pool (WORKER_POOL) */
+  pool: string;
 }
 
 export interface UploadDataRequest {
@@ -433,6 +439,8 @@ function createBaseJob(): Job {
     error: "",
     lastMetaLoss: undefined,
     spec: "",
+    pool: "",
+    backend: "",
   };
 }
 
@@ -473,6 +481,12 @@ export const Job: MessageFns<Job> = {
     }
     if (message.spec !== "") {
       writer.uint32(98).string(message.spec);
+    }
+    if (message.pool !== "") {
+      writer.uint32(106).string(message.pool);
+    }
+    if (message.backend !== "") {
+      writer.uint32(114).string(message.backend);
     }
     return writer;
   },
@@ -586,6 +600,22 @@ export const Job: MessageFns<Job> = {
             message.spec = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.backend = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -636,6 +666,8 @@ export const Job: MessageFns<Job> = {
         ? globalThis.Number(object.last_meta_loss)
         : undefined,
       spec: isSet(object.spec) ? globalThis.String(object.spec) : "",
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
+      backend: isSet(object.backend) ? globalThis.String(object.backend) : "",
     };
   },
 
@@ -677,6 +709,12 @@ export const Job: MessageFns<Job> = {
     if (message.spec !== "") {
       obj.spec = message.spec;
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
+    if (message.backend !== "") {
+      obj.backend = message.backend;
+    }
     return obj;
   },
 
@@ -697,6 +735,8 @@ export const Job: MessageFns<Job> = {
     message.error = object.error ?? "";
     message.lastMetaLoss = object.lastMetaLoss ?? undefined;
     message.spec = object.spec ?? "";
+    message.pool = object.pool ?? "";
+    message.backend = object.backend ?? "";
     return message;
   },
 };
@@ -3166,6 +3206,7 @@ function createBaseWorkerInfo(): WorkerInfo {
     lastHeartbeatMs: 0,
     reportsRejected: 0,
     threads: 0,
+    pool: "",
   };
 }
 
@@ -3209,6 +3250,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     }
     if (message.threads !== 0) {
       writer.uint32(104).uint32(message.threads);
+    }
+    if (message.pool !== "") {
+      writer.uint32(114).string(message.pool);
     }
     return writer;
   },
@@ -3330,6 +3374,14 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
             message.threads = reader.uint32();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3381,6 +3433,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
         ? globalThis.Number(object.reports_rejected)
         : 0,
       threads: isSet(object.threads) ? globalThis.Number(object.threads) : 0,
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
     };
   },
 
@@ -3425,6 +3478,9 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     if (message.threads !== 0) {
       obj.threads = Math.round(message.threads);
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
     return obj;
   },
 
@@ -3446,6 +3502,7 @@ export const WorkerInfo: MessageFns<WorkerInfo> = {
     message.lastHeartbeatMs = object.lastHeartbeatMs ?? 0;
     message.reportsRejected = object.reportsRejected ?? 0;
     message.threads = object.threads ?? 0;
+    message.pool = object.pool ?? "";
     return message;
   },
 };

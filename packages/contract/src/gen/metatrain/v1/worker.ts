@@ -106,6 +106,11 @@ export interface RegisterWorkerRequest {
    * from a worker older than this field means 1.
    */
   threads: number;
+  /**
+   * The worker's pool (WORKER_POOL): it takes only the shards of jobs of this pool and of its
+   * backend. Empty from a worker older than this field means "default".
+   */
+  pool: string;
 }
 
 export interface RegisterWorkerResponse {
@@ -246,7 +251,7 @@ export interface GetDataResponse {
 }
 
 function createBaseRegisterWorkerRequest(): RegisterWorkerRequest {
-  return { workerId: "", backend: "", device: "", cores: 0, hostname: "", version: "", threads: 0 };
+  return { workerId: "", backend: "", device: "", cores: 0, hostname: "", version: "", threads: 0, pool: "" };
 }
 
 export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
@@ -271,6 +276,9 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     }
     if (message.threads !== 0) {
       writer.uint32(56).uint32(message.threads);
+    }
+    if (message.pool !== "") {
+      writer.uint32(66).string(message.pool);
     }
     return writer;
   },
@@ -344,6 +352,14 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
             message.threads = reader.uint32();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.pool = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -369,6 +385,7 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
       hostname: isSet(object.hostname) ? globalThis.String(object.hostname) : "",
       version: isSet(object.version) ? globalThis.String(object.version) : "",
       threads: isSet(object.threads) ? globalThis.Number(object.threads) : 0,
+      pool: isSet(object.pool) ? globalThis.String(object.pool) : "",
     };
   },
 
@@ -395,6 +412,9 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     if (message.threads !== 0) {
       obj.threads = Math.round(message.threads);
     }
+    if (message.pool !== "") {
+      obj.pool = message.pool;
+    }
     return obj;
   },
 
@@ -410,6 +430,7 @@ export const RegisterWorkerRequest: MessageFns<RegisterWorkerRequest> = {
     message.hostname = object.hostname ?? "";
     message.version = object.version ?? "";
     message.threads = object.threads ?? 0;
+    message.pool = object.pool ?? "";
     return message;
   },
 };
