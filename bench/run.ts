@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** `pnpm bench <name>`: runs bench/<name>.ts. */
 const name = process.argv[2];
-const known = ['throughput', 'coordinator-overhead', 'end-to-end', 'scaling', 'quality-sinusoid', 'quality-omniglot', 'results-tables', 'serve'];
+const known = ['throughput', 'coordinator-overhead', 'end-to-end', 'scaling', 'local-steps', 'quality-sinusoid', 'quality-omniglot', 'results-tables', 'serve'];
 if (!name || !known.includes(name)) {
   process.stderr.write(`usage: pnpm bench <${known.join('|')}> [args]\n`);
   process.exit(2);

@@ -97,6 +97,6 @@ describe('worker process', () => {
       expect(new Date(record.time as string).toISOString()).toBe(record.time);
     }
     expect(records.find((r) => String(r.msg).startsWith('waiting'))?.msg).toMatch(new RegExp(`^waiting for the coordinator at 127\\.0\\.0\\.1:${port}: UNAVAILABLE: `));
-    expect(records.at(-1)?.msg).toMatch(/^worker ready: proc-5 backend=wasm /);
+    expect(records.at(-1)?.msg).toMatch(/^worker ready: proc-5 pool=default backend=wasm /);
   });
 });

@@ -29,7 +29,10 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
     serve: podLabels('Deployment', 'metatrain-serve'),
     redis: podLabels('StatefulSet', 'metatrain-redis'),
     minio: podLabels('StatefulSet', 'metatrain-minio'),
+    // The gpu overlay's second pool of workers (CPU, wasm) beside the GPU ones.
+    ...(name === 'gpu' ? { 'worker-cpu': podLabels('Deployment', 'metatrain-worker-cpu') } : {}),
   };
+  const workers = name === 'gpu' ? ['worker', 'worker-cpu'] : ['worker'];
   const policyOf = (labels: Labels | undefined) => overlay.ofKind<NetworkPolicy>('NetworkPolicy').filter((p) => selects(p.spec.podSelector.matchLabels, labels));
   /** Which of `pods` may open `port` of the pods with `target` labels: a peer without a podSelector admits any pod. */
   const admitted = (target: Labels | undefined, port: string) =>
@@ -58,12 +61,12 @@ describe.each(['cpu', 'gpu'])('overlay %s', (name) => {
   });
 
   it('lets only the coordinator and the workers reach Redis, only the workers the coordinator\'s gRPC', () => {
-    expect(admitted(pods.redis, 'redis')).toEqual(['coordinator', 'worker']);
-    expect(admitted(pods.coordinator, 'grpc')).toEqual(['worker']);
+    expect(admitted(pods.redis, 'redis')).toEqual(['coordinator', ...workers]);
+    expect(admitted(pods.coordinator, 'grpc')).toEqual(workers);
     expect(admitted(pods.minio, 's3')).toEqual(['coordinator', 'serve']);
     expect(admitted(pods.minio, 'console')).toEqual([]);
     // HTTP (token-protected /metrics and /queue-depth; serve's API) from any namespace: KEDA and Prometheus live elsewhere.
-    for (const target of [pods.coordinator, pods.worker, pods.serve]) expect(admitted(target, 'http')).toEqual(Object.keys(pods).sort());
+    for (const target of [pods.coordinator, pods.serve, ...workers.map((w) => pods[w as 'worker'])]) expect(admitted(target, 'http')).toEqual(Object.keys(pods).sort());
   });
 
   it('runs Redis with requirepass from the Secret whose REDIS_URL the coordinator and the workers use', () => {
