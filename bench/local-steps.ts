@@ -17,7 +17,7 @@ const env = (name: string, fallback: string) => process.env[name] ?? fallback;
 const STEPS = env('BENCH_LOCAL_STEPS', '1,4,16').split(',').map(Number);
 /** Meta-steps of every run: rounds × H. */
 const META_STEPS = Number(env('BENCH_LOCAL_META_STEPS', '4000'));
-const EVALS = 8;
+const EVALS = 5;
 const OUT = new URL('../docs/bench-local-steps.md', import.meta.url);
 const MAIN = fileURLToPath(import.meta.resolve('@metatrain/cli/main'));
 
