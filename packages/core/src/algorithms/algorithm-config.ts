@@ -42,3 +42,8 @@ export function algorithmConfig(spec: JobSpec, model: ModelLayout): AlgorithmCon
       return { ...base, mode: 'pretrain', adaptNames: all, secondOrder: false };
   }
 }
+
+/** The config of round `round`: second-order MAML takes the first-order gradient in its first `inner.firstOrderRounds` rounds (MAML++'s derivative-order annealing). */
+export function configForRound(config: AlgorithmConfig, spec: Pick<JobSpec, 'inner'>, round: number): AlgorithmConfig {
+  return config.secondOrder && round < (spec.inner.firstOrderRounds ?? 0) ? { ...config, secondOrder: false } : config;
+}

@@ -84,7 +84,9 @@ function nesterovStep(params: ParamSet, grads: ParamSet, state: OptimizerState, 
   return { params: next, state: { kind: 'nesterov', step: state.step + 1, slots } };
 }
 
-/** The outer learning rate of round r: constant, or falling linearly to 0 (Reptile's annealed ε). */
-export function outerLr(baseLr: number, anneal: 'none' | 'linear', round: number, rounds: number): number {
-  return anneal === 'linear' ? baseLr * (1 - round / rounds) : baseLr;
+/** The outer learning rate of round r: constant, falling linearly to 0 (Reptile's annealed ε), or along half a cosine to 0 (MAML++). */
+export function outerLr(baseLr: number, anneal: 'none' | 'linear' | 'cosine', round: number, rounds: number): number {
+  if (anneal === 'linear') return baseLr * (1 - round / rounds);
+  if (anneal === 'cosine') return baseLr * 0.5 * (1 + Math.cos((Math.PI * round) / rounds));
+  return baseLr;
 }

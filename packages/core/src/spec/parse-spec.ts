@@ -41,6 +41,10 @@ function crossCheck(spec: JobSpec): SpecError[] {
   if (spec.model.kind === 'conv4' && imageSize !== undefined && imageSize < 16) {
     errors.push(new SpecError('tasks.imageSize', 'conv4 needs images of at least 16×16 (four 2×2 poolings)'));
   }
+  const secondOrder = ['maml', 'metasgd', 'anil'].includes(spec.algorithm) && !spec.inner.firstOrder;
+  if (spec.inner.firstOrderRounds !== undefined && !secondOrder) {
+    errors.push(new SpecError('inner.firstOrderRounds', 'anneals second-order MAML from first order: only with maml, metasgd or anil and inner.firstOrder: false'));
+  }
   if (spec.outer.sync && spec.outer.localSteps === undefined) {
     errors.push(new SpecError('outer.sync', 'applies the mean change of local steps: set outer.localSteps too'));
   }

@@ -145,6 +145,11 @@ export const jobSpecSchema = z.strictObject({
       steps: positiveInt.max(100).default(1),
       lr: positiveFinite.default(0.01),
       firstOrder: z.boolean().default(false),
+      /**
+       * Derivative-order annealing (MAML++): the first N rounds take the first-order gradient,
+       * the later ones the second-order one (second-order maml, metasgd and anil only).
+       */
+      firstOrderRounds: positiveInt.optional(),
     })
     .default({ steps: 1, lr: 0.01, firstOrder: false }),
   outer: z.strictObject({
@@ -152,8 +157,8 @@ export const jobSpecSchema = z.strictObject({
     lr: positiveFinite,
     metaBatchSize: positiveInt.max(10_000),
     iterations: positiveInt.max(10_000_000),
-    /** linear: the outer lr falls linearly to 0 over the iterations (Reptile's annealed ε) */
-    anneal: z.enum(['none', 'linear']).default('none'),
+    /** linear: the outer lr falls linearly to 0 over the iterations (Reptile's annealed ε); cosine: along half a cosine to 0 (MAML++) */
+    anneal: z.enum(['none', 'linear', 'cosine']).default('none'),
     /**
      * Local steps (DiLoCo): in each round every block takes this many meta-steps of
      * `optimizer` and `lr` from θ_r, on tasks of its own, and the round applies the mean of the

@@ -79,3 +79,18 @@ describe('computeShard with local steps', () => {
     expect(four).toBeGreaterThan(2 * one);
   });
 });
+
+describe('computeShard with derivative-order annealing (inner.firstOrderRounds)', () => {
+  it('computes the first-order gradient in the first rounds and the second-order one after, bit for bit', () => {
+    const withSpec = (inner: Record<string, unknown>) => {
+      const s = testSpec({ inner: { steps: 1, lr: 0.01, ...inner }, outer: { lr: 0.003, metaBatchSize: 10, iterations: 5 }, blockSize: 3, seed: 17 });
+      const c = createComputeContext(s, createSinusoidFamily(s.tasks as never));
+      return (round: number) => computeShard(c, initialState(c).params, round, [blocks[0]!])[0]!.sum;
+    };
+    const annealed = withSpec({ firstOrderRounds: 2 });
+    const [first, second] = [withSpec({ firstOrder: true }), withSpec({})];
+    expect(paramsEqual(annealed(1), first(1))).toBe(true);
+    expect(paramsEqual(annealed(2), second(2))).toBe(true);
+    expect(paramsEqual(first(2), second(2))).toBe(false);
+  });
+});

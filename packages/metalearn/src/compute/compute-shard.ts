@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
   type BlockPlan,
+  configForRound,
   createJobSetup,
   type IndexedTaskMetrics,
   initialOptimizerState,
@@ -54,11 +55,12 @@ function addInto(total: Float32Array[], part: Float32Array[]): void {
  * a block's bits do not depend on the shard it is part of. Only θ's tensors are shared.
  */
 export function computeShard(ctx: ComputeContext, meta: ParamSet, round: number, blocks: readonly BlockPlan[]): BlockResult[] {
+  const roundCtx = { ...ctx, config: configForRound(ctx.config, ctx.spec, round) };
   const local = localStepsOf(ctx.spec);
-  if (local) return blocks.map((block) => toBlockResult(ctx, block, localStepsChange(ctx, meta, round, block, local.steps)));
+  if (local) return blocks.map((block) => toBlockResult(ctx, block, localStepsChange(roundCtx, meta, round, block, local.steps)));
   const metaTensors = meta.map((p) => tf.tensor(p.values, p.shape));
   try {
-    return blocks.map((block) => toBlockResult(ctx, block, blockGradient(ctx, metaTensors, round, block)));
+    return blocks.map((block) => toBlockResult(ctx, block, blockGradient(roundCtx, metaTensors, round, block)));
   } finally {
     tf.dispose(metaTensors);
   }

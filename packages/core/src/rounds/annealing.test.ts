@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { configForRound } from '../algorithms/algorithm-config';
+import { SpecErrors } from '../errors';
+import { validateSpec } from '../spec/parse-spec';
+import { outerLr } from './outer-optimizer';
+
+// MAML++'s annealings (Antoniou et al. 2019): the outer lr along half a cosine, and the
+// derivative order (first order for the first rounds, then second order).
+
+const spec = (fields: Record<string, unknown>) =>
+  validateSpec({ name: 'anneal', algorithm: 'maml', model: { kind: 'mlp', hidden: [8] }, tasks: { family: 'sinusoid', shots: 5 }, outer: { lr: 0.001, metaBatchSize: 8, iterations: 10 }, ...fields });
+
+function refusal(fields: Record<string, unknown>): string {
+  try {
+    spec(fields);
+  } catch (err) {
+    if (err instanceof SpecErrors) return err.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
+    throw err;
+  }
+  throw new Error('expected the spec to be refused');
+}
+
+describe('outer.anneal: cosine', () => {
+  it('starts at lr, is at half of it halfway and falls to 0', () => {
+    expect(outerLr(0.002, 'cosine', 0, 100)).toBe(0.002);
+    expect(outerLr(0.002, 'cosine', 50, 100)).toBeCloseTo(0.001, 12);
+    expect(outerLr(0.002, 'cosine', 100, 100)).toBeCloseTo(0, 12);
+    expect(outerLr(0.002, 'cosine', 25, 100)).toBeGreaterThan(outerLr(0.002, 'linear', 25, 100));
+  });
+});
+
+describe('inner.firstOrderRounds', () => {
+  const secondOrder = { mode: 'gradient' as const, adaptNames: ['w'], secondOrder: true, learnedLrs: false, innerSteps: 1, innerLr: 0.01 };
+
+  it('makes the first N rounds first order and leaves the others second order', () => {
+    const s = spec({ inner: { firstOrderRounds: 3 } });
+    expect([0, 2, 3, 9].map((round) => configForRound(secondOrder, s, round).secondOrder)).toEqual([false, false, true, true]);
+    expect(configForRound(secondOrder, spec({}), 0).secondOrder).toBe(true);
+  });
+
+  it('is refused where there is no second order to anneal to, naming the field', () => {
+    expect(refusal({ inner: { firstOrder: true, firstOrderRounds: 3 } })).toMatch(/^inner\.firstOrderRounds: /);
+    expect(refusal({ algorithm: 'reptile', inner: { firstOrderRounds: 3 } })).toMatch(/^inner\.firstOrderRounds: /);
+    expect(refusal({ inner: { firstOrderRounds: 0 } })).toMatch(/^inner\.firstOrderRounds: /);
+  });
+});
