@@ -69,7 +69,7 @@ export class WorkerMetrics implements MetricsSource {
     });
     new Counter({
       name: 'metatrain_worker_parameter_fetches_total',
-      help: 'GetParameters calls (one per job and version, on demand or prefetched after an announcement).',
+      help: 'GetParameters calls, on demand or prefetched after an announcement: one per job and version, plus one per retry after a failure or a not-yet-published answer (ABORTED).',
       registers: [this.registry],
       collect() {
         this.reset();
