@@ -44,7 +44,7 @@ export type { DenseLayer, MlpLayout, MlpOptions } from './models/mlp-layout';
 export { CONV4_BLOCKS, conv4Layout } from './models/conv4-layout';
 export type { Conv4Layout, Conv4Options } from './models/conv4-layout';
 export { createModelLayout } from './models/create-model-layout';
-export { algorithmConfig, configForRound, LEARNED_LR_PREFIX } from './algorithms/algorithm-config';
+export { algorithmConfig, configForRound, LEARNED_LR_PREFIX, multiStepLossWeights } from './algorithms/algorithm-config';
 export type { AlgorithmConfig } from './algorithms/algorithm-config';
 export { createJobSetup, initialMetaParams, initialState, sampleTask } from './job-setup';
 export type { JobLayout, JobSetup } from './job-setup';

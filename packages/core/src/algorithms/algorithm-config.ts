@@ -18,6 +18,8 @@ export interface AlgorithmConfig {
   learnedLrs: boolean;
   innerSteps: number;
   innerLr: number;
+  /** Multi-step loss: the weight of the query loss after each inner step (absent: the last step's alone). */
+  stepLossWeights?: number[];
 }
 
 export const LEARNED_LR_PREFIX = 'lr/';
@@ -43,7 +45,25 @@ export function algorithmConfig(spec: JobSpec, model: ModelLayout): AlgorithmCon
   }
 }
 
-/** The config of round `round`: second-order MAML takes the first-order gradient in its first `inner.firstOrderRounds` rounds (MAML++'s derivative-order annealing). */
+/**
+ * The config of round `round`, with MAML++'s annealings: second-order MAML takes the first-order
+ * gradient in its first `inner.firstOrderRounds` rounds, and the multi-step loss's weights of
+ * round `round` (`inner.multiStepLossRounds`).
+ */
 export function configForRound(config: AlgorithmConfig, spec: Pick<JobSpec, 'inner'>, round: number): AlgorithmConfig {
-  return config.secondOrder && round < (spec.inner.firstOrderRounds ?? 0) ? { ...config, secondOrder: false } : config;
+  const { firstOrderRounds = 0, multiStepLossRounds } = spec.inner;
+  const secondOrder = config.secondOrder && round >= firstOrderRounds;
+  const stepLossWeights = multiStepLossRounds === undefined ? undefined : multiStepLossWeights(config.innerSteps, round, multiStepLossRounds);
+  return secondOrder === config.secondOrder && stepLossWeights === undefined ? config : { ...config, secondOrder, ...(stepLossWeights ? { stepLossWeights } : {}) };
+}
+
+/**
+ * The multi-step loss's weights of round `round` (Antoniou et al. 2019, as their code does it):
+ * 1/K each at first; every step but the last falls linearly over `rounds` rounds to a floor of
+ * 0.03/K, and the last step takes the rest, so the weights always sum to 1.
+ */
+export function multiStepLossWeights(steps: number, round: number, rounds: number): number[] {
+  const earlier = Math.max((1 / steps) * (1 - round / rounds), 0.03 / steps);
+  const weights = Array.from({ length: steps - 1 }, () => earlier);
+  return [...weights, 1 - earlier * (steps - 1)];
 }

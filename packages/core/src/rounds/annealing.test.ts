@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { configForRound } from '../algorithms/algorithm-config';
+import { configForRound, multiStepLossWeights } from '../algorithms/algorithm-config';
 import { SpecErrors } from '../errors';
 import { validateSpec } from '../spec/parse-spec';
 import { outerLr } from './outer-optimizer';
 
-// MAML++'s annealings (Antoniou et al. 2019): the outer lr along half a cosine, and the
+// MAML++ (Antoniou et al. 2019): the outer lr along half a cosine, the multi-step loss, and the
 // derivative order (first order for the first rounds, then second order).
 
 const spec = (fields: Record<string, unknown>) =>
@@ -42,5 +42,26 @@ describe('inner.firstOrderRounds', () => {
     expect(refusal({ inner: { firstOrder: true, firstOrderRounds: 3 } })).toMatch(/^inner\.firstOrderRounds: /);
     expect(refusal({ algorithm: 'reptile', inner: { firstOrderRounds: 3 } })).toMatch(/^inner\.firstOrderRounds: /);
     expect(refusal({ inner: { firstOrderRounds: 0 } })).toMatch(/^inner\.firstOrderRounds: /);
+  });
+});
+
+describe('inner.multiStepLossRounds', () => {
+  it('weighs every step alike at first and moves the weight to the last step over N rounds, always summing to 1', () => {
+    expect(multiStepLossWeights(4, 0, 100)).toEqual([0.25, 0.25, 0.25, 0.25]);
+    const halfway = multiStepLossWeights(4, 50, 100);
+    expect(halfway[0]).toBeCloseTo(0.125, 12);
+    expect(halfway[3]).toBeCloseTo(0.625, 12);
+    expect(multiStepLossWeights(4, 100, 100)).toEqual(multiStepLossWeights(4, 5000, 100));
+    expect(multiStepLossWeights(4, 5000, 100)[0]).toBeCloseTo(0.0075, 12);
+    for (const round of [0, 10, 99, 100, 1e6]) expect(multiStepLossWeights(5, round, 100).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('reaches the config of the round, and is refused where there is one step or no query loss', () => {
+    const s = spec({ inner: { steps: 2, multiStepLossRounds: 10 } });
+    const gradient = { mode: 'gradient' as const, adaptNames: ['w'], secondOrder: true, learnedLrs: false, innerSteps: 2, innerLr: 0.01 };
+    expect(configForRound(gradient, s, 0).stepLossWeights).toEqual([0.5, 0.5]);
+    expect(configForRound(gradient, spec({}), 0).stepLossWeights).toBeUndefined();
+    expect(refusal({ inner: { multiStepLossRounds: 10 } })).toMatch(/^inner\.multiStepLossRounds: .*inner\.steps of 2 or more/);
+    expect(refusal({ algorithm: 'reptile', inner: { steps: 3, multiStepLossRounds: 10 } })).toMatch(/^inner\.multiStepLossRounds: /);
   });
 });

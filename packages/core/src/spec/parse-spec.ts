@@ -45,6 +45,9 @@ function crossCheck(spec: JobSpec): SpecError[] {
   if (spec.inner.firstOrderRounds !== undefined && !secondOrder) {
     errors.push(new SpecError('inner.firstOrderRounds', 'anneals second-order MAML from first order: only with maml, metasgd or anil and inner.firstOrder: false'));
   }
+  if (spec.inner.multiStepLossRounds !== undefined && (!['maml', 'fomaml', 'metasgd', 'anil'].includes(spec.algorithm) || spec.inner.steps < 2)) {
+    errors.push(new SpecError('inner.multiStepLossRounds', 'weighs the query loss after each inner step: only with maml, fomaml, metasgd or anil and inner.steps of 2 or more'));
+  }
   if (spec.outer.sync && spec.outer.localSteps === undefined) {
     errors.push(new SpecError('outer.sync', 'applies the mean change of local steps: set outer.localSteps too'));
   }

@@ -150,6 +150,11 @@ export const jobSpecSchema = z.strictObject({
        * the later ones the second-order one (second-order maml, metasgd and anil only).
        */
       firstOrderRounds: positiveInt.optional(),
+      /**
+       * Multi-step loss (MAML++): the outer loss weighs the query loss after every inner step,
+       * the weights moving to the last step over the first N rounds (gradient algorithms, 2+ steps).
+       */
+      multiStepLossRounds: positiveInt.optional(),
     })
     .default({ steps: 1, lr: 0.01, firstOrder: false }),
   outer: z.strictObject({

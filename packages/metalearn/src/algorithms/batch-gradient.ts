@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import './higher-order-gradients';
 import type { FunctionalModel, TensorMap } from '../models/model';
-import { innerLoop, type InnerLoopOptions } from './inner-loop';
+import { innerLoop, innerLoopSteps, type InnerLoopOptions } from './inner-loop';
 import { perTaskAccuracy, perTaskLoss } from './losses';
 import { prototypeLogits } from './prototypes';
 import type { TaskBatch } from './task-batch';
@@ -39,14 +39,23 @@ function innerOptions(ctx: BatchContext): InnerLoopOptions {
   return { model: ctx.model, kind: ctx.kind, adaptNames: config.adaptNames, steps: config.innerSteps, lr: config.innerLr, learnedLrs: config.learnedLrs };
 }
 
+/** The summed query loss at the adapted parameters: the last step's, or with a multi-step loss every step's, weighed. */
+function queryLoss(ctx: BatchContext, params: TensorMap, steps: TensorMap[], batch: TaskBatch, lastOut: tf.Tensor3D): tf.Scalar {
+  const last: tf.Scalar = tf.sum(perTaskLoss(ctx.kind, lastOut, batch.query.y));
+  const weights = ctx.config.stepLossWeights;
+  if (!weights) return last;
+  const lossAt = (i: number): tf.Scalar => (i === steps.length - 1 ? last : tf.sum(perTaskLoss(ctx.kind, ctx.model.forward({ ...params, ...steps[i] }, batch.query.x), batch.query.y)));
+  return tf.addN(weights.map((w, i) => tf.mul(w, lossAt(i)))) as tf.Scalar;
+}
+
 function secondOrder(ctx: BatchContext, meta: tf.Tensor[], batch: TaskBatch): Outcome {
   let after: tf.Tensor3D | undefined;
   const objective = (...tensors: tf.Tensor[]): tf.Scalar => {
     const params = toMap(ctx.names, tensors);
-    const phi = innerLoop(params, batch.support, innerOptions(ctx));
-    const out = ctx.model.forward({ ...params, ...phi }, batch.query.x);
+    const steps = innerLoopSteps(params, batch.support, innerOptions(ctx));
+    const out = ctx.model.forward({ ...params, ...steps.at(-1) }, batch.query.x);
     after = tf.keep(out);
-    return tf.sum(perTaskLoss(ctx.kind, out, batch.query.y));
+    return queryLoss(ctx, params, steps, batch, out);
   };
   const { value, grads } = tf.valueAndGrads(objective)(meta);
   value.dispose();
@@ -56,13 +65,16 @@ function secondOrder(ctx: BatchContext, meta: tf.Tensor[], batch: TaskBatch): Ou
 
 function firstOrder(ctx: BatchContext, meta: tf.Tensor[], batch: TaskBatch): Outcome {
   const params = toMap(ctx.names, meta);
-  const phi = innerLoop(params, batch.support, innerOptions(ctx));
+  const steps = innerLoopSteps(params, batch.support, innerOptions(ctx));
+  const phi = steps.at(-1) ?? {};
   const adapted = new Set(ctx.config.adaptNames);
   const modelNames = ctx.model.params.map((p) => p.name);
-  const point = modelNames.map((n) => (adapted.has(n) ? (phi[n] as tf.Tensor) : (params[n] as tf.Tensor)));
   const objective = (...tensors: tf.Tensor[]): tf.Scalar =>
     tf.sum(perTaskLoss(ctx.kind, ctx.model.forward({ ...params, ...toMap(modelNames, tensors) }, batch.query.x), batch.query.y));
-  const grads = tf.grads(objective)(point);
+  /** The query loss's gradient at the adapted parameters `at`, treated as constants. */
+  const gradientAt = (at: TensorMap) => tf.grads(objective)(modelNames.map((n) => (adapted.has(n) ? (at[n] as tf.Tensor) : (params[n] as tf.Tensor))));
+  const weights = ctx.config.stepLossWeights;
+  const grads = weights ? weights.map((w, i) => gradientAt(steps[i] ?? {}).map((g) => tf.mul(w, g))).reduce((a, b) => a.map((g, k) => tf.add(g, b[k] as tf.Tensor))) : gradientAt(phi);
   // Gradients at the per-task points are summed over the task axis; learned lrs get none.
   const sum = ctx.names.map((n) => {
     const i = modelNames.indexOf(n);

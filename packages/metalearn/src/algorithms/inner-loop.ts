@@ -34,9 +34,15 @@ export function perTaskCopies(meta: TensorMap, names: string[], tasks: number): 
  * second order; called outside, they are constants (first order).
  */
 export function innerLoop(meta: TensorMap, support: StackedExamples, options: InnerLoopOptions): TensorMap {
+  return innerLoopSteps(meta, support, options).at(-1) ?? perTaskCopies(meta, options.adaptNames, support.x.shape[0] ?? 1);
+}
+
+/** {@link innerLoop}, with the adapted parameters after every step (the multi-step loss weighs each step's query loss). */
+export function innerLoopSteps(meta: TensorMap, support: StackedExamples, options: InnerLoopOptions): TensorMap[] {
   const { model, adaptNames } = options;
   const tasks = support.x.shape[0] ?? 1;
   let phi = perTaskCopies(meta, adaptNames, tasks);
+  const steps: TensorMap[] = [];
   for (let step = 0; step < options.steps; step++) {
     const lossOf = (...adapted: tf.Tensor[]): tf.Scalar => {
       const params: TensorMap = { ...meta };
@@ -50,6 +56,7 @@ export function innerLoop(meta: TensorMap, support: StackedExamples, options: In
       next[name] = tf.sub(phi[name] as tf.Tensor, tf.mul(lr, grads[i] as tf.Tensor));
     });
     phi = next;
+    steps.push(phi);
   }
-  return phi;
+  return steps;
 }

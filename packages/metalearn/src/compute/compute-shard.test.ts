@@ -94,3 +94,20 @@ describe('computeShard with derivative-order annealing (inner.firstOrderRounds)'
     expect(paramsEqual(first(2), second(2))).toBe(false);
   });
 });
+
+describe('computeShard with the multi-step loss (inner.multiStepLossRounds)', () => {
+  // The query loss after step 1 of two is the query loss of a one-step inner loop (the same
+  // tasks, the same first step), so the multi-step gradient is the weighed sum of the gradients
+  // of one and of two steps, up to float32 rounding; in round 0 the weights are ½ and ½.
+  const sumOf = (algorithm: string, inner: Record<string, unknown>) => {
+    const s = testSpec({ algorithm: algorithm as never, inner: { lr: 0.01, ...inner }, outer: { lr: 0.003, metaBatchSize: 10, iterations: 5 }, blockSize: 3, seed: 17 });
+    const c = createComputeContext(s, createSinusoidFamily(s.tasks as never));
+    return computeShard(c, initialState(c).params, 0, [blocks[0]!])[0]!.sum;
+  };
+  it.each(['maml', 'fomaml'])('is for %s the weighed sum of each step’s query-loss gradient', (algorithm) => {
+    const multi = sumOf(algorithm, { steps: 2, multiStepLossRounds: 10 });
+    const [one, two] = [sumOf(algorithm, { steps: 1 }), sumOf(algorithm, { steps: 2 })];
+    expect(paramsEqual(multi, two)).toBe(false);
+    multi.forEach((p, i) => p.values.forEach((v, k) => expect(v).toBeCloseTo(0.5 * one[i]!.values[k]! + 0.5 * two[i]!.values[k]!, 5)));
+  });
+});
