@@ -1,24 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { configForRound, multiStepLossWeights } from '../algorithms/algorithm-config';
-import { SpecErrors } from '../errors';
+import { specRefusals } from '../testing/catch-spec-error';
 import { validateSpec } from '../spec/parse-spec';
 import { outerLr } from './outer-optimizer';
 
 // MAML++ (Antoniou et al. 2019): the outer lr along half a cosine, the multi-step loss, and the
 // derivative order (first order for the first rounds, then second order).
 
-const spec = (fields: Record<string, unknown>) =>
-  validateSpec({ name: 'anneal', algorithm: 'maml', model: { kind: 'mlp', hidden: [8] }, tasks: { family: 'sinusoid', shots: 5 }, outer: { lr: 0.001, metaBatchSize: 8, iterations: 10 }, ...fields });
-
-function refusal(fields: Record<string, unknown>): string {
-  try {
-    spec(fields);
-  } catch (err) {
-    if (err instanceof SpecErrors) return err.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw err;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const input = (fields: Record<string, unknown>) => ({ name: 'anneal', algorithm: 'maml', model: { kind: 'mlp', hidden: [8] }, tasks: { family: 'sinusoid', shots: 5 }, outer: { lr: 0.001, metaBatchSize: 8, iterations: 10 }, ...fields });
+const spec = (fields: Record<string, unknown>) => validateSpec(input(fields));
+const refusal = (fields: Record<string, unknown>): string => specRefusals(input(fields)).join('; ');
 
 describe('outer.anneal: cosine', () => {
   it('starts at lr, is at half of it halfway and falls to 0', () => {

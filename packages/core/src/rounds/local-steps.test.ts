@@ -1,21 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { SpecErrors } from '../errors';
+import { specRefusals } from '../testing/catch-spec-error';
 import { validateSpec } from '../spec/parse-spec';
 import { initialOptimizerState, outerStep } from './outer-optimizer';
 import { localStepsOf, roundOptimizer } from './local-steps';
 
 const base = { name: 'local', algorithm: 'maml', model: { kind: 'mlp', hidden: [8] }, tasks: { family: 'sinusoid', shots: 5 } };
-const spec = (outer: Record<string, unknown>) => validateSpec({ ...base, outer: { lr: 0.001, metaBatchSize: 8, iterations: 10, ...outer } });
-
-function refusal(outer: Record<string, unknown>): string {
-  try {
-    spec(outer);
-  } catch (err) {
-    if (err instanceof SpecErrors) return err.errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-    throw err;
-  }
-  throw new Error('expected the spec to be refused');
-}
+const input = (outer: Record<string, unknown>) => ({ ...base, outer: { lr: 0.001, metaBatchSize: 8, iterations: 10, ...outer } });
+const spec = (outer: Record<string, unknown>) => validateSpec(input(outer));
+const refusal = (outer: Record<string, unknown>): string => specRefusals(input(outer)).join('; ');
 
 describe('outer.localSteps and outer.sync', () => {
   it('are off unless localSteps is set, and default to DiLoCo’s Nesterov step when it is', () => {
