@@ -45,7 +45,9 @@ describe('a straggler', () => {
     // The straggler's copy arrives after all: answered STALE (its round closed), counted nowhere.
     await until(() => straggler.output.some((l) => l.includes(`shard ${held} `)), 'the late report', STRAGGLER_DELAY_MS + 30_000);
     expect(straggler.output).toContainEqual(expect.stringMatching(new RegExp(`worker: shard ${held} stale: the round is closed`)));
-    expect(await cluster.metric('metatrain_shards_reported_total{status="stale"}')).toBe(1);
+    // At least the straggler's: on a loaded machine the missing block may have been enqueued
+    // again twice (every deadline), and *fast*'s second copy is stale too when it lands after the round.
+    expect(await cluster.metric('metatrain_shards_reported_total{status="stale"}')).toBeGreaterThanOrEqual(1);
     expect(await cluster.metric('metatrain_shards_reported_total{status="accepted"}')).toBe(SHARDS);
     expect((await cluster.api.workers()).find((w) => w.workerId === 'straggler')?.shardsDone).toBe(0);
     await fast.process.stop();
